@@ -1,0 +1,41 @@
+# Two commands for a newcomer:  `make run`  and  `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := wsgi.py
+
+.PHONY: install run test test-postgres translations browser-deps clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed translations
+
+translations: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile -d translations --use-fuzzy >/dev/null
+
+## make run: install, migrate, seed, load demo data and serve on http://127.0.0.1:5000 (SQLite)
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) seed
+	$(FLASK) demo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## make test: the whole suite (SQLite; set TEST_DATABASE_URL for PostgreSQL)
+test: install browser-deps
+	$(PY) -m pytest
+
+## browser tests need Debian's chromium; install it when missing (root) or say how
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else echo "chromium missing: sudo apt-get install chromium fonts-noto-cjk" >&2; exit 1; fi; }
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

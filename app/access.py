@@ -1,0 +1,117 @@
+"""Who may see what: role groups, ``scope_condition`` / ``scope`` for queries, and ``can``.
+
+Every list, count, detail page, export, file download and ajax look-up goes through
+``scope``; the rule for each record lives here and nowhere else.
+"""
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
+
+from app.extensions import db
+from models import (Account, Application, ApplicationChoice, Attachment, AuditLog, Education,
+                    Employment, ExemptionRequest, Institution, Licence, Quota, Region,
+                    ReviewRecord, Role, Trainee, TrainingBase)
+
+R = Role
+ALL_STAFF = Role.STAFF
+REVIEWERS = (R.COUNTY_REVIEWER, R.CITY_REVIEWER, R.BASE_STAFF)
+
+
+def application_condition(user: Account) -> ColumnElement[bool]:
+    """Applications a user may see: their county, city or base; everything province-wide."""
+    role = user.role
+    if role in Role.PROVINCE_WIDE:
+        return true()
+    if role == R.COUNTY_REVIEWER:
+        return Application.county_id == user.region_id
+    if role == R.CITY_REVIEWER:
+        return Application.city_id == user.region_id
+    if role == R.BASE_STAFF:
+        return Application.base_id == user.base_id
+    if role == R.TRAINEE:
+        return Application.trainee_id.in_(select(Trainee.id).where(Trainee.account_id == user.id))
+    return false()
+
+
+def trainee_condition(trainee_id_column, user: Account) -> ColumnElement[bool]:
+    """Trainees a user may see: those with an application in scope (or everyone, province-wide)."""
+    if user.role in Role.PROVINCE_WIDE:
+        return true()
+    if user.role == R.TRAINEE:
+        return trainee_id_column.in_(select(Trainee.id).where(Trainee.account_id == user.id))
+    if user.role in REVIEWERS:
+        return exists().where(Application.trainee_id == trainee_id_column, application_condition(user))
+    return false()
+
+
+def region_condition(region_id_column, user: Account) -> ColumnElement[bool]:
+    """Rows located in a user's county, or in any county of a user's city."""
+    if user.role in Role.PROVINCE_WIDE:
+        return true()
+    if user.role == R.COUNTY_REVIEWER:
+        return region_id_column == user.region_id
+    if user.role == R.CITY_REVIEWER:
+        return or_(region_id_column == user.region_id,
+                   region_id_column.in_(select(Region.id).where(Region.parent_id == user.region_id)))
+    return false()
+
+
+def scope_condition(model, user: Account) -> ColumnElement[bool]:
+    """The condition that keeps rows of ``model`` inside ``user``'s scope."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return false()
+    if user.role == R.SUPERUSER:
+        return true()
+    if model is Application:
+        return application_condition(user)
+    if model is Trainee:
+        return trainee_condition(Trainee.id, user)
+    if model in (Education, Employment, Licence, Attachment):
+        return trainee_condition(model.trainee_id, user)
+    if model in (ApplicationChoice, ExemptionRequest, ReviewRecord):
+        return model.application_id.in_(select(Application.id).where(application_condition(user)))
+    if model is Institution:
+        return region_condition(Institution.region_id, user)
+    if model is TrainingBase:
+        if user.role == R.BASE_STAFF:
+            return TrainingBase.id == user.base_id
+        if user.role == R.COUNTY_REVIEWER:
+            return TrainingBase.city_id.in_(select(Region.parent_id).where(Region.id == user.region_id))
+        return region_condition(TrainingBase.city_id, user)
+    if model is Quota:
+        if user.role == R.BASE_STAFF:
+            return Quota.base_id == user.base_id
+        if user.role == R.CITY_REVIEWER:
+            return Quota.base_id.in_(select(TrainingBase.id).where(TrainingBase.city_id == user.region_id))
+        return true() if user.role in Role.PROVINCE_WIDE else false()
+    if model is Account:
+        return false()  # accounts belong to the superuser alone
+    if model is AuditLog:
+        return true() if user.role in Role.PROVINCE_WIDE else false()
+    # reference data (regions, specialties, practice scopes, batches, skill items) is open to staff
+    return true() if user.role in Role.STAFF else false()
+
+
+def scope(query, model, user: Account):
+    """``query`` (legacy Query or ``select``) restricted to ``user``'s scope for ``model``."""
+    condition = scope_condition(model, user)
+    if hasattr(query, "filter"):
+        return query.filter(condition)
+    return query.where(condition)
+
+
+def can_see(user: Account, obj) -> bool:
+    """Whether ``obj`` lies inside ``user``'s scope (one query)."""
+    model = type(obj)
+    pk = model.__mapper__.primary_key[0]
+    stmt = select(exists().where(pk == obj.id, scope_condition(model, user)))
+    return bool(db.session.scalar(stmt))
+
+
+def can(user: Account, action: str, obj=None, roles: tuple[str, ...] = ()) -> bool:
+    """Whether ``user`` may do ``action`` (read / write) on ``obj``: the role, then the scope."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if roles and user.role not in roles:
+        return False
+    return obj is None or can_see(user, obj)

@@ -1,0 +1,90 @@
+"""Login and logout for every role, with per-address and per-account limits on failures."""
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from app.extensions import db, limiter
+from app.timeutil import now
+from models import Account
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(_l("Please enter your username.")),
+                                                      Length(max=20, message=_l("At most 20 characters."))])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Please enter your password.")),
+                                                        Length(max=128, message=_l("At most 128 characters."))])
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths are followed after login."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def home_for(account: Account) -> str:
+    return url_for("admin.index") if account.is_staff else url_for("portal.index")
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    """Check the password; lock the account for a while after too many failures."""
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")) or home_for(current_user))
+    form = LoginForm()
+    if form.validate_on_submit():
+        username = form.username.data.strip()
+        account = db.session.scalar(select(Account).where(func.lower(Account.username) == username.lower()))
+        moment = now()
+        if account is not None and account.is_locked(moment):
+            minutes = max(1, int((account.locked_until - moment).total_seconds() // 60) + 1)
+            form.password.errors.append(
+                _("Too many failed attempts: this account is locked. Try again in %(minutes)s minutes "
+                  "or call technical support to unlock it.", minutes=minutes))
+        elif account is None or not account.check_password(form.password.data):
+            if account is not None:
+                account.failed_logins += 1
+                limit = current_app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+                if account.failed_logins >= limit:
+                    account.locked_until = moment + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+                    account.failed_logins = 0
+                db.session.commit()
+            form.password.errors.append(_("Wrong username or password."))
+        elif not account.is_active:
+            form.username.errors.append(_("This account has been disabled. Please call technical support."))
+        else:
+            account.failed_logins = 0
+            account.locked_until = None
+            account.last_login_at = moment
+            db.session.commit()
+            login_user(account)
+            return redirect(_safe_next(request.args.get("next")) or home_for(account))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))

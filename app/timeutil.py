@@ -1,0 +1,13 @@
+"""Time helpers: the platform keeps naive timestamps in China Standard Time."""
+from datetime import date, datetime, timedelta, timezone
+
+CST = timezone(timedelta(hours=8))
+
+
+def now() -> datetime:
+    """The current time in China Standard Time, without tzinfo (as stored)."""
+    return datetime.now(CST).replace(tzinfo=None)
+
+
+def today() -> date:
+    return now().date()

@@ -1,0 +1,109 @@
+"""Checks of ID numbers, mobile numbers and passwords, with Chinese messages."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from stdnum import exceptions as stdnum_errors
+from stdnum.cn import ric
+from wtforms.validators import ValidationError
+
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+class IdNumberError(ValueError):
+    """An invalid 居民身份证 number; ``str(error)`` is the message for the user."""
+
+
+def check_id_number(value: str) -> str:
+    """Return the normalised 18-digit ID number, or raise ``IdNumberError`` saying why.
+
+    Checks length and format, the region code, the birth date and the GB 11643 check digit.
+    """
+    number = ric.compact(value or "").upper()
+    if not number:
+        raise IdNumberError(_l("Please enter the ID number."))
+    if len(number) != 18:
+        raise IdNumberError(_l("An ID number has 18 characters."))
+    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+        raise IdNumberError(_l("An ID number is 17 digits followed by a digit or X."))
+    try:
+        ric.validate(number)
+    except stdnum_errors.InvalidChecksum:
+        raise IdNumberError(_l("The check digit of the ID number is wrong; please check it.")) from None
+    except stdnum_errors.InvalidComponent:
+        try:
+            birth = ric.get_birth_date(number)
+        except stdnum_errors.ValidationError:
+            raise IdNumberError(_l("The birth date in the ID number is not a valid date.")) from None
+        if birth > date.today():
+            raise IdNumberError(_l("The birth date in the ID number is in the future.")) from None
+        raise IdNumberError(_l("The region code in the ID number does not exist.")) from None
+    except stdnum_errors.ValidationError:
+        raise IdNumberError(_l("The ID number is not valid.")) from None
+    return number
+
+
+def id_number_birth_date(number: str) -> date:
+    return ric.get_birth_date(number)
+
+
+def id_number_gender(number: str) -> str:
+    """``male`` or ``female``, from the 17th digit."""
+    return "male" if int(number[16]) % 2 else "female"
+
+
+def is_mobile(value: str | None) -> bool:
+    return bool(value and MOBILE_RE.match(value))
+
+
+class IdNumber:
+    """WTForms validator for a 居民身份证 number; normalises the field's data."""
+
+    def __call__(self, form, field):
+        if not field.data:
+            return
+        try:
+            field.data = check_id_number(field.data)
+        except IdNumberError as error:
+            raise ValidationError(str(error)) from None
+
+
+class Mobile:
+    """WTForms validator for a mainland mobile number (11 digits starting with 1)."""
+
+    def __call__(self, form, field):
+        if field.data and not is_mobile(field.data.strip()):
+            raise ValidationError(str(_l("Please enter an 11-digit mobile number starting with 1.")))
+        if field.data:
+            field.data = field.data.strip()
+
+
+PASSWORD_SPECIALS = ".#@!%$&_-'"
+
+
+def password_problems(password: str) -> list[str]:
+    """What a password lacks: 8–20 characters with letters, digits and one of ``.#@!%$&_-'``."""
+    problems = []
+    if not 8 <= len(password or "") <= 20:
+        problems.append(str(_l("The password must be 8 to 20 characters long.")))
+    if not re.search(r"[A-Za-z]", password or ""):
+        problems.append(str(_l("The password must contain a letter.")))
+    if not re.search(r"\d", password or ""):
+        problems.append(str(_l("The password must contain a digit.")))
+    if not any(c in PASSWORD_SPECIALS for c in password or ""):
+        problems.append(str(_l("The password must contain one of the special characters .#@!%$&_-'")))
+    if password and re.search(r"[^A-Za-z0-9" + re.escape(PASSWORD_SPECIALS) + "]", password):
+        problems.append(str(_l("The password may only contain letters, digits and .#@!%$&_-'")))
+    return problems
+
+
+class StrongPassword:
+    """WTForms validator applying ``password_problems``; empty passes (use DataRequired)."""
+
+    def __call__(self, form, field):
+        if field.data:
+            problems = password_problems(field.data)
+            if problems:
+                raise ValidationError(" ".join(problems))

@@ -1,0 +1,18 @@
+"""The platform's records, one module per concept, re-exported here."""
+from models.account import Account, AccountBusiness, Role
+from models.application import Application, ApplicationChoice, ExemptionRequest, Status
+from models.attachment import Attachment
+from models.audit import AuditLog
+from models.batch import Batch, Quota, SkillItem, batch_shortage_specialty
+from models.institution import Institution, TrainingBase, base_specialty
+from models.region import Region
+from models.review import ReviewRecord
+from models.specialty import PracticeScope, Specialty
+from models.trainee import Education, Employment, Licence, Trainee
+
+__all__ = [
+    "Account", "AccountBusiness", "Application", "ApplicationChoice", "Attachment", "AuditLog",
+    "Batch", "Education", "Employment", "ExemptionRequest", "Institution", "Licence",
+    "PracticeScope", "Quota", "Region", "ReviewRecord", "Role", "SkillItem", "Specialty", "Status",
+    "Trainee", "TrainingBase", "base_specialty", "batch_shortage_specialty",
+]

@@ -1,0 +1,114 @@
+"""Accounts, roles and the businesses a trainee opened at registration."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+from app.timeutil import now
+from models.enums import Business, Choices
+from models.institution import TrainingBase
+from models.region import Region
+
+
+class Role(Choices):
+    """The roles of DESIGN.md "Who uses it"."""
+
+    TRAINEE = "trainee"
+    COUNTY_REVIEWER = "county_reviewer"
+    CITY_REVIEWER = "city_reviewer"
+    BASE_STAFF = "base_staff"
+    PROVINCE_ADMIN = "province_admin"
+    SUPPORT = "support"
+    SUPERUSER = "superuser"
+    items = (
+        (TRAINEE, _l("Trainee")),
+        (COUNTY_REVIEWER, _l("County reviewer")),
+        (CITY_REVIEWER, _l("City reviewer")),
+        (BASE_STAFF, _l("Training base staff")),
+        (PROVINCE_ADMIN, _l("Province administrator")),
+        (SUPPORT, _l("Technical support")),
+        (SUPERUSER, _l("System administrator")),
+    )
+
+    STAFF = (COUNTY_REVIEWER, CITY_REVIEWER, BASE_STAFF, PROVINCE_ADMIN, SUPPORT, SUPERUSER)
+    PROVINCE_WIDE = (PROVINCE_ADMIN, SUPPORT, SUPERUSER)
+
+
+class Account(UserMixin, db.Model):
+    """A login. Staff accounts carry the region or base their role is scoped to."""
+
+    __tablename__ = "account"
+    __table_args__ = (
+        Role.check("role"),
+        CheckConstraint("failed_logins >= 0", name="failed_logins_not_negative"),
+        CheckConstraint(
+            "(role = 'county_reviewer' OR role = 'city_reviewer') = (region_id IS NOT NULL)",
+            name="region_scope_matches_role"),
+        CheckConstraint("(role = 'base_staff') = (base_id IS NOT NULL)", name="base_scope_matches_role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(20), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    display_name: Mapped[str] = mapped_column(String(50), default="")
+    phone: Mapped[str | None] = mapped_column(String(11), unique=True)
+    phone_verified_at: Mapped[datetime | None]
+    role: Mapped[str] = mapped_column(String(20), index=True)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id", ondelete="RESTRICT"), index=True)
+    base_id: Mapped[int | None] = mapped_column(
+        ForeignKey("training_base.id", ondelete="RESTRICT"), index=True)
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+    region: Mapped[Region | None] = relationship()
+    base: Mapped[TrainingBase | None] = relationship()
+    business_rows: Mapped[list[AccountBusiness]] = relationship(cascade="all, delete-orphan")
+
+    MAX_FAILED_LOGINS = 5
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.is_active_account
+
+    @property
+    def businesses(self) -> list[str]:
+        return [row.business for row in self.business_rows]
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def is_locked(self, at: datetime | None = None) -> bool:
+        return self.locked_until is not None and self.locked_until > (at or now())
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in Role.STAFF
+
+    @property
+    def role_label(self) -> str:
+        return Role.label(self.role)
+
+    def __str__(self) -> str:
+        return f"{self.display_name or self.username}（{self.username}）"
+
+
+class AccountBusiness(db.Model):
+    """One business (业务) an account opened at registration."""
+
+    __tablename__ = "account_business"
+    __table_args__ = (Business.check("business"),)
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), primary_key=True)
+    business: Mapped[str] = mapped_column(String(20), primary_key=True)

@@ -1,0 +1,169 @@
+"""Applications (报名) with their choices and exemption requests, and the application states."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.timeutil import now
+from models.batch import Batch
+from models.enums import AdmissionResult, Choices, Identity, Program
+from models.institution import TrainingBase
+from models.region import Region
+from models.specialty import Specialty
+from models.trainee import Trainee
+
+
+class Status(Choices):
+    """Application states of both programs; labels read by program (see ``label_for``)."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    COUNTY_APPROVED = "county_approved"
+    CITY_APPROVED = "city_approved"
+    ASSIGNED = "assigned"
+    RETURNED = "returned"
+    REJECTED = "rejected"
+    BASE_APPROVED = "base_approved"
+    CONFIRMED = "confirmed"
+    ADMITTED = "admitted"
+    NOT_ADMITTED = "not_admitted"
+    REPORTED = "reported"
+    items = (
+        (DRAFT, _l("Draft")),
+        (SUBMITTED, _l("Awaiting county review")),
+        (COUNTY_APPROVED, _l("Awaiting city review")),
+        (CITY_APPROVED, _l("Awaiting base assignment")),
+        (ASSIGNED, _l("Assigned to base")),
+        (RETURNED, _l("Returned for changes")),
+        (REJECTED, _l("Not approved")),
+        (BASE_APPROVED, _l("Awaiting on-site confirmation")),
+        (CONFIRMED, _l("Confirmed on site")),
+        (ADMITTED, _l("Admitted")),
+        (NOT_ADMITTED, _l("Not admitted")),
+        (REPORTED, _l("Reported")),
+    )
+    RESIDENCY_LABELS = {SUBMITTED: _l("Awaiting base review")}
+
+    @classmethod
+    def label_for(cls, value: str, program: str | None) -> str:
+        """The label as the program's users know it (住培 waits for the base, not the county)."""
+        if program == Program.RESIDENCY and value in cls.RESIDENCY_LABELS:
+            return str(cls.RESIDENCY_LABELS[value])
+        return cls.label(value)
+
+
+class Application(db.Model):
+    """A trainee's application to a batch; one per trainee and batch."""
+
+    __tablename__ = "application"
+    __table_args__ = (
+        UniqueConstraint("trainee_id", "batch_id"),
+        Status.check("status"),
+        Identity.check("identity", nullable=True),
+        AdmissionResult.check("admission_result"),
+        CheckConstraint("status = 'draft' OR submitted_at IS NOT NULL", name="submitted_has_time"),
+        Index("ix_application_batch_id_status_submitted_at", "batch_id", "status", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("trainee.id", ondelete="RESTRICT"), index=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id", ondelete="RESTRICT"), index=True)
+    identity: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default=Status.DRAFT, index=True)
+    # where it is reviewed: the county and city of the trainee's unit, fixed at submission
+    county_id: Mapped[int | None] = mapped_column(ForeignKey("region.id", ondelete="RESTRICT"), index=True)
+    city_id: Mapped[int | None] = mapped_column(ForeignKey("region.id", ondelete="RESTRICT"), index=True)
+    unit_name: Mapped[str | None] = mapped_column(String(100), index=True)
+    # GP: the assigned base; residency: the chosen base
+    base_id: Mapped[int | None] = mapped_column(
+        ForeignKey("training_base.id", ondelete="RESTRICT"), index=True)
+    commissioning_unit: Mapped[str | None] = mapped_column(String(100))
+    claims_exemption: Mapped[bool | None]
+    no_postgrad_pledge: Mapped[bool] = mapped_column(default=False)
+    snapshot: Mapped[dict | None] = mapped_column(JSON)
+    eligibility: Mapped[list | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
+    submitted_at: Mapped[datetime | None] = mapped_column(index=True)
+    # residency: confirmation, scores, admission and reporting
+    onsite_confirmed_at: Mapped[datetime | None]
+    onsite_materials: Mapped[list | None] = mapped_column(JSON)
+    theory_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    skills_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    combined_score: Mapped[Decimal | None] = mapped_column(Numeric(6, 2), index=True)
+    admission_result: Mapped[str] = mapped_column(String(20), default=AdmissionResult.PENDING)
+    admitted_specialty_id: Mapped[int | None] = mapped_column(ForeignKey("specialty.id", ondelete="RESTRICT"))
+    admitted_choice_rank: Mapped[int | None]
+    admission_note: Mapped[str | None] = mapped_column(String(200))
+    reported_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    trainee: Mapped[Trainee] = relationship()
+    batch: Mapped[Batch] = relationship()
+    county: Mapped[Region | None] = relationship(foreign_keys=[county_id])
+    city: Mapped[Region | None] = relationship(foreign_keys=[city_id])
+    base: Mapped[TrainingBase | None] = relationship()
+    admitted_specialty: Mapped[Specialty | None] = relationship()
+    choices: Mapped[list[ApplicationChoice]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="ApplicationChoice.rank")
+    exemptions: Mapped[list[ExemptionRequest]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="ExemptionRequest.type")
+
+    @property
+    def status_label(self) -> str:
+        return Status.label_for(self.status, self.batch.program if self.batch else None)
+
+    def __str__(self) -> str:
+        return f"{self.trainee} · {self.batch}"
+
+
+class ApplicationChoice(db.Model):
+    """An ordered specialty choice (志愿): GP has 全科; residency one or two."""
+
+    __tablename__ = "application_choice"
+    __table_args__ = (
+        UniqueConstraint("application_id", "rank"),
+        UniqueConstraint("application_id", "specialty_id"),
+        CheckConstraint("rank IN (1, 2)", name="rank_first_or_second"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    rank: Mapped[int]
+    specialty_id: Mapped[int] = mapped_column(ForeignKey("specialty.id", ondelete="RESTRICT"), index=True)
+
+    application: Mapped[Application] = relationship(back_populates="choices")
+    specialty: Mapped[Specialty] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.rank}. {self.specialty}"
+
+
+class ExemptionRequest(db.Model):
+    """One claimed exemption type (申请减免内容, 1–8) with its content, reason and rule results."""
+
+    __tablename__ = "exemption_request"
+    __table_args__ = (
+        UniqueConstraint("application_id", "type"),
+        CheckConstraint("type BETWEEN 1 AND 8", name="type_one_to_eight"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    type: Mapped[int] = mapped_column(index=True)
+    content: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    rule_results: Mapped[list | None] = mapped_column(JSON)
+    rules_passed: Mapped[bool | None] = mapped_column(index=True)
+
+    application: Mapped[Application] = relationship(back_populates="exemptions")
+
+    def __str__(self) -> str:
+        return str(self.type)

@@ -1,0 +1,111 @@
+"""Enrollment batches (招收批次), their settings and quotas per base and specialty."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Numeric, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.timeutil import now
+from models.enums import BatchRound, BatchStatus, Program
+from models.institution import TrainingBase
+from models.specialty import Specialty
+
+batch_shortage_specialty = Table(
+    "batch_shortage_specialty",
+    db.metadata,
+    Column("batch_id", ForeignKey("batch.id", ondelete="CASCADE"), primary_key=True),
+    Column("specialty_id", ForeignKey("specialty.id", ondelete="RESTRICT"), primary_key=True),
+)
+
+
+class Batch(db.Model):
+    """One enrollment batch of a program, with its registration window and exam settings."""
+
+    __tablename__ = "batch"
+    __table_args__ = (
+        Program.check("program"),
+        BatchRound.check("round"),
+        BatchStatus.check("status"),
+        CheckConstraint("closes_at > opens_at", name="window_ordered"),
+        CheckConstraint("plan_total IS NULL OR plan_total >= 0", name="plan_not_negative"),
+        CheckConstraint("theory_weight >= 0 AND skills_weight >= 0", name="weights_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    year: Mapped[int] = mapped_column(index=True)
+    program: Mapped[str] = mapped_column(String(20), index=True)
+    round: Mapped[str] = mapped_column(String(20), default=BatchRound.FIRST)
+    previous_batch_id: Mapped[int | None] = mapped_column(ForeignKey("batch.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(20), default=BatchStatus.DRAFT, index=True)
+    opens_at: Mapped[datetime]
+    closes_at: Mapped[datetime]
+    plan_total: Mapped[int | None]
+    # residency settings (住培)
+    theory_exam_starts_at: Mapped[datetime | None]
+    theory_exam_ends_at: Mapped[datetime | None]
+    confirmation_deadline: Mapped[date | None]
+    report_deadline: Mapped[date | None]
+    licence_required_graduation_year: Mapped[int | None]  # graduates of this year or earlier need a licence
+    theory_weight: Mapped[Decimal] = mapped_column(Numeric(4, 2), default=Decimal("0.5"))
+    skills_weight: Mapped[Decimal] = mapped_column(Numeric(4, 2), default=Decimal("0.5"))
+    tie_break: Mapped[str] = mapped_column(String(100), default="theory,skills,submitted_at")
+    notes: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+    previous_batch: Mapped[Batch | None] = relationship(remote_side=[id])
+    shortage_specialties: Mapped[list[Specialty]] = relationship(secondary=batch_shortage_specialty)
+    skill_items: Mapped[list[SkillItem]] = relationship(
+        back_populates="batch", cascade="all, delete-orphan", order_by="SkillItem.id")
+    quotas: Mapped[list[Quota]] = relationship(back_populates="batch", cascade="all, delete-orphan")
+
+    def is_open(self, at: datetime | None = None) -> bool:
+        """Open for registration now: published and inside the window."""
+        at = at or now()
+        return self.status == BatchStatus.OPEN and self.opens_at <= at < self.closes_at
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SkillItem(db.Model):
+    """A skills-exam item of a residency batch; CPR (单人徒手心肺复苏) is mandatory."""
+
+    __tablename__ = "skill_item"
+    __table_args__ = (UniqueConstraint("batch_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    mandatory: Mapped[bool] = mapped_column(default=False)
+
+    batch: Mapped[Batch] = relationship(back_populates="skill_items")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Quota(db.Model):
+    """Places (容量) of one specialty at one base in one batch."""
+
+    __tablename__ = "quota"
+    __table_args__ = (
+        UniqueConstraint("batch_id", "base_id", "specialty_id"),
+        CheckConstraint("capacity >= 0", name="capacity_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id", ondelete="CASCADE"), index=True)
+    base_id: Mapped[int] = mapped_column(ForeignKey("training_base.id", ondelete="RESTRICT"), index=True)
+    specialty_id: Mapped[int] = mapped_column(ForeignKey("specialty.id", ondelete="RESTRICT"), index=True)
+    capacity: Mapped[int] = mapped_column(default=0)
+
+    batch: Mapped[Batch] = relationship(back_populates="quotas")
+    base: Mapped[TrainingBase] = relationship()
+    specialty: Mapped[Specialty] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.base} · {self.specialty}"

@@ -1,0 +1,125 @@
+"""Fixtures: an app on a migrated database (SQLite file, or PostgreSQL via TEST_DATABASE_URL),
+a clean slate after every test, a test client, a login helper and a small two-city world.
+
+With TEST_DATABASE_URL set, the database must be reachable: the suite fails, it never skips.
+"""
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
+
+from app import create_app
+from app.config import TestConfig, database_url
+from app.extensions import db, limiter
+
+REFERENCE_TABLES = {"region", "specialty", "practice_scope", "alembic_version"}
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection, connection_record):
+    """SQLite enforces foreign keys (and their ON DELETE) only when asked, per connection."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:  # raises if the server is missing: no silent skip
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        url = database_url(url, url)
+        _reset_postgres(url)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    uploads = tmp_path_factory.mktemp("uploads")
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+        UPLOAD_FOLDER = str(uploads)
+
+    application = create_app(Config)
+    with application.app_context():
+        from flask_migrate import upgrade
+
+        from app.cli import seed_reference_data
+        upgrade()
+        seed_reference_data()
+    return application
+
+
+@pytest.fixture(autouse=True)
+def clean_db(app):
+    """Each test starts with reference data only; rows a test commits are removed afterwards."""
+    ctx = app.app_context()
+    ctx.push()
+    limiter.reset()
+    yield
+    db.session.rollback()
+    db.session.remove()
+    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            connection.execute(text("UPDATE trainee SET photo_id = NULL"))
+            for table in tables:
+                connection.execute(table.delete())
+    ctx.pop()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def csrf_token(client, url: str = "/login") -> str:
+    """The CSRF token of the form on ``url`` (one token per session)."""
+    html = client.get(url).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no csrf token on {url}"
+    return match.group(1) or match.group(2)
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username: str, password: str = "Secret.123", follow: bool = False):
+        token = csrf_token(self.client, "/login")
+        return self.client.post("/login", data={"username": username, "password": password, "csrf_token": token},
+                                follow_redirects=follow)
+
+    def logout(self, page: str = "/admin/"):
+        return self.client.post("/logout", data={"csrf_token": csrf_token(self.client, page)})
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+@pytest.fixture
+def world(app):
+    """Two cities with a county each (plus 济源), a base per city, one account per role and scope,
+    and trainees with submitted applications in each county. See tests/factories.py."""
+    from tests.factories import build_world
+    return build_world()

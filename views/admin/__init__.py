@@ -1,0 +1,50 @@
+"""The back office: the Admin object and every view, with its menu category."""
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
+
+from app.extensions import db
+from models import (Account, Application, ApplicationChoice, Attachment, AuditLog, Batch, Education, Employment,
+                    ExemptionRequest, Institution, Licence, PracticeScope, Quota, Region, ReviewRecord, Specialty,
+                    Trainee, TrainingBase)
+from views.admin.accounts import AccountView
+from views.admin.applications import (ApplicationChoiceView, ApplicationView, AttachmentView, ExemptionRequestView,
+                                      ReviewRecordView)
+from views.admin.audit import AuditLogView
+from views.admin.base import DashboardView
+from views.admin.batches import BatchView, QuotaView
+from views.admin.reference import InstitutionView, PracticeScopeView, RegionView, SpecialtyView, TrainingBaseView
+from views.admin.trainees import EducationView, EmploymentView, LicenceView, TraineeView
+
+REVIEW, TRAINEES, BATCHES, REFERENCE, SYSTEM = (
+    _l("Enrollment review"), _l("Trainees"), _l("Batches and quotas"), _l("Reference data"), _l("System"))
+
+
+def init_admin(app) -> Admin:
+    """Create the back office on ``app`` with every view."""
+    admin = Admin(app, name=_l("Henan Health Training Enrollment Platform"),
+                  theme=Bootstrap4Theme(swatch="default", base_template="admin/site_master.html"),
+                  index_view=DashboardView(name=_l("Dashboard"), url="/admin"))
+    views = [
+        (ApplicationView, Application, _l("Applications"), REVIEW, "application"),
+        (ExemptionRequestView, ExemptionRequest, _l("Exemption requests"), REVIEW, "exemption_request"),
+        (ApplicationChoiceView, ApplicationChoice, _l("Specialty choices"), REVIEW, "application_choice"),
+        (AttachmentView, Attachment, _l("Attachments"), REVIEW, "attachment"),
+        (ReviewRecordView, ReviewRecord, _l("Review records"), REVIEW, "review_record"),
+        (TraineeView, Trainee, _l("Trainees"), TRAINEES, "trainee"),
+        (EducationView, Education, _l("Education"), TRAINEES, "education"),
+        (EmploymentView, Employment, _l("Employment"), TRAINEES, "employment"),
+        (LicenceView, Licence, _l("Licences"), TRAINEES, "licence"),
+        (BatchView, Batch, _l("Batches"), BATCHES, "batch"),
+        (QuotaView, Quota, _l("Quotas"), BATCHES, "quota"),
+        (RegionView, Region, _l("Regions"), REFERENCE, "region"),
+        (InstitutionView, Institution, _l("Institutions"), REFERENCE, "institution"),
+        (TrainingBaseView, TrainingBase, _l("Training bases"), REFERENCE, "training_base"),
+        (SpecialtyView, Specialty, _l("Specialties"), REFERENCE, "specialty"),
+        (PracticeScopeView, PracticeScope, _l("Practice scopes"), REFERENCE, "practice_scope"),
+        (AccountView, Account, _l("Accounts"), SYSTEM, "account"),
+        (AuditLogView, AuditLog, _l("Audit log"), SYSTEM, "audit_log"),
+    ]
+    for view_class, model, name, category, endpoint in views:
+        admin.add_view(view_class(model, db, name=name, category=category, endpoint=endpoint))
+    return admin

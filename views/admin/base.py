@@ -1,0 +1,280 @@
+"""The back office's base view: access by role, scope on every query, audit, Chinese output."""
+from __future__ import annotations
+
+import re
+import tempfile
+from datetime import date, datetime
+from urllib.parse import quote
+
+from collections import OrderedDict
+
+from flask import abort, flash, has_request_context, redirect, request, send_file, url_for
+from flask_admin import AdminIndexView, expose
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.model import typefmt
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+from openpyxl import Workbook
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from app.access import scope
+from app.audit import set_actor
+from app.extensions import db
+from app.i18n import cn_date, cn_datetime, yes_no
+from app.timeutil import now
+from models import Role
+
+INT_RE = re.compile(r"^\d{1,18}$")
+
+
+def parse_id(value) -> int | None:
+    """A primary key from a URL or form: a plain positive integer, else ``None`` (``1,2`` too)."""
+    if isinstance(value, int):
+        return value
+    if not isinstance(value, str) or not INT_RE.match(value.strip()):
+        return None
+    number = int(value.strip())
+    return number if 0 < number < 2**63 else None
+
+
+TYPE_FORMATTERS = dict(typefmt.BASE_FORMATTERS)
+TYPE_FORMATTERS.update({
+    type(None): typefmt.empty_formatter,
+    bool: lambda view, value, name: yes_no(value),
+    date: lambda view, value, name: cn_date(value),
+    datetime: lambda view, value, name: cn_datetime(value),
+})
+EXPORT_TYPE_FORMATTERS = dict(TYPE_FORMATTERS)
+EXPORT_TYPE_FORMATTERS[list] = lambda view, value, name: "、".join(str(v) for v in value)
+
+
+def choice_formatter(choices, attribute: str | None = None):
+    """A list/detail/export formatter that shows an enumeration's Chinese label."""
+    def formatter(view, context, model, name):
+        return choices.label(getattr(model, attribute or name))
+    return formatter
+
+
+def request_options(function):
+    """Mark a filter-options callable: evaluated per request (scoped), never at start-up."""
+    def options():
+        return function() if has_request_context() else []
+    return options
+
+
+class ScopedAjaxLoader(QueryAjaxModelLoader):
+    """An ajax look-up that only offers and accepts records inside the user's scope."""
+
+    def get_query(self):
+        return scope(super().get_query(), self.model, current_user)
+
+    def get_one(self, pk):
+        number = parse_id(pk)
+        if number is None:
+            return None
+        pk_column = self.model.__mapper__.primary_key[0]
+        return self.get_query().filter(pk_column == number).one_or_none()
+
+
+def ajax_ref(model, fields, **options) -> ScopedAjaxLoader:
+    """A scoped ajax loader for ``model`` searching ``fields``; the caller names the view field."""
+    options.setdefault("page_size", 20)
+    options.setdefault("placeholder", _("Type to search"))
+    return ScopedAjaxLoader(options.pop("name", model.__tablename__), db.session, model, fields=fields,
+                            **options)
+
+
+class SecureModelView(ModelView):
+    """Base of every back-office view.
+
+    Subclasses declare ``read_roles`` (who may open the view), ``write_roles`` (who may create
+    and edit) and ``delete_roles``. Every query is restricted by ``app.access.scope``; changes are
+    audited; ``status`` is never a form field.
+    """
+
+    read_roles: tuple[str, ...] = Role.STAFF
+    write_roles: tuple[str, ...] = (Role.SUPERUSER,)
+    create_roles: tuple[str, ...] | None = None  # defaults to write_roles
+    delete_roles: tuple[str, ...] = (Role.SUPERUSER,)
+
+    page_size = 20
+    can_set_page_size = True
+    page_size_options = (20, 50, 100)
+    can_view_details = True
+    can_export = True
+    export_types = ["xlsx"]
+    named_filter_urls = True
+    column_display_actions = True
+    column_type_formatters = TYPE_FORMATTERS
+    column_type_formatters_export = EXPORT_TYPE_FORMATTERS
+    column_type_formatters_detail = TYPE_FORMATTERS
+    form_excluded_columns = ("status", "created_at", "updated_at", "version")
+    export_name: str = ""  # Chinese file-name stem; defaults to the view's name
+
+    # --- access -------------------------------------------------------------------------------
+    def is_accessible(self) -> bool:
+        return (current_user.is_authenticated and current_user.is_active
+                and current_user.role in self.read_roles)
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+    def _has_role(self, roles) -> bool:
+        return current_user.is_authenticated and current_user.role in roles
+
+    @property
+    def can_create(self) -> bool:
+        return self._has_role(self.create_roles if self.create_roles is not None else self.write_roles)
+
+    @can_create.setter
+    def can_create(self, value):  # Flask-Admin assigns these; roles decide
+        pass
+
+    @property
+    def can_edit(self) -> bool:
+        return self._has_role(self.write_roles)
+
+    @can_edit.setter
+    def can_edit(self, value):
+        pass
+
+    @property
+    def can_delete(self) -> bool:
+        return self._has_role(self.delete_roles)
+
+    @can_delete.setter
+    def can_delete(self, value):
+        pass
+
+    def _handle_view(self, name, **kwargs):
+        response = super()._handle_view(name, **kwargs)
+        if response is None and current_user.is_authenticated:
+            set_actor(current_user._get_current_object())
+        return response
+
+    # --- scope ----------------------------------------------------------------------------------
+    def get_query(self):
+        return scope(super().get_query(), self.model, current_user)
+
+    def get_count_query(self):
+        return scope(super().get_count_query(), self.model, current_user)
+
+    def get_one(self, id):
+        number = parse_id(id)
+        if number is None:
+            return None
+        pk_column = self.model.__mapper__.primary_key[0]
+        return self.get_query().filter(pk_column == number).one_or_none()
+
+    def get_scoped_ids(self, ids) -> list[int]:
+        """Posted ids narrowed to those that parse and lie inside the user's scope."""
+        numbers = [n for n in (parse_id(i) for i in ids) if n is not None]
+        if not numbers:
+            return []
+        pk_column = self.model.__mapper__.primary_key[0]
+        return [row[0] for row in self.get_query().with_entities(pk_column).filter(pk_column.in_(numbers))]
+
+    def handle_action(self, return_view=None):
+        """Refuse malformed posted ids before any action runs; actions re-check scope."""
+        ids = request.form.getlist("rowid")
+        if any(parse_id(i) is None for i in ids):
+            flash(_("Invalid record number."), "error")
+            return redirect(self.get_url(".index_view"))
+        return super().handle_action(return_view)
+
+    def _get_filter_groups(self):
+        """Filter groups with options computed now, for this user (Flask-Admin caches them at start-up)."""
+        if not self._filters:
+            return None
+        groups: OrderedDict[str, list[dict]] = OrderedDict()
+        for index, flt in enumerate(self._filters):
+            options = flt.get_options(self)
+            groups.setdefault(str(flt.name), []).append({
+                "index": index,
+                "arg": self.get_filter_arg(index, flt),
+                "operation": str(flt.operation()),
+                "options": [(str(k), str(v)) for k, v in options] if options else None,
+                "type": flt.data_type,
+            })
+        return groups
+
+    # --- errors ---------------------------------------------------------------------------------
+    def handle_view_exception(self, exc) -> bool:
+        if isinstance(exc, IntegrityError):
+            db.session.rollback()
+            flash(_("Not saved: the data conflicts with an existing record or misses a required value "
+                    "(for example a duplicate ID number)."), "error")
+            return True
+        if isinstance(exc, SQLAlchemyError):
+            db.session.rollback()
+            flash(_("Not saved because of a database error. Please try again."), "error")
+            return True
+        return super().handle_view_exception(exc)
+
+    # --- export ---------------------------------------------------------------------------------
+    def get_export_name(self, export_type: str = "xlsx") -> str:
+        stem = str(self.export_name or self.name)
+        return f"{stem}_{now():%Y%m%d%H%M}.{export_type}"
+
+    def export_rows(self):
+        """Header and rows of the filtered, sorted, scoped list, read in chunks."""
+        view_args = self._get_list_extra_args()
+        sort = self._get_column_by_idx(view_args.sort)
+        _count, query = self.get_list(None, sort[0] if sort else None, view_args.sort_desc,
+                                      view_args.search, view_args.filters, execute=False, page_size=0)
+        columns = self._export_columns
+        yield [str(label) for _name, label in columns]
+        for model in query.yield_per(1000):
+            row = []
+            for name, _label in columns:
+                value = self.get_export_value(model, name)
+                if isinstance(value, Markup):
+                    value = value.striptags()
+                row.append("" if value is None else str(value))
+            yield row
+
+    @expose("/export/<export_type>/")
+    def export(self, export_type: str):
+        if not self.can_export or export_type != "xlsx":
+            abort(404)
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(str(self.export_name or self.name)[:31])
+        for row in self.export_rows():
+            sheet.append(row)
+        spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+        workbook.save(spool)
+        spool.seek(0)
+        filename = self.get_export_name("xlsx")
+        response = send_file(spool, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                             as_attachment=True, download_name=filename)
+        response.headers["Content-Disposition"] = (
+            f"attachment; filename=export.xlsx; filename*=UTF-8''{quote(filename)}")
+        return response
+
+
+class ReadOnlyModelView(SecureModelView):
+    """A view nobody edits through the back office (history, logs)."""
+
+    write_roles = ()
+    delete_roles = ()
+
+
+class DashboardView(AdminIndexView):
+    """The back-office home, open to staff only."""
+
+    def is_accessible(self) -> bool:
+        return current_user.is_authenticated and current_user.is_active and current_user.is_staff
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+    @expose("/")
+    def index(self):
+        from views.admin.dashboard import dashboard_context
+        return self.render("admin/dashboard.html", **dashboard_context(current_user))

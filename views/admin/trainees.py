@@ -1,0 +1,163 @@
+"""Back-office views of trainee profiles and their education, employment and licence rows."""
+from flask_admin.contrib.sqla import filters
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+
+from app.validators import IdNumber, Mobile, id_number_birth_date, id_number_gender
+from models import Account, Education, Employment, Institution, Licence, Region, Role, Trainee
+from models.enums import (Degree, EducationLevel, Gender, IdType, JobTitle, PoliticalStatus,
+                          PracticeCategory, TitleGrade)
+from views.admin.base import SecureModelView, ajax_ref
+from views.admin.labels import LABELS
+
+TRAINEE_READERS = (Role.COUNTY_REVIEWER, Role.CITY_REVIEWER, Role.BASE_STAFF, Role.PROVINCE_ADMIN,
+                   Role.SUPPORT, Role.SUPERUSER)
+TRAINEE_EDITORS = (Role.SUPPORT, Role.SUPERUSER)
+
+
+def trainee_search_condition(term: str, trainee_id_column=None):
+    """Exact ID number or mobile when the term looks like one; otherwise the name (prefix)."""
+    term = term.strip().upper()
+    if len(term) in (15, 18) and term[:-1].isdigit():
+        condition = Trainee.id_number == term
+    elif len(term) == 11 and term.isdigit():
+        condition = Trainee.mobile == term
+    else:
+        condition = Trainee.name.startswith(term)
+    if trainee_id_column is None:
+        return condition
+    return trainee_id_column.in_(select(Trainee.id).where(condition))
+
+
+class TraineeSearchMixin:
+    """Search by exact ID number, exact mobile or name, without a join."""
+
+    trainee_id_column = None  # the FK to trainee on the view's model; None on Trainee itself
+
+    def search_placeholder(self):
+        return str(_l("Name / ID number / mobile"))
+
+    def extra_search_condition(self, term):
+        return None
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        condition = trainee_search_condition(search, self.trainee_id_column)
+        extra = self.extra_search_condition(search.strip())
+        if extra is not None:
+            condition = or_(condition, extra)
+        query = query.filter(condition)
+        if count_query is not None:
+            count_query = count_query.filter(condition)
+        return query, count_query, joins, count_joins
+
+
+EDUCATION_FORM = {
+    "form_choices": {"level": EducationLevel.lazy_choices(), "degree": Degree.lazy_choices()},
+    "form_excluded_columns": ("trainee",),
+}
+EMPLOYMENT_FORM = {
+    "form_choices": {"title": JobTitle.lazy_choices(), "title_grade": TitleGrade.lazy_choices()},
+    "form_ajax_refs": {"institution": ajax_ref(Institution, ["name"], name="institution"),
+                       "region": ajax_ref(Region, ["name", "code"], name="region")},
+    "form_excluded_columns": ("trainee",),
+}
+LICENCE_FORM = {
+    "form_choices": {"category": PracticeCategory.lazy_choices()},
+    "form_excluded_columns": ("trainee",),
+}
+
+
+class TraineeView(TraineeSearchMixin, SecureModelView):
+    read_roles = TRAINEE_READERS
+    write_roles = TRAINEE_EDITORS
+    column_labels = LABELS
+    column_list = ("name", "gender", "id_number", "mobile", "has_licence", "created_at")
+    column_default_sort = ("id", True)
+    column_searchable_list = ("name",)
+    column_choices = {"gender": Gender.lazy_choices(), "id_type": IdType.lazy_choices(),
+                      "political_status": PoliticalStatus.lazy_choices()}
+    column_filters = (
+        filters.FilterEqual(Trainee.gender, _l("Gender"), options=Gender.lazy_choices()),
+        filters.BooleanEqualFilter(Trainee.has_licence, _l("Has licence")),
+        filters.DateBetweenFilter(Trainee.created_at, _l("Created at")),
+    )
+    column_details_list = ("name", "gender", "id_type", "id_number", "ethnicity", "political_status",
+                           "birth_date", "mobile", "email", "address", "postal_code", "emergency_contact",
+                           "emergency_phone", "has_licence", "is_graduate_student", "residency_withdrawn_on",
+                           "completion_exam_failed_on", "account", "educations", "employments", "licences",
+                           "created_at", "updated_at")
+    form_columns = ("name", "gender", "id_type", "id_number", "ethnicity", "political_status", "birth_date",
+                    "mobile", "email", "address", "postal_code", "emergency_contact", "emergency_phone",
+                    "has_licence", "is_graduate_student", "residency_withdrawn_on", "completion_exam_failed_on",
+                    "account")
+    form_choices = {"gender": Gender.lazy_choices(), "id_type": IdType.lazy_choices(),
+                    "political_status": PoliticalStatus.lazy_choices()}
+    form_args = {"id_number": {"validators": [IdNumber()]}, "mobile": {"validators": [Mobile()]}}
+    form_ajax_refs = {"account": ajax_ref(Account, ["username", "phone"], name="account")}
+    inline_models = ((Education, EDUCATION_FORM), (Employment, EMPLOYMENT_FORM), (Licence, LICENCE_FORM))
+    export_name = _l("Trainees")
+
+    def on_model_change(self, form, model, is_created):
+        if model.id_type == IdType.RESIDENT and model.id_number:
+            model.birth_date = id_number_birth_date(model.id_number)
+            model.gender = id_number_gender(model.id_number)
+
+    def get_details_query(self):
+        return self.get_query()
+
+
+class TraineeRowView(TraineeSearchMixin, SecureModelView):
+    """Shared settings of the education, employment and licence lists."""
+
+    read_roles = TRAINEE_READERS
+    write_roles = TRAINEE_EDITORS
+    column_labels = LABELS
+    column_default_sort = ("id", True)
+    column_searchable_list = ("id",)
+    form_ajax_refs = {"trainee": ajax_ref(Trainee, ["name", "id_number"], name="trainee")}
+
+
+class EducationView(TraineeRowView):
+    trainee_id_column = Education.trainee_id
+    column_list = ("trainee.name", "school", "major", "level", "degree", "full_time", "upgraded_from_junior",
+                   "graduation_date")
+    column_choices = {"level": EducationLevel.lazy_choices(), "degree": Degree.lazy_choices()}
+    column_filters = (
+        filters.FilterEqual(Education.level, _l("Level"), options=EducationLevel.lazy_choices()),
+        filters.BooleanEqualFilter(Education.full_time, _l("Full-time")),
+        filters.BooleanEqualFilter(Education.upgraded_from_junior, _l("Junior-college-to-bachelor")),
+    )
+    column_select_related_list = (Education.trainee,)
+    form_choices = EDUCATION_FORM["form_choices"]
+    export_name = _l("Education")
+
+
+class EmploymentView(TraineeRowView):
+    trainee_id_column = Employment.trainee_id
+    column_list = ("trainee.name", "unit_name", "region", "department", "title", "is_current",
+                   "unit_has_independent_gp_dept", "start_date")
+    column_choices = {"title": JobTitle.lazy_choices(), "title_grade": TitleGrade.lazy_choices()}
+    column_filters = (
+        filters.FilterEqual(Employment.title, _l("Job title"), options=JobTitle.lazy_choices()),
+        filters.BooleanEqualFilter(Employment.is_current, _l("Current job")),
+    )
+    column_select_related_list = (Employment.trainee, Employment.region)
+    form_choices = EMPLOYMENT_FORM["form_choices"]
+    form_ajax_refs = {**TraineeRowView.form_ajax_refs, **EMPLOYMENT_FORM["form_ajax_refs"]}
+    export_name = _l("Employment")
+
+    def extra_search_condition(self, term):
+        return Employment.unit_name.contains(term, autoescape=True)
+
+
+class LicenceView(TraineeRowView):
+    trainee_id_column = Licence.trainee_id
+    column_list = ("trainee.name", "category", "scope", "qualification_number", "practice_number",
+                   "registered_on")
+    column_choices = {"category": PracticeCategory.lazy_choices()}
+    column_filters = (
+        filters.FilterEqual(Licence.category, _l("Practice category"), options=PracticeCategory.lazy_choices()),
+    )
+    column_select_related_list = (Licence.trainee, Licence.scope)
+    form_choices = LICENCE_FORM["form_choices"]
+    export_name = _l("Licences")
