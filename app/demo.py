@@ -85,7 +85,7 @@ def make_id_number(rng: random.Random, region_code: str, taken: set[str]) -> str
     while True:
         birth = date(1970, 1, 1) + timedelta(days=rng.randrange(365 * 30))
         body = f"{region_code}{birth:%Y%m%d}{rng.randrange(1000):03d}"
-        number = body + ric.calc_check_digit(body)
+        number = body + ric.calc_check_digit(body + "0")
         if number not in taken:
             taken.add(number)
             return number

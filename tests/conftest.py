@@ -9,23 +9,13 @@ import os
 import re
 
 import pytest
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, text
 
 from app import create_app
 from app.config import TestConfig, database_url
 from app.extensions import db, limiter
 
 REFERENCE_TABLES = {"region", "specialty", "practice_scope", "alembic_version"}
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_foreign_keys(dbapi_connection, connection_record):
-    """SQLite enforces foreign keys (and their ON DELETE) only when asked, per connection."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
 
 
 def _reset_postgres(url: str) -> None:

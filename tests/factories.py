@@ -25,7 +25,7 @@ _serial = itertools.count(1)
 def id_number(region_code: str = "410102", birth: date = date(1988, 3, 14)) -> str:
     """A unique valid 居民身份证 number."""
     body = f"{region_code}{birth:%Y%m%d}{next(_serial) % 1000:03d}"
-    return body + ric.calc_check_digit(body)
+    return body + ric.calc_check_digit(body + "0")
 
 
 def region(code: str) -> Region:

@@ -14,6 +14,7 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.model import typefmt
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from openpyxl import Workbook
@@ -81,7 +82,7 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
 def ajax_ref(model, fields, **options) -> ScopedAjaxLoader:
     """A scoped ajax loader for ``model`` searching ``fields``; the caller names the view field."""
     options.setdefault("page_size", 20)
-    options.setdefault("placeholder", _("Type to search"))
+    options.setdefault("placeholder", _l("Type to search"))
     return ScopedAjaxLoader(options.pop("name", model.__tablename__), db.session, model, fields=fields,
                             **options)
 

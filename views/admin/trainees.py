@@ -54,16 +54,19 @@ class TraineeSearchMixin:
 EDUCATION_FORM = {
     "form_choices": {"level": EducationLevel.lazy_choices(), "degree": Degree.lazy_choices()},
     "form_excluded_columns": ("trainee",),
+    "column_labels": LABELS,
 }
 EMPLOYMENT_FORM = {
     "form_choices": {"title": JobTitle.lazy_choices(), "title_grade": TitleGrade.lazy_choices()},
     "form_ajax_refs": {"institution": ajax_ref(Institution, ["name"], name="institution"),
                        "region": ajax_ref(Region, ["name", "code"], name="region")},
     "form_excluded_columns": ("trainee",),
+    "column_labels": LABELS,
 }
 LICENCE_FORM = {
     "form_choices": {"category": PracticeCategory.lazy_choices()},
     "form_excluded_columns": ("trainee",),
+    "column_labels": LABELS,
 }
 
 

@@ -1,0 +1,58 @@
+"""`flask demo`: accounts for every role, fictional fixtures, applications in every status."""
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.validators import check_id_number
+from models import Account, Application, Batch, Institution, Role, Status, Trainee, TrainingBase
+from models.enums import Program
+
+
+def run_demo(app, *args):
+    result = app.test_cli_runner().invoke(args=["demo", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_demo_creates_every_role_and_prints_credentials(app):
+    output = run_demo(app, "--trainees", "120")
+    roles = set(db.session.scalars(select(Account.role)))
+    assert roles == set(Role.values())
+    for username in ("admin", "province", "support", "county_zy", "city_zz", "base_one", "demo000001"):
+        assert username in output
+    assert "Henan@2025" in output
+    assert all("示例" in name for name in db.session.scalars(select(TrainingBase.name)))
+    assert all("示例" in name for name in db.session.scalars(select(Institution.name)))
+    scoped = db.session.scalars(select(Account).where(Account.role.in_((Role.COUNTY_REVIEWER, Role.CITY_REVIEWER))))
+    assert all(account.region is not None for account in scoped)
+
+
+def test_demo_batches_are_open_and_applications_cover_every_status(app):
+    run_demo(app, "--trainees", "150")
+    batches = db.session.scalars(select(Batch)).all()
+    assert {b.program for b in batches if b.is_open()} == {Program.GP_TRANSFER, Program.RESIDENCY}
+    seen = {(program, status) for program, status in db.session.execute(
+        select(Batch.program, Application.status).join(Application.batch).distinct())}
+    gp = {Status.DRAFT, Status.SUBMITTED, Status.COUNTY_APPROVED, Status.CITY_APPROVED, Status.ASSIGNED,
+          Status.RETURNED, Status.REJECTED}
+    residency = {Status.DRAFT, Status.SUBMITTED, Status.BASE_APPROVED, Status.CONFIRMED, Status.ADMITTED,
+                 Status.NOT_ADMITTED, Status.REPORTED, Status.RETURNED, Status.REJECTED}
+    assert {s for p, s in seen if p == Program.GP_TRANSFER} == gp
+    assert {s for p, s in seen if p == Program.RESIDENCY} == residency
+
+
+def test_demo_trainees_have_valid_id_numbers_and_chinese_names(app):
+    run_demo(app, "--trainees", "60")
+    trainees = db.session.scalars(select(Trainee)).all()
+    assert len(trainees) == 60
+    assert all(check_id_number(t.id_number) == t.id_number for t in trainees)
+    assert all(all("\u4e00" <= ch <= "\u9fff" for ch in t.name) for t in trainees)
+
+
+def test_demo_runs_again_without_duplicating_and_adds_on_request(app):
+    run_demo(app, "--trainees", "30")
+    output = run_demo(app)
+    assert "already present" in output
+    assert db.session.scalar(select(func.count()).select_from(Trainee)) == 30
+    run_demo(app, "--trainees", "20")
+    assert db.session.scalar(select(func.count()).select_from(Trainee)) == 50
+    assert db.session.scalar(select(func.count()).select_from(Account).where(Account.username == "admin")) == 1

@@ -1,0 +1,78 @@
+"""The schema: migrations match the models, and the database itself enforces the rules."""
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from models import Application, Education, Trainee
+from tests.factories import ApplicationFactory, TraineeFactory, id_number
+
+
+def test_autogenerate_finds_no_difference_between_models_and_migrations(app):
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, db.metadata)
+    assert differences == []
+
+
+def test_review_lists_filter_and_sort_on_indexed_columns(app):
+    with db.engine.connect() as connection:
+        from sqlalchemy import inspect
+        indexed = {tuple(ix["column_names"]) for ix in inspect(connection).get_indexes("application")}
+    for column in ("status", "batch_id", "county_id", "city_id", "base_id", "submitted_at"):
+        assert (column,) in indexed, column
+
+
+def _expect_refused(statement_or_callable):
+    with pytest.raises(IntegrityError):
+        if callable(statement_or_callable):
+            statement_or_callable()
+        else:
+            db.session.execute(statement_or_callable)
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_id_number_is_unique(world):
+    number = world.trainees["zy"].id_number
+    _expect_refused(lambda: db.session.add(Trainee(name="重复", id_number=number, mobile="13900000000")))
+
+
+def test_one_application_per_trainee_and_batch(world):
+    trainee, batch = world.trainees["zy"], world.batches["gp"]
+    _expect_refused(lambda: db.session.add(Application(trainee=trainee, batch=batch)))
+
+
+@pytest.mark.parametrize("column,value", [("status", "approved_by_magic"), ("identity", "visitor"),
+                                          ("admission_result", "maybe")])
+def test_enumerations_are_checked_by_the_database(world, column, value):
+    application_id = world.applications["zy"].id
+    _expect_refused(update(Application).where(Application.id == application_id).values({column: value}))
+
+
+def test_submitted_application_needs_a_submission_time(world):
+    application_id = world.applications["zy"].id
+    _expect_refused(update(Application).where(Application.id == application_id).values(submitted_at=None))
+
+
+def test_deleting_a_trainee_with_an_application_is_refused(world):
+    trainee_id = world.trainees["zy"].id
+    _expect_refused(delete(Trainee).where(Trainee.id == trainee_id))
+    assert db.session.get(Trainee, trainee_id) is not None
+
+
+def test_deleting_a_trainee_without_applications_removes_their_rows(world):
+    trainee = TraineeFactory(id_number=id_number("410303"))
+    db.session.add(Education(trainee=trainee, school="测试", major="临床医学", level="bachelor", degree="bachelor"))
+    db.session.commit()
+    trainee_id = trainee.id
+    db.session.execute(delete(Trainee).where(Trainee.id == trainee_id))
+    db.session.commit()
+    assert db.session.scalars(select(Education).where(Education.trainee_id == trainee_id)).all() == []
+
+
+def test_foreign_keys_are_enforced(world):
+    _expect_refused(update(Application).where(Application.id == world.applications["zy"].id)
+                    .values(batch_id=999999))

@@ -1,0 +1,51 @@
+"""Reference data from `flask seed`: Henan's regions, 住培 specialties, 执业范围 codes."""
+from sqlalchemy import func, select
+
+from app.cli import seed_reference_data
+from app.extensions import db
+from models import PracticeScope, Region, Specialty
+
+
+def count(model, *where):
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_regions_of_henan(app):
+    assert count(Region, Region.level == "province") == 1
+    assert count(Region, Region.level == "city") == 18
+    assert count(Region, Region.level == "county") == 156
+    zhengzhou = db.session.scalar(select(Region).where(Region.code == "410100"))
+    assert zhengzhou.name == "郑州市" and zhengzhou.parent.code == "410000"
+    zhongyuan = db.session.scalar(select(Region).where(Region.code == "410102"))
+    assert zhongyuan.parent_id == zhengzhou.id and zhongyuan.full_name == "郑州市中原区"
+
+
+def test_jiyuan_is_a_city_without_counties(app):
+    jiyuan = db.session.scalar(select(Region).where(Region.code == "419001"))
+    assert jiyuan.level == "city" and jiyuan.children == []
+
+
+def test_specialties_and_shortage_flags(app):
+    assert count(Specialty) == 35
+    by_name = {s.name: s for s in db.session.scalars(select(Specialty))}
+    assert by_name["全科"].code == "0700" and by_name["全科"].shortage
+    assert by_name["儿科"].shortage and not by_name["内科"].shortage
+    assert by_name["口腔全科"].code == "2800"
+
+
+def test_practice_scopes(app):
+    assert count(PracticeScope) == 20
+    general = db.session.scalar(select(PracticeScope).where(PracticeScope.code == "21"))
+    assert general.name == "全科医学专业" and general.category == "clinical"
+    assert db.session.scalar(select(PracticeScope.category).where(PracticeScope.code == "52")) == "tcm"
+
+
+def test_seed_is_idempotent(app):
+    before = (count(Region), count(Specialty), count(PracticeScope))
+    assert seed_reference_data() == {"regions": 0, "specialties": 0, "practice_scopes": 0}
+    assert (count(Region), count(Specialty), count(PracticeScope)) == before
+
+
+def test_seed_command(app):
+    result = app.test_cli_runner().invoke(args=["seed"])
+    assert result.exit_code == 0 and "regions +0" in result.output
