@@ -23,7 +23,7 @@ REVIEW, TRAINEES, BATCHES, REFERENCE, SYSTEM = (
 def init_admin(app) -> Admin:
     """Create the back office on ``app`` with every view."""
     admin = Admin(app, name=_l("Henan Health Training Enrollment Platform"),
-                  theme=Bootstrap4Theme(swatch="default", base_template="admin/site_master.html"),
+                  theme=Bootstrap4Theme(swatch="default", fluid=True, base_template="admin/site_master.html"),
                   index_view=DashboardView(name=_l("Dashboard"), url="/admin"))
     views = [
         (ApplicationView, Application, _l("Applications"), REVIEW, "application"),

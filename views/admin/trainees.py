@@ -41,7 +41,8 @@ class TraineeSearchMixin:
         return None
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
-        condition = trainee_search_condition(search, self.trainee_id_column)
+        # read from the class: a mapped column is a descriptor, ``self.`` would bind it to the view
+        condition = trainee_search_condition(search, type(self).trainee_id_column)
         extra = self.extra_search_condition(search.strip())
         if extra is not None:
             condition = or_(condition, extra)
@@ -73,7 +74,7 @@ LICENCE_FORM = {
 class TraineeView(TraineeSearchMixin, SecureModelView):
     read_roles = TRAINEE_READERS
     write_roles = TRAINEE_EDITORS
-    column_labels = LABELS
+    column_labels = {**LABELS, "name": _l("Full name")}
     column_list = ("name", "gender", "id_number", "mobile", "has_licence", "created_at")
     column_default_sort = ("id", True)
     column_searchable_list = ("name",)
