@@ -76,3 +76,25 @@ def test_deleting_a_trainee_without_applications_removes_their_rows(world):
 def test_foreign_keys_are_enforced(world):
     _expect_refused(update(Application).where(Application.id == world.applications["zy"].id)
                     .values(batch_id=999999))
+
+
+def test_migrations_downgrade_and_upgrade_again(tmp_path):
+    """The migration chain runs down to nothing and up again (on a scratch SQLite database)."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect
+
+    from app import create_app
+    from app.config import TestConfig
+
+    class Scratch(TestConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'scratch.db'}"
+        UPLOAD_FOLDER = str(tmp_path / "uploads")
+
+    scratch = create_app(Scratch)
+    with scratch.app_context():
+        upgrade()
+        downgrade(revision="base")
+        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        upgrade()
+        assert "application" in inspect(db.engine).get_table_names()
+        db.engine.dispose()
