@@ -68,6 +68,10 @@ class Application(db.Model):
         AdmissionResult.check("admission_result"),
         CheckConstraint("status = 'draft' OR submitted_at IS NOT NULL", name="submitted_has_time"),
         Index("ix_application_batch_id_status_submitted_at", "batch_id", "status", "submitted_at"),
+        # scoped review lists: one county, city or base, newest submissions first
+        Index("ix_application_county_id_submitted_at", "county_id", "submitted_at"),
+        Index("ix_application_city_id_submitted_at", "city_id", "submitted_at"),
+        Index("ix_application_base_id_submitted_at", "base_id", "submitted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
