@@ -11,6 +11,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import PasswordField, StringField
+from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms.validators import DataRequired, Length
 
 from app.extensions import db, limiter
@@ -32,9 +33,19 @@ def _safe_next(target: str | None) -> str | None:
     if not target:
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if (parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//")
+            or "\\" in target or any(ord(ch) < 32 for ch in target)):
         return None
     return target
+
+
+_DUMMY_HASH = generate_password_hash("not-a-password")
+
+
+def _locked_message(account: Account, moment) -> str:
+    minutes = max(1, int((account.locked_until - moment).total_seconds() // 60) + 1)
+    return _("Too many failed attempts: this account is locked. Try again in %(minutes)s minutes "
+             "or call technical support to unlock it.", minutes=minutes)
 
 
 def home_for(account: Account) -> str:
@@ -57,19 +68,20 @@ def login():
         account = db.session.scalar(select(Account).where(func.lower(Account.username) == username.lower()))
         moment = now()
         if account is not None and account.is_locked(moment):
-            minutes = max(1, int((account.locked_until - moment).total_seconds() // 60) + 1)
-            form.password.errors.append(
-                _("Too many failed attempts: this account is locked. Try again in %(minutes)s minutes "
-                  "or call technical support to unlock it.", minutes=minutes))
+            form.password.errors.append(_locked_message(account, moment))
         elif account is None or not account.check_password(form.password.data):
-            if account is not None:
+            if account is None:
+                check_password_hash(_DUMMY_HASH, form.password.data)  # same cost: no hint a name exists
+                form.password.errors.append(_("Wrong username or password."))
+            else:
                 account.failed_logins += 1
-                limit = current_app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-                if account.failed_logins >= limit:
+                if account.failed_logins >= current_app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
                     account.locked_until = moment + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
                     account.failed_logins = 0
+                    form.password.errors.append(_locked_message(account, moment))
+                else:
+                    form.password.errors.append(_("Wrong username or password."))
                 db.session.commit()
-            form.password.errors.append(_("Wrong username or password."))
         elif not account.is_active:
             form.username.errors.append(_("This account has been disabled. Please call technical support."))
         else:

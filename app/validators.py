@@ -24,7 +24,9 @@ def region_code_exists(code: str) -> bool:
     that time, to people born long before. So only the code's existence is checked here.
     """
     from stdnum import numdb
-    return any(props for _part, props in numdb.get("cn/loc").info(code))
+    # info() answers prefix by prefix; only a match of all six digits carries a ``county`` entry
+    # (``410199`` matches 河南省 alone and does not exist)
+    return any("county" in props for _part, props in numdb.get("cn/loc").info(code))
 
 
 def check_id_number(value: str) -> str:
@@ -32,7 +34,7 @@ def check_id_number(value: str) -> str:
 
     Checks length and format, the GB 11643 check digit, the birth date and the region code.
     """
-    number = ric.compact(value or "").upper()
+    number = re.sub(r"\s+", "", ric.compact(value or "")).upper()
     if not number:
         raise IdNumberError(_l("Please enter the ID number."))
     if len(number) != 18:

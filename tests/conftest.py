@@ -11,6 +11,8 @@ import re
 import pytest
 from sqlalchemy import create_engine, text
 
+from flask.testing import FlaskClient
+
 from app import create_app
 from app.config import TestConfig, database_url
 from app.extensions import db, limiter
@@ -28,6 +30,18 @@ def _reset_postgres(url: str) -> None:
         engine.dispose()
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in an app context of its own, as in production: its own ``g`` (audit
+    actor, CSRF token) and database session. The test's session is expired afterwards, so
+    reading the database after a request sees what the request committed."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     url = os.environ.get("TEST_DATABASE_URL")
@@ -43,6 +57,7 @@ def app(tmp_path_factory):
         UPLOAD_FOLDER = str(uploads)
 
     application = create_app(Config)
+    application.test_client_class = IsolatedClient
     with application.app_context():
         from flask_migrate import upgrade
 

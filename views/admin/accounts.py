@@ -1,5 +1,6 @@
 """Back-office view of accounts and roles (system administrators only)."""
 from flask_admin.contrib.sqla import filters
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from wtforms import PasswordField
@@ -51,18 +52,19 @@ class AccountView(SecureModelView):
         if not valid or not hasattr(form, "role"):
             return valid
         role, region, base = form.role.data, form.region.data, form.base.data
+        # plain strings: Flask-Admin's form template shows only errors that are ``str`` (``e is string``)
         if role == Role.COUNTY_REVIEWER and (region is None or not acts_as_county(region)):
-            form.region.errors.append(_l("A county reviewer needs a county, or Jiyuan, which has no counties."))
+            form.region.errors.append(_("A county reviewer needs a county, or Jiyuan, which has no counties."))
         elif role == Role.CITY_REVIEWER and (region is None or region.level != RegionLevel.CITY):
-            form.region.errors.append(_l("A city reviewer needs a city."))
+            form.region.errors.append(_("A city reviewer needs a city."))
         elif role not in (Role.COUNTY_REVIEWER, Role.CITY_REVIEWER) and region is not None:
-            form.region.errors.append(_l("Only county and city reviewers have a region; leave it empty."))
+            form.region.errors.append(_("Only county and city reviewers have a region; leave it empty."))
         if role == Role.BASE_STAFF and base is None:
-            form.base.errors.append(_l("Training base staff need a training base."))
+            form.base.errors.append(_("Training base staff need a training base."))
         elif role != Role.BASE_STAFF and base is not None:
-            form.base.errors.append(_l("Only training base staff have a training base; leave it empty."))
+            form.base.errors.append(_("Only training base staff have a training base; leave it empty."))
         if not form.password.data and request_is_create():
-            form.password.errors.append(_l("A new account needs a password."))
+            form.password.errors.append(_("A new account needs a password."))
         return not any(field.errors for field in form)
 
     def on_model_change(self, form, model, is_created):

@@ -33,11 +33,11 @@ def city_level_options():
 
 @request_options
 def county_level_options():
-    query = select(Region).where(Region.level.in_((RegionLevel.COUNTY, RegionLevel.CITY)))
+    """Counties, and cities that have none (济源), within the user's region."""
+    query = select(Region).where((Region.level == RegionLevel.COUNTY)
+                                 | ((Region.level == RegionLevel.CITY) & ~Region.children.any()))
     if current_user.role in (Role.COUNTY_REVIEWER, Role.CITY_REVIEWER):
         query = query.where(region_condition(Region.id, current_user))
-    else:
-        query = select(Region).where(Region.level == RegionLevel.COUNTY)
     return [(str(r.id), r.name) for r in db.session.scalars(query.order_by(Region.code))]
 
 

@@ -8,10 +8,13 @@ from urllib.parse import quote
 
 from collections import OrderedDict
 
-from flask import abort, flash, has_request_context, redirect, request, send_file, url_for
+from flask import abort, flash, has_request_context, redirect, request, send_file, session, url_for
 from flask_admin import AdminIndexView, expose
+from flask_admin.actions import action
+from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.model.fields import AjaxSelectField, AjaxSelectMultipleField
 from flask_admin.model import typefmt
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,6 +22,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from openpyxl import Workbook
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from wtforms.fields import FieldList, FormField
 
 from app.access import scope
 from app.audit import set_actor
@@ -38,6 +42,25 @@ def parse_id(value) -> int | None:
         return None
     number = int(value.strip())
     return number if 0 < number < 2**63 else None
+
+
+MAX_PAGE = 10**6
+
+
+def without_nul(value):
+    """``value`` without NUL characters, which PostgreSQL refuses in text (a server error otherwise)."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+def ajax_fields(fields):
+    """The single-record ajax fields of a form, including those of inline rows."""
+    for field in fields:
+        if isinstance(field, AjaxSelectField) and not isinstance(field, AjaxSelectMultipleField):
+            yield field
+        elif isinstance(field, FormField):
+            yield from ajax_fields(field.form)
+        elif isinstance(field, FieldList):
+            yield from ajax_fields(field.entries)
 
 
 TYPE_FORMATTERS = dict(typefmt.BASE_FORMATTERS)
@@ -78,6 +101,13 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
         pk_column = self.model.__mapper__.primary_key[0]
         return self.get_query().filter(pk_column == number).one_or_none()
 
+    def get_list(self, term, offset=0, limit=None):
+        """A page of matches; offset and limit come from the URL, so keep them in range."""
+        offset = offset if isinstance(offset, int) and offset > 0 else 0
+        most = self.options.get("page_size", 20)
+        limit = limit if isinstance(limit, int) and 0 < limit <= most else most
+        return super().get_list(without_nul(term or ""), offset, limit)
+
 
 def ajax_ref(model, fields, **options) -> ScopedAjaxLoader:
     """A scoped ajax loader for ``model`` searching ``fields``; the caller names the view field."""
@@ -85,6 +115,14 @@ def ajax_ref(model, fields, **options) -> ScopedAjaxLoader:
     options.setdefault("placeholder", _l("Type to search"))
     return ScopedAjaxLoader(options.pop("name", model.__tablename__), db.session, model, fields=fields,
                             **options)
+
+
+# Flask-Admin 2.2.1 flashes these when a submitted form does not validate, but its compiled Chinese
+# catalogue lacks them (its admin.po has them, its admin.mo does not): say it in the platform's words.
+ADMIN_FLASHES = {
+    "Failed to create record.": _l("Not created: please correct the fields marked in red."),
+    "Failed to save record.": _l("Not saved: please correct the fields marked in red."),
+}
 
 
 class SecureModelView(ModelView):
@@ -179,6 +217,35 @@ class SecureModelView(ModelView):
         pk_column = self.model.__mapper__.primary_key[0]
         return [row[0] for row in self.get_query().with_entities(pk_column).filter(pk_column.in_(numbers))]
 
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        """The scoped list; a page number out of range shows the first page, and NUL characters are
+        dropped from the search and filter values (both come from the URL)."""
+        if page is not None and not 0 <= page <= MAX_PAGE:
+            page = 0
+        filters = [(index, name, without_nul(value)) for index, name, value in filters or ()]
+        return super().get_list(page, sort_column, sort_desc, without_nul(search), filters, execute=execute,
+                                page_size=page_size)
+
+    def validate_form(self, form):
+        """Also refuse an ajax field whose posted record number names no record the user may see.
+
+        Flask-Admin turns such a number into "nothing chosen", which a field that may be left empty
+        would save silently, dropping its current value."""
+        if not super().validate_form(form):
+            return False
+        unresolved = [field for field in ajax_fields(form)
+                      if field.raw_data and field.raw_data[0] not in ("", "__None") and field.data is None]
+        for field in unresolved:
+            field.errors.append(_("Invalid record number."))
+        return not unresolved
+
+    @action("delete", admin_lazy_gettext("Delete"),
+            admin_lazy_gettext("Are you sure you want to delete selected records?"))
+    def action_delete(self, ids):
+        """Flask-Admin's mass delete, given the in-scope ids as numbers: it compares the integer key
+        with the posted text, which PostgreSQL refuses (nothing was deleted there)."""
+        return super().action_delete(self.get_scoped_ids(ids))
+
     def handle_action(self, return_view=None):
         """Refuse malformed posted ids before any action runs; actions re-check scope."""
         ids = request.form.getlist("rowid")
@@ -186,6 +253,15 @@ class SecureModelView(ModelView):
             flash(_("Invalid record number."), "error")
             return redirect(self.get_url(".index_view"))
         return super().handle_action(return_view)
+
+    def get_filter_arg(self, index, flt) -> str:
+        """The filter's URL name from its English msgid, e.g. ``county_equals``: the same at
+        start-up and in every request, so bookmarked filter URLs keep working."""
+        def msgid(text):
+            args = getattr(text, "_args", None)
+            return str(args[0]) if args else str(text)
+        name = f"{msgid(flt.name)} {msgid(flt.operation())}".lower()
+        return re.sub(r"\s+", "_", re.sub(r"[^a-z0-9 ]", "", name).strip())
 
     def _get_filter_groups(self):
         """Filter groups with options computed now, for this user (Flask-Admin caches them at start-up)."""
@@ -204,6 +280,13 @@ class SecureModelView(ModelView):
         return groups
 
     # --- errors ---------------------------------------------------------------------------------
+    def render(self, template, **kwargs):
+        flashes = session.get("_flashes")
+        if flashes and any(message in ADMIN_FLASHES for _category, message in flashes):
+            session["_flashes"] = [(category, str(ADMIN_FLASHES[message]) if message in ADMIN_FLASHES else message)
+                                   for category, message in flashes]
+        return super().render(template, **kwargs)
+
     def handle_view_exception(self, exc) -> bool:
         if isinstance(exc, IntegrityError):
             db.session.rollback()

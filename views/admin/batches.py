@@ -1,10 +1,13 @@
 """Back-office views of batches, their skills-exam items and quotas."""
 from flask_admin.contrib.sqla import filters
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from flask_login import current_user
+from sqlalchemy import or_, select
 
+from app.access import scope_condition
 from app.extensions import db
-from models import Batch, Quota, Role, SkillItem, TrainingBase
+from models import Application, Batch, Quota, Role, SkillItem, TrainingBase
 from models.enums import BatchRound, BatchStatus, Program
 from views.admin.base import request_options, SecureModelView
 from views.admin.labels import LABELS
@@ -45,14 +48,19 @@ class BatchView(SecureModelView):
         valid = super().validate_form(form)
         if valid and hasattr(form, "opens_at") and form.opens_at.data and form.closes_at.data \
                 and form.closes_at.data <= form.opens_at.data:
-            form.closes_at.errors.append(_l("Registration must close after it opens."))
+            # a plain string: Flask-Admin's form template skips lazy strings
+            form.closes_at.errors.append(_("Registration must close after it opens."))
             return False
         return valid
 
 
 @request_options
 def base_options():
-    return [(str(b.id), b.name) for b in db.session.scalars(select(TrainingBase).order_by(TrainingBase.name))]
+    """The bases a user may see, and those their in-scope applications are assigned to."""
+    visible = or_(scope_condition(TrainingBase, current_user),
+                  TrainingBase.id.in_(select(Application.base_id).where(scope_condition(Application, current_user))))
+    return [(str(b.id), b.name) for b in db.session.scalars(
+        select(TrainingBase).where(visible).order_by(TrainingBase.name))]
 
 
 class QuotaView(SecureModelView):

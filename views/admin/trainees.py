@@ -1,6 +1,7 @@
 """Back-office views of trainee profiles and their education, employment and licence rows."""
 from flask_admin.contrib.sqla import filters
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import or_, select
 
 from app.validators import IdNumber, Mobile, id_number_birth_date, id_number_gender
@@ -100,6 +101,20 @@ class TraineeView(TraineeSearchMixin, SecureModelView):
     form_ajax_refs = {"account": ajax_ref(Account, ["username", "phone"], name="account")}
     inline_models = ((Education, EDUCATION_FORM), (Employment, EMPLOYMENT_FORM), (Licence, LICENCE_FORM))
     export_name = _l("Trainees")
+
+    def create_form(self, obj=None):
+        return self._without_account_unless_superuser(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        return self._without_account_unless_superuser(super().edit_form(obj))
+
+    @staticmethod
+    def _without_account_unless_superuser(form):
+        """Accounts belong to the superuser alone: for anyone else the account look-up finds nothing,
+        so a posted form would unlink the trainee's login. Others neither see nor change the link."""
+        if current_user.role != Role.SUPERUSER and "account" in form:
+            del form.account
+        return form
 
     def on_model_change(self, form, model, is_created):
         if model.id_type == IdType.RESIDENT and model.id_number:

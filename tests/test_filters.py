@@ -1,0 +1,47 @@
+"""Filters chosen in the list page's menu really filter, and their URLs are stable bookmarks."""
+import json
+import re
+from html import unescape
+
+from tests.factories import PASSWORD
+
+
+def advertised_filters(html: str) -> dict:
+    """The filter groups the list page hands to its filter menu (label → entries)."""
+    match = re.search(r'<div id="filter-groups-data" class="d-none">(.*?)</div>', html, re.S)
+    assert match, "the list page carries no filter groups"
+    return json.loads(unescape(match.group(1)))
+
+
+def rows(html: str) -> int:
+    table = html.split("model-list", 1)[1]
+    return table.split("</thead>", 1)[1].split("</table>", 1)[0].count("<tr")
+
+
+def test_filter_from_the_menu_filters_the_list(world, client, auth):
+    auth.login("city_zz", PASSWORD)
+    html = client.get("/admin/application/").get_data(as_text=True)
+    groups = advertised_filters(html)
+    county = groups["区县"][0]
+    assert county["arg"] == "county_equals"
+    offered = dict(county["options"])
+    assert offered[str(world.regions["zy"].id)] == "中原区" and offered[str(world.regions["js"].id)] == "金水区"
+    assert str(world.regions["xg"].id) not in offered  # 洛阳's county
+    assert str(world.regions["zz"].id) not in offered  # the city is not a county
+    assert len(offered) == 12  # 郑州's county-level units
+    assert rows(html) == 2
+    filtered = client.get(f"/admin/application/?flt0_{county['arg']}={world.regions['js'].id}").get_data(as_text=True)
+    assert rows(filtered) == 1 and world.trainees["js"].name in filtered and world.trainees["zy"].name not in filtered
+
+
+def test_dashboard_links_open_the_filtered_list(world, client, auth):
+    auth.login("province", PASSWORD)
+    dashboard = client.get("/admin/").get_data(as_text=True)
+    links = re.findall(r'href="(/admin/application/\?[^"]+)"', dashboard)
+    assert links
+    by_status = {}
+    for link in links:
+        html = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+        status = re.search(r"flt_status_equals=(\w+)", link).group(1)
+        by_status[status] = rows(html)
+    assert by_status == {"submitted": 1, "assigned": 2}
