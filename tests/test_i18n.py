@@ -17,7 +17,8 @@ CATALOGUE = PROJECT_ROOT / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "mess
 FLASK_ADMIN_ENGLISH = ["List", "Create", "Edit", "Details", "Export", "Add Filter", "Search", "Save", "Cancel",
                        "Delete", "Home", "With selected", "Apply", "Reset Filters", "Filter", "Previous", "Next",
                        "Record does not exist.", "Are you sure", "Save and Continue Editing", "Save and Add Another",
-                       "equals", "not equal", "contains", "greater than", "smaller than", "empty", "between"]
+                       "equals", "not equal", "contains", "greater than", "smaller than", "empty", "between",
+                       "__None"]
 
 
 def load_catalogue():

@@ -52,15 +52,29 @@ def without_nul(value):
     return value.replace("\x00", "") if isinstance(value, str) else value
 
 
+def leaf_fields(fields):
+    """Every field of a form, including those of inline rows (FormField / FieldList)."""
+    for field in fields:
+        if isinstance(field, FormField):
+            yield from leaf_fields(field.form)
+        elif isinstance(field, FieldList):
+            yield from leaf_fields(field.entries)
+        else:
+            yield field
+
+
 def ajax_fields(fields):
     """The single-record ajax fields of a form, including those of inline rows."""
-    for field in fields:
-        if isinstance(field, AjaxSelectField) and not isinstance(field, AjaxSelectMultipleField):
-            yield field
-        elif isinstance(field, FormField):
-            yield from ajax_fields(field.form)
-        elif isinstance(field, FieldList):
-            yield from ajax_fields(field.entries)
+    return (f for f in leaf_fields(fields)
+            if isinstance(f, AjaxSelectField) and not isinstance(f, AjaxSelectMultipleField))
+
+
+def label_blank_choices(form):
+    """Give optional relation selects a visible blank choice (WTForms shows "__None" otherwise)."""
+    for field in leaf_fields(form):
+        if getattr(field, "allow_blank", False) and not getattr(field, "blank_text", None):
+            field.blank_text = _("(none)")
+    return form
 
 
 TYPE_FORMATTERS = dict(typefmt.BASE_FORMATTERS)
@@ -216,6 +230,12 @@ class SecureModelView(ModelView):
             return []
         pk_column = self.model.__mapper__.primary_key[0]
         return [row[0] for row in self.get_query().with_entities(pk_column).filter(pk_column.in_(numbers))]
+
+    def create_form(self, obj=None):
+        return label_blank_choices(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        return label_blank_choices(super().edit_form(obj))
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         """The scoped list; a page number out of range shows the first page, and NUL characters are

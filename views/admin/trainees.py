@@ -89,8 +89,8 @@ class TraineeView(TraineeSearchMixin, SecureModelView):
     column_details_list = ("name", "gender", "id_type", "id_number", "ethnicity", "political_status",
                            "birth_date", "mobile", "email", "address", "postal_code", "emergency_contact",
                            "emergency_phone", "has_licence", "is_graduate_student", "residency_withdrawn_on",
-                           "completion_exam_failed_on", "account", "educations", "employments", "licences",
-                           "created_at", "updated_at")
+                           "completion_exam_failed_on", "educations", "employments", "licences",
+                           "created_at", "updated_at")  # the login account is the superuser's business
     form_columns = ("name", "gender", "id_type", "id_number", "ethnicity", "political_status", "birth_date",
                     "mobile", "email", "address", "postal_code", "emergency_contact", "emergency_phone",
                     "has_licence", "is_graduate_student", "residency_withdrawn_on", "completion_exam_failed_on",
