@@ -7,12 +7,14 @@ from models.batch import Batch, Quota, SkillItem, batch_shortage_specialty
 from models.institution import Institution, TrainingBase, base_specialty
 from models.region import Region
 from models.review import ReviewRecord
+from models.sms import SmsCode, SmsLog, SmsPurpose
 from models.specialty import PracticeScope, Specialty
 from models.trainee import Education, Employment, Licence, Trainee
 
 __all__ = [
     "Account", "AccountBusiness", "Application", "ApplicationChoice", "Attachment", "AuditLog",
     "Batch", "Education", "Employment", "ExemptionRequest", "Institution", "Licence",
-    "PracticeScope", "Quota", "Region", "ReviewRecord", "Role", "SkillItem", "Specialty", "Status",
+    "PracticeScope", "Quota", "Region", "ReviewRecord", "Role", "SkillItem", "SmsCode", "SmsLog", "SmsPurpose",
+    "Specialty", "Status",
     "Trainee", "TrainingBase", "base_specialty", "batch_shortage_specialty",
 ]

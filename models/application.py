@@ -1,7 +1,7 @@
 """Applications (报名) with their choices and exemption requests, and the application states."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -164,6 +164,9 @@ class ExemptionRequest(db.Model):
     type: Mapped[int] = mapped_column(index=True)
     content: Mapped[str] = mapped_column(Text, default="")
     reason: Mapped[str] = mapped_column(Text, default="")
+    # facts of the claim the rules need: a certificate's date (types 2, 7, 8) and months (type 8)
+    certificate_date: Mapped[date | None]
+    training_months: Mapped[int | None]
     rule_results: Mapped[list | None] = mapped_column(JSON)
     rules_passed: Mapped[bool | None] = mapped_column(index=True)
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.timeutil import now
 from models.account import Account
-from models.enums import (Degree, EducationLevel, Gender, IdType, JobTitle, PoliticalStatus,
+from models.enums import (Degree, EducationLevel, Gender, IdType, InstitutionLevel, JobTitle, PoliticalStatus,
                           PracticeCategory, TitleGrade)
 from models.institution import Institution
 from models.region import Region
@@ -111,6 +111,7 @@ class Employment(db.Model):
     __tablename__ = "employment"
     __table_args__ = (
         JobTitle.check("title", nullable=True),
+        InstitutionLevel.check("unit_level", nullable=True),
         TitleGrade.check("title_grade", nullable=True),
         CheckConstraint("end_date IS NULL OR start_date IS NULL OR end_date >= start_date",
                         name="dates_ordered"),
@@ -121,6 +122,8 @@ class Employment(db.Model):
     institution_id: Mapped[int | None] = mapped_column(
         ForeignKey("institution.id", ondelete="SET NULL"), index=True)
     unit_name: Mapped[str] = mapped_column(String(100))
+    # the level of a unit typed in by hand; a unit from the directory has its own
+    unit_level: Mapped[str | None] = mapped_column(String(20))
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id", ondelete="RESTRICT"), index=True)
     department: Mapped[str | None] = mapped_column(String(50))
     title: Mapped[str | None] = mapped_column(String(20))

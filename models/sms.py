@@ -1,0 +1,59 @@
+"""Text messages: every message sent (SmsLog) and the verification codes (SmsCode)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.timeutil import now
+from models.enums import Choices
+
+
+class SmsPurpose(Choices):
+    REGISTER, RESET_PASSWORD, NOTIFY, PASSWORD_SENT = "register", "reset_password", "notify", "password_sent"
+    items = (
+        (REGISTER, _l("Registration code")),
+        (RESET_PASSWORD, _l("Password reset code")),
+        (NOTIFY, _l("Notification")),
+        (PASSWORD_SENT, _l("New password")),
+    )
+
+
+class SmsLog(db.Model):
+    """One message handed to the SMS sender, as sent (codes included: superusers only)."""
+
+    __tablename__ = "sms_log"
+    __table_args__ = (SmsPurpose.check("purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(11), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    content: Mapped[str] = mapped_column(Text)
+    backend: Mapped[str] = mapped_column(String(50))
+    succeeded: Mapped[bool] = mapped_column(default=True)
+    error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=now, index=True)
+
+
+class SmsCode(db.Model):
+    """A verification code, stored hashed; valid for a few minutes and usable once."""
+
+    __tablename__ = "sms_code"
+    __table_args__ = (
+        SmsPurpose.check("purpose"),
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        Index("ix_sms_code_phone_purpose_created_at", "phone", "purpose", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(11))
+    purpose: Mapped[str] = mapped_column(String(20))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str | None] = mapped_column(String(45), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
