@@ -66,7 +66,7 @@ def configure_extensions(app: Flask) -> None:
 def configure_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.files import bp as files_bp
-    from views.portal.routes import bp as portal_bp
+    from views.portal import bp as portal_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(files_bp)

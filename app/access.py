@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, exists, false, or_, select, true
 from app.extensions import db
 from models import (Account, Application, ApplicationChoice, Attachment, AuditLog, Education,
                     Employment, ExemptionRequest, Institution, Licence, Quota, Region,
-                    ReviewRecord, Role, Trainee, TrainingBase)
+                    ReviewRecord, Role, SmsCode, SmsLog, Trainee, TrainingBase)
 
 R = Role
 ALL_STAFF = Role.STAFF
@@ -84,8 +84,8 @@ def scope_condition(model, user: Account) -> ColumnElement[bool]:
         if user.role == R.CITY_REVIEWER:
             return Quota.base_id.in_(select(TrainingBase.id).where(TrainingBase.city_id == user.region_id))
         return true() if user.role in Role.PROVINCE_WIDE else false()
-    if model is Account:
-        return false()  # accounts belong to the superuser alone
+    if model in (Account, SmsLog, SmsCode):
+        return false()  # accounts and text messages belong to the superuser alone
     if model is AuditLog:
         return true() if user.role in Role.PROVINCE_WIDE else false()
     # reference data (regions, specialties, practice scopes, batches, skill items) is open to staff

@@ -23,7 +23,13 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(PROJECT_ROOT / "uploads"))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 20 * 1024 * 1024))
+    # "console" (messages go to the log) or "package.module:ClassName" of an app.sms.SmsSender subclass
     SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
+    SMS_CODE_TTL_SECONDS = int(os.environ.get("SMS_CODE_TTL_SECONDS", 300))
+    SMS_CODE_MAX_ATTEMPTS = int(os.environ.get("SMS_CODE_MAX_ATTEMPTS", 5))
+    SMS_RESEND_SECONDS = int(os.environ.get("SMS_RESEND_SECONDS", 60))
+    SMS_MAX_PER_PHONE_PER_DAY = int(os.environ.get("SMS_MAX_PER_PHONE_PER_DAY", 10))
+    SMS_MAX_PER_ADDRESS_PER_HOUR = int(os.environ.get("SMS_MAX_PER_ADDRESS_PER_HOUR", 20))
 
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -69,7 +70,7 @@ def app(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def clean_db(app):
-    """Each test starts with reference data only; rows a test commits are removed afterwards."""
+    """Each test starts with reference data only; rows and uploaded files a test leaves are removed."""
     ctx = app.app_context()
     ctx.push()
     limiter.reset()
@@ -85,6 +86,9 @@ def clean_db(app):
             connection.execute(text("UPDATE trainee SET photo_id = NULL"))
             for table in tables:
                 connection.execute(table.delete())
+    for path in Path(app.config["UPLOAD_FOLDER"]).iterdir():
+        if path.is_file():
+            path.unlink()
     ctx.pop()
 
 

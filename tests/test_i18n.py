@@ -92,7 +92,7 @@ def english_on_page(html: str, own_messages: set[str]) -> tuple[list[str], list[
 ADMIN_PAGES = ["/admin/"] + [f"/admin/{e}/" for e in (
     "application", "exemption_request", "application_choice", "attachment", "review_record", "trainee",
     "education", "employment", "licence", "batch", "quota", "region", "institution", "training_base",
-    "specialty", "practice_scope", "account", "audit_log")] + [
+    "specialty", "practice_scope", "account", "audit_log", "sms_log")] + [
     "/admin/trainee/new/", "/admin/account/new/", "/admin/batch/new/", "/admin/institution/new/",
     "/admin/quota/new/", "/admin/training_base/new/", "/admin/region/new/", "/admin/employment/new/"]
 

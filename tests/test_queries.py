@@ -7,12 +7,12 @@ from sqlalchemy import delete, event, insert, select
 
 from app.demo import ensure_fixtures, generate_trainees
 from app.extensions import db
-from models import Attachment, AuditLog, Batch, PracticeScope, Region, Role, Trainee, TrainingBase
+from models import Attachment, AuditLog, Batch, PracticeScope, Region, Role, SmsLog, Trainee, TrainingBase
 from tests.factories import PASSWORD, AccountFactory
 
 LIST_ENDPOINTS = ["application", "exemption_request", "application_choice", "attachment", "review_record",
                   "trainee", "education", "employment", "licence", "batch", "quota", "region", "institution",
-                  "training_base", "specialty", "practice_scope", "account", "audit_log"]
+                  "training_base", "specialty", "practice_scope", "account", "audit_log", "sms_log"]
 
 
 @pytest.fixture
@@ -28,6 +28,9 @@ def crowded(app):
     db.session.execute(insert(AuditLog), [
         {"actor_id": admin.id, "actor_name": "lister", "table_name": "trainee", "record_id": str(t),
          "action": "update", "field_name": "name", "old_value": "甲", "new_value": "乙"} for t in trainees])
+    db.session.execute(insert(SmsLog), [
+        {"phone": f"139{n:08d}", "purpose": "notify", "content": f"通知{n}", "backend": "console",
+         "succeeded": n % 7 != 0, "error": None if n % 7 else "超时"} for n in range(130)])
     city = db.session.scalar(select(Region).where(Region.code == "410100"))
     db.session.execute(insert(Batch), [
         {"name": f"批次{n}", "year": 2000 + n, "program": "gp_transfer", "round": "first", "status": "closed",

@@ -101,6 +101,7 @@ READERS = {
     "practice_scope": ALL_STAFF,
     "account": frozenset({Role.SUPERUSER}),
     "audit_log": PROVINCE_WIDE,
+    "sms_log": frozenset({Role.SUPERUSER}),
 }
 #: Who may edit records of each view (its ``write_roles``).
 WRITERS = {
@@ -122,6 +123,7 @@ WRITERS = {
     "practice_scope": frozenset({Role.PROVINCE_ADMIN, Role.SUPERUSER}),
     "account": frozenset({Role.SUPERUSER}),
     "audit_log": frozenset(),
+    "sms_log": frozenset(),
 }
 
 #: Reference views scoped by region or base: endpoint -> (world attribute, keys each user sees).

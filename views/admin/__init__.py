@@ -5,8 +5,8 @@ from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from models import (Account, Application, ApplicationChoice, Attachment, AuditLog, Batch, Education, Employment,
-                    ExemptionRequest, Institution, Licence, PracticeScope, Quota, Region, ReviewRecord, Specialty,
-                    Trainee, TrainingBase)
+                    ExemptionRequest, Institution, Licence, PracticeScope, Quota, Region, ReviewRecord, SmsLog,
+                    Specialty, Trainee, TrainingBase)
 from views.admin.accounts import AccountView
 from views.admin.applications import (ApplicationChoiceView, ApplicationView, AttachmentView, ExemptionRequestView,
                                       ReviewRecordView)
@@ -14,6 +14,7 @@ from views.admin.audit import AuditLogView
 from views.admin.base import DashboardView
 from views.admin.batches import BatchView, QuotaView
 from views.admin.reference import InstitutionView, PracticeScopeView, RegionView, SpecialtyView, TrainingBaseView
+from views.admin.sms import SmsLogView
 from views.admin.trainees import EducationView, EmploymentView, LicenceView, TraineeView
 
 REVIEW, TRAINEES, BATCHES, REFERENCE, SYSTEM = (
@@ -44,6 +45,7 @@ def init_admin(app) -> Admin:
         (PracticeScopeView, PracticeScope, _l("Practice scopes"), REFERENCE, "practice_scope"),
         (AccountView, Account, _l("Accounts"), SYSTEM, "account"),
         (AuditLogView, AuditLog, _l("Audit log"), SYSTEM, "audit_log"),
+        (SmsLogView, SmsLog, _l("SMS log"), SYSTEM, "sms_log"),
     ]
     for view_class, model, name, category, endpoint in views:
         admin.add_view(view_class(model, db, name=name, category=category, endpoint=endpoint))

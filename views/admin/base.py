@@ -77,13 +77,14 @@ def label_blank_choices(form):
     return form
 
 
-TYPE_FORMATTERS = dict(typefmt.BASE_FORMATTERS)
-TYPE_FORMATTERS.update({
+# datetime first: it is a subclass of date, and Flask-Admin takes the first isinstance match
+TYPE_FORMATTERS = {
+    datetime: lambda view, value, name: cn_datetime(value),
+    date: lambda view, value, name: cn_date(value),
+    **typefmt.BASE_FORMATTERS,
     type(None): typefmt.empty_formatter,
     bool: lambda view, value, name: yes_no(value),
-    date: lambda view, value, name: cn_date(value),
-    datetime: lambda view, value, name: cn_datetime(value),
-})
+}
 EXPORT_TYPE_FORMATTERS = dict(TYPE_FORMATTERS)
 EXPORT_TYPE_FORMATTERS[list] = lambda view, value, name: "、".join(str(v) for v in value)
 
@@ -236,6 +237,11 @@ class SecureModelView(ModelView):
 
     def edit_form(self, obj=None):
         return label_blank_choices(super().edit_form(obj))
+
+    def _get_list_value(self, context, model, name, column_formatters, column_type_formatters):
+        """Empty cells stay empty: Flask-Admin's ``column_choices`` hands back a bare None."""
+        value = super()._get_list_value(context, model, name, column_formatters, column_type_formatters)
+        return "" if value is None else value
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         """The scoped list; a page number out of range shows the first page, and NUL characters are

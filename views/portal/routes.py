@@ -1,12 +1,31 @@
-"""Trainee portal routes."""
-from flask import Blueprint, redirect, render_template, url_for
+"""Portal home and helpers shared by the portal's pages."""
+from functools import wraps
+
+from flask import abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.extensions import db
-from models import Application, Trainee
+from models import Application, Role, Trainee
+from views.portal import bp
 
-bp = Blueprint("portal", __name__, url_prefix="/portal", template_folder="templates")
+
+def trainee_required(view):
+    """Only trainees with a profile; staff go to the back office."""
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if current_user.role != Role.TRAINEE:
+            return redirect(url_for("admin.index"))
+        trainee = current_trainee()
+        if trainee is None:
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def current_trainee() -> Trainee | None:
+    return db.session.scalar(select(Trainee).where(Trainee.account_id == current_user.id))
 
 
 @bp.route("/")
@@ -15,10 +34,12 @@ def index():
     """The trainee's home: profile summary and applications."""
     if current_user.is_staff:
         return redirect(url_for("admin.index"))
-    trainee = db.session.scalar(select(Trainee).where(Trainee.account_id == current_user.id))
+    trainee = current_trainee()
     applications = []
     if trainee is not None:
         applications = db.session.scalars(
             select(Application).where(Application.trainee_id == trainee.id).order_by(Application.id.desc())
         ).all()
-    return render_template("portal/index.html", trainee=trainee, applications=applications)
+    from app.enrollment import profile_problems
+    problems = profile_problems(trainee) if trainee else []
+    return render_template("portal/index.html", trainee=trainee, applications=applications, problems=problems)

@@ -1,0 +1,66 @@
+/* Portal helpers: the SMS code countdown and the work-unit search. No outside libraries. */
+(function () {
+  document.addEventListener('change', function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches('.file-pick input[type=file]')) { return; }
+    var name = input.parentNode.nextElementSibling;
+    if (name) { name.textContent = input.files.length ? input.files[0].name : name.getAttribute('data-empty'); }
+  });
+
+  document.querySelectorAll('.js-code-button').forEach(function (button) {
+    var left = parseInt(button.getAttribute('data-wait') || '0', 10);
+    var label = button.getAttribute('data-label');
+    var waitLabel = button.getAttribute('data-wait-label');
+    function tick() {
+      if (left > 0) {
+        button.disabled = true;
+        button.textContent = waitLabel.replace('__S__', left);
+        left -= 1;
+        setTimeout(tick, 1000);
+      } else {
+        button.disabled = false;
+        button.textContent = label;
+      }
+    }
+    tick();
+  });
+
+  var unit = document.getElementById('unit_name');
+  var list = document.getElementById('unit-suggestions');
+  if (unit && list) {
+    var hidden = document.getElementById('institution_id');
+    var level = document.getElementById('unit-level-group');
+    var timer = null;
+    function showLevel() { if (level) { level.style.display = hidden.value ? 'none' : ''; } }
+    unit.addEventListener('input', function () {
+      hidden.value = '';
+      showLevel();
+      clearTimeout(timer);
+      var term = unit.value.trim();
+      if (term.length < 2) { list.innerHTML = ''; return; }
+      timer = setTimeout(function () {
+        fetch(list.getAttribute('data-url') + '?q=' + encodeURIComponent(term), {credentials: 'same-origin'})
+          .then(function (r) { return r.json(); })
+          .then(function (rows) {
+            list.innerHTML = '';
+            rows.forEach(function (row) {
+              var item = document.createElement('button');
+              item.type = 'button';
+              item.className = 'list-group-item list-group-item-action';
+              item.textContent = row.name + '（' + row.region + ' · ' + row.level + '）';
+              item.addEventListener('click', function () {
+                unit.value = row.name;
+                hidden.value = row.id;
+                var region = document.getElementById('region_id');
+                if (region) { region.value = String(row.region_id); }
+                list.innerHTML = '';
+                showLevel();
+              });
+              list.appendChild(item);
+            });
+          });
+      }, 250);
+    });
+    showLevel();
+  }
+})();

@@ -1,0 +1,182 @@
+"""The trainee's whole journey in a real headless Chromium (Debian's chromium, no skipping):
+registration with the code from the SMS log, profile, uploads, an application with two
+exemption types, submission and the status page — on a phone-sized screen, with screenshots
+at 390 px and 1280 px wide kept in screenshots/browser/ for looking at."""
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from app.config import PROJECT_ROOT
+from app.extensions import db
+from models import Application, ExemptionRequest, Status, Trainee
+from tests.factories import id_number
+from tests.portal_helpers import last_code, png_bytes
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--lang=zh-CN", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+SHOTS = PROJECT_ROOT / "screenshots" / "browser"
+
+
+@pytest.fixture
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture
+def browser_page():
+    assert Path(CHROMIUM).exists(), "Chromium is required: apt-get install chromium (make test does it)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
+        page.set_default_timeout(10000)
+        page.on("dialog", lambda dialog: dialog.accept())
+        yield page
+        browser.close()
+
+
+def shoot(page, name: str) -> None:
+    """Screenshots of the current page at phone and desktop widths."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for width, height in ((390, 844), (1280, 900)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+
+
+def submit_in(page, form_selector: str, button_text: str | None = None) -> None:
+    form = page.locator(form_selector).first
+    button = form.locator("button[type=submit]", has_text=button_text) if button_text else \
+        form.locator("button[type=submit]")
+    with page.expect_navigation():
+        button.first.click()
+
+
+def test_trainee_journey_in_chromium(world, live_server, browser_page, tmp_path):
+    page, base = browser_page, live_server
+    image = tmp_path / "证件照.png"
+    image.write_bytes(png_bytes(300, 400))
+    number = id_number("410102")
+
+    # ① registration: identity verified by the code from the SMS log
+    page.goto(base + "/portal/register")
+    page.fill("#name", "浏览器学员")
+    page.fill("#id_number", number)
+    page.fill("#mobile", "13955556666")
+    with page.expect_navigation():
+        page.click("button[value=send_code]")
+    assert page.locator("button[value=send_code]").is_disabled()  # the countdown runs
+    shoot(page, "01-register")
+    page.fill("#code", last_code("13955556666"))
+    with page.expect_navigation():
+        page.click("button[value=next]")
+    # ② username and password
+    page.fill("#username", "browser1")
+    page.fill("#password", "Abc.12345")
+    page.fill("#confirm", "Abc.12345")
+    submit_in(page, "form:has(#username)")
+    # ③ open 全科转岗培训 and choose 学员
+    page.click("label[for=business-gp_transfer]")
+    submit_in(page, "form:has(#business-gp_transfer)")
+    assert "注册完成" in page.content()
+    page.click("text=去登录")
+    page.fill("#username", "browser1")
+    page.fill("#password", "Abc.12345")
+    submit_in(page, "form:has(#username)")
+    assert "学员中心" in page.content()
+
+    # 学员信息维护
+    page.goto(base + "/portal/profile/basic")
+    page.select_option("#gender", "male")
+    page.fill("#ethnicity", "汉族")
+    page.select_option("#political_status", "masses")
+    submit_in(page, "form:has(#ethnicity)")
+    page.set_input_files("form[action$='/profile/photo'] input[type=file]", str(image))
+    assert page.locator("form[action$='/profile/photo'] .file-name").inner_text() == "证件照.png"
+    submit_in(page, "form[action$='/profile/photo']")
+    assert "照片上传成功" in page.content()
+    page.goto(base + "/portal/profile/contact")
+    page.fill("#address", "郑州市中原区测试路1号")
+    page.fill("#emergency_contact", "家属")
+    page.fill("#emergency_phone", "13700001111")
+    submit_in(page, "form:has(#address)")
+    page.goto(base + "/portal/profile/education")
+    page.fill("#school", "测试医学院")
+    page.fill("#major", "临床医学")
+    page.select_option("#level", "bachelor")
+    page.select_option("#degree", "bachelor")
+    page.fill("#start_date", "2005-09-01")
+    page.fill("#end_date", "2010-07-01")
+    submit_in(page, "#row-form form")
+    page.goto(base + "/portal/profile/employment")
+    page.locator("#unit_name").press_sequentially("测试中原", delay=30)
+    page.locator("#unit-suggestions button").first.click()
+    assert not page.locator("#unit-level-group").is_visible()  # a directory unit brings its own level
+    page.fill("#department", "全科医学科")
+    page.select_option("#title", "attending")
+    page.select_option("#title_grade", "intermediate")
+    page.fill("#start_date", "2015-01-01")
+    page.click("label[for=unit_has_independent_gp_dept]")
+    page.click("label[for=in_independent_gp_dept]")
+    shoot(page, "02-employment")
+    submit_in(page, "#row-form form")
+    assert "测试中原区卫生院" in page.content()
+    page.goto(base + "/portal/profile/licence")
+    page.click("label[for=has_licence-0]")
+    submit_in(page, "form:has(#has_licence-0)")
+    page.fill("#qualification_number", "110410000000001")
+    page.select_option("#category", "clinical")
+    page.select_option("#scope_id", label="临床 · 内科专业")
+    submit_in(page, "#row-form form")
+    assert "已保存" in page.content()
+
+    # 学员报名 → 我要报名: batch, identity, confirmation, proof and two exemption types, specialty
+    page.goto(base + "/portal/apply")
+    submit_in(page, "form:has(input[name=batch_id])", "选择")
+    submit_in(page, "main form", "下一步")
+    submit_in(page, "main form", "下一步")
+    page.set_input_files("#outing-proof input[type=file]", str(image))
+    submit_in(page, "#outing-proof form")
+    page.click("label[for=claims_exemption-0]")
+    submit_in(page, "form:has(#claims_exemption-0)")
+    for exemption_type, content, evidence in ((1, "基层医疗卫生实践", ("gp_work_proof", "title_cert")),
+                                              (2, "全科医学基本理论知识培训", ("teacher_cert",))):
+        page.select_option("#type", str(exemption_type))
+        page.fill("#content", content)
+        page.fill("#reason", "符合减免条件")
+        if exemption_type == 2:
+            page.fill("#certificate_date", "2021-06-01")
+        submit_in(page, "form:has(#type)", "添加")
+        request_id = db.session.scalar(select(ExemptionRequest.id).where(ExemptionRequest.type == exemption_type)
+                                       .order_by(ExemptionRequest.id.desc()))
+        for kind in evidence:
+            upload_form = f"#exemption-{request_id} form:has(input[name=kind][value={kind}])"
+            page.set_input_files(f"{upload_form} input[type=file]", str(image))
+            submit_in(page, upload_form)
+            assert "上传成功" in page.content()
+    shoot(page, "03-apply-exemptions")
+    with page.expect_navigation():
+        page.click("a:has-text('下一步')")
+    submit_in(page, "main form", "确认并返回")
+    shoot(page, "04-before-submit")
+    submit_in(page, f"form[action$='/submit']")
+    assert "提交成功" in page.content() and "待区县审核" in page.content()
+    shoot(page, "05-submitted")
+
+    trainee = db.session.scalar(select(Trainee).where(Trainee.id_number == number))
+    application = db.session.scalar(select(Application).where(Application.trainee_id == trainee.id))
+    assert application.status == Status.SUBMITTED
+    assert sorted(r.type for r in application.exemptions) == [1, 2]
+    assert all(r.rule_results for r in application.exemptions)

@@ -1,0 +1,292 @@
+"""学员报名: 我要报名 in five steps, the application page, uploads, exemptions and submission."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app import enrollment
+from app.extensions import db
+from app.workflow import TransitionError
+from models import Application, Attachment, Batch, ExemptionRequest, ReviewRecord, Specialty, Status
+from models.enums import AttachmentKind, Program
+from views.admin.base import parse_id
+from views.portal import bp
+from views.portal.forms import ExemptionChoiceForm, ExemptionForm, UploadForm
+from views.portal.routes import current_trainee, trainee_required
+
+STEPS = (1, 2, 3, 4, 5)
+
+
+def own_application(application_id: str) -> Application:
+    """The current trainee's application, or 404 (another trainee's id looks like a missing one)."""
+    number = parse_id(application_id)
+    application = db.session.get(Application, number) if number else None
+    trainee = current_trainee()
+    if application is None or trainee is None or application.trainee_id != trainee.id:
+        abort(404)
+    return application
+
+
+def editable(application: Application) -> bool:
+    return application.status in enrollment.EDITABLE_STATES
+
+
+def refuse_if_locked(application: Application):
+    if not editable(application):
+        flash(_("This application has been submitted and can no longer be changed."), "error")
+        return redirect(url_for("portal.application", application_id=application.id))
+    return None
+
+
+def exemption_types():
+    from app.rules.exemption import EXEMPTION_TYPES
+    return EXEMPTION_TYPES
+
+
+@bp.route("/apply", methods=["GET", "POST"])
+@trainee_required
+def apply():
+    """Step ①: choose an open batch (only inside its registration window)."""
+    trainee = current_trainee()
+    batches = enrollment.open_batches(Program.GP_TRANSFER)
+    if request.method == "POST":
+        form = UploadForm()
+        batch = db.session.get(Batch, parse_id(request.form.get("batch_id", "")) or 0)
+        if not form.validate_on_submit() or batch is None or batch not in batches:
+            flash(_("This batch is not open for registration."), "error")
+            return redirect(url_for("portal.apply"))
+        application = enrollment.start_application(trainee, batch)
+        db.session.commit()
+        return redirect(url_for("portal.apply_step", application_id=application.id, step=2))
+    mine = {a.batch_id: a for a in db.session.scalars(select(Application).where(Application.trainee_id == trainee.id))}
+    return render_template("portal/apply_batches.html", batches=batches, mine=mine, form=UploadForm(),
+                           problems=enrollment.profile_problems(trainee))
+
+
+@bp.route("/applications/<application_id>/step/<int:step>", methods=["GET", "POST"])
+@trainee_required
+def apply_step(application_id: str, step: int):
+    """Steps ② identity, ③ confirm personal information, ④ proof and exemptions, ⑤ specialty."""
+    application = own_application(application_id)
+    if step not in (2, 3, 4, 5):
+        abort(404)
+    locked = refuse_if_locked(application)
+    if locked is not None:
+        return locked
+    form = UploadForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        if step == 2:
+            # 全科转岗 is the only identity of a GP-transfer batch
+            return redirect(url_for("portal.apply_step", application_id=application.id, step=3))
+        if step == 3:
+            return redirect(url_for("portal.apply_step", application_id=application.id, step=4))
+        if step == 4:
+            choice = ExemptionChoiceForm()
+            if choice.validate():
+                application.claims_exemption = choice.claims_exemption.data == "yes"
+                db.session.commit()
+                flash(_("Saved."), "success")
+            else:
+                flash(_("Answer whether you claim an exemption."), "error")
+            return redirect(url_for("portal.apply_step", application_id=application.id, step=4))
+        if step == 5:
+            enrollment.set_gp_choice(application)
+            db.session.commit()
+            flash(_("Your application is saved. Check it and press “Submit”."), "success")
+            return redirect(url_for("portal.application", application_id=application.id))
+    trainee = application.trainee
+    context = {"application": application, "step": step, "steps": STEPS, "form": form, "trainee": trainee}
+    if step == 3:
+        context["problems"] = enrollment.profile_problems(trainee)
+    if step == 4:
+        context.update(exemption_context(application))
+    if step == 5:
+        context["gp_specialty"] = db.session.scalar(select(Specialty).where(Specialty.code == Specialty.GP_CODE))
+    return render_template("portal/apply_step.html", **context)
+
+
+def exemption_context(application: Application, exemption_form=None) -> dict:
+    from app.rules.exemption import required_evidence
+    types = exemption_types()
+    claimed = {r.type for r in application.exemptions}
+    form = exemption_form or ExemptionForm()
+    form.type.choices = [(n, f"（{n}）{_(types[n].title)}") for n in sorted(types) if n not in claimed]
+    requests = []
+    for request_ in application.exemptions:
+        files = enrollment.application_files(application, exemption=request_)
+        slots = [{"kinds": kinds, "labels": [AttachmentKind.label(k) for k in kinds],
+                  "files": [f for f in files if f.kind in kinds]}
+                 for kinds in required_evidence(request_.type, enrollment.claim_of(request_))]
+        requests.append({"request": request_, "info": types[request_.type], "slots": slots, "files": files})
+    return {"choice_form": ExemptionChoiceForm(data={"claims_exemption": None if application.claims_exemption is None
+                                                     else ("yes" if application.claims_exemption else "no")}),
+            "exemption_form": form, "requests": requests, "types": types,
+            "outing_files": enrollment.application_files(application, AttachmentKind.OUTING_PROOF)}
+
+
+@bp.route("/applications/<application_id>/exemptions", methods=["POST"])
+@bp.route("/applications/<application_id>/exemptions/<request_id>", methods=["POST"])
+@trainee_required
+def exemption(application_id: str, request_id: str | None = None):
+    """Add an exemption type, or change its content, reason and certificate facts."""
+    application = own_application(application_id)
+    locked = refuse_if_locked(application)
+    if locked is not None:
+        return locked
+    existing = None
+    if request_id is not None:
+        existing = next((r for r in application.exemptions if r.id == parse_id(request_id)), None)
+        if existing is None:
+            abort(404)
+    form = ExemptionForm()
+    types = exemption_types()
+    form.type.choices = [(n, _(types[n].title)) for n in sorted(types)]
+    if existing is not None:
+        form.type.data = existing.type
+    if not form.validate_on_submit():
+        context = {"application": application, "step": 4, "steps": STEPS, "form": UploadForm(),
+                   "trainee": application.trainee, "editing_exemption": existing}
+        context.update(exemption_context(application, form if existing is None else None))
+        if existing is not None:
+            context["edit_form"] = form
+        return render_template("portal/apply_step.html", **context), 400
+    if existing is None:
+        if any(r.type == form.type.data for r in application.exemptions):
+            flash(_("You have already added this exemption type."), "error")
+            return redirect(url_for("portal.apply_step", application_id=application.id, step=4))
+        existing = ExemptionRequest(application=application, type=form.type.data)
+        db.session.add(existing)
+        application.claims_exemption = True
+    existing.content = form.content.data.strip()
+    existing.reason = form.reason.data.strip()
+    existing.certificate_date = form.certificate_date.data
+    existing.training_months = form.training_months.data
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("portal.apply_step", application_id=application.id, step=4) + f"#exemption-{existing.id}")
+
+
+@bp.route("/applications/<application_id>/exemptions/<request_id>/delete", methods=["POST"])
+@trainee_required
+def exemption_delete(application_id: str, request_id: str):
+    application = own_application(application_id)
+    locked = refuse_if_locked(application)
+    if locked is not None:
+        return locked
+    existing = next((r for r in application.exemptions if r.id == parse_id(request_id)), None)
+    if existing is None or not UploadForm().validate_on_submit():
+        abort(404)
+    from app.storage import delete
+    for attachment in enrollment.application_files(application, exemption=existing):
+        delete(attachment)
+    application.exemptions.remove(existing)
+    db.session.commit()
+    flash(_("Deleted."), "success")
+    return redirect(url_for("portal.apply_step", application_id=application.id, step=4))
+
+
+@bp.route("/applications/<application_id>/files", methods=["POST"])
+@trainee_required
+def application_upload(application_id: str):
+    """Upload the 外出参培证明 or an evidence file of an exemption type."""
+    from app.rules.exemption import required_evidence
+    from app.storage import UploadError, save
+    application = own_application(application_id)
+    locked = refuse_if_locked(application)
+    if locked is not None:
+        return locked
+    if not UploadForm().validate_on_submit():
+        abort(400)
+    kind = request.form.get("kind", "")
+    exemption_request = None
+    if request.form.get("exemption_id"):
+        exemption_request = next((r for r in application.exemptions
+                                  if r.id == parse_id(request.form["exemption_id"])), None)
+        if exemption_request is None:
+            abort(404)
+        allowed = {k for kinds in required_evidence(exemption_request.type, enrollment.claim_of(exemption_request))
+                   for k in kinds}
+    else:
+        allowed = {AttachmentKind.OUTING_PROOF}
+    back = url_for("portal.apply_step", application_id=application.id, step=4) + (
+        f"#exemption-{exemption_request.id}" if exemption_request else "#outing-proof")
+    if kind not in allowed:
+        flash(_("This kind of file is not asked for here."), "error")
+        return redirect(back)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash(_("Please choose a file."), "error")
+        return redirect(back)
+    try:
+        save(upload, kind, application.trainee, uploaded_by=current_user, application=application,
+             exemption_request=exemption_request)
+        db.session.commit()
+        flash(_("Uploaded."), "success")
+    except UploadError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    return redirect(back)
+
+
+@bp.route("/applications/<application_id>/files/<file_id>/delete", methods=["POST"])
+@trainee_required
+def application_file_delete(application_id: str, file_id: str):
+    from app.storage import delete
+    application = own_application(application_id)
+    locked = refuse_if_locked(application)
+    if locked is not None:
+        return locked
+    attachment = db.session.get(Attachment, parse_id(file_id) or 0)
+    if attachment is None or attachment.application_id != application.id or not UploadForm().validate_on_submit():
+        abort(404)
+    delete(attachment)
+    db.session.commit()
+    flash(_("Deleted."), "success")
+    return redirect(url_for("portal.apply_step", application_id=application.id, step=4))
+
+
+@bp.route("/applications/<application_id>", methods=["GET"])
+@trainee_required
+def application(application_id: str):
+    """The application page: status, what is missing, every review step with its reason."""
+    application = own_application(application_id)
+    history = db.session.scalars(select(ReviewRecord).where(ReviewRecord.application_id == application.id)
+                                 .order_by(ReviewRecord.created_at, ReviewRecord.id)).all()
+    problems = enrollment.submission_problems(application) if editable(application) else []
+    returned = next((r for r in reversed(history) if r.status_after == Status.RETURNED), None)
+    return render_template("portal/application.html", application=application, history=history, problems=problems,
+                           editable=editable(application), returned=returned, form=UploadForm(),
+                           types=exemption_types(),
+                           outing_files=enrollment.application_files(application, AttachmentKind.OUTING_PROOF))
+
+
+@bp.route("/applications/<application_id>/submit", methods=["POST"])
+@trainee_required
+def application_submit(application_id: str):
+    """提交: refused with the list of what is missing; afterwards nothing can be changed."""
+    application = own_application(application_id)
+    locked = refuse_if_locked(application)
+    if locked is not None:
+        return locked
+    if not UploadForm().validate_on_submit():
+        abort(400)
+    if not application.batch.is_open():
+        flash(_("Registration for this batch is closed."), "error")
+        return redirect(url_for("portal.application", application_id=application.id))
+    problems = enrollment.submission_problems(application)
+    if problems:
+        flash(_("Not submitted yet: please complete the items listed below."), "error")
+        return redirect(url_for("portal.application", application_id=application.id))
+    try:
+        enrollment.submit(application, current_user)
+        db.session.commit()
+    except TransitionError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("portal.application", application_id=application.id))
+    flash(_("Submitted. The county health commission will review it; follow the result on this page."), "success")
+    return redirect(url_for("portal.application", application_id=application.id))

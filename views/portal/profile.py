@@ -1,0 +1,233 @@
+"""学员信息维护: basic and contact information, education, employment and licence rows, the photo."""
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.extensions import db
+from models import Application, Education, Employment, Institution, Licence, PracticeScope, Region, Status
+from models.enums import AttachmentKind, InstitutionLevel, PracticeCategory, RegionLevel
+from views.admin.base import parse_id
+from views.portal import bp
+from views.portal.forms import (BasicForm, ContactForm, EducationForm, EmploymentForm, LicenceChoiceForm,
+                                LicenceForm, UploadForm)
+from views.portal.routes import current_trainee, trainee_required
+
+TABS = ("basic", "contact", "education", "employment", "licence")
+UNDER_REVIEW = (Status.SUBMITTED, Status.COUNTY_APPROVED, Status.CITY_APPROVED, Status.BASE_APPROVED)
+ROWS = {"education": (Education, EducationForm), "employment": (Employment, EmploymentForm),
+        "licence": (Licence, LicenceForm)}
+
+
+def profile_locked(trainee) -> bool:
+    """While an application is being reviewed, the information it was submitted with stays put."""
+    return db.session.scalar(select(Application.id).where(Application.trainee_id == trainee.id,
+                                                          Application.status.in_(UNDER_REVIEW)).limit(1)) is not None
+
+
+def county_choices() -> list[tuple[str, str]]:
+    regions = db.session.scalars(
+        select(Region).where((Region.level == RegionLevel.COUNTY)
+                             | ((Region.level == RegionLevel.CITY) & ~Region.children.any()))
+        .order_by(Region.code).options(db.joinedload(Region.parent))).all()
+    return [("", _("Please choose"))] + [(str(r.id), r.full_name) for r in regions]
+
+
+def scope_choices() -> list[tuple[str, str]]:
+    scopes = db.session.scalars(select(PracticeScope).order_by(PracticeScope.code)).all()
+    return [("", _("Please choose"))] + [(str(s.id), f"{PracticeCategory.label(s.category)} · {s.name}")
+                                         for s in scopes]
+
+
+def prepare(form):
+    if isinstance(form, EmploymentForm):
+        form.region_id.choices = county_choices()
+    if isinstance(form, LicenceForm):
+        form.scope_id.choices = scope_choices()
+    return form
+
+
+def render_profile(tab: str, trainee, **forms):
+    forms.setdefault("basic_form", BasicForm(obj=trainee))
+    forms.setdefault("contact_form", ContactForm(obj=trainee))
+    forms.setdefault("licence_choice", LicenceChoiceForm(
+        data={"has_licence": None if trainee.has_licence is None else ("yes" if trainee.has_licence else "no")}))
+    forms.setdefault("row_form", None)
+    forms.setdefault("upload_form", UploadForm())
+    return render_template("portal/profile.html", tab=tab, tabs=TABS, trainee=trainee,
+                           locked=profile_locked(trainee), **forms)
+
+
+@bp.route("/profile/")
+@bp.route("/profile/<tab>", methods=["GET", "POST"])
+@trainee_required
+def profile(tab: str = "basic"):
+    if tab not in TABS:
+        abort(404)
+    trainee = current_trainee()
+    if request.method == "POST":
+        if profile_locked(trainee):
+            flash(_("Your application is being reviewed; your information cannot be changed now."), "error")
+            return redirect(url_for("portal.profile", tab=tab))
+        if tab == "basic":
+            form = BasicForm()
+            if form.validate_on_submit():
+                form.populate_obj(trainee)
+                trainee.name = trainee.name.strip()
+                db.session.commit()
+                flash(_("Saved."), "success")
+                return redirect(url_for("portal.profile", tab=tab))
+            return render_profile(tab, trainee, basic_form=form)
+        if tab == "contact":
+            form = ContactForm()
+            if form.validate_on_submit():
+                for field in ("email", "address", "postal_code", "emergency_contact", "emergency_phone"):
+                    setattr(trainee, field, (getattr(form, field).data or "").strip() or None)
+                db.session.commit()
+                flash(_("Saved."), "success")
+                return redirect(url_for("portal.profile", tab=tab))
+            return render_profile(tab, trainee, contact_form=form)
+        if tab == "licence":
+            form = LicenceChoiceForm()
+            if form.validate_on_submit():
+                trainee.has_licence = form.has_licence.data == "yes"
+                db.session.commit()
+                if trainee.has_licence and not trainee.licences:
+                    flash(_("You chose 'yes': now add your licence below."), "warning")
+                else:
+                    flash(_("Saved."), "success")
+                return redirect(url_for("portal.profile", tab=tab))
+            return render_profile(tab, trainee, licence_choice=form)
+        abort(405)
+    row_form = prepare(ROWS[tab][1]()) if tab in ROWS else None
+    return render_profile(tab, trainee, row_form=row_form)
+
+
+def own_row(kind: str, row_id: str):
+    model = ROWS[kind][0]
+    number = parse_id(row_id)
+    trainee = current_trainee()
+    row = db.session.get(model, number) if number else None
+    if row is None or row.trainee_id != trainee.id:
+        abort(404)
+    return row
+
+
+def fill_row(kind: str, row, form) -> None:
+    """Copy a validated row form onto the row (plain values only)."""
+    data = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
+    if kind == "employment":
+        institution = None
+        if parse_id(data.pop("institution_id") or ""):
+            institution = db.session.get(Institution, parse_id(form.institution_id.data))
+        row.institution = institution if institution and institution.name == data["unit_name"].strip() else None
+        row.region_id = int(data.pop("region_id"))
+        data["unit_level"] = data["unit_level"] or None
+        if row.institution is not None:
+            row.region_id = row.institution.region_id
+            data["unit_level"] = None
+    if kind == "licence":
+        row.scope_id = int(data.pop("scope_id"))
+    for name, value in data.items():
+        setattr(row, name, value.strip() if isinstance(value, str) else value)
+
+
+@bp.route("/profile/<kind>/new", methods=["POST"])
+@bp.route("/profile/<kind>/<row_id>/edit", methods=["GET", "POST"])
+@trainee_required
+def profile_row(kind: str, row_id: str | None = None):
+    """Add or edit an education, employment or licence row."""
+    if kind not in ROWS:
+        abort(404)
+    trainee = current_trainee()
+    model, form_class = ROWS[kind]
+    row = own_row(kind, row_id) if row_id else None
+    if request.method == "GET":
+        form = prepare(form_class(obj=row))
+        if kind == "employment":
+            form.region_id.data = str(row.region_id)
+            form.institution_id.data = str(row.institution_id or "")
+            form.unit_level.data = row.unit_level or ""
+        if kind == "licence":
+            form.scope_id.data = str(row.scope_id or "")
+        return render_profile(kind, trainee, row_form=form, editing=row)
+    form = prepare(form_class())
+    if profile_locked(trainee):
+        flash(_("Your application is being reviewed; your information cannot be changed now."), "error")
+        return redirect(url_for("portal.profile", tab=kind))
+    if kind == "employment" and not form.institution_id.data and not form.unit_level.data:
+        form.validate()
+        form.unit_level.errors.append(_("For a unit typed in by hand, choose its level."))
+        return render_profile(kind, trainee, row_form=form, editing=row)
+    if not form.validate_on_submit():
+        return render_profile(kind, trainee, row_form=form, editing=row)
+    with db.session.no_autoflush:  # a new row is incomplete until filled
+        if row is None:
+            row = model(trainee=trainee)
+            db.session.add(row)
+        fill_row(kind, row, form)
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("portal.profile", tab=kind))
+
+
+@bp.route("/profile/<kind>/<row_id>/delete", methods=["POST"])
+@trainee_required
+def profile_row_delete(kind: str, row_id: str):
+    if kind not in ROWS:
+        abort(404)
+    row = own_row(kind, row_id)
+    if profile_locked(current_trainee()):
+        flash(_("Your application is being reviewed; your information cannot be changed now."), "error")
+    else:
+        db.session.delete(row)
+        db.session.commit()
+        flash(_("Deleted."), "success")
+    return redirect(url_for("portal.profile", tab=kind))
+
+
+@bp.route("/profile/photo", methods=["POST"])
+@trainee_required
+def profile_photo():
+    """Upload the one-inch photo (JPEG or PNG)."""
+    from app.storage import UploadError, delete, save
+    trainee = current_trainee()
+    form = UploadForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if profile_locked(trainee):
+        flash(_("Your application is being reviewed; your information cannot be changed now."), "error")
+        return redirect(url_for("portal.profile", tab="basic"))
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash(_("Please choose a file."), "error")
+        return redirect(url_for("portal.profile", tab="basic"))
+    try:
+        attachment = save(upload, AttachmentKind.PHOTO, trainee, uploaded_by=current_user)
+        if attachment.content_type == "application/pdf":
+            delete(attachment)
+            raise UploadError(_("The photo must be a JPEG or PNG image."))
+    except UploadError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("portal.profile", tab="basic"))
+    trainee.photo = attachment
+    db.session.commit()
+    flash(_("Photo uploaded."), "success")
+    return redirect(url_for("portal.profile", tab="basic"))
+
+
+@bp.route("/institutions")
+@trainee_required
+def institutions():
+    """The unit directory by keyword, for the work-unit field (at most 20 matches)."""
+    term = (request.args.get("q") or "").strip().replace("\x00", "")[:50]
+    if len(term) < 2:
+        return jsonify([])
+    rows = db.session.scalars(select(Institution).where(Institution.name.contains(term, autoescape=True))
+                              .order_by(Institution.name).limit(20).options(db.joinedload(Institution.region))
+                              .options(db.joinedload(Institution.region).joinedload(Region.parent))).all()
+    return jsonify([{"id": i.id, "name": i.name, "level": InstitutionLevel.label(i.level),
+                     "region_id": i.region_id, "region": i.region.full_name} for i in rows])
