@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 from app.config import PROJECT_ROOT
 from app.extensions import db
 from models import Application, ExemptionRequest, Status, Trainee
-from tests.factories import id_number
+from tests.factories import PASSWORD, id_number
 from tests.portal_helpers import last_code, png_bytes
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -180,3 +180,13 @@ def test_trainee_journey_in_chromium(world, live_server, browser_page, tmp_path)
     assert application.status == Status.SUBMITTED
     assert sorted(r.type for r in application.exemptions) == [1, 2]
     assert all(r.rule_results for r in application.exemptions)
+
+    # the county reviewer reads each rule's verdict, in Chinese, on the exemption's page
+    submit_in(page, "form[action$='/logout']")
+    page.fill("#username", "county_zy")
+    page.fill("#password", PASSWORD)
+    submit_in(page, "form:has(#username)")
+    request = next(r for r in application.exemptions if r.type == 1)
+    page.goto(f"{base}/admin/exemption_request/details/?id={request.id}")
+    assert "规则核验结果" in page.content() and "基层医疗卫生机构" in page.content()
+    shoot(page, "06-reviewer-rule-checks")

@@ -124,7 +124,15 @@ def test_public_and_portal_pages_show_no_english(world, client, auth, own_messag
         response = client.get(url)
         assert response.status_code == (code or 200)
         assert english_on_page(response.get_data(as_text=True), own_messages) == ([], [])
+    for url in ("/portal/register", "/portal/forgot"):
+        assert english_on_page(client.get(url).get_data(as_text=True), own_messages) == ([], []), url
     auth.login("trainee_zy", PASSWORD)
     response = client.get("/portal/")
     assert "学员中心" in response.get_data(as_text=True)
-    assert english_on_page(response.get_data(as_text=True), own_messages) == ([], [])
+    application = world.applications["zy"]
+    pages = ["/portal/", "/portal/apply", f"/portal/applications/{application.id}"] + [
+        f"/portal/profile/{tab}" for tab in ("basic", "contact", "education", "employment", "licence")]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert english_on_page(response.get_data(as_text=True), own_messages) == ([], []), url

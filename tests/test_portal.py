@@ -265,6 +265,17 @@ def test_submission_lists_what_is_missing_then_succeeds(world, client, applicant
                                                     AuditLog.field_name == "status")) is not None
 
 
+def test_reviewer_reads_the_rule_checks_in_chinese(world, client, applicant, auth):
+    test_submission_lists_what_is_missing_then_succeeds(world, client, applicant)
+    request = db.session.scalar(select(ExemptionRequest).where(ExemptionRequest.type == 2)
+                                .order_by(ExemptionRequest.id.desc()))
+    auth.logout(page="/portal/")
+    auth.login("county_zy", PASSWORD)
+    html = text(client.get(f"/admin/exemption_request/details/?id={request.id}"))
+    assert "规则核验结果" in html
+    assert re.search(r"[✔✘] [^<]*2020年5月1日|[✔✘] [^<]*2020-05-01", html), html[html.find("规则核验结果"):][:800]
+
+
 def test_nothing_can_change_after_submission(world, client, applicant):
     application = start(client, world)
     base = f"/portal/applications/{application.id}"

@@ -93,9 +93,40 @@ class ApplicationChoiceView(ReadOnlyModelView):
 EXEMPTION_TYPES = [(str(n), _l("Type %(number)s", number=n)) for n in range(1, 9)]
 
 
+def rule_results_formatter(view, context, model, name):
+    """Each rule's verdict and Chinese explanation, for reviewers (the system does not decide)."""
+    from flask_babel import gettext
+    from app.rules import results_from_json
+    results = results_from_json(model.rule_results)
+    if not results:
+        return ""
+    items = Markup("").join(
+        Markup('<li class="{}">{} {}</li>').format("text-success" if r.passed else "text-danger",
+                                                  "✔" if r.passed else "✘", r.render(gettext))
+        for r in results)
+    return Markup('<ul class="list-unstyled mb-0">{}</ul>').format(items)
+
+
+def exemption_type_formatter(view, context, model, name):
+    from flask_babel import gettext
+    from app.rules.exemption import EXEMPTION_TYPES
+    return f"（{model.type}）{gettext(EXEMPTION_TYPES[model.type].title)}"
+
+
+def rule_results_export(view, context, model, name):
+    from flask_babel import gettext
+    from app.rules import results_from_json
+    return "；".join(("✔ " if r.passed else "✘ ") + r.render(gettext) for r in results_from_json(model.rule_results))
+
+
 class ExemptionRequestView(ReadOnlyModelView):
-    column_labels = LABELS
+    column_labels = {**LABELS, "rule_results": _l("Rule checks")}
     column_list = ("application", "type", "content", "reason", "rules_passed")
+    column_details_list = ("application", "type", "content", "reason", "certificate_date", "training_months",
+                           "rule_results", "rules_passed")
+    column_formatters = {"type": exemption_type_formatter}
+    column_formatters_detail = {"rule_results": rule_results_formatter, "type": exemption_type_formatter}
+    column_formatters_export = {"rule_results": rule_results_export, "type": exemption_type_formatter}
     column_default_sort = ("id", True)
     column_filters = (
         filters.IntEqualFilter(ExemptionRequest.type, _l("Exemption type"), options=EXEMPTION_TYPES),

@@ -120,6 +120,8 @@ LABELS = {
     "content": _l("Exempted content"),
     "reason": _l("Reason"),
     "rules_passed": _l("Rule checks passed"),
+    "certificate_date": _l("Certificate obtained on"),
+    "training_months": _l("Training months"),
     "original_name": _l("File name"),
     "content_type": _l("File type"),
     "size": _l("Size (bytes)"),
