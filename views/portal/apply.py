@@ -33,11 +33,14 @@ def editable(application: Application) -> bool:
     return application.status in enrollment.EDITABLE_STATES
 
 
-def refuse_if_locked(application: Application):
+def own_draft(application_id: str) -> Application:
+    """The current trainee's application while it may still be changed (draft or returned);
+    otherwise back to its page with the reason."""
+    application = own_application(application_id)
     if not editable(application):
         flash(_("This application has been submitted and can no longer be changed."), "error")
-        return redirect(url_for("portal.application", application_id=application.id))
-    return None
+        abort(redirect(url_for("portal.application", application_id=application.id)))
+    return application
 
 
 def exemption_types():
@@ -69,12 +72,9 @@ def apply():
 @trainee_required
 def apply_step(application_id: str, step: int):
     """Steps ② identity, ③ confirm personal information, ④ proof and exemptions, ⑤ specialty."""
-    application = own_application(application_id)
     if step not in (2, 3, 4, 5):
         abort(404)
-    locked = refuse_if_locked(application)
-    if locked is not None:
-        return locked
+    application = own_draft(application_id)
     form = UploadForm()
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -133,10 +133,7 @@ def exemption_context(application: Application, exemption_form=None) -> dict:
 @trainee_required
 def exemption(application_id: str, request_id: str | None = None):
     """Add an exemption type, or change its content, reason and certificate facts."""
-    application = own_application(application_id)
-    locked = refuse_if_locked(application)
-    if locked is not None:
-        return locked
+    application = own_draft(application_id)
     existing = None
     if request_id is not None:
         existing = next((r for r in application.exemptions if r.id == parse_id(request_id)), None)
@@ -173,10 +170,7 @@ def exemption(application_id: str, request_id: str | None = None):
 @bp.route("/applications/<application_id>/exemptions/<request_id>/delete", methods=["POST"])
 @trainee_required
 def exemption_delete(application_id: str, request_id: str):
-    application = own_application(application_id)
-    locked = refuse_if_locked(application)
-    if locked is not None:
-        return locked
+    application = own_draft(application_id)
     existing = next((r for r in application.exemptions if r.id == parse_id(request_id)), None)
     if existing is None or not UploadForm().validate_on_submit():
         abort(404)
@@ -195,10 +189,7 @@ def application_upload(application_id: str):
     """Upload the 外出参培证明 or an evidence file of an exemption type."""
     from app.rules.exemption import required_evidence
     from app.storage import UploadError, save
-    application = own_application(application_id)
-    locked = refuse_if_locked(application)
-    if locked is not None:
-        return locked
+    application = own_draft(application_id)
     if not UploadForm().validate_on_submit():
         abort(400)
     kind = request.form.get("kind", "")
@@ -236,10 +227,7 @@ def application_upload(application_id: str):
 @trainee_required
 def application_file_delete(application_id: str, file_id: str):
     from app.storage import delete
-    application = own_application(application_id)
-    locked = refuse_if_locked(application)
-    if locked is not None:
-        return locked
+    application = own_draft(application_id)
     attachment = db.session.get(Attachment, parse_id(file_id) or 0)
     if attachment is None or attachment.application_id != application.id or not UploadForm().validate_on_submit():
         abort(404)
@@ -268,10 +256,7 @@ def application(application_id: str):
 @trainee_required
 def application_submit(application_id: str):
     """提交: refused with the list of what is missing; afterwards nothing can be changed."""
-    application = own_application(application_id)
-    locked = refuse_if_locked(application)
-    if locked is not None:
-        return locked
+    application = own_draft(application_id)
     if not UploadForm().validate_on_submit():
         abort(400)
     if not application.batch.is_open():

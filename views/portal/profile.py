@@ -27,6 +27,13 @@ def profile_locked(trainee) -> bool:
                                                           Application.status.in_(UNDER_REVIEW)).limit(1)) is not None
 
 
+def refuse_if_profile_locked(trainee, tab: str) -> None:
+    """Stop a change while an application is being reviewed, saying why."""
+    if profile_locked(trainee):
+        flash(_("Your application is being reviewed; your information cannot be changed now."), "error")
+        abort(redirect(url_for("portal.profile", tab=tab)))
+
+
 def county_choices() -> list[tuple[str, str]]:
     regions = db.session.scalars(
         select(Region).where((Region.level == RegionLevel.COUNTY)
@@ -68,9 +75,7 @@ def profile(tab: str = "basic"):
         abort(404)
     trainee = current_trainee()
     if request.method == "POST":
-        if profile_locked(trainee):
-            flash(_("Your application is being reviewed; your information cannot be changed now."), "error")
-            return redirect(url_for("portal.profile", tab=tab))
+        refuse_if_profile_locked(trainee, tab)
         if tab == "basic":
             form = BasicForm()
             if form.validate_on_submit():
@@ -154,9 +159,7 @@ def profile_row(kind: str, row_id: str | None = None):
             form.scope_id.data = str(row.scope_id or "")
         return render_profile(kind, trainee, row_form=form, editing=row)
     form = prepare(form_class())
-    if profile_locked(trainee):
-        flash(_("Your application is being reviewed; your information cannot be changed now."), "error")
-        return redirect(url_for("portal.profile", tab=kind))
+    refuse_if_profile_locked(trainee, kind)
     if kind == "employment" and not form.institution_id.data and not form.unit_level.data:
         form.validate()
         form.unit_level.errors.append(_("For a unit typed in by hand, choose its level."))
@@ -179,12 +182,10 @@ def profile_row_delete(kind: str, row_id: str):
     if kind not in ROWS:
         abort(404)
     row = own_row(kind, row_id)
-    if profile_locked(current_trainee()):
-        flash(_("Your application is being reviewed; your information cannot be changed now."), "error")
-    else:
-        db.session.delete(row)
-        db.session.commit()
-        flash(_("Deleted."), "success")
+    refuse_if_profile_locked(current_trainee(), kind)
+    db.session.delete(row)
+    db.session.commit()
+    flash(_("Deleted."), "success")
     return redirect(url_for("portal.profile", tab=kind))
 
 
@@ -197,9 +198,7 @@ def profile_photo():
     form = UploadForm()
     if not form.validate_on_submit():
         abort(400)
-    if profile_locked(trainee):
-        flash(_("Your application is being reviewed; your information cannot be changed now."), "error")
-        return redirect(url_for("portal.profile", tab="basic"))
+    refuse_if_profile_locked(trainee, "basic")
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         flash(_("Please choose a file."), "error")
