@@ -2,21 +2,25 @@
 
 Nothing else writes ``Application.status``. ``transition`` checks the actor's role and scope,
 the current state and the reason, changes the status, records a ``ReviewRecord`` (and, through
-the session hook, an audit row) and hands the trainee's notification to the SMS sender.
+the session hook, an audit row) and queues the trainee's notification, which is sent once the caller commits (``init_app``).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import event, insert, select, update
+from sqlalchemy.orm import Session
 
 from app.access import can_see
 from app.extensions import db
 from app.timeutil import now
-from models import Application, AuditLog, ReviewRecord, Role, Status
+from app.sms import SmsSendError
+from models import Application, AuditLog, ReviewRecord, Role, SmsLog, Status
 from models.enums import AuditAction, Program, ReviewLevel
+from models.sms import SmsPurpose
 
 
 @dataclass(frozen=True)
@@ -139,9 +143,10 @@ def transition(application: Application, action: str, actor, reason: str | None 
 
 
 def notify_trainee(application: Application, edge: Edge, reason: str | None) -> None:
-    """Tell the trainee by SMS what happened; a reason is on the application page."""
-    from app.sms import send_sms
-    from models.sms import SmsPurpose
+    """Tell the trainee by SMS what happened; a reason is on the application page.
+
+    The message is queued on the session and sent only once the transaction commits (see
+    ``init_app``): a transition that is rolled back tells nobody anything."""
     trainee = application.trainee
     if trainee is None or not trainee.mobile:
         return
@@ -149,4 +154,88 @@ def notify_trainee(application: Application, edge: Edge, reason: str | None) -> 
              batch=application.batch.name, result=application.status_label)
     if reason:
         text += _(" The reason is on your application page.")
-    send_sms(trainee.mobile, text, SmsPurpose.NOTIFY)
+    queue_sms(db.session(), trainee.mobile, str(text))
+
+
+# --- notifications after commit ---------------------------------------------------------------
+
+PENDING_SMS = "pending_sms"
+
+
+def queue_sms(session: Session, phone: str, text: str) -> None:
+    """Send ``text`` to ``phone`` once ``session``'s transaction commits; drop it on rollback.
+
+    Each entry remembers the innermost transaction it was queued in, so rolling back a savepoint
+    drops only the messages queued inside it."""
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(PENDING_SMS, []).append((transaction, phone, text))
+
+
+def _inside(transaction, ended) -> bool:
+    while transaction is not None:
+        if transaction is ended:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+def _drop_rolled_back(session: Session, previous_transaction) -> None:
+    pending = session.info.get(PENDING_SMS)
+    if not pending:
+        return
+    if previous_transaction.nested:
+        pending[:] = [entry for entry in pending if not _inside(entry[0], previous_transaction)]
+    else:
+        pending.clear()
+
+
+def _drop_on_end(session: Session, transaction) -> None:
+    # the root transaction is over: whatever was not sent by ``after_commit`` was rolled back
+    if transaction.parent is None and not transaction.nested:
+        session.info.pop(PENDING_SMS, None)
+
+
+def _send_after_commit(session: Session) -> None:
+    pending = session.info.pop(PENDING_SMS, None)
+    if not pending:
+        return
+    try:
+        deliver_sms([(phone, text) for _transaction, phone, text in pending], session.get_bind(mapper=SmsLog))
+    except Exception:  # the change is committed already: a failed notification must not undo the request
+        current_app.logger.exception("notification SMS after commit failed")
+
+
+def deliver_sms(messages: list[tuple[str, str]], bind) -> None:
+    """Send each ``(phone, text)`` with the configured sender and log it in a transaction of its own.
+
+    Runs after the caller's commit, when that session can no longer emit SQL; like ``send_sms`` a
+    provider failure is logged in the row, not raised."""
+    from app.sms import _check, get_sender
+    sender = get_sender()
+    rows = []
+    for phone, text in messages:
+        _check(phone, SmsPurpose.NOTIFY)
+        error = None
+        try:
+            sender.send(phone, text)
+        except SmsSendError as exc:
+            error = str(exc) or type(exc).__name__
+            current_app.logger.warning("SMS to %s via %s failed: %s", phone, sender.name, error)
+        except Exception as exc:  # a provider's own bug or network error
+            error = f"{type(exc).__name__}: {exc}"
+            current_app.logger.exception("SMS to %s via %s failed", phone, sender.name)
+        rows.append({"phone": phone, "purpose": SmsPurpose.NOTIFY, "content": text,
+                     "backend": str(sender.name)[:50], "succeeded": error is None,
+                     "error": error[:200] if error else None, "created_at": now()})
+    engine = getattr(bind, "engine", bind)  # the session may be bound to a Connection
+    with engine.connect() as connection:  # a connection of its own, outside the finished session
+        connection.execute(insert(SmsLog.__table__), rows)
+        connection.commit()
+
+
+def init_app(app) -> None:
+    """Send queued notifications after commit and drop them on rollback (once per process)."""
+    for name, listener in (("after_commit", _send_after_commit), ("after_soft_rollback", _drop_rolled_back),
+                           ("after_transaction_end", _drop_on_end)):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
