@@ -14,8 +14,10 @@ def advertised_filters(html: str) -> dict:
 
 
 def rows(html: str) -> int:
+    """Data rows of the list (the "no records" placeholder row spans all columns and is not one)."""
     table = html.split("model-list", 1)[1]
-    return table.split("</thead>", 1)[1].split("</table>", 1)[0].count("<tr")
+    body = table.split("</thead>", 1)[1].split("</table>", 1)[0]
+    return len([row for row in body.split("<tr")[1:] if "colspan" not in row.split("</tr>", 1)[0]])
 
 
 def test_filter_from_the_menu_filters_the_list(world, client, auth):
@@ -45,3 +47,26 @@ def test_dashboard_links_open_the_filtered_list(world, client, auth):
         status = re.search(r"flt_status_equals=(\w+)", link).group(1)
         by_status[status] = rows(html)
     assert by_status == {"submitted": 1, "assigned": 2}
+
+
+def test_program_exemption_type_and_rule_check_filters(world, client, auth):
+    from app.extensions import db
+    from models import ExemptionRequest
+    zy, xg = world.applications["zy"], world.applications["xg"]
+    db.session.get(ExemptionRequest, zy.exemptions[0].id).rules_passed = False
+    db.session.get(ExemptionRequest, xg.exemptions[0].id).rules_passed = True
+    db.session.commit()
+    auth.login("province", PASSWORD)
+
+    def names(query):
+        html = client.get("/admin/application/?" + query).get_data(as_text=True)
+        return {key for key, trainee in world.trainees.items() if trainee.name in html}, rows(html)
+
+    assert names("flt0_program_equals=gp_transfer") == ({"zy", "js", "xg"}, 3)
+    assert names("flt0_program_equals=residency") == (set(), 0)
+    assert names("flt0_exemption_type_equals=1") == ({"zy", "js", "xg"}, 3)
+    assert names("flt0_exemption_type_equals=2") == (set(), 0)
+    assert names("flt0_rule_checks_equals=failed") == ({"zy"}, 1)
+    assert names("flt0_rule_checks_equals=passed") == ({"xg"}, 1)
+    html = client.get("/admin/application/?flt0_exemption_type_equals=abc").get_data(as_text=True)
+    assert rows(html) == 3  # a malformed value is ignored, not a server error

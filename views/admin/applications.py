@@ -7,12 +7,12 @@ from flask_admin.model.template import TemplateLinkRowAction
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from app.extensions import db
-from models import (Application, ApplicationChoice, Attachment, ExemptionRequest, Region, ReviewRecord, Role,
+from models import (Application, ApplicationChoice, Attachment, Batch, ExemptionRequest, Region, ReviewRecord, Role,
                     Status)
-from models.enums import AdmissionResult, AttachmentKind, Identity, RegionLevel, ReviewLevel
+from models.enums import AdmissionResult, AttachmentKind, Identity, Program, RegionLevel, ReviewLevel
 from app.access import region_condition
 from flask_login import current_user
 from views.admin.base import parse_id, request_options, ReadOnlyModelView, SecureModelView, choice_formatter
@@ -68,6 +68,46 @@ def county_level_options():
     return [(str(r.id), r.name) for r in db.session.scalars(query.order_by(Region.code))]
 
 
+EXEMPTION_TYPES = [(str(n), _l("Type %(number)s", number=n)) for n in range(1, 9)]
+
+
+class ProgramFilter(filters.FilterEqual):
+    """Applications of batches of one program (全科转岗 / 住培)."""
+
+    def apply(self, query, value, alias=None):
+        return query.filter(Application.batch_id.in_(select(Batch.id).where(Batch.program == value)))
+
+
+class ExemptionTypeFilter(filters.FilterEqual):
+    """Applications claiming one exemption type."""
+
+    def validate(self, value):
+        return str(value).isdigit() and 1 <= int(value) <= 8
+
+    def apply(self, query, value, alias=None):
+        return query.filter(exists().where(ExemptionRequest.application_id == Application.id,
+                                           ExemptionRequest.type == int(value)))
+
+
+RULE_CHECK_OPTIONS = [("failed", _l("Some rule not met")), ("passed", _l("All rules met"))]
+
+
+class RuleCheckFilter(filters.FilterEqual):
+    """Applications by the result of their exemption rule checks (the system does not decide)."""
+
+    def validate(self, value):
+        return value in ("failed", "passed")
+
+    def apply(self, query, value, alias=None):
+        failed = exists().where(ExemptionRequest.application_id == Application.id,
+                                ExemptionRequest.rules_passed.is_(False))
+        if value == "failed":
+            return query.filter(failed)
+        claimed = exists().where(ExemptionRequest.application_id == Application.id,
+                                 ExemptionRequest.rules_passed.is_(True))
+        return query.filter(claimed, ~failed)
+
+
 class ApplicationView(TraineeSearchMixin, SecureModelView):
     write_roles = APPLICATION_EDITORS
     create_roles = ()
@@ -82,6 +122,7 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
                          "admission_result": choice_formatter(AdmissionResult)}
     column_formatters_export = column_formatters
     column_filters = (
+        ProgramFilter(Application.id, _l("Program"), options=Program.lazy_choices()[:2]),
         filters.IntEqualFilter(Application.batch_id, _l("Batch"), options=batch_options),
         filters.FilterEqual(Application.status, _l("Status"), options=Status.lazy_choices()),
         filters.IntEqualFilter(Application.city_id, _l("City"), options=city_level_options),
@@ -89,6 +130,8 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
         filters.IntEqualFilter(Application.base_id, _l("Training base"), options=base_options),
         filters.FilterEqual(Application.identity, _l("Identity"), options=Identity.lazy_choices()),
         filters.DateBetweenFilter(Application.submitted_at, _l("Submitted at")),
+        ExemptionTypeFilter(Application.id, _l("Exemption type"), options=EXEMPTION_TYPES),
+        RuleCheckFilter(Application.id, _l("Rule checks"), options=RULE_CHECK_OPTIONS),
     )
     column_select_related_list = (Application.trainee, Application.batch, Application.county, Application.city,
                                   Application.base)
@@ -278,7 +321,6 @@ class ApplicationChoiceView(ReadOnlyModelView):
                                            db.joinedload(ApplicationChoice.application).joinedload(Application.batch))
 
 
-EXEMPTION_TYPES = [(str(n), _l("Type %(number)s", number=n)) for n in range(1, 9)]
 
 
 def rule_results_formatter(view, context, model, name):
