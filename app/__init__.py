@@ -1,6 +1,7 @@
 """The application factory."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from flask import Flask, redirect, url_for
@@ -21,6 +22,8 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+    if app.logger.level == logging.NOTSET:
+        app.logger.setLevel(logging.INFO)  # the console SMS sender's messages show in the server log
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
 
