@@ -6,7 +6,7 @@ have valid GB 11643 check digits; names come from Faker's zh_CN generator.
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from faker import Faker

@@ -136,11 +136,10 @@ def _insert(model, **values):
     return db.session.scalars(insert(model).returning(model), [values]).one()
 
 
-def send_sms(phone: str, text: str, purpose: str) -> SmsLog:
-    """Send ``text`` to ``phone`` and record it; the log's ``succeeded`` says whether it went.
+def attempt(phone: str, text: str, purpose: str) -> dict:
+    """Hand ``text`` to the configured sender; return the SmsLog row's values, success or not.
 
-    A provider failure (any exception from ``send``) is logged, not raised. The row joins the
-    current transaction: the caller commits."""
+    A provider failure (any exception from ``send``) is logged, never raised."""
     _check(phone, purpose)
     sender = get_sender()
     error = None
@@ -152,8 +151,15 @@ def send_sms(phone: str, text: str, purpose: str) -> SmsLog:
     except Exception as exc:  # a provider's own bug or network error must not break the caller
         error = f"{type(exc).__name__}: {exc}"
         current_app.logger.exception("SMS to %s via %s failed", phone, sender.name)
-    return _insert(SmsLog, phone=phone, purpose=purpose, content=text, backend=str(sender.name)[:50],
-                   succeeded=error is None, error=error[:200] if error else None, created_at=now())
+    return {"phone": phone, "purpose": purpose, "content": text, "backend": str(sender.name)[:50],
+            "succeeded": error is None, "error": error[:200] if error else None, "created_at": now()}
+
+
+def send_sms(phone: str, text: str, purpose: str) -> SmsLog:
+    """Send ``text`` to ``phone`` and record it; the log's ``succeeded`` says whether it went.
+
+    The row joins the current transaction: the caller commits."""
+    return _insert(SmsLog, **attempt(phone, text, purpose))
 
 
 # --- verification codes -----------------------------------------------------------------------

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from app.access import can_see
 from app.extensions import db
 from app.timeutil import now
-from app.sms import SmsSendError
 from models import Application, AuditLog, ReviewRecord, Role, SmsLog, Status
 from models.enums import AuditAction, Program, ReviewLevel
 from models.sms import SmsPurpose
@@ -210,23 +209,8 @@ def deliver_sms(messages: list[tuple[str, str]], bind) -> None:
 
     Runs after the caller's commit, when that session can no longer emit SQL; like ``send_sms`` a
     provider failure is logged in the row, not raised."""
-    from app.sms import _check, get_sender
-    sender = get_sender()
-    rows = []
-    for phone, text in messages:
-        _check(phone, SmsPurpose.NOTIFY)
-        error = None
-        try:
-            sender.send(phone, text)
-        except SmsSendError as exc:
-            error = str(exc) or type(exc).__name__
-            current_app.logger.warning("SMS to %s via %s failed: %s", phone, sender.name, error)
-        except Exception as exc:  # a provider's own bug or network error
-            error = f"{type(exc).__name__}: {exc}"
-            current_app.logger.exception("SMS to %s via %s failed", phone, sender.name)
-        rows.append({"phone": phone, "purpose": SmsPurpose.NOTIFY, "content": text,
-                     "backend": str(sender.name)[:50], "succeeded": error is None,
-                     "error": error[:200] if error else None, "created_at": now()})
+    from app.sms import attempt
+    rows = [attempt(phone, text, SmsPurpose.NOTIFY) for phone, text in messages]
     engine = getattr(bind, "engine", bind)  # the session may be bound to a Connection
     with engine.connect() as connection:  # a connection of its own, outside the finished session
         connection.execute(insert(SmsLog.__table__), rows)

@@ -171,7 +171,7 @@ def test_trainee_journey_in_chromium(world, live_server, browser_page, tmp_path)
         page.click("a:has-text('下一步')")
     submit_in(page, "main form", "确认并返回")
     shoot(page, "04-before-submit")
-    submit_in(page, f"form[action$='/submit']")
+    submit_in(page, "form[action$='/submit']")
     assert "提交成功" in page.content() and "待区县审核" in page.content()
     shoot(page, "05-submitted")
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.timeutil import now
-from models import (Account, Application, Attachment, AuditLog, ExemptionRequest, Region, ReviewRecord, SmsCode,
+from models import (Account, Application, Attachment, AuditLog, ExemptionRequest, ReviewRecord, SmsCode,
                     Status, Trainee)
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, AccountFactory, TraineeFactory, id_number

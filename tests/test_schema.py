@@ -2,12 +2,12 @@
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from models import Application, Education, Trainee
-from tests.factories import ApplicationFactory, TraineeFactory, id_number
+from tests.factories import TraineeFactory, id_number
 
 
 def test_autogenerate_finds_no_difference_between_models_and_migrations(app):
