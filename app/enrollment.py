@@ -111,6 +111,8 @@ def submit(application: Application, actor) -> None:
     trainee = application.trainee
     snapshot = profile_snapshot(trainee)
     current = trainee.current_employment
+    if application.status == Status.RETURNED:
+        application.previous_snapshot = application.snapshot
     application.snapshot = snapshot
     application.unit_name = current.unit_name if current else None
     if current is not None:

@@ -90,6 +90,8 @@ class Application(db.Model):
     claims_exemption: Mapped[bool | None]
     no_postgrad_pledge: Mapped[bool] = mapped_column(default=False)
     snapshot: Mapped[dict | None] = mapped_column(JSON)
+    # the snapshot of the submission before the latest resubmission, to show what changed
+    previous_snapshot: Mapped[dict | None] = mapped_column(JSON)
     eligibility: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=now)
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)

@@ -70,3 +70,18 @@ def test_program_exemption_type_and_rule_check_filters(world, client, auth):
     assert names("flt0_rule_checks_equals=passed") == ({"xg"}, 1)
     html = client.get("/admin/application/?flt0_exemption_type_equals=abc").get_data(as_text=True)
     assert rows(html) == 3  # a malformed value is ignored, not a server error
+
+
+def test_export_is_the_application_summary_with_chinese_headers_and_values(world, client, auth):
+    import io
+    from urllib.parse import unquote
+
+    from openpyxl import load_workbook
+    auth.login("city_zz", PASSWORD)
+    response = client.get("/admin/application/export/xlsx/?flt0_county_equals=%d" % world.regions["js"].id)
+    assert response.status_code == 200
+    assert "报名汇总表" in unquote(response.headers["Content-Disposition"])
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows_ = list(sheet.iter_rows(values_only=True))
+    assert rows_[0][:3] == ("编号", "学员", "证件号码") and "状态" in rows_[0]
+    assert len(rows_) == 2 and world.trainees["js"].name in rows_[1] and "待区县审核" in rows_[1]

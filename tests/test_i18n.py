@@ -92,7 +92,7 @@ def english_on_page(html: str, own_messages: set[str]) -> tuple[list[str], list[
 ADMIN_PAGES = ["/admin/"] + [f"/admin/{e}/" for e in (
     "application", "exemption_request", "application_choice", "attachment", "review_record", "trainee",
     "education", "employment", "licence", "batch", "quota", "region", "institution", "training_base",
-    "specialty", "practice_scope", "account", "audit_log", "sms_log")] + [
+    "specialty", "practice_scope", "account", "audit_log", "sms_log", "support")] + [
     "/admin/trainee/new/", "/admin/account/new/", "/admin/batch/new/", "/admin/institution/new/",
     "/admin/quota/new/", "/admin/training_base/new/", "/admin/region/new/", "/admin/employment/new/"]
 
@@ -107,7 +107,8 @@ def test_back_office_pages_show_no_english_and_load_nothing_from_outside(world, 
     pages = ADMIN_PAGES + [f"/admin/application/details/?id={world.applications['zy'].id}",
                            f"/admin/trainee/edit/?id={world.trainees['zy'].id}",
                            f"/admin/trainee/details/?id={world.trainees['zy'].id}",
-                           f"/admin/batch/edit/?id={world.batches['gp'].id}"]
+                           f"/admin/batch/edit/?id={world.batches['gp'].id}",
+                           f"/admin/support/?q=学员&trainee={world.trainees['zy'].id}"]
     problems = {}
     for url in pages:
         response = client.get(url)

@@ -15,6 +15,7 @@ from views.admin.base import DashboardView
 from views.admin.batches import BatchView, QuotaView
 from views.admin.reference import InstitutionView, PracticeScopeView, RegionView, SpecialtyView, TrainingBaseView
 from views.admin.sms import SmsLogView
+from views.admin.support import SupportView
 from views.admin.trainees import EducationView, EmploymentView, LicenceView, TraineeView
 
 REVIEW, TRAINEES, BATCHES, REFERENCE, SYSTEM = (
@@ -49,4 +50,5 @@ def init_admin(app) -> Admin:
     ]
     for view_class, model, name, category, endpoint in views:
         admin.add_view(view_class(model, db, name=name, category=category, endpoint=endpoint))
+    admin.add_view(SupportView(name=_l("Technical support"), category=SYSTEM, endpoint="support"))
     return admin

@@ -1,0 +1,126 @@
+"""Technical support (技术支持): find a trainee, reset a password, unlock an account, reopen an application.
+
+Every action takes the acting support account and a reason; changes are attributed with
+``app.audit.set_actor`` so the audit hook writes them down with the reason. The caller commits.
+"""
+from __future__ import annotations
+
+import secrets
+import string
+
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
+from app.audit import set_actor
+from app.extensions import db
+from app.sms import send_sms
+from app.validators import PASSWORD_SPECIALS, password_problems
+from models import Account, Application, Trainee
+from models.sms import SmsPurpose
+
+MAX_RESULTS = 50
+PASSWORD_LENGTH = 12
+
+
+class SupportError(Exception):
+    """A support action that cannot be done; the message is for the user."""
+
+
+def find_trainees(term: str) -> list[Trainee]:
+    """At most ``MAX_RESULTS`` trainees by exact ID number, exact mobile (the profile's or the
+    account's) or name prefix, with their accounts loaded."""
+    from views.admin.trainees import trainee_search_condition
+    term = (term or "").replace("\x00", "").strip()
+    if not term:
+        return []
+    condition = trainee_search_condition(term)
+    if len(term) == 11 and term.isdigit():
+        condition = or_(condition, Trainee.account_id.in_(select(Account.id).where(Account.phone == term)))
+    return list(db.session.scalars(
+        select(Trainee).where(condition).options(joinedload(Trainee.account))
+        .order_by(Trainee.name, Trainee.id).limit(MAX_RESULTS)))
+
+
+def applications_of(trainee_ids: list[int]) -> dict[int, list[Application]]:
+    """The applications of these trainees, newest first, in one query."""
+    found: dict[int, list[Application]] = {i: [] for i in trainee_ids}
+    if not trainee_ids:
+        return found
+    for application in db.session.scalars(
+            select(Application).where(Application.trainee_id.in_(trainee_ids))
+            .options(joinedload(Application.batch)).order_by(Application.id.desc())):
+        found[application.trainee_id].append(application)
+    return found
+
+
+def get_trainee(trainee_id: int | None) -> Trainee | None:
+    if trainee_id is None:
+        return None
+    return db.session.scalar(select(Trainee).where(Trainee.id == trainee_id).options(joinedload(Trainee.account)))
+
+
+def new_password() -> str:
+    """A random password that satisfies ``password_problems``."""
+    letters, digits = string.ascii_letters, string.digits
+    alphabet = letters + digits + PASSWORD_SPECIALS.replace("'", "")
+    while True:
+        chars = [secrets.choice(letters), secrets.choice(digits), secrets.choice(PASSWORD_SPECIALS.replace("'", ""))]
+        chars += [secrets.choice(alphabet) for _i in range(PASSWORD_LENGTH - len(chars))]
+        secrets.SystemRandom().shuffle(chars)
+        password = "".join(chars)
+        if not password_problems(password):
+            return password
+
+
+def sms_phone(trainee: Trainee) -> str | None:
+    account = trainee.account
+    return (account.phone if account is not None and account.phone else None) or trainee.mobile or None
+
+
+def reset_password(trainee: Trainee, actor, reason: str) -> str:
+    """Give the trainee's account a new random password, clear its lock, and text it to the
+    trainee. Returns the phone it went to; the password itself is never returned."""
+    account = trainee.account
+    if account is None:
+        raise SupportError(_("This trainee has no login account."))
+    phone = sms_phone(trainee)
+    if not phone:
+        raise SupportError(_("No mobile number is on record; the new password cannot be sent."))
+    set_actor(actor, reason)
+    password = new_password()
+    account.set_password(password)
+    account.failed_logins = 0
+    account.locked_until = None
+    db.session.flush()
+    try:
+        text = _("Your password for the Henan health training enrollment platform has been reset to "
+                 "%(password)s . Please log in and change it.", password=password)
+        log = send_sms(phone, text, SmsPurpose.PASSWORD_SENT)
+    except ValueError:
+        db.session.rollback()
+        raise SupportError(_("The mobile number on record is not valid; the new password cannot be sent."))
+    if not log.succeeded:
+        db.session.rollback()
+        raise SupportError(_("The SMS could not be sent; the password was not changed. Please try again later."))
+    return phone
+
+
+def unlock(trainee: Trainee, actor, reason: str) -> None:
+    """Clear the account's lock and failed-login count."""
+    account = trainee.account
+    if account is None:
+        raise SupportError(_("This trainee has no login account."))
+    if not account.is_locked() and not account.failed_logins:
+        raise SupportError(_("This account is not locked."))
+    set_actor(actor, reason)
+    account.failed_logins = 0
+    account.locked_until = None
+    db.session.flush()
+
+
+def reopen(application: Application, actor, reason: str) -> None:
+    """Return a wrongly submitted application to draft (``TransitionError`` if not allowed)."""
+    from app.workflow import transition
+    set_actor(actor, reason)
+    transition(application, "support_reopen", actor, reason)
