@@ -170,6 +170,7 @@ def generate_trainees(count: int, random_seed: int, echo) -> None:
     res_bases = [b for b in bases if b.trains_residency]
     specialties = {s.code: s.id for s in db.session.scalars(select(Specialty))}
     scopes = {s.code: s.id for s in db.session.scalars(select(PracticeScope))}
+    scope_names = {s.id: (s.code, s.name) for s in db.session.scalars(select(PracticeScope))}
     reviewers = {a.role: a.id for a in db.session.scalars(select(Account).where(Account.role.in_(Role.STAFF)))}
     taken_ids = set(db.session.scalars(select(Trainee.id_number)))
     taken_phones = set(db.session.scalars(select(Account.phone).where(Account.phone.is_not(None))))
@@ -213,28 +214,34 @@ def generate_trainees(count: int, random_seed: int, echo) -> None:
         for plan, trainee_id, trainee_row in zip(plans, trainee_ids, trainee_rows):
             graduated = date(rng.randrange(2000, 2022), 7, 1)
             upgraded = rng.random() < 0.15
-            education_rows.append({
+            plan["education"] = {
                 "trainee_id": trainee_id, "school": "示例医学院", "major": "临床医学",
                 "level": EducationLevel.BACHELOR, "degree": Degree.BACHELOR, "full_time": True,
                 "upgraded_from_junior": upgraded, "start_date": date(graduated.year - (2 if upgraded else 5), 9, 1),
-                "end_date": graduated, "graduation_date": graduated})
+                "end_date": graduated, "graduation_date": graduated}
+            education_rows.append(plan["education"])
             institution = plan["institution"]
             title = rng.choice([JobTitle.RESIDENT, JobTitle.ATTENDING, JobTitle.ATTENDING, JobTitle.ASSOCIATE_CHIEF])
             grade = {JobTitle.RESIDENT: TitleGrade.JUNIOR, JobTitle.ATTENDING: TitleGrade.INTERMEDIATE,
                      JobTitle.ASSOCIATE_CHIEF: TitleGrade.ASSOCIATE_SENIOR}[title]
-            employment_rows.append({
+            plan["employment"] = {
                 "trainee_id": trainee_id, "institution_id": institution.id, "unit_name": institution.name,
                 "region_id": institution.region_id, "department": rng.choice(["内科", "全科医学科", "外科", "急诊科"]),
                 "title": title, "title_grade": grade, "start_date": graduated + timedelta(days=60),
                 "is_current": True, "unit_has_independent_gp_dept": institution.level != InstitutionLevel.PRIMARY,
-                "in_independent_gp_dept": rng.random() < 0.3})
+                "in_independent_gp_dept": rng.random() < 0.3}
+            employment_rows.append(plan["employment"])
+            plan["licence"] = None
             if trainee_row["has_licence"]:
-                licence_rows.append({
+                plan["licence"] = {
                     "trainee_id": trainee_id, "qualification_number": f"2{rng.randrange(10**14):014d}",
                     "practice_number": f"1{rng.randrange(10**14):014d}", "category": PracticeCategory.CLINICAL,
-                    "scope_id": scopes[rng.choice(["11", "21", "12"])], "registered_on": graduated + timedelta(days=400)})
+                    "scope_id": scopes[rng.choice(["11", "21", "12"])], "registered_on": graduated + timedelta(days=400)}
+                licence_rows.append(plan["licence"])
             program = Program.RESIDENCY if rng.random() < 0.3 else Program.GP_TRANSFER
             application_plans.append((plan, trainee_id, program))
+        for plan, trainee_row in zip(plans, trainee_rows):
+            plan["snapshot"] = demo_snapshot(trainee_row, plan, scope_names)
         db.session.execute(insert(Education), education_rows)
         db.session.execute(insert(Employment), employment_rows)
         if licence_rows:
@@ -242,6 +249,38 @@ def generate_trainees(count: int, random_seed: int, echo) -> None:
         insert_applications(rng, application_plans, batches, gp_bases, res_bases, specialties, reviewers, moment)
         db.session.commit()
         echo(f"  trainees: {offset + size}/{count}")
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def demo_snapshot(trainee: dict, plan: dict, scope_names: dict) -> dict:
+    """The frozen profile of a synthetic trainee, in the shape of ``app.snapshot.profile_snapshot``."""
+    education, employment, licence = plan["education"], plan["employment"], plan["licence"]
+    institution = plan["institution"]
+    return {
+        **{key: trainee.get(key) for key in ("name", "gender", "id_type", "id_number", "ethnicity",
+                                             "political_status", "mobile", "email", "address", "has_licence",
+                                             "is_graduate_student")},
+        "birth_date": _iso(trainee["birth_date"]), "postal_code": None, "emergency_contact": None,
+        "emergency_phone": None, "residency_withdrawn_on": None, "completion_exam_failed_on": None, "photo_id": None,
+        "educations": [{**{k: education[k] for k in ("school", "major", "level", "degree", "full_time",
+                                                    "upgraded_from_junior")},
+                        "start_date": _iso(education["start_date"]), "end_date": _iso(education["end_date"]),
+                        "graduation_date": _iso(education["graduation_date"]), "diploma_number": None,
+                        "degree_number": None}],
+        "employments": [{**{k: employment[k] for k in ("unit_name", "institution_id", "region_id", "department",
+                                                      "title", "title_grade", "is_current",
+                                                      "unit_has_independent_gp_dept", "in_independent_gp_dept")},
+                         "unit_level": institution.level, "unit_kind": institution.kind,
+                         "region_name": institution.region.full_name, "start_date": _iso(employment["start_date"]),
+                         "end_date": None}],
+        "licences": [] if licence is None else [{
+            "category": licence["category"], "scope_code": scope_names[licence["scope_id"]][0],
+            "scope_name": scope_names[licence["scope_id"]][1], "qualification_number": licence["qualification_number"],
+            "practice_number": licence["practice_number"], "registered_on": _iso(licence["registered_on"])}],
+    }
 
 
 def insert_applications(rng, application_plans, batches, gp_bases, res_bases, specialties, reviewers, moment):
@@ -274,7 +313,7 @@ def insert_applications(rng, application_plans, batches, gp_bases, res_bases, sp
             "commissioning_unit": institution.name if identity == Identity.COMMISSIONED else None,
             "claims_exemption": program == Program.GP_TRANSFER and rng.random() < 0.4,
             "no_postgrad_pledge": program == Program.RESIDENCY,
-            "snapshot": {"name": plan["name"], "unit": institution.name} if submitted_at else None,
+            "snapshot": plan["snapshot"] if submitted_at else None,
             "created_at": (submitted_at or moment) - timedelta(days=1), "updated_at": submitted_at or moment,
             "submitted_at": submitted_at, "theory_score": theory, "skills_score": skills,
             "combined_score": combined,

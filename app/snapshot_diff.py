@@ -27,7 +27,7 @@ EMPLOYMENT_FIELDS = ("unit_name", "unit_level", "unit_kind", "region_name", "dep
 LICENCE_FIELDS = ("category", "scope_name", "qualification_number", "practice_number", "registered_on")
 
 FIELD_LABELS = {
-    "name": _l("Name"), "gender": _l("Gender"), "id_type": _l("ID type"), "id_number": _l("ID number"),
+    "name": _l("Full name"), "gender": _l("Gender"), "id_type": _l("ID type"), "id_number": _l("ID number"),
     "birth_date": _l("Birth date"), "ethnicity": _l("Ethnicity"), "political_status": _l("Political status"),
     "has_licence": _l("Has licence"), "is_graduate_student": _l("Current graduate student"),
     "residency_withdrawn_on": _l("Withdrew from residency training on"),

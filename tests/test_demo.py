@@ -56,3 +56,16 @@ def test_demo_runs_again_without_duplicating_and_adds_on_request(app):
     run_demo(app, "--trainees", "20")
     assert db.session.scalar(select(func.count()).select_from(Trainee)) == 50
     assert db.session.scalar(select(func.count()).select_from(Account).where(Account.username == "admin")) == 1
+
+
+def test_demo_snapshots_have_the_shape_of_a_real_submission(app):
+    from app.snapshot import profile_snapshot
+    run_demo(app, "--trainees", "40")
+    application = db.session.scalar(select(Application).where(Application.snapshot.is_not(None)).limit(1))
+    real = profile_snapshot(application.trainee)
+    demo = application.snapshot
+    assert set(demo) == set(real)
+    for rows in ("educations", "employments", "licences"):
+        for demo_row, real_row in zip(demo[rows], real[rows]):
+            assert set(demo_row) == set(real_row), rows
+    assert demo["id_number"] == application.trainee.id_number and demo["employments"][0]["unit_level"]
