@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.i18n import cn_date
 from models.enums import (Degree, EducationLevel, Gender, IdType, InstitutionKind, InstitutionLevel, JobTitle,
                           PoliticalStatus, PracticeCategory, TitleGrade)
 
@@ -65,13 +67,18 @@ def field_label(key: str) -> str:
 
 
 def show(key: str, value: Any) -> str:
-    """A snapshot value in Chinese: enumeration labels, 是/否, dates as stored, "—" when empty."""
+    """A snapshot value in Chinese: enumeration labels, 是/否, dates as 2025年5月6日, "—" when empty."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if key in ENUMS:
         return ENUMS[key].label(value)
+    if key.endswith(("_date", "_on")) and isinstance(value, str):
+        try:
+            return cn_date(date.fromisoformat(value))
+        except ValueError:
+            return value
     return str(value)
 
 
