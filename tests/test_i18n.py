@@ -137,3 +137,20 @@ def test_public_and_portal_pages_show_no_english(world, client, auth, own_messag
         response = client.get(url)
         assert response.status_code == 200, url
         assert english_on_page(response.get_data(as_text=True), own_messages) == ([], []), url
+
+
+def test_review_and_assignment_forms_show_no_english(world, client, auth, own_messages):
+    from app.extensions import db
+    from models import Application, Status
+    county_app = world.applications["js"]  # 待区县审核 in 金水区 (郑州)
+    auth.login("city_zz", PASSWORD)
+    db.session.get(Application, county_app.id).status = Status.CITY_APPROVED
+    db.session.commit()
+    pages = {f"/admin/application/review/?ids={county_app.id}&action=city_return": "理由",
+             f"/admin/application/assign/?ids={county_app.id}": "剩余"}
+    for url, expected in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.get_data(as_text=True)
+        assert expected in html, url
+        assert english_on_page(html, own_messages) == ([], []), url
