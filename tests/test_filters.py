@@ -85,3 +85,29 @@ def test_export_is_the_application_summary_with_chinese_headers_and_values(world
     rows_ = list(sheet.iter_rows(values_only=True))
     assert rows_[0][:3] == ("编号", "学员", "证件号码") and "状态" in rows_[0]
     assert len(rows_) == 2 and world.trainees["js"].name in rows_[1] and "待区县审核" in rows_[1]
+
+
+def test_waiting_time_filter(world, client, auth):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from app.extensions import db
+    from app.timeutil import now
+    from models import Application
+    db.session.execute(update(Application).where(Application.id == world.applications["zy"].id)
+                       .values(submitted_at=now() - timedelta(days=8)))
+    db.session.execute(update(Application).where(Application.id == world.applications["js"].id)
+                       .values(submitted_at=now() - timedelta(days=4)))
+    db.session.commit()
+    auth.login("city_zz", PASSWORD)
+
+    def shown(days):
+        html = client.get(f"/admin/application/?flt0_waiting_equals={days}").get_data(as_text=True)
+        return {key for key in ("zy", "js") if world.trainees[key].name in html}, rows(html)
+
+    assert shown(3) == ({"zy", "js"}, 2)
+    assert shown(7) == ({"zy"}, 1)
+    assert shown(14) == (set(), 0)
+    page = client.get("/admin/application/?flt0_waiting_equals=5").get_data(as_text=True)
+    assert rows(page) == 2  # a value outside the offered ones is ignored, with a notice, not an error

@@ -1,4 +1,6 @@
 """Back-office views of applications, their choices, exemption requests, files and review history."""
+from datetime import timedelta
+
 from flask import abort, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
@@ -10,6 +12,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import exists, select
 
 from app.extensions import db
+from app.timeutil import now
 from models import (Application, ApplicationChoice, Attachment, Batch, ExemptionRequest, Region, ReviewRecord, Role,
                     Status)
 from models.enums import AdmissionResult, AttachmentKind, Identity, Program, RegionLevel, ReviewLevel
@@ -89,6 +92,19 @@ class ExemptionTypeFilter(filters.FilterEqual):
                                            ExemptionRequest.type == int(value)))
 
 
+WAITING_OPTIONS = [("3", _l("More than 3 days")), ("7", _l("More than 7 days")), ("14", _l("More than 14 days"))]
+
+
+class WaitingFilter(filters.FilterEqual):
+    """Applications submitted longer ago than N days (how long they have waited for review)."""
+
+    def validate(self, value):
+        return str(value) in {v for v, _label in WAITING_OPTIONS}
+
+    def apply(self, query, value, alias=None):
+        return query.filter(Application.submitted_at <= now() - timedelta(days=int(value)))
+
+
 RULE_CHECK_OPTIONS = [("failed", _l("Some rule not met")), ("passed", _l("All rules met"))]
 
 
@@ -130,6 +146,7 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
         filters.IntEqualFilter(Application.base_id, _l("Training base"), options=base_options),
         filters.FilterEqual(Application.identity, _l("Identity"), options=Identity.lazy_choices()),
         filters.DateBetweenFilter(Application.submitted_at, _l("Submitted at")),
+        WaitingFilter(Application.id, _l("Waiting"), options=WAITING_OPTIONS),
         ExemptionTypeFilter(Application.id, _l("Exemption type"), options=EXEMPTION_TYPES),
         RuleCheckFilter(Application.id, _l("Rule checks"), options=RULE_CHECK_OPTIONS),
     )
