@@ -140,7 +140,23 @@ ADMIN_FLASHES = {
 }
 
 
-class SecureModelView(ModelView):
+class RoleAccessMixin:
+    """Open to logged-in, active users whose role is in ``read_roles``; others go to the login
+    page (anonymous) or get 403."""
+
+    read_roles: tuple[str, ...] = Role.STAFF
+
+    def is_accessible(self) -> bool:
+        return (current_user.is_authenticated and current_user.is_active
+                and current_user.role in self.read_roles)
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        abort(403)
+
+
+class SecureModelView(RoleAccessMixin, ModelView):
     """Base of every back-office view.
 
     Subclasses declare ``read_roles`` (who may open the view), ``write_roles`` (who may create
@@ -168,14 +184,6 @@ class SecureModelView(ModelView):
     export_name: str = ""  # Chinese file-name stem; defaults to the view's name
 
     # --- access -------------------------------------------------------------------------------
-    def is_accessible(self) -> bool:
-        return (current_user.is_authenticated and current_user.is_active
-                and current_user.role in self.read_roles)
-
-    def inaccessible_callback(self, name, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        abort(403)
 
     def _has_role(self, roles) -> bool:
         return current_user.is_authenticated and current_user.role in roles
@@ -373,16 +381,8 @@ class ReadOnlyModelView(SecureModelView):
     delete_roles = ()
 
 
-class DashboardView(AdminIndexView):
+class DashboardView(RoleAccessMixin, AdminIndexView):
     """The back-office home, open to staff only."""
-
-    def is_accessible(self) -> bool:
-        return current_user.is_authenticated and current_user.is_active and current_user.is_staff
-
-    def inaccessible_callback(self, name, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        abort(403)
 
     @expose("/")
     def index(self):

@@ -1,7 +1,7 @@
 """The technical-support page (技术支持): find a trainee and fix what blocks them, with a reason."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request
 from flask_admin import BaseView, expose
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,27 +12,19 @@ from app.support import reopen, reset_password, unlock
 from app.workflow import TransitionError
 from models import Application, Role
 from models.application import Status
-from views.admin.base import parse_id
+from views.admin.base import RoleAccessMixin, parse_id
 
 MAX_REASON = 500
 MAX_TERM = 50
 ACTIONS = ("reset", "unlock", "reopen")
 
 
-class SupportView(BaseView):
+class SupportView(RoleAccessMixin, BaseView):
     """Search trainees; reset a password, unlock an account or reopen an application."""
 
     read_roles = (Role.SUPPORT, Role.SUPERUSER)
     write_roles = (Role.SUPPORT, Role.SUPERUSER)
 
-    def is_accessible(self) -> bool:
-        return (current_user.is_authenticated and current_user.is_active
-                and current_user.role in self.read_roles)
-
-    def inaccessible_callback(self, name, **kwargs):
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
-        abort(403)
 
     def _page(self, term: str, trainee_id: int | None, errors=None, reasons=None, status: int = 200):
         term = (term or "")[:MAX_TERM]
