@@ -101,6 +101,8 @@ class Application(db.Model):
     onsite_materials: Mapped[list | None] = mapped_column(JSON)
     theory_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     skills_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    # skills-exam score per item of the batch ({item name: score}); skills_score is their total
+    skill_scores: Mapped[dict | None] = mapped_column(JSON)
     combined_score: Mapped[Decimal | None] = mapped_column(Numeric(6, 2), index=True)
     admission_result: Mapped[str] = mapped_column(String(20), default=AdmissionResult.PENDING)
     admitted_specialty_id: Mapped[int | None] = mapped_column(ForeignKey("specialty.id", ondelete="RESTRICT"))

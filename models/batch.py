@@ -54,6 +54,9 @@ class Batch(db.Model):
     skills_weight: Mapped[Decimal] = mapped_column(Numeric(4, 2), default=Decimal("0.5"))
     tie_break: Mapped[str] = mapped_column(String(100), default="theory,skills,submitted_at")
     notes: Mapped[str | None] = mapped_column(String(500))
+    # residency admission: set once, when the province admin publishes the results
+    admission_published_at: Mapped[datetime | None]
+    admission_published_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=now)
 
     previous_batch: Mapped[Batch | None] = relationship(remote_side=[id])
