@@ -29,7 +29,10 @@ class SupportError(Exception):
 
 def find_trainees(term: str) -> list[Trainee]:
     """At most ``MAX_RESULTS`` trainees by exact ID number, exact mobile (the profile's or the
-    account's) or name prefix, with their accounts loaded."""
+    account's) or name prefix, with their accounts loaded.
+
+    On the phone a trainee may give only the start of the ID number: 6 to 17 digits also find ID
+    numbers that begin with them."""
     from views.admin.trainees import trainee_search_condition
     term = (term or "").replace("\x00", "").strip()
     if not term:
@@ -37,6 +40,8 @@ def find_trainees(term: str) -> list[Trainee]:
     condition = trainee_search_condition(term)
     if len(term) == 11 and term.isdigit():
         condition = or_(condition, Trainee.account_id.in_(select(Account.id).where(Account.phone == term)))
+    if 6 <= len(term) <= 17 and term[:-1].isdigit() and (term[-1].isdigit() or term[-1] in "xX"):
+        condition = or_(condition, Trainee.id_number.startswith(term.upper(), autoescape=True))
     return list(db.session.scalars(
         select(Trainee).where(condition).options(joinedload(Trainee.account))
         .order_by(Trainee.name, Trainee.id).limit(MAX_RESULTS)))

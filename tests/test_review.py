@@ -1,9 +1,10 @@
 """Review actions and base assignment in the back office, through the client; capacity under concurrency."""
 from __future__ import annotations
 
+import re
 import threading
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.extensions import db
 from models import Application, AuditLog, Quota, ReviewRecord, Role, Status
@@ -257,3 +258,32 @@ def test_concurrent_assignments_never_overbook(app, world):
     assert db.session.scalar(select(func.count(AuditLog.id)).where(AuditLog.field_name == "status",
                                                                    AuditLog.new_value == Status.ASSIGNED)) \
         == capacity - already
+
+
+def test_decision_on_a_version_the_reviewer_did_not_see_is_refused(world, client, auth):
+    """The reviewer looked at the list; meanwhile the application went back to draft and was
+    submitted again with new content. Approving it now would approve what nobody read."""
+    application = new_application(world)
+    auth.login("county_zy", PASSWORD)
+    html = client.get(LIST).get_data(as_text=True)
+    seen = int(re.search(rf'name="seen_{application.id}" value="(\d+)"', html).group(1))
+    assert seen == application.version
+    db.session.execute(update(Application).where(Application.id == application.id)
+                       .values(version=Application.version + 2, updated_at=application.updated_at))
+    db.session.commit()
+    response = client.post(REVIEW, data={"action": "county_approve", "ids": [str(application.id)],
+                                         f"seen_{application.id}": str(seen),
+                                         "csrf_token": csrf_token(client, LIST)})
+    html = response.get_data(as_text=True)
+    assert "review-refused" in html and "请刷新页面" in html
+    assert status_of(application.id) == Status.SUBMITTED and records_of(application.id) == []
+    # the return link carries the version into the form, which posts it back
+    form = client.get(f"{REVIEW}?action=county_return&ids={application.id}&seen_{application.id}={seen}")
+    assert f'name="seen_{application.id}" value="{seen}"' in form.get_data(as_text=True)
+    # reloading the list shows the current version, and the decision goes through
+    html = client.get(LIST).get_data(as_text=True)
+    current = re.search(rf'name="seen_{application.id}" value="(\d+)"', html).group(1)
+    response = client.post(REVIEW, data={"action": "county_approve", "ids": [str(application.id)],
+                                         f"seen_{application.id}": current, "csrf_token": csrf_token(client, LIST)})
+    assert "review-done" in response.get_data(as_text=True)
+    assert status_of(application.id) == Status.COUNTY_APPROVED

@@ -40,6 +40,16 @@ def test_search_by_id_number_phone_and_name_prefix(support, client):
     assert "没有符合条件的学员" in client.get(URL, query_string={"q": "无此人"}).get_data(as_text=True)
 
 
+def test_search_by_the_start_of_an_id_number(support, client):
+    zy, xg = support.trainees["zy"], support.trainees["xg"]
+    html = client.get(URL, query_string={"q": zy.id_number[:14]}).get_data(as_text=True)
+    assert zy.id_number in html and xg.id_number not in html
+    # five digits are too few to mean an ID number; a trailing x matches the upper-case X
+    assert zy.id_number not in client.get(URL, query_string={"q": zy.id_number[:5]}).get_data(as_text=True)
+    html = client.get(URL, query_string={"q": zy.id_number[:6] + "%"}).get_data(as_text=True)
+    assert "没有符合条件的学员" in html
+
+
 def test_reset_password_sends_it_by_sms_and_audits_masked(support, client, auth, app):
     zy = support.trainees["zy"]
     account = zy.account

@@ -15,6 +15,7 @@ from views.admin.base import DashboardView
 from views.admin.batches import BatchView, QuotaView
 from views.admin.reference import InstitutionView, PracticeScopeView, RegionView, SpecialtyView, TrainingBaseView
 from views.admin.sms import SmsLogView
+from views.admin.queues import queue_links
 from views.admin.support import SupportView
 from views.admin.trainees import EducationView, EmploymentView, LicenceView, TraineeView
 
@@ -27,6 +28,8 @@ def init_admin(app) -> Admin:
     admin = Admin(app, name=_l("Henan Health Training Enrollment Platform"),
                   theme=Bootstrap4Theme(swatch="default", fluid=True, base_template="admin/site_master.html"),
                   index_view=DashboardView(name=_l("Dashboard"), url="/admin"))
+    for link in queue_links(REVIEW):  # each role's default filters, first in the review menu
+        admin.add_link(link)
     views = [
         (ApplicationView, Application, _l("Applications"), REVIEW, "application"),
         (ExemptionRequestView, ExemptionRequest, _l("Exemption requests"), REVIEW, "exemption_request"),

@@ -291,12 +291,25 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
                 order.append(number)
         return [applications[n] for n in order], refused
 
+    @staticmethod
+    def seen_version(application) -> int:
+        """The version of ``application`` the reviewer saw: posted with the form (or carried in the
+        link from the list), else the current one."""
+        seen = parse_id(request.values.get(f"seen_{application.id}", ""))
+        return seen if seen is not None else application.version
+
     def _apply_each(self, applications, operate):
-        """Run ``operate`` on each application, committing each success on its own."""
+        """Run ``operate`` on each application, committing each success on its own.
+
+        An application changed since the reviewer saw it is refused: the reviewer decided on what
+        was on the screen, not on what is in the database now."""
         from app.workflow import TransitionError
         done, refused = [], []
         for application in applications:
             label = (application.id, application.trainee.name, application.trainee.id_number)
+            if self.seen_version(application) != application.version:
+                refused.append((*label, _("Someone else has just changed this application. Please reload the page.")))
+                continue
             try:
                 operate(application)
                 db.session.commit()
@@ -338,6 +351,7 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
         return self.render("admin/review.html", title=action_label(name), action_name=name,
                            applications=applications, refused=refused, raw_ids=raw_ids,
                            needs_reason=needs_reason, is_return=is_return, reason=reason, errors=errors,
+                           seen_version=self.seen_version,
                            presets=[str(p) for p in PRESET_REASONS], fields=allowed_fields, chosen=chosen,
                            status_label=lambda a: Status.label_for(a.status, a.batch.program),
                            return_url=self.get_url(".index_view"))
@@ -366,6 +380,7 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
         places = [(batch, gp_bases(batch)) for batch in batches.values()]
         return self.render("admin/assign.html", title=_("Assign base"), applications=applications,
                            refused=refused, raw_ids=raw_ids, places=places, errors=errors,
+                           seen_version=self.seen_version,
                            status_label=lambda a: Status.label_for(a.status, a.batch.program),
                            return_url=self.get_url(".index_view"))
 
