@@ -13,8 +13,10 @@ from models.enums import AttachmentKind, Identity, Program
 EDITABLE_STATES = (Status.DRAFT, Status.RETURNED)
 
 
-def profile_problems(trainee: Trainee) -> list[str]:
-    """What the profile still lacks before an application can be submitted (Chinese)."""
+def profile_problems(trainee: Trainee, needs_employment: bool = True) -> list[str]:
+    """What the profile still lacks before an application can be submitted (Chinese).
+
+    Residency applicants who are not commissioned by a unit (社会人, 应届毕业生) may have no current job."""
     problems = []
     for field, label in (("name", _("name")), ("gender", _("gender")), ("ethnicity", _("ethnicity")),
                          ("political_status", _("political status")), ("mobile", _("mobile")),
@@ -26,7 +28,7 @@ def profile_problems(trainee: Trainee) -> list[str]:
         problems.append(_("Profile: the one-inch photo is missing."))
     if not trainee.educations:
         problems.append(_("Education: add at least one education record."))
-    if not any(e.is_current for e in trainee.employments):
+    if needs_employment and not any(e.is_current for e in trainee.employments):
         problems.append(_("Employment: add your current work unit."))
     if trainee.has_licence is None:
         problems.append(_("Licence: choose whether you have a practising licence."))
@@ -72,6 +74,10 @@ def application_files(application: Application, kind: str | None = None, exempti
 def submission_problems(application: Application) -> list[str]:
     """Everything that stops submission: the profile, the 外出参培证明, the exemption evidence."""
     from app.rules.exemption import EXEMPTION_TYPES, required_evidence
+    if application.batch.program == Program.RESIDENCY:
+        from app import residency
+        return profile_problems(application.trainee, needs_employment=application.identity in (
+            None, Identity.COMMISSIONED)) + residency.problems(application, now().date())
     problems = profile_problems(application.trainee)
     if application.batch.program == Program.GP_TRANSFER:
         if not application_files(application, AttachmentKind.OUTING_PROOF):
@@ -120,6 +126,9 @@ def submit(application: Application, actor) -> None:
         application.county_id = region.id
         application.city_id = region.parent_id if region.level == "county" else region.id
     today = now().date()
+    if application.batch.program == Program.RESIDENCY:
+        from app import residency
+        application.eligibility = [r.to_json() for r in residency.check(application, today, snapshot)]
     for request in application.exemptions:
         results = evaluate_exemption(request.type, snapshot, claim_of(request), today)
         request.rule_results = [r.to_json() for r in results]

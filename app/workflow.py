@@ -7,17 +7,18 @@ the session hook, an audit row) and queues the trainee's notification, which is 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable, Mapping
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import bindparam, event, insert, select, update
 from sqlalchemy.orm import Session
 
-from app.access import can_see
+from app.access import can_see, scope_condition
 from app.extensions import db
 from app.timeutil import now
-from models import Application, AuditLog, ReviewRecord, Role, SmsLog, Status
+from models import Application, AuditLog, Batch, ReviewRecord, Role, SmsLog, Status, Trainee
 from models.enums import AuditAction, Program, ReviewLevel
 from models.sms import SmsPurpose
 
@@ -77,6 +78,18 @@ class TransitionError(Exception):
     """A refused transition; ``str(error)`` is the Chinese message for the user."""
 
 
+# the moment of some actions is kept on the application itself
+TIMESTAMPS = {"report": "reported_at", "confirm_onsite": "onsite_confirmed_at"}
+
+
+def check_deadline(application: Application, action: str, today) -> None:
+    """报到 is recorded by the batch's deadline (the province moves the deadline if need be)."""
+    deadline = application.batch.report_deadline if action == "report" else None
+    if deadline is not None and today > deadline:
+        from app.i18n import cn_date
+        raise TransitionError(_("Reporting is closed: the deadline was %(date)s.", date=cn_date(deadline)))
+
+
 def find_edge(program: str, source: str, action: str) -> Edge | None:
     for edge in TRANSITIONS:
         if (edge.program, edge.source, edge.action) == (program, source, action):
@@ -115,9 +128,12 @@ def transition(application: Application, action: str, actor, reason: str | None 
                                           ReviewRecord.level.notin_((L.TRAINEE, L.SUPPORT))).limit(1)):
         raise TransitionError(_("A reviewer has already acted on this application; it cannot be reopened."))
     moment = now()
+    check_deadline(application, action, moment.date())
     values = {"status": edge.target, "updated_at": moment, "version": Application.version + 1}
     if edge.target == S.SUBMITTED:
         values["submitted_at"] = moment
+    if action in TIMESTAMPS:
+        values[TIMESTAMPS[action]] = moment
     result = db.session.execute(
         update(Application)
         .where(Application.id == application.id, Application.status == edge.source,
@@ -149,11 +165,147 @@ def notify_trainee(application: Application, edge: Edge, reason: str | None) -> 
     trainee = application.trainee
     if trainee is None or not trainee.mobile:
         return
+    queue_sms(db.session(), trainee.mobile, notification_text(application.batch.name, application.status_label,
+                                                              bool(reason)))
+
+
+def notification_text(batch_name: str, result: str, has_reason: bool) -> str:
+    """The trainee's SMS after a reviewer's action (``transition`` and ``transition_many`` alike)."""
     text = _("[Henan Health Training Enrollment Platform] Your application for %(batch)s: %(result)s.",
-             batch=application.batch.name, result=application.status_label)
-    if reason:
+             batch=batch_name, result=result)
+    if has_reason:
         text += _(" The reason is on your application page.")
-    queue_sms(db.session(), trainee.mobile, str(text))
+    return str(text)
+
+
+BULK_CHUNK = 500
+
+
+def _chunks(items: list, size: int = BULK_CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def transition_many(applications_by_action: Mapping[str, Iterable[Application]], actor,
+                    reasons: Mapping[int, str] | None = None, values: Mapping[int, dict] | None = None,
+                    notify: bool = True) -> dict[str, list[int]]:
+    """Apply many transitions at once as ``actor``: ``{action: applications}``; all or nothing.
+
+    The bulk form of ``transition`` for thousands of rows (e.g. publishing admission results):
+    the same edges, role, scope and reason checks, then per action one conditional UPDATE per
+    chunk (``status = source``, so nothing is applied twice), bulk inserts of the ``ReviewRecord``
+    and ``AuditLog`` rows, and the same SMS queued for after the commit. ``reasons`` gives the
+    reason per application id; ``values`` extra column values per application id, written with the
+    status change and audited. Raises ``TransitionError`` (the caller rolls back) if any
+    application is refused or was changed meanwhile; returns the changed ids by action. The
+    caller commits. Trainee actions are not supported (they act on their own application).
+    """
+    reasons = {key: (text or "").strip() for key, text in (reasons or {}).items()}
+    values = values or {}
+    plan: list[tuple[Edge, list[Application]]] = []
+    seen: set[int] = set()
+    for action, applications in applications_by_action.items():
+        applications = list(applications)
+        by_edge: dict[Edge, list[Application]] = {}
+        for application in applications:
+            if application.id in seen:
+                raise TransitionError(_("Application No. %(number)s is listed twice.", number=application.id))
+            seen.add(application.id)
+            program = application.batch.program
+            edge = find_edge(program, application.status, action)
+            if edge is None:
+                raise TransitionError(_("This application is %(status)s; \u201c%(action)s\u201d is not possible now.",
+                                        status=application.status_label, action=action_label(action)))
+            if edge.needs_reason and not reasons.get(application.id):
+                raise TransitionError(_("Please give a reason."))
+            check_deadline(application, action, now().date())
+            by_edge.setdefault(edge, []).append(application)
+        for edge, group in by_edge.items():
+            if actor is None or actor.role != edge.role or edge.role == Role.TRAINEE:
+                raise TransitionError(_("Your role may not do \u201c%(action)s\u201d.", action=action_label(action)))
+            plan.append((edge, group))
+    ids = sorted(seen)
+    in_scope: set[int] = set()
+    for chunk in _chunks(ids):
+        in_scope.update(db.session.scalars(
+            select(Application.id).where(Application.id.in_(chunk), scope_condition(Application, actor))))
+    if len(in_scope) != len(ids):
+        raise TransitionError(_("This application is outside your scope."))
+    moment = now()
+    done: dict[str, list[int]] = {}
+    records, audits, messages = [], [], []
+    table = Application.__table__
+    extra_columns = sorted({column for row in values.values() for column in row})
+    for edge, group in plan:
+        group_ids = [application.id for application in group]
+        changed: set[int] = set()
+        for chunk in _chunks(group_ids):
+            changed.update(db.session.scalars(
+                update(Application)
+                .where(Application.id.in_(chunk), Application.status == edge.source)
+                .values(status=edge.target, updated_at=moment, version=Application.version + 1,
+                        **({TIMESTAMPS[edge.action]: moment} if edge.action in TIMESTAMPS else {}))
+                .returning(Application.id)
+                .execution_options(synchronize_session=False)))
+        if len(changed) != len(group_ids):
+            raise TransitionError(_("Someone else has just changed this application. Please reload the page."))
+        done.setdefault(edge.action, []).extend(group_ids)
+        for application in group:
+            reason = reasons.get(application.id) or None
+            records.append({"application_id": application.id, "level": edge.level, "action": edge.action,
+                            "reason": reason, "actor_id": actor.id, "created_at": moment,
+                            "status_before": edge.source, "status_after": edge.target})
+            audit = {"actor_id": actor.id, "actor_name": actor.username, "created_at": moment,
+                     "table_name": "application", "record_id": str(application.id), "action": AuditAction.UPDATE,
+                     "reason": reason}
+            audits.append({**audit, "field_name": "status", "old_value": edge.source, "new_value": edge.target})
+            for column, new in values.get(application.id, {}).items():
+                old = getattr(application, column)
+                if old != new:
+                    audits.append({**audit, "field_name": column, "old_value": _audit_text(old),
+                                   "new_value": _audit_text(new)})
+            if notify:
+                messages.append((application.id, edge, reason))
+    if extra_columns:
+        statement = (update(table).where(table.c.id == bindparam("b_id"))
+                     .values({column: bindparam(f"b_{column}") for column in extra_columns}))
+        rows = [{"b_id": application_id, **{f"b_{column}": row.get(column) for column in extra_columns}}
+                for application_id, row in values.items() if application_id in seen]
+        for chunk in _chunks(rows):
+            db.session.execute(statement, chunk)
+    for chunk in _chunks(records, 1000):
+        db.session.execute(insert(ReviewRecord), chunk)
+    for chunk in _chunks(audits, 1000):
+        db.session.execute(insert(AuditLog), chunk)
+    if messages:
+        _queue_many(messages)
+    for application in (a for _edge, group in plan for a in group):
+        db.session.expire(application)  # their status, version and the extra values changed in SQL
+    return done
+
+
+def _audit_text(value) -> str | None:
+    from app.audit import _text
+    return _text(value)
+
+
+def _queue_many(messages: list[tuple[int, Edge, str | None]]) -> None:
+    """Queue each trainee's SMS (one query per chunk for the mobiles and batch names)."""
+    ids = [application_id for application_id, _edge, _reason in messages]
+    found: dict[int, tuple[str | None, str, str]] = {}
+    for chunk in _chunks(ids):
+        for application_id, mobile, batch_name, program in db.session.execute(
+                select(Application.id, Trainee.mobile, Batch.name, Batch.program)
+                .join(Trainee, Trainee.id == Application.trainee_id)
+                .join(Batch, Batch.id == Application.batch_id)
+                .where(Application.id.in_(chunk))):
+            found[application_id] = (mobile, batch_name, program)
+    session = db.session()
+    for application_id, edge, reason in messages:
+        mobile, batch_name, program = found.get(application_id, (None, "", ""))
+        if mobile:
+            queue_sms(session, mobile, notification_text(batch_name, Status.label_for(edge.target, program),
+                                                         bool(reason)))
 
 
 # --- notifications after commit ---------------------------------------------------------------

@@ -190,3 +190,57 @@ def test_trainee_journey_in_chromium(world, live_server, browser_page, tmp_path)
     page.goto(f"{base}/admin/exemption_request/details/?id={request.id}")
     assert "规则核验结果" in page.content() and "基层医疗卫生机构" in page.content()
     shoot(page, "06-reviewer-rule-checks")
+
+
+def test_residency_application_in_chromium(world, live_server, browser_page):
+    """住培 on a phone: identity, one base, specialties filtered by that base in the page, the
+    eligibility check, submission and the registration form."""
+    from tests.factories import specialty
+    from tests.test_portal_residency import INTERNAL, PAEDIATRICS, ready_trainee, residency_batch
+    page, base = browser_page, live_server
+    batch = residency_batch(world)
+    ready_trainee(world)
+    page.goto(base + "/login")
+    page.fill("#username", "trainee_zy")
+    page.fill("#password", PASSWORD)
+    submit_in(page, "main form")
+    page.goto(base + "/portal/apply")
+    submit_in(page, f"form:has(input[name=batch_id][value='{batch.id}'])")
+
+    # ② the commissioning unit appears only for 单位委派
+    assert page.locator("#commissioning-unit").is_hidden()
+    page.locator("label[for=identity-0]").click()
+    assert page.locator("#commissioning-unit").is_visible()
+    page.fill("#commissioning_unit", "测试委派医院")
+    shoot(page, "residency-identity")
+    submit_in(page, "main form")
+    submit_in(page, "main form")  # ③ personal information as it stands
+
+    # ④ the specialty lists offer only the chosen base's places
+    zz, ly = world.bases["zz"], world.bases["ly"]
+    page.select_option("#base_id", str(zz.id))
+    offered = page.locator("#specialty-first option:not([hidden])[data-base]")
+    assert offered.count() == 3 and set(offered.evaluate_all("o => o.map(x => x.dataset.base)")) == {str(zz.id)}
+    page.select_option("#specialty-first", str(specialty(INTERNAL).id))
+    page.select_option("#specialty-second", str(specialty(PAEDIATRICS).id))
+    page.select_option("#base_id", str(ly.id))  # changing the base clears choices of the other base
+    assert page.locator("#specialty-first").input_value() == ""
+    page.select_option("#base_id", str(zz.id))
+    page.select_option("#specialty-first", str(specialty(INTERNAL).id))
+    page.check("#no_postgrad_pledge", force=True)
+    shoot(page, "residency-choices")
+    submit_in(page, "#residency-choices")
+
+    # ⑤ every rule in Chinese, then back to the application and submit
+    assert "✘" not in page.locator(".eligibility").inner_text()
+    shoot(page, "residency-check")
+    submit_in(page, "main form", "确认并返回")
+    with page.expect_navigation():
+        page.click("button:has-text('提交')")
+    assert "待基地审核" in page.inner_text(".status-badge")
+    shoot(page, "residency-submitted")
+    href = page.get_attribute("#registration-form a", "href")
+    response = page.request.get(base + href)
+    assert response.status == 200 and response.body().startswith(b"%PDF")
+    application = db.session.scalar(select(Application).where(Application.batch_id == batch.id))
+    assert application.status == Status.SUBMITTED and application.base_id == zz.id

@@ -29,7 +29,7 @@ def test_each_role_has_its_queues_in_the_menu(world, client, auth):
         "county_zy": ["待我审核"],
         "city_zz": ["待我审核", "待分配基地"],
         "base_zz": ["待基地审核", "待现场确认", "已录取待报到"],
-        "province": ["已确认待录取"],
+        "province": ["已确认待录取", "已录取未报到"],
         "support": [],
     }
     for username, labels in expected.items():

@@ -64,3 +64,37 @@
     showLevel();
   }
 })();
+
+// 住培 choices: each specialty list offers only the chosen base's specialties (the server checks again)
+(function () {
+  var form = document.getElementById("residency-choices");
+  if (!form) return;
+  var base = form.querySelector("#base_id");
+  var selects = form.querySelectorAll(".js-specialty");
+  function filter() {
+    selects.forEach(function (select) {
+      Array.prototype.forEach.call(select.options, function (option) {
+        if (!option.dataset.base) return;
+        var show = option.dataset.base === base.value;
+        option.hidden = !show;
+        option.disabled = !show;
+        if (!show && option.selected) select.value = "";
+      });
+    });
+  }
+  base.addEventListener("change", filter);
+  filter();
+})();
+
+// 住培 identity: the commissioning unit only for 单位委派
+(function () {
+  var box = document.getElementById("commissioning-unit");
+  if (!box) return;
+  var radios = document.querySelectorAll('input[name="identity"]');
+  function toggle() {
+    var checked = document.querySelector('input[name="identity"]:checked');
+    box.hidden = !(checked && checked.value === "commissioned");
+  }
+  radios.forEach(function (radio) { radio.addEventListener("change", toggle); });
+  toggle();
+})();

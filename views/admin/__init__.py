@@ -8,11 +8,14 @@ from models import (Account, Application, ApplicationChoice, Attachment, AuditLo
                     ExemptionRequest, Institution, Licence, PracticeScope, Quota, Region, ReviewRecord, SmsLog,
                     Specialty, Trainee, TrainingBase)
 from views.admin.accounts import AccountView
+from views.admin.admission import AdmissionView
 from views.admin.applications import (ApplicationChoiceView, ApplicationView, AttachmentView, ExemptionRequestView,
                                       ReviewRecordView)
 from views.admin.audit import AuditLogView
 from views.admin.base import DashboardView
+from views.admin.confirm import ConfirmView
 from views.admin.batches import BatchView, QuotaView
+from views.admin.scores import ScoresView
 from views.admin.reference import InstitutionView, PracticeScopeView, RegionView, SpecialtyView, TrainingBaseView
 from views.admin.sms import SmsLogView
 from views.admin.queues import queue_links
@@ -53,5 +56,8 @@ def init_admin(app) -> Admin:
     ]
     for view_class, model, name, category, endpoint in views:
         admin.add_view(view_class(model, db, name=name, category=category, endpoint=endpoint))
+    admin.add_view(ScoresView(name=_l("Exam scores"), category=REVIEW, endpoint="scores"))
+    admin.add_view(AdmissionView(name=_l("Residency admission"), category=REVIEW, endpoint="admission"))
+    admin.add_view(ConfirmView(name=_l("On-site confirmation"), category=REVIEW, endpoint="confirm"))
     admin.add_view(SupportView(name=_l("Technical support"), category=SYSTEM, endpoint="support"))
     return admin

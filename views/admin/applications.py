@@ -29,7 +29,8 @@ APPLICATION_EDITORS = (Role.PROVINCE_ADMIN, Role.SUPERUSER)
 REVIEW_ACTIONS = {
     Role.COUNTY_REVIEWER: {"approve": "county_approve", "return": "county_return", "reject": "county_reject"},
     Role.CITY_REVIEWER: {"approve": "city_approve", "return": "city_return", "reject": "city_reject"},
-    Role.BASE_STAFF: {"approve": "base_approve", "return": "base_return", "reject": "base_reject"},
+    Role.BASE_STAFF: {"approve": "base_approve", "return": "base_return", "reject": "base_reject",
+                      "report": "report"},
 }
 # common reasons a reviewer can click to insert, then edit
 PRESET_REASONS = (
@@ -214,6 +215,7 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
             "field_label": field_label, "show": show,
             "status_text": Status.label_for(application.status, program),
             "identity_text": Identity.label(application.identity) if application.identity else "",
+            "eligibility": [(r.passed, r.hard, r.render(gettext)) for r in results_from_json(application.eligibility)],
         }
 
     # --- review and base assignment ------------------------------------------------------------
@@ -236,8 +238,8 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
         return buttons
 
     def is_action_allowed(self, name):
-        if name in ("approve", "return", "reject"):
-            return bool(self.review_actions())
+        if name in ("approve", "return", "reject", "report"):
+            return name in self.review_actions()
         if name == "assign_base":
             return current_user.is_authenticated and current_user.role == Role.CITY_REVIEWER
         return super().is_action_allowed(name)
@@ -259,6 +261,10 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
     @action("reject", _l("Reject"))
     def action_reject(self, ids):
         return self._to_review("reject", ids)
+
+    @action("report", _l("Record reporting"))
+    def action_report(self, ids):
+        return self._to_review("report", ids)
 
     @action("assign_base", _l("Assign base"))
     def action_assign_base(self, ids):

@@ -1,4 +1,8 @@
 """Back-office views of batches, their skills-exam items and quotas."""
+from decimal import Decimal
+
+from flask import abort, flash
+from flask_admin.actions import action
 from flask_admin.contrib.sqla import filters
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -41,7 +45,7 @@ class BatchView(SecureModelView):
     form_excluded_columns = ("created_at",)
     form_choices = {"program": Program.lazy_choices(), "round": BatchRound.lazy_choices(),
                     "status": BatchStatus.lazy_choices()}
-    inline_models = ((SkillItem, {"form_columns": ("id", "name", "mandatory")}),)
+    inline_models = ((SkillItem, {"form_columns": ("id", "name", "mandatory"), "column_labels": LABELS}),)
     export_name = _l("Batches")
 
     def validate_form(self, form):
@@ -51,7 +55,80 @@ class BatchView(SecureModelView):
             # a plain string: Flask-Admin's form template skips lazy strings
             form.closes_at.errors.append(_("Registration must close after it opens."))
             return False
+        if valid and hasattr(form, "theory_weight"):
+            valid = validate_exam_settings(form)
         return valid
+
+    def is_action_allowed(self, name):
+        if name == "round_two_seats":
+            return self._has_role(self.write_roles)
+        return super().is_action_allowed(name)
+
+    @action("round_two_seats", _l("Take the seats left after the first round"),
+            _l("Set the quotas of the selected second-round batches to the places left after their first round?"))
+    def action_round_two_seats(self, ids):
+        """调剂补录: a second-round batch offers the places its first round left (quota − admitted)."""
+        from app.residency import create_round_two_quotas
+        if not self._has_role(self.write_roles):
+            abort(403)
+        for batch in db.session.scalars(select(Batch).where(Batch.id.in_(self.get_scoped_ids(ids)))):
+            try:
+                count = create_round_two_quotas(batch)
+            except ValueError as error:
+                db.session.rollback()
+                flash(f"{batch.name}：{error}", "error")
+            else:
+                db.session.commit()
+                flash(_("%(batch)s: %(count)s quotas with places left.", batch=batch.name, count=count), "success")
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        if not is_created:
+            from app.scores import recompute_combined_scores
+            recompute_combined_scores(model)
+
+    def create_form(self, obj=None):
+        return with_formula(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        return with_formula(super().edit_form(obj))
+
+
+def validate_exam_settings(form) -> bool:
+    """Exam settings (app.scores rules): theory-exam window, weights, skills items; messages by the field."""
+    from app.scores import exam_window_error, skill_items_error, weights_error
+    errors = []
+    window = exam_window_error(form.theory_exam_starts_at.data, form.theory_exam_ends_at.data)
+    if window:
+        errors.append((form.theory_exam_ends_at, window))
+    weights = weights_error(form.theory_weight.data, form.skills_weight.data)
+    if weights:
+        errors.append((form.skills_weight, weights))
+    items = [(entry.form.name.data, bool(entry.form.mandatory.data)) for entry in form.skill_items.entries
+             if not form.skill_items.should_delete(entry)]
+    skills = skill_items_error(form.program.data, items)
+    if skills:
+        errors.append((form.skill_items, skills))
+    if hasattr(form, "tie_break"):
+        from app.admission import validate_tie_break
+        tie_break = validate_tie_break(form.tie_break.data)
+        if tie_break:
+            errors.append((form.tie_break, str(tie_break)))
+    for field, message in errors:
+        field.errors = list(field.errors) + [message]  # plain strings: the template skips lazy ones
+    return not errors
+
+
+def with_formula(form):
+    """Show the combined-score formula, with the weights on the form, under the theory weight (the
+    weights' own message goes under the skills weight, so both stay visible)."""
+    from markupsafe import escape
+    from app.scores import formula_text
+    if hasattr(form, "skills_weight"):
+        theory = form.theory_weight.data if form.theory_weight.data is not None else Decimal("0.5")
+        skills = form.skills_weight.data if form.skills_weight.data is not None else Decimal("0.5")
+        form.theory_weight.description = str(escape(formula_text(theory, skills)))
+    return form
 
 
 @request_options

@@ -1,28 +1,357 @@
-"""The back-office dashboard: counts by status within the viewer's scope."""
-from sqlalchemy import func, select
+"""The back-office dashboard (工作台): review queues, places left and counts by status and region.
+
+Everything is restricted to the viewer through ``app.access.scope_condition``: a county reviewer sees
+their county, a city reviewer their city, base staff their base, province-wide roles everything.
+Only current batches count (published: open or closed for registration; not drafts, not archived).
+
+The page costs a fixed number of grouped queries, whatever the number of applications:
+
+1. applications per batch, status and region (by city; by county for county and city reviewers);
+2. the review queues the viewer works on, per batch and waiting-time bucket;
+3. GP-transfer places per base: the 全科 quota minus the applications assigned there;
+4. residency quotas per base and specialty;
+5. residency applicants (first choice) and admissions per base and specialty;
+6. the residency combined-score histogram (10-point bands).
+
+Waiting time is how long an application has sat in its current queue:
+
+* county queue (GP, submitted) and base review queue (residency, submitted): since ``submitted_at``,
+  which a resubmission resets (``app.workflow.transition``) — the measure of the list's waiting filter;
+* later queues (city review, base assignment, on-site confirmation): since the latest review record
+  that moved the application into its current status; ``updated_at`` when there is none (imported data).
+
+A boundary belongs to the longer wait, as in the list's waiting filter ("more than 3 days" means
+``submitted_at <= now - 3 days``): an application that has waited exactly 3 days is in "3–7 days",
+so the linked list shows exactly the applications counted.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy.orm import aliased
 
 from app.access import scope_condition
+from app.assignment import BasePlaces, _gp_specialty_id
 from app.extensions import db
-from models import Application, Batch, Status
+from app.timeutil import now
+from models import (Application, ApplicationChoice, Batch, Quota, Region, ReviewRecord, Role, Specialty, Status,
+                    TrainingBase)
 from models.enums import BatchStatus, Program
 
+S, GP, RES = Status, Program.GP_TRANSFER, Program.RESIDENCY
+CURRENT_BATCH_STATUSES = (BatchStatus.OPEN, BatchStatus.CLOSED)
 
-def dashboard_context(user) -> dict:
-    """Counts of applications per batch and status, restricted to ``user``'s scope (one query)."""
+
+@dataclass(frozen=True)
+class Queue:
+    """A review queue: applications of ``program`` in ``status``, waiting for ``roles``."""
+
+    key: str
+    program: str
+    status: str
+    label: object
+    roles: tuple[str, ...]
+    since_submission: bool  # waiting time counted from submitted_at (else: from entering the status)
+
+
+QUEUES = (
+    Queue("county", GP, S.SUBMITTED, _l("County review"), (Role.COUNTY_REVIEWER,), True),
+    Queue("city", GP, S.COUNTY_APPROVED, _l("City review"), (Role.CITY_REVIEWER,), False),
+    Queue("assignment", GP, S.CITY_APPROVED, _l("Base assignment"), (Role.CITY_REVIEWER,), False),
+    Queue("base_review", RES, S.SUBMITTED, _l("Base review"), (Role.BASE_STAFF,), True),
+    Queue("onsite", RES, S.BASE_APPROVED, _l("On-site confirmation"), (Role.BASE_STAFF,), False),
+)
+# waiting-time buckets: (lower bound in days, label); the list's waiting filter offers 3, 7 and 14
+BUCKETS = ((0, _l("Within 3 days")), (3, _l("3–7 days")), (7, _l("7–14 days")), (14, _l("Over 14 days")))
+WAITING_FILTER_DAYS = (3, 7, 14)
+# residency applications that count as applicants of their first choice: submitted and later
+APPLIED = (S.SUBMITTED, S.BASE_APPROVED, S.CONFIRMED, S.ADMITTED, S.NOT_ADMITTED, S.REPORTED)
+ADMITTED = (S.ADMITTED, S.REPORTED)
+# who sees residency places per base and specialty: those whose application scope matches the quota's
+RESIDENCY_PLACES_ROLES = (*Role.PROVINCE_WIDE, Role.BASE_STAFF)
+SCORE_BANDS = 10  # 0–10, …, 90–100 (100 itself in the last band); above 100 in an extra band
+
+
+def queues_for(user) -> tuple[Queue, ...]:
+    """The queues ``user`` works on; province-wide roles oversee all of them."""
+    if user.role in Role.PROVINCE_WIDE:
+        return QUEUES
+    return tuple(q for q in QUEUES if user.role in q.roles)
+
+
+def region_level(user) -> str:
+    """The region the counts are broken down by: county for county and city reviewers, else city."""
+    return "county" if user.role in (Role.COUNTY_REVIEWER, Role.CITY_REVIEWER) else "city"
+
+
+def _current_batch():
+    return Batch.status.in_(CURRENT_BATCH_STATUSES)
+
+
+def _batch_entry(batches: dict, batch_id: int, name: str, program: str) -> dict:
+    return batches.setdefault(batch_id, {
+        "id": batch_id, "name": name, "program": program, "program_label": Program.label(program),
+        "total": 0, "statuses": [], "regions": None, "queues": [], "gp_places": [], "residency_places": [],
+        "scores": None})
+
+
+# --- 1. counts by status and region --------------------------------------------------------------
+
+def _status_region_counts(user, batches: dict) -> None:
+    level = region_level(user)
+    region_column = Application.county_id if level == "county" else Application.city_id
     rows = db.session.execute(
-        select(Batch.id, Batch.name, Batch.program, Application.status, func.count(Application.id))
+        select(Batch.id, Batch.name, Batch.program, Application.status, region_column, Region.name, Region.code,
+               func.count(Application.id))
         .join(Application, Application.batch_id == Batch.id)
-        .where(scope_condition(Application, user), Batch.status != BatchStatus.ARCHIVED)
-        .group_by(Batch.id, Batch.name, Batch.program, Application.status)
-        .order_by(Batch.id.desc())
+        .outerjoin(Region, Region.id == region_column)
+        .where(scope_condition(Application, user), _current_batch())
+        .group_by(Batch.id, Batch.name, Batch.program, Application.status, region_column, Region.name, Region.code)
     ).all()
-    batches: dict[int, dict] = {}
-    for batch_id, name, program, status, count in rows:
-        entry = batches.setdefault(batch_id, {"id": batch_id, "name": name, "program": Program.label(program),
-                                              "total": 0, "statuses": []})
-        entry["statuses"].append({"status": status, "label": Status.label_for(status, program), "count": count})
-        entry["total"] += count
     order = {value: index for index, value in enumerate(Status.values())}
+    for batch_id, name, program, status, region_id, region_name, region_code, count in rows:
+        entry = _batch_entry(batches, batch_id, name, program)
+        if entry["regions"] is None:
+            entry["regions"] = {"level": level, "rows": {}, "totals": {}}
+        table = entry["regions"]
+        row = table["rows"].setdefault(region_id, {"id": region_id, "name": region_name or _("Region not given"),
+                                                   "code": region_code, "counts": {}, "total": 0})
+        row["counts"][status] = row["counts"].get(status, 0) + count
+        row["total"] += count
+        table["totals"][status] = table["totals"].get(status, 0) + count
+        entry["total"] += count
     for entry in batches.values():
-        entry["statuses"].sort(key=lambda s: order[s["status"]])
-    return {"batches": list(batches.values()), "user": user}
+        table = entry["regions"]
+        if not table:
+            continue
+        statuses = sorted(table["totals"], key=lambda s: order.get(s, len(order)))
+        table["statuses"] = [{"status": s, "label": Status.label_for(s, entry["program"])} for s in statuses]
+        table["rows"] = sorted(table["rows"].values(), key=lambda r: (r["code"] is None, r["code"] or ""))
+        entry["statuses"] = [{"status": s["status"], "label": s["label"], "count": table["totals"][s["status"]]}
+                             for s in table["statuses"]]
+        table["chart"] = {
+            "kind": "bar", "horizontal": True, "stacked": True,
+            "labels": [r["name"] for r in table["rows"]],
+            "datasets": [{"label": s["label"], "color": s["status"],
+                          "data": [r["counts"].get(s["status"], 0) for r in table["rows"]]}
+                         for s in table["statuses"]],
+        }
+
+
+# --- 2. waiting time per review queue ------------------------------------------------------------
+
+def _queue_waiting(user, batches: dict, at: datetime) -> None:
+    queues = queues_for(user)
+    if not queues:
+        return
+    entered_status = (select(func.max(ReviewRecord.created_at))
+                      .where(ReviewRecord.application_id == Application.id,
+                             ReviewRecord.status_after == Application.status)
+                      .correlate(Application).scalar_subquery())
+    entered = case((Application.status == S.SUBMITTED, Application.submitted_at),
+                   else_=func.coalesce(entered_status, Application.updated_at))
+    bounds = [at - timedelta(days=days) for days, _label in BUCKETS[1:]]
+    bucket = case(*[(entered > bound, index) for index, bound in enumerate(bounds)], else_=len(bounds))
+    waiting = (select(Application.batch_id.label("batch_id"), Application.status.label("status"),
+                      bucket.label("bucket"))
+               .join(Batch, Batch.id == Application.batch_id)
+               .where(scope_condition(Application, user), _current_batch(),
+                      or_(*[and_(Batch.program == q.program, Application.status == q.status) for q in queues]))
+               .subquery())
+    rows = db.session.execute(
+        select(waiting.c.batch_id, Batch.name, Batch.program, waiting.c.status, waiting.c.bucket, func.count())
+        .join(Batch, Batch.id == waiting.c.batch_id)
+        .group_by(waiting.c.batch_id, Batch.name, Batch.program, waiting.c.status, waiting.c.bucket)).all()
+    counts: dict[tuple[int, str], list[int]] = {}
+    for batch_id, name, program, status, index, count in rows:
+        _batch_entry(batches, batch_id, name, program)
+        counts.setdefault((batch_id, status), [0] * len(BUCKETS))[int(index)] += count
+    for entry in batches.values():
+        for queue in queues:
+            if queue.program != entry["program"]:
+                continue
+            buckets = counts.get((entry["id"], queue.status), [0] * len(BUCKETS))
+            # "more than N days", cumulative, as the list's waiting filter selects them
+            over = [(days, sum(n for n, (low, _label) in zip(buckets, BUCKETS) if low >= days))
+                    for days in WAITING_FILTER_DAYS] if queue.since_submission else []
+            entry["queues"].append({"key": queue.key, "label": str(queue.label), "status": queue.status,
+                                    "total": sum(buckets), "buckets": buckets, "over": over,
+                                    "since_submission": queue.since_submission})
+        if entry["queues"]:
+            entry["queue_chart"] = {
+                "kind": "bar", "horizontal": True, "stacked": True,
+                "labels": [q["label"] for q in entry["queues"]],
+                "datasets": [{"label": str(label), "color": f"wait{index}",
+                              "data": [q["buckets"][index] for q in entry["queues"]]}
+                             for index, (_days, label) in enumerate(BUCKETS)],
+            }
+
+
+# --- 3. GP-transfer places per base --------------------------------------------------------------
+
+def _gp_places(user, batches: dict) -> None:
+    gp_batches = select(Batch.id).where(Batch.program == GP, _current_batch())
+    taken = (select(Application.batch_id, Application.base_id, func.count(Application.id).label("taken"))
+             .where(Application.status == S.ASSIGNED, Application.batch_id.in_(gp_batches))
+             .group_by(Application.batch_id, Application.base_id).subquery())
+    rows = db.session.execute(
+        select(Batch.id, Batch.name, Batch.program, TrainingBase, Quota, func.coalesce(taken.c.taken, 0))
+        .join(Quota, Quota.batch_id == Batch.id)
+        .join(TrainingBase, TrainingBase.id == Quota.base_id)
+        .outerjoin(taken, and_(taken.c.batch_id == Quota.batch_id, taken.c.base_id == Quota.base_id))
+        .where(Batch.program == GP, _current_batch(), Quota.specialty_id == _gp_specialty_id(),
+               TrainingBase.trains_gp_transfer.is_(True), scope_condition(Quota, user))
+        .order_by(TrainingBase.name)).all()
+    for batch_id, name, program, base, quota, count in rows:
+        _batch_entry(batches, batch_id, name, program)["gp_places"].append(BasePlaces(base, quota, count))
+    for entry in batches.values():
+        places = entry["gp_places"]
+        if places:
+            entry["gp_totals"] = {"capacity": sum(p.quota.capacity for p in places),
+                                  "taken": sum(p.taken for p in places),
+                                  "remaining": sum(p.remaining for p in places)}
+            entry["gp_chart"] = {
+                "kind": "bar", "horizontal": True, "stacked": True,
+                "labels": [p.base.name for p in places],
+                "datasets": [{"label": _("Assigned"), "color": "taken", "data": [p.taken for p in places]},
+                             {"label": _("Remaining places"), "color": "remaining",
+                              "data": [p.remaining for p in places]}],
+            }
+
+
+# --- 4. residency: places, applicants and admissions per base and specialty ----------------------
+
+def _residency_places(user, batches: dict) -> None:
+    if user.role not in RESIDENCY_PLACES_ROLES:
+        return
+    quotas = db.session.execute(
+        select(Batch.id, Batch.name, Batch.program, Quota.base_id, TrainingBase.name, Quota.specialty_id,
+               Specialty.name, Specialty.code, Quota.capacity)
+        .join(Quota, Quota.batch_id == Batch.id)
+        .join(TrainingBase, TrainingBase.id == Quota.base_id)
+        .join(Specialty, Specialty.id == Quota.specialty_id)
+        .where(Batch.program == RES, _current_batch(), scope_condition(Quota, user))).all()
+    residency = and_(Batch.id == Application.batch_id, Batch.program == RES, _current_batch())
+    first = aliased(ApplicationChoice)
+    applied = (select(Application.batch_id, Application.base_id, first.specialty_id, literal("applied"),
+                      func.count(Application.id))
+               .join(Batch, residency)
+               .join(first, and_(first.application_id == Application.id, first.rank == 1))
+               .where(scope_condition(Application, user), Application.status.in_(APPLIED),
+                      Application.base_id.is_not(None))
+               .group_by(Application.batch_id, Application.base_id, first.specialty_id))
+    # the admitted specialty; an admission recorded without one counts for the first choice
+    admitted_specialty = func.coalesce(Application.admitted_specialty_id, first.specialty_id)
+    admitted = (select(Application.batch_id, Application.base_id, admitted_specialty, literal("admitted"),
+                       func.count(Application.id))
+                .join(Batch, residency)
+                .outerjoin(first, and_(first.application_id == Application.id, first.rank == 1))
+                .where(scope_condition(Application, user), Application.status.in_(ADMITTED),
+                       Application.base_id.is_not(None))
+                .group_by(Application.batch_id, Application.base_id, admitted_specialty))
+    counted = union_all(applied, admitted).subquery()
+    columns = list(counted.c)
+    counts = db.session.execute(
+        select(*columns, Batch.name, Batch.program, TrainingBase.name, Specialty.name, Specialty.code)
+        .join(Batch, Batch.id == columns[0])
+        .join(TrainingBase, TrainingBase.id == columns[1])
+        .join(Specialty, Specialty.id == columns[2])).all()
+    table: dict[tuple[int, int, int], dict] = {}
+
+    def row(batch_id, batch_name, program, base_id, base_name, specialty_id, specialty_name, code):
+        _batch_entry(batches, batch_id, batch_name, program)
+        return table.setdefault((batch_id, base_id, specialty_id), {
+            "base_id": base_id, "base": base_name, "specialty": specialty_name, "code": code,
+            "quota": None, "applied": 0, "admitted": 0})
+
+    for batch_id, batch_name, program, base_id, base_name, specialty_id, specialty_name, code, capacity in quotas:
+        row(batch_id, batch_name, program, base_id, base_name, specialty_id, specialty_name, code)["quota"] = capacity
+    for batch_id, base_id, specialty_id, kind, count, batch_name, program, base_name, specialty_name, code in counts:
+        row(batch_id, batch_name, program, base_id, base_name, specialty_id, specialty_name, code)[kind] += count
+    for (batch_id, _base, _specialty), item in sorted(table.items(), key=lambda kv: (kv[0][1], kv[1]["code"])):
+        quota = item["quota"] or 0
+        item["remaining"] = max(quota - item["admitted"], 0) if item["quota"] is not None else None
+        item["ratio"] = f"{item['applied'] / quota:.1f}" if quota else None
+        batches[batch_id]["residency_places"].append(item)
+    for entry in batches.values():
+        places = entry["residency_places"]
+        if not places:
+            continue
+        entry["residency_totals"] = {key: sum(p[key] or 0 for p in places)
+                                     for key in ("quota", "applied", "admitted", "remaining")}
+        by_base: dict[int, dict] = {}
+        for place in places:
+            by_base.setdefault(place["base_id"], {"id": place["base_id"], "name": place["base"], "rows": []})[
+                "rows"].append(place)
+        for base in by_base.values():
+            rows = base["rows"]
+            base["totals"] = {key: sum(p[key] or 0 for p in rows) for key in ("quota", "applied", "admitted",
+                                                                                "remaining")}
+            base["chart"] = {
+                "kind": "bar", "horizontal": True, "stacked": False,
+                "labels": [p["specialty"] for p in rows],
+                "datasets": [{"label": _("Quota"), "color": "res_quota", "data": [p["quota"] or 0 for p in rows]},
+                             {"label": _("Applicants (first choice)"), "color": "res_applied",
+                              "data": [p["applied"] for p in rows]},
+                             {"label": _("Admitted"), "color": "res_admitted", "data": [p["admitted"] for p in rows]}],
+            }
+        entry["residency_bases"] = list(by_base.values())
+
+
+# --- 5. residency: combined-score distribution ---------------------------------------------------
+
+def score_band_label(index: int) -> str:
+    if index >= SCORE_BANDS:
+        return _("Above 100")
+    return f"{index * 10}–{index * 10 + 10}"
+
+
+def _score_histogram(user, batches: dict) -> None:
+    score = Application.combined_score
+    band = case(*[(score < Decimal(10 * (i + 1)), i) for i in range(SCORE_BANDS - 1)],
+                (score <= Decimal(10 * SCORE_BANDS), SCORE_BANDS - 1), else_=SCORE_BANDS)
+    scored = (select(Application.batch_id.label("batch_id"), band.label("band"))
+              .join(Batch, Batch.id == Application.batch_id)
+              .where(scope_condition(Application, user), Batch.program == RES, _current_batch(),
+                     score.is_not(None))
+              .subquery())
+    rows = db.session.execute(
+        select(scored.c.batch_id, Batch.name, Batch.program, scored.c.band, func.count())
+        .join(Batch, Batch.id == scored.c.batch_id)
+        .group_by(scored.c.batch_id, Batch.name, Batch.program, scored.c.band)).all()
+    for batch_id, name, program, index, count in rows:
+        entry = _batch_entry(batches, batch_id, name, program)
+        entry["scores"] = entry["scores"] or [0] * (SCORE_BANDS + 1)
+        entry["scores"][int(index)] += count
+    for entry in batches.values():
+        scores = entry["scores"]
+        if not scores:
+            continue
+        bands = [{"label": score_band_label(i), "count": n} for i, n in enumerate(scores)
+                 if i < SCORE_BANDS or n]
+        entry["score_bands"] = bands
+        entry["score_total"] = sum(scores)
+        entry["score_chart"] = {
+            "kind": "bar", "horizontal": False, "stacked": False, "labels": [b["label"] for b in bands],
+            "datasets": [{"label": _("Applicants"), "color": "res_applied", "data": [b["count"] for b in bands]}],
+        }
+
+
+def dashboard_context(user, at: datetime | None = None) -> dict:
+    """Everything the dashboard shows for ``user``, at ``at`` (now by default), in six grouped queries."""
+    at = at or now()
+    batches: dict[int, dict] = {}
+    _status_region_counts(user, batches)
+    _queue_waiting(user, batches, at)
+    _gp_places(user, batches)
+    _residency_places(user, batches)
+    _score_histogram(user, batches)
+    ordered = sorted(batches.values(), key=lambda b: b["id"], reverse=True)
+    return {"batches": ordered, "user": user, "region_level": region_level(user), "at": at,
+            "buckets": [str(label) for _days, label in BUCKETS], "waiting_days": WAITING_FILTER_DAYS,
+            "status_label": Status.label_for}

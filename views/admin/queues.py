@@ -35,7 +35,8 @@ QUEUES: dict[str, tuple[Queue, ...]] = {
     Role.BASE_STAFF: (Queue(_l("Awaiting base review"), RES, Status.SUBMITTED),
                       Queue(_l("Awaiting on-site confirmation"), RES, Status.BASE_APPROVED),
                       Queue(_l("Admitted, awaiting reporting"), RES, Status.ADMITTED)),
-    Role.PROVINCE_ADMIN: (Queue(_l("Confirmed, awaiting admission"), RES, Status.CONFIRMED),),
+    Role.PROVINCE_ADMIN: (Queue(_l("Confirmed, awaiting admission"), RES, Status.CONFIRMED),
+                          Queue(_l("Admitted, not yet reported"), RES, Status.ADMITTED)),
 }
 
 

@@ -10,7 +10,7 @@ from app import enrollment
 from app.extensions import db
 from app.workflow import TransitionError
 from models import Application, Attachment, Batch, ExemptionRequest, ReviewRecord, Specialty, Status
-from models.enums import AttachmentKind, Program
+from models.enums import AttachmentKind, Identity, Program
 from views.admin.base import parse_id
 from views.portal import bp
 from views.portal.forms import ExemptionChoiceForm, ExemptionForm, UploadForm
@@ -52,20 +52,25 @@ def exemption_types():
 @trainee_required
 def apply():
     """Step ①: choose an open batch (only inside its registration window)."""
+    from app import residency
     trainee = current_trainee()
-    batches = enrollment.open_batches(Program.GP_TRANSFER)
+    batches = enrollment.open_batches(Program.GP_TRANSFER) + enrollment.open_batches(Program.RESIDENCY)
+    refused = {b.id: residency.refusal(trainee, b) for b in batches if b.program == Program.RESIDENCY}
     if request.method == "POST":
         form = UploadForm()
         batch = db.session.get(Batch, parse_id(request.form.get("batch_id", "")) or 0)
         if not form.validate_on_submit() or batch is None or batch not in batches:
             flash(_("This batch is not open for registration."), "error")
             return redirect(url_for("portal.apply"))
+        if refused.get(batch.id):
+            flash(refused[batch.id], "error")
+            return redirect(url_for("portal.apply"))
         application = enrollment.start_application(trainee, batch)
         db.session.commit()
         return redirect(url_for("portal.apply_step", application_id=application.id, step=2))
     mine = {a.batch_id: a for a in db.session.scalars(select(Application).where(Application.trainee_id == trainee.id))}
     return render_template("portal/apply_batches.html", batches=batches, mine=mine, form=UploadForm(),
-                           problems=enrollment.profile_problems(trainee))
+                           problems=enrollment.profile_problems(trainee), refused=refused)
 
 
 @bp.route("/applications/<application_id>/step/<int:step>", methods=["GET", "POST"])
@@ -75,6 +80,10 @@ def apply_step(application_id: str, step: int):
     if step not in (2, 3, 4, 5):
         abort(404)
     application = own_draft(application_id)
+    is_residency = application.batch.program == Program.RESIDENCY
+    if is_residency and step != 3:
+        from views.portal import residency as steps
+        return {2: steps.identity_step, 4: steps.choice_step, 5: steps.check_step}[step](application)
     form = UploadForm()
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -100,8 +109,12 @@ def apply_step(application_id: str, step: int):
             return redirect(url_for("portal.application", application_id=application.id))
     trainee = application.trainee
     context = {"application": application, "step": step, "steps": STEPS, "form": form, "trainee": trainee}
+    if is_residency:
+        from views.portal.residency import step_labels
+        context["step_labels"] = step_labels()
     if step == 3:
-        context["problems"] = enrollment.profile_problems(trainee)
+        context["problems"] = enrollment.profile_problems(
+            trainee, needs_employment=not is_residency or application.identity == Identity.COMMISSIONED)
     if step == 4:
         context.update(exemption_context(application))
     if step == 5:
@@ -246,7 +259,17 @@ def application(application_id: str):
                                  .order_by(ReviewRecord.created_at, ReviewRecord.id)).all()
     problems = enrollment.submission_problems(application) if editable(application) else []
     returned = next((r for r in reversed(history) if r.status_after == Status.RETURNED), None)
+    eligibility = []
+    if application.batch.program == Program.RESIDENCY:
+        from flask_babel import gettext
+        from app import residency
+        from app.rules import results_from_json
+        from app.timeutil import now
+        results = (residency.check(application, now().date()) if editable(application)
+                   else results_from_json(application.eligibility))
+        eligibility = [(r.passed, r.hard, r.render(gettext)) for r in results]
     return render_template("portal/application.html", application=application, history=history, problems=problems,
+                           eligibility=eligibility, is_residency=application.batch.program == Program.RESIDENCY,
                            editable=editable(application), returned=returned, form=UploadForm(),
                            types=exemption_types(),
                            outing_files=enrollment.application_files(application, AttachmentKind.OUTING_PROOF))
@@ -273,5 +296,21 @@ def application_submit(application_id: str):
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("portal.application", application_id=application.id))
-    flash(_("Submitted. The county health commission will review it; follow the result on this page."), "success")
+    if application.batch.program == Program.RESIDENCY:
+        flash(_("Submitted. The training base will review it; download and print the registration form below."),
+              "success")
+    else:
+        flash(_("Submitted. The county health commission will review it; follow the result on this page."),
+              "success")
     return redirect(url_for("portal.application", application_id=application.id))
+
+
+@bp.route("/applications/<application_id>/registration-form.pdf", methods=["GET"])
+@trainee_required
+def registration_form(application_id: str):
+    """报名表 of a submitted residency application, as a PDF to print, sign and bring to the base."""
+    from views.portal.residency import registration_form as pdf_response
+    application = own_application(application_id)
+    if application.batch.program != Program.RESIDENCY:
+        abort(404)
+    return pdf_response(application)

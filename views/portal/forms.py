@@ -154,3 +154,21 @@ class ExemptionForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[required(), Length(max=1000)])
     certificate_date = DateField(_l("Certificate obtained on"), validators=[Optional()])
     training_months = IntegerField(_l("Training months"), validators=[Optional(), NumberRange(min=1, max=60)])
+
+
+class ResidencyIdentityForm(FlaskForm):
+    """Residency step ②: identity, the commissioning unit, and the facts the rules ask about."""
+
+    identity = RadioField(_l("Identity"), validators=[required()], choices=[
+        ("commissioned", _l("Commissioned by unit")), ("open_entry", _l("Open entry")),
+        ("graduate", _l("Fresh graduate"))])
+    commissioning_unit = StringField(_l("Commissioning unit"), validators=[Length(max=100)])
+    residency_withdrawn_on = DateField(_l("If you withdrew from residency training before: withdrawn on"),
+                                       validators=[Optional()])
+    completion_exam_failed_on = DateField(
+        _l("If you failed the residency completion exam: exam date"), validators=[Optional()])
+
+    def validate_commissioning_unit(self, field):
+        if self.identity.data == "commissioned" and not (field.data or "").strip():
+            raise ValidationError(str(_l("A commissioned trainee must name the commissioning unit.")))
+

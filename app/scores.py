@@ -1,0 +1,601 @@
+"""Residency exam scores (住培招收考试成绩): exam settings rules, the Excel template and the score import.
+
+The rules in one place:
+
+- A residency batch's skills exam has the mandatory item 单人徒手心肺复苏 (CPR) and at least one
+  more item (DESIGN.md); at most ``MAX_SKILL_ITEMS`` items, a manageable template.
+- ``skills_score`` is the **mean** of the item scores, rounded half-up to 2 decimals, so that it
+  lies on the same 0–100 scale as the theory score and the combined-score weights mean what they
+  say (the recruitment plan and DESIGN.md are silent); every score, theory and item, lies in 0–100
+  with at most two decimals.
+- ``combined = theory × theory_weight + skills × skills_weight``, rounded half-up to 2 decimals;
+  the weights are ≥ 0 and sum to 1.
+- Scores are imported only for applications confirmed on site (``Status.CONFIRMED``) of the
+  chosen base and batch. A row whose score cells are all blank is skipped and leaves the
+  application unchanged; a row with some scores must have all of them (a blank theory or item
+  score is refused). Rows that pass are written together; refused rows are reported with their
+  Excel row number and every reason.
+"""
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import BinaryIO
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from sqlalchemy import inspect, select
+
+from app.access import scope_condition
+from app.extensions import db
+from app.i18n import cn_datetime
+from app.timeutil import now
+from models import Application, ApplicationChoice, Batch, Role, Status, TrainingBase
+from models.enums import Program
+
+CPR_NAME = "单人徒手心肺复苏"
+MAX_SKILL_ITEMS = 9  # 9 × 100 fits skills_score (Numeric 5,2)
+SCORE_MIN, SCORE_MAX = Decimal(0), Decimal(100)
+TWO_PLACES = Decimal("0.01")
+ELIGIBLE_STATUS = Status.CONFIRMED
+# statuses whose scores the scores page lists: confirmed on site and everything after it
+SCORED_STATUSES = (Status.CONFIRMED, Status.ADMITTED, Status.NOT_ADMITTED, Status.REPORTED)
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_UNPACKED_BYTES = 60 * 1024 * 1024
+MAX_DATA_ROWS = 5000
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# the template's fixed columns: key → English msgid (the header is its translation)
+ID_COLUMN, NAME_COLUMN, ID_NUMBER_COLUMN, FIRST_COLUMN, SECOND_COLUMN, THEORY_COLUMN = (
+    "application_id", "name", "id_number", "first_choice", "second_choice", "theory")
+FIXED_COLUMNS = (
+    (ID_COLUMN, _l("Application number")),
+    (NAME_COLUMN, _l("Trainee name")),
+    (ID_NUMBER_COLUMN, _l("Identity card number")),
+    (FIRST_COLUMN, _l("First choice")),
+    (SECOND_COLUMN, _l("Second choice")),
+    (THEORY_COLUMN, _l("Theory score")),
+)
+REQUIRED_FIXED = (ID_COLUMN, ID_NUMBER_COLUMN, THEORY_COLUMN)
+IDENTIFYING = (ID_COLUMN, NAME_COLUMN, ID_NUMBER_COLUMN, FIRST_COLUMN, SECOND_COLUMN)
+
+GREY = PatternFill("solid", start_color="FFD9D9D9", end_color="FFD9D9D9")
+HEADER_FILL = PatternFill("solid", start_color="FFBFBFBF", end_color="FFBFBFBF")
+
+
+class ScoreFileError(ValueError):
+    """The whole file is refused; ``str(error)`` is the Chinese message for the user."""
+
+
+# --- exam settings --------------------------------------------------------------------------------
+
+def skills_score_of(item_scores: dict[str, Decimal]) -> Decimal:
+    """The skills score: the mean of the item scores (see the module docstring)."""
+    if not item_scores:
+        return Decimal(0).quantize(TWO_PLACES)
+    mean = sum(item_scores.values(), Decimal(0)) / len(item_scores)
+    return mean.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def combined_score(theory: Decimal, skills: Decimal, theory_weight: Decimal, skills_weight: Decimal) -> Decimal:
+    """``theory × theory_weight + skills × skills_weight``, rounded half-up to two decimals."""
+    total = Decimal(theory) * Decimal(theory_weight) + Decimal(skills) * Decimal(skills_weight)
+    return total.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def weight_text(weight) -> str:
+    try:
+        return format(Decimal(weight).quantize(TWO_PLACES, rounding=ROUND_HALF_UP), "f")
+    except (InvalidOperation, TypeError, ValueError):
+        return "?"
+
+
+def formula_text(theory_weight, skills_weight) -> str:
+    """The combined-score formula in words, e.g. 综合成绩 = 理论成绩×0.50 + 技能成绩×0.50."""
+    return _("Combined score = theory score × %(theory)s + skills score × %(skills)s",
+             theory=weight_text(theory_weight), skills=weight_text(skills_weight))
+
+
+def weights_error(theory_weight, skills_weight) -> str | None:
+    """Why the two weights cannot be saved, or ``None``: both given, 0–1, two decimals, sum 1."""
+    if theory_weight is None or skills_weight is None:
+        return _("Please enter both weights.")
+    weights = (Decimal(theory_weight), Decimal(skills_weight))
+    if any(w < 0 or w > 1 for w in weights):
+        return _("Each weight must be between 0 and 1.")
+    if any(w != w.quantize(TWO_PLACES) for w in weights):
+        return _("A weight may have at most two decimal places.")
+    if sum(weights) != 1:
+        return _("The two weights must add up to 1 (now %(total)s).", total=format(sum(weights), "f"))
+    return None
+
+
+def exam_window_error(starts_at, ends_at) -> str | None:
+    """Why the theory-exam window is wrong, or ``None``: both or neither, end after start."""
+    if (starts_at is None) != (ends_at is None):
+        return _("Please enter both the start and the end of the theory exam.")
+    if starts_at is not None and ends_at <= starts_at:
+        return _("The theory exam must end after it starts.")
+    return None
+
+
+def skill_items_error(program: str, items: list[tuple[str, bool]]) -> str | None:
+    """Why a batch's skills-exam items ``[(name, mandatory)]`` cannot be saved, or ``None``."""
+    names = [(name or "").strip() for name, _mandatory in items]
+    if any(not name for name in names):
+        return _("Every skills exam item needs a name.")
+    if len(set(names)) != len(names):
+        return _("Two skills exam items have the same name.")
+    if len(names) > MAX_SKILL_ITEMS:
+        return _("At most %(count)s skills exam items.", count=MAX_SKILL_ITEMS)
+    reserved = {str(label).strip() for _key, label in FIXED_COLUMNS} | {str(label._args[0]) for _key, label
+                                                                       in FIXED_COLUMNS}
+    clash = [name for name in names if name in reserved]
+    if clash:
+        return _("“%(name)s” is a column of the score template and cannot be a skills exam item.", name=clash[0])
+    if program != Program.RESIDENCY:
+        return None
+    if not any(name == CPR_NAME and mandatory for (name, mandatory) in zip(names, (m for _n, m in items))):
+        return _("A residency batch must have the mandatory skills exam item “%(name)s” (tick “Mandatory”).",
+                 name=CPR_NAME)
+    if len(names) < 2:
+        return _("Add at least one more skills exam item besides “%(name)s”.", name=CPR_NAME)
+    return None
+
+
+# --- who imports for which base -----------------------------------------------------------------------
+
+SCORE_ROLES = (Role.BASE_STAFF, Role.PROVINCE_ADMIN)
+
+
+def may_manage_base(user, base: TrainingBase) -> bool:
+    """Base staff handle their own base's scores; the province administrator any base's."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.role == Role.PROVINCE_ADMIN:
+        return True
+    return user.role == Role.BASE_STAFF and user.base_id == base.id
+
+
+def residency_batches() -> list[Batch]:
+    return list(db.session.scalars(select(Batch).where(Batch.program == Program.RESIDENCY)
+                                   .order_by(Batch.id.desc())))
+
+
+# --- template -------------------------------------------------------------------------------------
+
+def column_headers(batch: Batch) -> list[str]:
+    """The template's header row: the fixed columns, then one per skills exam item."""
+    return [str(label) for _key, label in FIXED_COLUMNS] + [item.name for item in batch.skill_items]
+
+
+def eligible_applications(batch: Batch, base: TrainingBase, user) -> list[Application]:
+    """The base's applications in ``batch`` that may receive scores, in number order (fixed queries)."""
+    stmt = (select(Application)
+            .where(Application.batch_id == batch.id, Application.base_id == base.id,
+                   Application.status == ELIGIBLE_STATUS, scope_condition(Application, user))
+            .options(db.joinedload(Application.trainee),
+                     db.selectinload(Application.choices).joinedload(ApplicationChoice.specialty))
+            .order_by(Application.id))
+    return list(db.session.scalars(stmt).unique())
+
+
+def choice_name(application: Application, rank: int) -> str:
+    for choice in application.choices:
+        if choice.rank == rank:
+            return choice.specialty.name
+    return ""
+
+
+def _number(value):
+    return float(value) if value is not None else None
+
+
+def safe_file_part(text: str) -> str:
+    return re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", text).strip() or "_"
+
+
+def template_filename(batch: Batch, base: TrainingBase) -> str:
+    """成绩导入模板_<批次>_<基地>.xlsx"""
+    return f"{_('Score import template')}_{safe_file_part(batch.name)}_{safe_file_part(base.name)}.xlsx"
+
+
+def build_template(batch: Batch, base: TrainingBase, user) -> io.BytesIO:
+    """The score workbook of ``base`` in ``batch``: a locked grey block of identifying columns, score
+    cells limited to decimals 0–100 (pre-filled with scores imported before), and a sheet of
+    instructions. The caller checks that ``user`` may manage ``base``."""
+    applications = eligible_applications(batch, base, user)
+    items = [item.name for item in batch.skill_items]
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Scores")[:31]
+    headers = column_headers(batch)
+    sheet.append(headers)
+    for application in applications:
+        scores = application.skill_scores or {}
+        sheet.append([application.id, application.trainee.name, application.trainee.id_number,
+                      choice_name(application, 1), choice_name(application, 2),
+                      _number(application.theory_score)] + [scores.get(name) for name in items])
+    last_row = max(len(applications) + 1, 2)
+    first_score = len(IDENTIFYING) + 1
+    last_score = len(headers)
+    bold = Font(bold=True)
+    for col, header in enumerate(headers, start=1):
+        cell = sheet.cell(row=1, column=col)
+        cell.font = bold
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.protection = Protection(locked=True)
+        width = max(10, min(30, len(header) * 2 + 4))
+        sheet.column_dimensions[get_column_letter(col)].width = width
+    sheet.column_dimensions[get_column_letter(3)].width = 22
+    for row in range(2, last_row + 1):
+        for col in range(1, first_score):
+            cell = sheet.cell(row=row, column=col)
+            cell.fill = GREY
+            cell.protection = Protection(locked=True)
+        sheet.cell(row=row, column=3).number_format = "@"
+        for col in range(first_score, last_score + 1):
+            cell = sheet.cell(row=row, column=col)
+            cell.protection = Protection(locked=False)
+            cell.number_format = "0.00"
+    validation = DataValidation(type="decimal", operator="between", formula1="0", formula2="100",
+                                allow_blank=True, showErrorMessage=True, showInputMessage=True,
+                                errorTitle=_("Invalid score"),
+                                error=_("Enter a number from 0 to 100, with at most two decimal places."),
+                                promptTitle=_("Score"), prompt=_("0–100, at most two decimal places"))
+    validation.add(f"{get_column_letter(first_score)}2:{get_column_letter(last_score)}{last_row}")
+    sheet.add_data_validation(validation)
+    sheet.freeze_panes = sheet.cell(row=2, column=first_score)
+    sheet.protection.sheet = True  # makes the lock of the grey columns effective (no password)
+    sheet.protection.formatColumns = False
+    sheet.protection.formatRows = False
+
+    notes = workbook.create_sheet(_("Instructions")[:31])
+    lines = [
+        _("Score import template"),
+        _("Batch: %(batch)s", batch=batch.name),
+        _("Training base: %(base)s", base=base.name),
+        _("Generated at: %(time)s", time=cn_datetime(now())),
+        _("Applicants listed: %(count)s (only those confirmed on site)", count=len(applications)),
+        "",
+        _("1. Fill in the theory score and the score of every skills exam item: a number from 0 to 100 with at "
+          "most two decimal places."),
+        _("2. Do not change the grey columns; every row is matched by its application number and ID number."),
+        _("3. To leave an applicant's scores unchanged, leave all of the row's score cells empty. A row with some "
+          "scores must have all of them, or it is refused."),
+        _("4. The skills score is the average of the skills exam items: %(items)s.", items="、".join(items)),
+        _("5. %(formula)s, rounded to two decimal places.",
+          formula=formula_text(batch.theory_weight, batch.skills_weight)),
+        _("6. Importing again overwrites the scores imported before; every change is recorded."),
+        _("7. Rows of other training bases or batches, and applicants not confirmed on site, are refused."),
+    ]
+    for line in lines:
+        notes.append([line])
+    notes["A1"].font = Font(bold=True, size=14)
+    notes.column_dimensions["A"].width = 110
+    for row in notes.iter_rows(min_row=2):
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+    stream = io.BytesIO()
+    workbook.save(stream)
+    stream.seek(0)
+    return stream
+
+
+# --- reading the file ---------------------------------------------------------------------------
+
+def size_text(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MB" if size >= 1024 * 1024 else f"{size // 1024} KB"
+
+
+def read_upload(stream: BinaryIO | None, filename: str | None = None) -> bytes:
+    """The uploaded file's bytes if it is an .xlsx within the limits; else ``ScoreFileError``."""
+    if stream is None or not (filename or "").strip():
+        raise ScoreFileError(_("Please choose the filled-in template (.xlsx) to upload."))
+    data = stream.read(MAX_FILE_BYTES + 1)
+    if not data:
+        raise ScoreFileError(_("The file is empty."))
+    if len(data) > MAX_FILE_BYTES:
+        raise ScoreFileError(_("The file is larger than %(size)s.", size=size_text(MAX_FILE_BYTES)))
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        raise ScoreFileError(_("This is an old Excel 97-2003 (.xls) file. Please save it as an Excel workbook "
+                               "(.xlsx) and upload it again."))
+    not_xlsx = _("The file is not an Excel workbook (.xlsx). Please upload the filled-in template.")
+    if not data.startswith(b"PK\x03\x04"):
+        raise ScoreFileError(not_xlsx)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise ScoreFileError(not_xlsx) from None
+    names = {info.filename for info in infos}
+    if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
+        raise ScoreFileError(not_xlsx)
+    if sum(info.file_size for info in infos) > MAX_UNPACKED_BYTES:
+        raise ScoreFileError(_("The workbook is too large when unpacked. Please upload the template with only "
+                               "the score rows."))
+    return data
+
+
+def _header_key(value) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value))).rstrip("*") if value is not None else ""
+
+
+def sheet_rows(data: bytes) -> list[tuple]:
+    """The first worksheet's rows (values, not formulas), at most the header and ``MAX_DATA_ROWS``."""
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds of errors on damaged archives
+        raise ScoreFileError(_("The file could not be read as an Excel workbook; it may be damaged.")) from None
+    try:
+        if not workbook.worksheets:
+            raise ScoreFileError(_("The workbook has no worksheet."))
+        rows = []
+        for row in workbook.worksheets[0].iter_rows(values_only=True):
+            rows.append(tuple(row))
+            if len(rows) > MAX_DATA_ROWS + 1:
+                raise ScoreFileError(_("The file has more than %(count)s rows.", count=MAX_DATA_ROWS))
+        return rows
+    except ScoreFileError:
+        raise
+    except Exception:
+        raise ScoreFileError(_("The file could not be read as an Excel workbook; it may be damaged.")) from None
+    finally:
+        workbook.close()
+
+
+def map_columns(header: tuple, batch: Batch) -> dict[str, int]:
+    """Column index of every column the import reads; ``ScoreFileError`` naming the missing ones.
+
+    Fixed columns are found by their Chinese header (or the English one); skills columns by the
+    item's name."""
+    positions: dict[str, int] = {}
+    for index, value in enumerate(header):
+        key = _header_key(value)
+        if key and key not in positions:
+            positions[key] = index
+    columns: dict[str, int] = {}
+    missing = []
+    for key, label in FIXED_COLUMNS:
+        for text in (str(label), str(label._args[0])):
+            if _header_key(text) in positions:
+                columns[key] = positions[_header_key(text)]
+                break
+        else:
+            if key in REQUIRED_FIXED:
+                missing.append(str(label))
+    for item in batch.skill_items:
+        index = positions.get(_header_key(item.name))
+        if index is None:
+            missing.append(item.name)
+        else:
+            columns["skill:" + item.name] = index
+    if missing:
+        raise ScoreFileError(_("The file lacks these columns: %(columns)s. Please download the template again "
+                               "and fill it in.", columns="、".join(missing)))
+    return columns
+
+
+BLANK, NOT_NUMBER, OUT_OF_RANGE, TOO_PRECISE = "blank", "not_number", "out_of_range", "too_precise"
+NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+
+
+def parse_score(value) -> tuple[Decimal | None, str | None]:
+    """(score, None) for a valid cell, else (None, one of the error codes above)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, BLANK
+    if isinstance(value, bool):
+        return None, NOT_NUMBER
+    if isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return None, NOT_NUMBER
+        number = Decimal(repr(value))
+    elif isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip()
+        if not NUMBER_RE.match(text):
+            return None, NOT_NUMBER
+        number = Decimal(text)
+    else:
+        return None, NOT_NUMBER
+    if not SCORE_MIN <= number <= SCORE_MAX:
+        return None, OUT_OF_RANGE
+    if number != number.quantize(TWO_PLACES):
+        return None, TOO_PRECISE
+    return number.quantize(TWO_PLACES), None
+
+
+def parse_application_id(value) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and unicodedata.normalize("NFKC", value).strip().isdigit():
+        number = int(unicodedata.normalize("NFKC", value).strip())
+    else:
+        return None
+    return number if 0 < number < 2**63 else None
+
+
+def cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def score_message(code: str, column: str) -> str:
+    return {
+        BLANK: _("%(column)s is empty.", column=column),
+        NOT_NUMBER: _("%(column)s is not a number.", column=column),
+        OUT_OF_RANGE: _("%(column)s must be between 0 and 100.", column=column),
+        TOO_PRECISE: _("%(column)s has more than two decimal places.", column=column),
+    }[code]
+
+
+# --- import ----------------------------------------------------------------------------------------
+
+@dataclass
+class RowOutcome:
+    """One data row of the file: its Excel row number, what it names and, if refused, why."""
+
+    row: int
+    application_text: str
+    name: str
+    reasons: list[str] = field(default_factory=list)
+    application: Application | None = None
+    theory: Decimal | None = None
+    items: dict[str, Decimal] = field(default_factory=dict)
+    skills: Decimal | None = None
+    combined: Decimal | None = None
+
+
+@dataclass
+class ImportReport:
+    imported: list[RowOutcome] = field(default_factory=list)
+    refused: list[RowOutcome] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)  # Excel rows without any score
+
+
+def import_scores(data: bytes, batch: Batch, base: TrainingBase, actor) -> ImportReport:
+    """Check every row of the workbook ``data`` and write the scores of the rows that pass.
+
+    The caller has checked that ``actor`` may manage ``base`` (``may_manage_base``) and commits;
+    the writes are flushed here in one go (audited by the session hook) and guarded by the
+    applications' version numbers. ``ScoreFileError`` refuses the whole file."""
+    if batch.program != Program.RESIDENCY:
+        raise ScoreFileError(_("Scores are imported only for residency batches."))
+    items = [item.name for item in batch.skill_items]
+    if not items:
+        raise ScoreFileError(_("This batch has no skills exam items yet; the province administrator sets them "
+                               "in the batch's exam settings."))
+    rows = sheet_rows(data)
+    if not rows:
+        raise ScoreFileError(_("The file is empty."))
+    columns = map_columns(rows[0], batch)
+    theory_label = str(dict(FIXED_COLUMNS)[THEORY_COLUMN])
+    id_label = str(dict(FIXED_COLUMNS)[ID_COLUMN])
+    report = ImportReport()
+    candidates: list[tuple[RowOutcome, int | None, str]] = []
+
+    def cell(values, key):
+        index = columns.get(key)
+        return values[index] if index is not None and index < len(values) else None
+
+    for offset, values in enumerate(rows[1:], start=2):
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            continue
+        raw_id = cell(values, ID_COLUMN)
+        outcome = RowOutcome(row=offset, application_text=cell_text(raw_id)[:20],
+                             name=cell_text(cell(values, NAME_COLUMN))[:50])
+        score_cells = [(theory_label, cell(values, THEORY_COLUMN))] + [
+            (name, cell(values, "skill:" + name)) for name in items]
+        parsed = [(label, *parse_score(value)) for label, value in score_cells]
+        if all(code == BLANK for _label, _number, code in parsed):
+            report.skipped.append(offset)
+            continue
+        for label, number, code in parsed:
+            if code is not None:
+                outcome.reasons.append(score_message(code, label))
+        outcome.theory = parsed[0][1]
+        outcome.items = {label: number for label, number, _code in parsed[1:]}
+        number = parse_application_id(raw_id)
+        if number is None:
+            outcome.reasons.insert(0, _("%(column)s is empty.", column=id_label) if not cell_text(raw_id)
+                                   else _("%(column)s is not a valid number.", column=id_label))
+        candidates.append((outcome, number, cell_text(cell(values, ID_NUMBER_COLUMN)).upper()))
+
+    by_number: dict[int, list[RowOutcome]] = {}
+    for outcome, number, _id_text in candidates:
+        if number is not None:
+            by_number.setdefault(number, []).append(outcome)
+    wanted = list(by_number)
+    found = {}
+    if wanted:
+        found = {a.id: a for a in db.session.scalars(
+            select(Application).where(Application.id.in_(wanted), Application.base_id == base.id,
+                                      scope_condition(Application, actor))
+            .options(db.joinedload(Application.trainee), db.joinedload(Application.batch))).unique()}
+    existing: set[int] = set()
+    absent = [n for n in wanted if n not in found]
+    if absent and actor.role in Role.PROVINCE_WIDE:  # province-wide users may learn that a number is unused
+        existing = set(db.session.scalars(select(Application.id).where(Application.id.in_(absent))))
+
+    for outcome, number, id_text in candidates:
+        if number is None:
+            continue
+        duplicates = by_number[number]
+        if len(duplicates) > 1:
+            outcome.reasons.append(_("Application No. %(number)s appears in several rows (%(rows)s); all of them "
+                                     "are refused.", number=number,
+                                     rows="、".join(str(o.row) for o in duplicates)))
+        application = found.get(number)
+        if application is None:
+            if actor.role in Role.PROVINCE_WIDE and number not in existing:
+                outcome.reasons.append(_("No such application."))
+            else:  # base staff are never told whether another base's number exists
+                outcome.reasons.append(_("Not an application of this base."))
+            continue
+        if application.batch_id != batch.id:
+            outcome.reasons.append(_("The application belongs to another batch (%(batch)s).",
+                                     batch=application.batch.name))
+        elif application.status != ELIGIBLE_STATUS:
+            outcome.reasons.append(_("The application is “%(status)s”; scores are imported only for applications "
+                                     "confirmed on site.", status=application.status_label))
+        if id_text != (application.trainee.id_number or "").upper():
+            outcome.reasons.append(_("The ID number does not match the application."))
+        outcome.application = application
+
+    for outcome, _number, _id_text in candidates:
+        if outcome.reasons:
+            report.refused.append(outcome)
+            continue
+        outcome.skills = skills_score_of(outcome.items)
+        outcome.combined = combined_score(outcome.theory, outcome.skills, batch.theory_weight, batch.skills_weight)
+        application = outcome.application
+        application.theory_score = outcome.theory
+        application.skill_scores = {name: float(score) for name, score in outcome.items.items()}
+        application.skills_score = outcome.skills
+        application.combined_score = outcome.combined
+        report.imported.append(outcome)
+    report.refused.sort(key=lambda o: o.row)
+    if report.imported:
+        db.session.flush()
+    return report
+
+
+def scored_applications_query(batch: Batch, user, base: TrainingBase | None = None):
+    """The scores page's list: in-scope applications of ``batch`` confirmed on site or later."""
+    stmt = select(Application).where(Application.batch_id == batch.id, Application.status.in_(SCORED_STATUSES),
+                                     scope_condition(Application, user))
+    if base is not None:
+        stmt = stmt.where(Application.base_id == base.id)
+    return stmt
+
+
+def recompute_combined_scores(batch: Batch) -> int:
+    """After the weights of ``batch`` changed, recompute the combined score of its applications still
+    awaiting admission (``CONFIRMED``) that have both scores; audited like any change. Returns how many."""
+    state = inspect(batch)
+    if not (state.attrs.theory_weight.history.has_changes() or state.attrs.skills_weight.history.has_changes()):
+        return 0
+    applications = db.session.scalars(select(Application).where(
+        Application.batch_id == batch.id, Application.status == ELIGIBLE_STATUS,
+        Application.theory_score.is_not(None), Application.skills_score.is_not(None))).all()
+    for application in applications:
+        application.combined_score = combined_score(application.theory_score, application.skills_score,
+                                                    batch.theory_weight, batch.skills_weight)
+    return len(applications)

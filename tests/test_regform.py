@@ -1,0 +1,315 @@
+"""The residency registration form PDF: what it shows, its embedded font, its QR code and codes."""
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+import zxingcpp
+from flask_babel import gettext
+from PIL import Image
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+
+from app import storage
+from app.extensions import db
+from app.regform import RegformError, registration_form_pdf
+from app.rules import results_to_json
+from app.rules.eligibility import evaluate_residency
+from app.snapshot import profile_snapshot
+from app.timeutil import now, today
+from app.verification import VerificationError, short_code, verification_token, verification_url, verify
+from models import (Application, ApplicationChoice, Batch, Education, Employment, Licence, Role, Status)
+from models.enums import AttachmentKind, BatchStatus, Identity, PracticeCategory, Program
+from tests.factories import AccountFactory, TraineeFactory, id_number, specialty
+
+TRANSLATIONS = Path("/work/tr/regform.json")
+
+
+def residency_batch(name="2025年住院医师规范化培训招收（第一阶段）", deadline: date | None = None) -> Batch:
+    batch = db.session.scalar(select(Batch).where(Batch.name == name))
+    if batch is None:
+        batch = Batch(name=name, year=2025, program=Program.RESIDENCY, status=BatchStatus.OPEN,
+                      opens_at=now() - timedelta(days=5), closes_at=now() + timedelta(days=5),
+                      confirmation_deadline=deadline or today() + timedelta(days=10),
+                      licence_required_graduation_year=2022)
+        db.session.add(batch)
+        db.session.flush()
+    return batch
+
+
+def png_upload(name="照片.png", size=(350, 490), colour=(30, 90, 160)) -> FileStorage:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, "PNG")
+    buffer.seek(0)
+    return FileStorage(buffer, filename=name, content_type="image/png")
+
+
+def residency_application(world, base="zz", identity=Identity.COMMISSIONED, status=Status.BASE_APPROVED,
+                          graduated=date(2020, 7, 1), photo=False, name=None, batch=None,
+                          second_choice=True) -> Application:
+    """A submitted residency application to ``world.bases[base]`` with a full snapshot, rule results and
+    two specialty choices (内科, 儿科); graduated in 2020, so a licence is required unless told otherwise."""
+    batch = batch or residency_batch()
+    account = AccountFactory(role=Role.TRAINEE)
+    trainee = TraineeFactory(account=account, name=name or "张堃", id_number=id_number("410102", date(1996, 5, 4)),
+                             gender="female", ethnicity="汉族", political_status="league", birth_date=date(1996, 5, 4),
+                             email="zhangkun@example.cn", address="河南省郑州市中原区建设路 8 号", postal_code="450000",
+                             emergency_contact="张父", emergency_phone="13900000000", has_licence=True)
+    db.session.add(Education(trainee=trainee, school="河南大学", major="临床医学", level="bachelor", degree="bachelor",
+                             full_time=True, start_date=date(graduated.year - 5, 9, 1), end_date=graduated,
+                             graduation_date=graduated))
+    db.session.add(Employment(trainee=trainee, unit_name="郑州市中原区人民医院", region=world.regions["zy"],
+                              department="内科", title="resident", start_date=date(graduated.year, 8, 1),
+                              is_current=True))
+    db.session.add(Licence(trainee=trainee, category=PracticeCategory.CLINICAL, qualification_number="Q2021410000123",
+                           practice_number="P110410000456"))
+    db.session.flush()
+    if photo:
+        trainee.photo = storage.save(png_upload(), AttachmentKind.PHOTO, trainee)
+    db.session.flush()
+    db.session.refresh(trainee)
+    snapshot = profile_snapshot(trainee)
+    codes = ["0100", "0200"] if second_choice else ["0100"]
+    results = evaluate_residency(snapshot, {"identity": identity, "specialty_codes": codes, "no_postgrad_pledge": True},
+                                 {"year": batch.year, "licence_required_graduation_year":
+                                  batch.licence_required_graduation_year}, today())
+    application = Application(trainee=trainee, batch=batch, identity=identity, status=status, submitted_at=now(),
+                              base=world.bases[base], snapshot=snapshot, eligibility=results_to_json(results),
+                              no_postgrad_pledge=True, unit_name="郑州市中原区人民医院",
+                              commissioning_unit="郑州市中原区人民医院" if identity == Identity.COMMISSIONED else None)
+    db.session.add(application)
+    for rank, code in enumerate(codes, start=1):
+        application.choices.append(ApplicationChoice(rank=rank, specialty=specialty(code)))
+    db.session.commit()
+    return application
+
+
+def pdf_of(app, application) -> bytes:
+    with app.test_request_context("/", base_url="https://hn.example.cn"):
+        return registration_form_pdf(db.session.get(Application, application.id))
+
+
+def pdf_text(data: bytes) -> str:
+    """The text of every page, without white space (a label may wrap inside its cell)."""
+    document = pdfium.PdfDocument(data)
+    text = "".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
+    return flat(text)
+
+
+def flat(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def first_page_image(data: bytes, scale: float = 4) -> Image.Image:
+    return pdfium.PdfDocument(data)[0].render(scale=scale).to_pil()
+
+
+def translated(msgid: str) -> tuple[str, str]:
+    """(what the PDF shows now, the Chinese it shows once /work/tr/regform.json is merged)."""
+    chinese = json.loads(TRANSLATIONS.read_text(encoding="utf-8")).get(msgid) if TRANSLATIONS.exists() else None
+    return gettext(msgid), chinese or gettext(msgid)
+
+
+# --- the document -------------------------------------------------------------------------------
+
+def test_pdf_is_a_one_or_two_page_form_with_the_font_embedded(app, world):
+    application = residency_application(world, photo=True)
+    data = pdf_of(app, application)
+    assert data.startswith(b"%PDF-")
+    assert b"/FontFile3" in data and b"NotoSerifCJKSC" in data  # the CJK font is inside the file
+    assert 1 <= len(pdfium.PdfDocument(data)) <= 2
+    assert len(data) < 400_000  # subset, not the whole 10 MB font
+
+
+def test_pdf_shows_the_submitted_data(app, world):
+    application = residency_application(world)
+    data = pdf_of(app, application)
+    text = pdf_text(data)
+    for value in ("张堃", application.snapshot["id_number"], "2025年住院医师规范化培训招收（第一阶段）", "测试基地郑州",
+                  "内科", "儿科", "河南大学", "临床医学", "郑州市中原区人民医院", "Q2021410000123", "13900000000",
+                  short_code(application)):
+        assert value in text, value
+    for msgid in ("Full name", "ID number", "First-choice specialty", "Second-choice specialty",
+                  "Henan Province Resident Standardized Training Registration Form"):
+        shown, chinese = translated(msgid)
+        assert flat(shown) in text
+    assert translated("Full name")[1] == "姓名"
+    assert translated("Henan Province Resident Standardized Training Registration Form")[1] == \
+        "河南省住院医师规范化培训报名表"
+
+
+def test_pdf_shows_the_snapshot_not_the_later_profile(app, world):
+    application = residency_application(world)
+    application.trainee.name = "王改名"
+    db.session.commit()
+    text = pdf_text(pdf_of(app, application))
+    assert "张堃" in text and "王改名" not in text
+
+
+def test_commissioned_trainee_gets_the_seal_box_others_do_not(app, world):
+    seal = gettext("Opinion of the commissioning unit (seal)")
+    commissioned = pdf_text(pdf_of(app, residency_application(world, identity=Identity.COMMISSIONED)))
+    open_entry = pdf_text(pdf_of(app, residency_application(world, identity=Identity.OPEN_ENTRY, name="李四")))
+    assert flat(seal) in commissioned and flat(seal) not in open_entry
+    assert flat(Identity.label(Identity.OPEN_ENTRY)) in open_entry
+
+
+def test_photo_is_drawn_and_placeholder_without_one(app, world):
+    with_photo = first_page_image(pdf_of(app, residency_application(world, photo=True)), scale=2)
+    without = first_page_image(pdf_of(app, residency_application(world, photo=False, name="李四")), scale=2)
+    # the uploaded photo is a solid blue rectangle; look for its colour in the photo box (top right)
+    box = (int(with_photo.width * 0.75), int(with_photo.height * 0.12), with_photo.width - 60,
+           int(with_photo.height * 0.35))
+    def colours(image):
+        return {colour for _count, colour in image.crop(box).convert("RGB").getcolors(maxcolors=1 << 24)}
+    assert (30, 90, 160) in colours(with_photo)
+    assert (30, 90, 160) not in colours(without)
+    assert flat(gettext("Photo")) in pdf_text(pdf_of(app, residency_application(world, name="王五")))
+
+
+def test_qr_code_decodes_to_the_verification_url(app, world):
+    application = residency_application(world)
+    data = pdf_of(app, application)
+    results = zxingcpp.read_barcodes(first_page_image(data, scale=4))
+    texts = [r.text for r in results if r.format == zxingcpp.BarcodeFormat.QRCode]
+    assert len(texts) == 1
+    url = texts[0]
+    assert url.startswith("https://hn.example.cn/admin/confirm/?code=")
+    with app.test_request_context("/"):
+        assert verify(url) == application.id
+
+
+def test_only_submitted_residency_applications_are_printed(app, world):
+    draft = residency_application(world, status=Status.SUBMITTED)
+    for status in (Status.DRAFT, Status.RETURNED, Status.REJECTED):
+        draft.status = status
+        db.session.commit()
+        with pytest.raises(RegformError):
+            pdf_of(app, draft)
+    with pytest.raises(RegformError):
+        pdf_of(app, world.applications["zy"])  # a GP application
+
+
+def test_long_values_wrap_inside_their_cells(app, world):
+    application = residency_application(world)
+    snapshot = dict(application.snapshot)
+    snapshot["educations"] = [dict(snapshot["educations"][0], school="河南省某某某医学高等专科学校附属第一临床医学院（郑州校区）"
+                                                                     "继续教育学院")] * 3
+    snapshot["address"] = "河南省郑州市中原区建设路 8 号院 3 号楼 2 单元 1101 室，" * 3
+    application.snapshot = snapshot
+    db.session.commit()
+    data = pdf_of(app, application)
+    text = pdf_text(data)
+    assert "继续教育学院" in text and 1 <= len(pdfium.PdfDocument(data)) <= 2
+
+
+# --- codes --------------------------------------------------------------------------------------
+
+def test_token_url_and_short_code_verify(app, world):
+    application = residency_application(world)
+    with app.test_request_context("/", base_url="https://hn.example.cn"):
+        token = verification_token(application)
+        url = verification_url(application)
+        code = short_code(application)
+        assert verify(token) == application.id
+        assert verify(url) == application.id
+        assert verify(f"  {url}\n") == application.id
+        assert verify(code) == application.id
+        assert verify(code.lower().replace("-", " ")) == application.id  # typed loosely
+        assert url == f"https://hn.example.cn/admin/confirm/?code={token}"
+
+
+@pytest.mark.parametrize("mangle", [
+    lambda token, code: token[:-2] + ("AA" if not token.endswith("AA") else "BB"),  # tampered signature
+    lambda token, code: "x" + token[1:],                                           # tampered payload
+    lambda token, code: code[:-1] + ("0" if not code.endswith("0") else "1"),      # mistyped short code
+    lambda token, code: "9" + code,                                                 # another application number
+    lambda token, code: "not a code",
+])
+def test_altered_codes_are_refused(app, world, mangle):
+    application = residency_application(world)
+    with app.test_request_context("/"):
+        with pytest.raises(VerificationError) as error:
+            verify(mangle(verification_token(application), short_code(application)))
+    assert str(error.value) == gettext("This code is not valid: it was not issued by the platform, or it was altered "
+                                       "or mistyped.")
+
+
+def test_code_signed_with_another_key_is_refused(app, world):
+    from itsdangerous import URLSafeTimedSerializer
+    from app.verification import TOKEN_SALT
+    application = residency_application(world)
+    forged = URLSafeTimedSerializer("guessed-key", salt=TOKEN_SALT).dumps(
+        {"a": application.id, "t": application.trainee_id, "s": application.submitted_at.replace(microsecond=0)
+         .isoformat()})
+    with app.test_request_context("/"):
+        with pytest.raises(VerificationError):
+            verify(forged)
+
+
+def test_codes_expire_after_the_confirmation_deadline(app, world):
+    application = residency_application(world)
+    with app.test_request_context("/"):
+        token, code = verification_token(application), short_code(application)
+    application.batch.confirmation_deadline = today() - timedelta(days=app.config.get("REGFORM_CODE_MARGIN_DAYS", 7) + 1)
+    db.session.commit()
+    with app.test_request_context("/"):
+        for value in (token, code):
+            with pytest.raises(VerificationError) as error:
+                verify(value)
+            assert str(error.value).startswith(gettext("This code has expired: on-site confirmation for this batch "
+                                                       "ended on %(date)s.", date="")[:10])
+    application.batch.confirmation_deadline = today() - timedelta(days=1)  # within the margin: still accepted
+    db.session.commit()
+    with app.test_request_context("/"):
+        assert verify(token) == application.id
+
+
+def test_codes_of_a_form_printed_before_resubmission_no_longer_match(app, world):
+    application = residency_application(world)
+    with app.test_request_context("/"):
+        token, code = verification_token(application), short_code(application)
+    application.submitted_at = application.submitted_at + timedelta(hours=2)
+    db.session.commit()
+    with app.test_request_context("/"):
+        with pytest.raises(VerificationError) as error:
+            verify(token)
+        assert "print" in str(error.value) or "打印" in str(error.value)
+        with pytest.raises(VerificationError):
+            verify(code)
+        assert verify(short_code(db.session.get(Application, application.id))) == application.id
+
+
+MY_SOURCES = ("app/regform.py", "app/verification.py", "views/admin/confirm.py", "app/templates/admin/confirm.html")
+# _("...") / _l('...'), including implicitly concatenated literals over several lines
+MSGID_RE = re.compile(r"""\b_l?\(\s*((?:(?:"[^"]*"|'[^']*')\s*)+)""")
+
+
+def msgids_in(path: str) -> set[str]:
+    source = (Path(__file__).resolve().parent.parent / path).read_text(encoding="utf-8")
+    return {"".join(a or b for a, b in re.findall(r""""([^"]*)"|'([^']*)'""", match))
+            for match in MSGID_RE.findall(source)}
+
+
+def test_every_string_of_the_form_and_page_has_chinese():
+    """Each msgid of these files has Chinese in /work/tr/regform.json (until it is merged) or in the
+    catalogue, with the same placeholders."""
+    from babel.messages.pofile import read_po
+    table = json.loads(TRANSLATIONS.read_text(encoding="utf-8")) if TRANSLATIONS.exists() else {}
+    with open(Path(__file__).resolve().parent.parent / "translations/zh_Hans_CN/LC_MESSAGES/messages.po", "rb") as f:
+        catalogue = {m.id: m.string for m in read_po(f) if isinstance(m.id, str) and m.string and not m.fuzzy}
+    found = set().union(*(msgids_in(path) for path in MY_SOURCES))
+    assert {"Full name", "Henan Province Resident Standardized Training Registration Form",
+            "Open the form"} <= found
+    missing = sorted(m for m in found if not (table.get(m) or catalogue.get(m)))
+    assert not missing
+    for msgid in found:
+        msgstr = table.get(msgid) or catalogue[msgid]
+        assert sorted(re.findall(r"%\(\w+\)s", msgid)) == sorted(re.findall(r"%\(\w+\)s", msgstr)), msgid
+        assert ("{nb}" in msgid) == ("{nb}" in msgstr), msgid
+        assert re.search(r"[\u4e00-\u9fff]", msgstr), msgid

@@ -1,0 +1,138 @@
+"""住培 in the back office: the base reviews its own applicants with the shared transition function,
+and records 报到 of admitted trainees by the deadline; the province sees who has not reported."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.timeutil import now
+from models import Application, ApplicationChoice, ReviewRecord, Status
+from models.enums import AdmissionResult, Identity
+from tests.conftest import csrf_token
+from tests.factories import PASSWORD, TraineeFactory, id_number, specialty
+from tests.test_portal_residency import INTERNAL, residency_batch
+
+LIST = "/admin/application/"
+REVIEW = "/admin/application/review/"
+
+
+def applicant(world, batch, base_key, status=Status.SUBMITTED):
+    trainee = TraineeFactory(id_number=id_number(world.regions["zy"].code))
+    application = Application(trainee=trainee, batch=batch, base=world.bases[base_key], status=status,
+                              identity=Identity.OPEN_ENTRY, submitted_at=now() - timedelta(days=1),
+                              no_postgrad_pledge=True)
+    application.choices.append(ApplicationChoice(rank=1, specialty=specialty(INTERNAL)))
+    if status in (Status.ADMITTED, Status.REPORTED):
+        application.admission_result = AdmissionResult.ADMITTED
+        application.admitted_specialty = specialty(INTERNAL)
+    db.session.add(application)
+    db.session.commit()
+    return application
+
+
+def post(client, action, ids, **extra):
+    data = {"action": action, "ids": [str(i) for i in ids], "csrf_token": csrf_token(client, LIST), **extra}
+    return client.post(REVIEW, data=data)
+
+
+def test_base_reviews_only_its_own_applicants(world, client, auth):
+    batch = residency_batch(world)
+    mine, other = applicant(world, batch, "zz"), applicant(world, batch, "ly")
+    auth.login("base_zz", PASSWORD)
+    html = client.get(LIST).get_data(as_text=True)
+    assert mine.trainee.id_number in html and other.trainee.id_number not in html
+    assert client.get(f"{LIST}details/?id={other.id}").status_code in (302, 404)
+    html = post(client, "base_approve", [mine.id, other.id]).get_data(as_text=True)
+    assert "review-done" in html and "review-refused" in html
+    assert db.session.get(Application, mine.id).status == Status.BASE_APPROVED
+    assert db.session.get(Application, other.id).status == Status.SUBMITTED
+    record = db.session.scalar(select(ReviewRecord).where(ReviewRecord.application_id == mine.id))
+    assert record.action == "base_approve" and record.actor_id == world.accounts["base_zz"].id
+
+
+def test_base_return_needs_a_reason(world, client, auth):
+    batch = residency_batch(world)
+    mine = applicant(world, batch, "zz")
+    auth.login("base_zz", PASSWORD)
+    response = post(client, "base_return", [mine.id], reason="")
+    assert "请填写理由" in response.get_data(as_text=True) or "理由" in response.get_data(as_text=True)
+    assert db.session.get(Application, mine.id).status == Status.SUBMITTED
+    response = post(client, "base_return", [mine.id], reason="学历证书照片不清晰")
+    assert "review-done" in response.get_data(as_text=True)
+    assert db.session.get(Application, mine.id).status == Status.RETURNED
+
+
+def test_county_and_city_reviewers_cannot_act_for_the_base(world, client, auth):
+    batch = residency_batch(world)
+    mine = applicant(world, batch, "zz")
+    for username in ("county_zy", "city_zz"):
+        auth.login(username, PASSWORD)
+        assert post(client, "base_approve", [mine.id]).status_code == 403
+        auth.logout()
+    assert db.session.get(Application, mine.id).status == Status.SUBMITTED
+
+
+def test_base_records_reporting_and_the_province_sees_who_has_not(world, client, auth):
+    batch = residency_batch(world)
+    batch.report_deadline = (now() + timedelta(days=5)).date()
+    db.session.commit()
+    reported, waiting, elsewhere = (applicant(world, batch, "zz", Status.ADMITTED),
+                                    applicant(world, batch, "zz", Status.ADMITTED),
+                                    applicant(world, batch, "ly", Status.ADMITTED))
+    auth.login("base_zz", PASSWORD)
+    html = client.get(LIST).get_data(as_text=True)
+    assert 'value="report"' in html
+    html = post(client, "report", [reported.id, elsewhere.id]).get_data(as_text=True)
+    assert "review-done" in html and "review-refused" in html
+    row = db.session.get(Application, reported.id)
+    assert row.status == Status.REPORTED and row.reported_at is not None
+    assert db.session.get(Application, elsewhere.id).status == Status.ADMITTED
+    auth.logout()
+    auth.login("province", PASSWORD)
+    links = dict((label, href.replace("&amp;", "&")) for href, label in re.findall(
+        r'<a[^>]+href="([^"]*flt1_program_equals[^"]*)"[^>]*>\s*([^<]+?)\s*</a>', client.get("/admin/").get_data(as_text=True)))
+    html = client.get(links["已录取未报到"]).get_data(as_text=True)
+    assert waiting.trainee.id_number in html and elsewhere.trainee.id_number in html
+    assert reported.trainee.id_number not in html
+
+
+def test_reporting_after_the_deadline_is_refused(world, client, auth):
+    batch = residency_batch(world)
+    batch.report_deadline = (now() - timedelta(days=1)).date()
+    db.session.commit()
+    late = applicant(world, batch, "zz", Status.ADMITTED)
+    auth.login("base_zz", PASSWORD)
+    html = post(client, "report", [late.id]).get_data(as_text=True)
+    assert "报到已截止" in html
+    assert db.session.get(Application, late.id).status == Status.ADMITTED
+
+
+def test_province_gives_a_round_two_batch_the_seats_left(world, client, auth):
+    from models import Batch, Quota
+    from models.enums import BatchRound, Program
+    from tests.factories import BatchFactory
+    first = residency_batch(world, name="第一阶段")
+    applicant(world, first, "zz", Status.ADMITTED)
+    second = BatchFactory(name="调剂补录", program=Program.RESIDENCY, round=BatchRound.SUPPLEMENTARY,
+                          previous_batch=first)
+    db.session.commit()
+    data = {"action": "round_two_seats", "rowid": [str(second.id)], "url": "/admin/batch/"}
+    auth.login("city_zz", PASSWORD)
+    client.post("/admin/batch/action/", data={**data, "csrf_token": csrf_token(client, "/admin/quota/")})
+    assert db.session.scalars(select(Quota).where(Quota.batch_id == second.id)).all() == []
+    auth.logout()
+    auth.login("province", PASSWORD)
+    response = client.post("/admin/batch/action/", data={**data, "csrf_token": csrf_token(client, "/admin/batch/")},
+                           follow_redirects=True)
+    assert "有剩余名额" in response.get_data(as_text=True)
+    left = {(q.base_id, q.specialty.code): q.capacity
+            for q in db.session.scalars(select(Quota).where(Quota.batch_id == second.id))}
+    assert left[(world.bases["zz"].id, INTERNAL)] == 2 and left[(world.bases["ly"].id, INTERNAL)] == 3
+    # a first-round batch has no previous round: refused with the reason, nothing created
+    response = client.post("/admin/batch/action/", data={**data, "rowid": [str(first.id)],
+                                                         "csrf_token": csrf_token(client, "/admin/batch/")},
+                           follow_redirects=True)
+    assert "调剂补录批次" in response.get_data(as_text=True)

@@ -1,0 +1,185 @@
+"""The residency admission page (住培录取): dry run, export, and publication of a batch's results."""
+from __future__ import annotations
+
+import tempfile
+from urllib.parse import quote
+
+from flask import abort, flash, redirect, request, send_file
+from flask_admin import BaseView, expose
+from flask_babel import gettext as _
+from flask_login import current_user
+from openpyxl import Workbook
+from sqlalchemy import or_, select
+
+from app.admission import AdmissionError, Plan, format_score, plan, publish
+from app.extensions import db
+from app.i18n import cn_datetime
+from app.timeutil import now
+from models import Application, ApplicationChoice, Batch, Role, Trainee, TrainingBase
+from models.enums import Program
+from views.admin.base import RoleAccessMixin, parse_id, without_nul
+
+PAGE_SIZE = 50
+MAX_TERM = 50
+
+
+def residency_batches() -> list[Batch]:
+    return list(db.session.scalars(select(Batch).where(Batch.program == Program.RESIDENCY)
+                                   .order_by(Batch.year.desc(), Batch.id.desc())))
+
+
+def search_ids(batch: Batch, term: str) -> set[int]:
+    """Applications of ``batch`` whose trainee's name contains ``term`` or whose ID number is (or,
+    from 6 characters, starts with) ``term``."""
+    condition = or_(Trainee.name.contains(term, autoescape=True), Trainee.id_number == term.upper())
+    if len(term) >= 6:  # the start of an ID number
+        condition = or_(condition, Trainee.id_number.startswith(term.upper(), autoescape=True))
+    return set(db.session.scalars(
+        select(Application.id).join(Trainee, Trainee.id == Application.trainee_id)
+        .where(Application.batch_id == batch.id, condition)))
+
+
+def row_details(ids: list[int]) -> dict[int, dict]:
+    """Name, ID number, base, choices and scores of the listed applications (two queries)."""
+    if not ids:
+        return {}
+    details = {}
+    for row in db.session.execute(
+            select(Application.id, Trainee.name, Trainee.id_number, TrainingBase.name.label("base_name"),
+                   Application.combined_score, Application.theory_score, Application.skills_score,
+                   Application.submitted_at)
+            .join(Trainee, Trainee.id == Application.trainee_id)
+            .outerjoin(TrainingBase, TrainingBase.id == Application.base_id)
+            .where(Application.id.in_(ids))):
+        details[row.id] = {"name": row.name, "id_number": row.id_number, "base": row.base_name or "",
+                           "combined": format_score(row.combined_score), "theory": format_score(row.theory_score),
+                           "skills": format_score(row.skills_score), "submitted_at": cn_datetime(row.submitted_at),
+                           "choices": {}}
+    from models import Specialty
+    for application_id, rank, name in db.session.execute(
+            select(ApplicationChoice.application_id, ApplicationChoice.rank, Specialty.name)
+            .join(Specialty, Specialty.id == ApplicationChoice.specialty_id)
+            .where(ApplicationChoice.application_id.in_(ids))):
+        if application_id in details:
+            details[application_id]["choices"][rank] = name
+    return details
+
+
+class AdmissionView(RoleAccessMixin, BaseView):
+    """Pick a residency batch, check the dry run, export it, publish it once."""
+
+    read_roles = (Role.PROVINCE_ADMIN, Role.SUPERUSER)
+    publish_roles = (Role.PROVINCE_ADMIN,)  # the admit / not_admit edges of app.workflow
+
+    def _batch(self, raw) -> tuple[Batch | None, str | None]:
+        """The chosen residency batch, or an error for the batch field."""
+        if raw in (None, ""):
+            return None, None
+        number = parse_id(raw)
+        batch = db.session.get(Batch, number) if number else None
+        if batch is None or batch.program != Program.RESIDENCY:
+            return None, _("Please choose a resident standardized training batch.")
+        return batch, None
+
+    def can_publish(self) -> bool:
+        return current_user.is_authenticated and current_user.role in self.publish_roles
+
+    def _page(self, batch, batch_error=None, publish_error=None, status=200):
+        term = without_nul((request.args.get("q") or "").strip())[:MAX_TERM]
+        page = parse_id(request.args.get("page")) or 1
+        context = {"batches": residency_batches(), "batch": batch, "raw_batch": request.args.get("batch_id", ""),
+                   "batch_error": batch_error, "publish_error": publish_error, "term": term,
+                   "can_publish": self.can_publish(), "cn_datetime": cn_datetime}
+        if batch is not None:
+            result = plan(batch)
+            ids = result.order
+            if term:
+                matches = search_ids(batch, term)
+                ids = [i for i in ids if i in matches]
+            pages = max((len(ids) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+            page = min(page, pages)
+            shown = ids[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+            context.update(plan=result, rows=self._rows(result, shown), page=page, pages=pages, matched=len(ids),
+                           fingerprint=result.fingerprint())
+        return self.render("admin/admission.html", **context), status
+
+    @staticmethod
+    def _rows(result: Plan, ids: list[int]) -> list[dict]:
+        details = row_details(ids)
+        rows = []
+        for application_id in ids:
+            outcome = result.outcomes[application_id]
+            rows.append({"id": application_id, "position": outcome.position, "admitted": outcome.admitted,
+                         "choice_rank": outcome.choice_rank, "note": result.notes.get(application_id, ""),
+                         **details.get(application_id, {"name": "", "id_number": "", "base": "", "combined": "",
+                                                        "theory": "", "skills": "", "submitted_at": "",
+                                                        "choices": {}})})
+        return rows
+
+    @expose("/")
+    def index(self):
+        batch, error = self._batch(request.args.get("batch_id"))
+        return self._page(batch, batch_error=error)
+
+    @expose("/export/")
+    def export(self):
+        batch, error = self._batch(request.args.get("batch_id"))
+        if batch is None:
+            return self._page(None, batch_error=error or _("Please choose a resident standardized training batch."))
+        result = plan(batch)
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(_("Admission dry run")[:31])
+        sheet.append([_("Ranking"), _("No."), _("Trainee name"), _("ID number"), _("Training base"),
+                      _("First choice"), _("Second choice"), _("Combined score"), _("Theory score"),
+                      _("Skills score"), _("Result"), _("Explanation")])
+        chunk = 2000
+        for start in range(0, len(result.order), chunk):
+            ids = result.order[start:start + chunk]
+            details = row_details(ids)
+            for application_id in ids:
+                outcome = result.outcomes[application_id]
+                row = details.get(application_id, {})
+                choices = row.get("choices", {})
+                sheet.append([outcome.position or "", application_id, row.get("name", ""), row.get("id_number", ""),
+                              row.get("base", ""), choices.get(1, ""), choices.get(2, ""), row.get("combined", ""),
+                              row.get("theory", ""), row.get("skills", ""),
+                              _("Admitted") if outcome.admitted else _("Not admitted"),
+                              result.notes.get(application_id, "")])
+        summary = workbook.create_sheet(_("Quotas")[:31])
+        summary.append([_("Training base"), _("Specialty"), _("Quota"), _("Taken earlier"), _("Admitted"),
+                        _("Lowest admitted score")])
+        for line in result.seat_lines:
+            summary.append([line.base_name, line.specialty_name, line.capacity, line.taken, line.admitted,
+                            line.lowest_text])
+        spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+        workbook.save(spool)
+        spool.seek(0)
+        stem = _("Admission results") if result.published else _("Admission dry run")
+        filename = f"{stem}_{batch.name}_{now():%Y%m%d%H%M}.xlsx"
+        response = send_file(spool, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                             as_attachment=True, download_name=filename)
+        response.headers["Content-Disposition"] = (
+            f"attachment; filename=admission.xlsx; filename*=UTF-8''{quote(filename)}")
+        return response
+
+    @expose("/publish/", methods=("GET", "POST"))
+    def publish_view(self):
+        if not self.can_publish():
+            abort(403)
+        batch, error = self._batch(request.values.get("batch_id"))
+        if batch is None:
+            return self._page(None, batch_error=error or _("Please choose a resident standardized training batch."))
+        if request.method == "GET":
+            result = plan(batch)
+            if result.published:
+                return redirect(self.get_url(".index", batch_id=batch.id))
+            return self.render("admin/admission_confirm.html", batch=batch, plan=result,
+                               fingerprint=result.fingerprint())
+        expected = (request.form.get("fingerprint") or "")[:64]
+        try:
+            result = publish(batch, current_user._get_current_object(), expected=expected)
+        except AdmissionError as exc:
+            return self._page(db.session.get(Batch, batch.id), publish_error=str(exc), status=409)
+        flash(_("The admission results were published: %(admitted)s admitted, %(not_admitted)s not admitted.",
+                admitted=result.admitted, not_admitted=result.candidates - result.admitted), "success")
+        return redirect(self.get_url(".index", batch_id=batch.id))
