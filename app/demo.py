@@ -146,6 +146,20 @@ def ensure_fixtures(echo) -> None:
                 for code in RESIDENCY_SPECIALTIES:
                     db.session.add(Quota(batch=residency, base=base, specialty=specialties[code], capacity=20))
         batches[Program.RESIDENCY] = residency
+    if db.session.scalar(select(Batch.id).where(Batch.round == BatchRound.SUPPLEMENTARY)) is None:
+        # 调剂补录: a draft until the province publishes it, after giving it the seats left
+        # (batch list → 生成调剂补录剩余名额)
+        round_one = batches[Program.RESIDENCY]
+        second = Batch(name=f"{year}年住院医师规范化培训招收（调剂补录）", year=year, program=Program.RESIDENCY,
+                       round=BatchRound.SUPPLEMENTARY, previous_batch=round_one, status=BatchStatus.DRAFT,
+                       opens_at=moment + timedelta(days=40), closes_at=moment + timedelta(days=50),
+                       confirmation_deadline=(moment + timedelta(days=52)).date(),
+                       report_deadline=(moment + timedelta(days=70)).date(),
+                       licence_required_graduation_year=year - 3,
+                       theory_weight=Decimal("0.5"), skills_weight=Decimal("0.5"))
+        second.shortage_specialties = list(round_one.shortage_specialties)
+        second.skill_items = [SkillItem(name="单人徒手心肺复苏", mandatory=True), SkillItem(name="体格检查")]
+        db.session.add(second)
     accounts = {a.username for a in db.session.scalars(select(Account).where(Account.role != Role.TRAINEE))}
     for username, display, role, region_code, base_name in STAFF_ACCOUNTS:
         if username in accounts:

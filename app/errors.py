@@ -7,6 +7,28 @@ from werkzeug.exceptions import HTTPException
 from app.extensions import db
 
 
+UNSENT = "unsent_form"
+UNSENT_FIELDS = ("reason",)  # free text a reviewer would hate to type again
+
+
+def keep_unsent_text(page: str) -> None:
+    """Remember the free text of a refused post, for the page it came from to show again."""
+    from flask import session
+    kept = {name: request.form.get(name, "")[:1000] for name in UNSENT_FIELDS if request.form.get(name)}
+    if kept:
+        session[UNSENT] = {"page": page, **kept}
+
+
+def unsent_text(name: str) -> str:
+    """The text of ``name`` posted from this page before its token expired (once), else ""."""
+    from flask import session
+    kept = session.get(UNSENT)
+    if not kept or kept.get("page") != request.url:
+        return ""
+    session.pop(UNSENT, None)
+    return kept.get(name, "")
+
+
 def _safe_back() -> str | None:
     referrer = request.referrer
     if referrer and referrer.startswith(request.host_url):
@@ -22,6 +44,7 @@ def register_error_handlers(app) -> None:
         back = _safe_back()
         if back and request.method == "POST" and not request.is_json:
             flash(message, "error")
+            keep_unsent_text(back)
             return redirect(back)
         return render_template("error.html", code=400, message=message), 400
 

@@ -30,6 +30,10 @@ def test_demo_batches_are_open_and_applications_cover_every_status(app):
     run_demo(app, "--trainees", "150")
     batches = db.session.scalars(select(Batch)).all()
     assert {b.program for b in batches if b.is_open()} == {Program.GP_TRANSFER, Program.RESIDENCY}
+    # the 调剂补录 batch waits as a draft, linked to the first round it takes the seats left from
+    second = [b for b in batches if b.round == "supplementary"]
+    assert len(second) == 1 and not second[0].is_open()
+    assert second[0].previous_batch.program == Program.RESIDENCY and second[0].previous_batch.round == "first"
     seen = {(program, status) for program, status in db.session.execute(
         select(Batch.program, Application.status).join(Application.batch).distinct())}
     gp = {Status.DRAFT, Status.SUBMITTED, Status.COUNTY_APPROVED, Status.CITY_APPROVED, Status.ASSIGNED,

@@ -112,3 +112,21 @@ def test_waiting_time_filter(world, client, auth):
     assert shown(14) == (set(), 0)
     page = client.get("/admin/application/?flt0_waiting_equals=5").get_data(as_text=True)
     assert rows(page) == 2  # a value outside the offered ones is ignored, with a notice, not an error
+
+
+def test_status_filter_speaks_each_reviewers_language(world, client, auth):
+    """The state after submission waits for the county (全科转岗) or the base (住培)."""
+    import json
+    from html import unescape
+
+    def submitted_label(username):
+        auth.login(username, PASSWORD)
+        html = client.get("/admin/application/").get_data(as_text=True)
+        auth.logout()
+        data = json.loads(unescape(re.search(r'id="filter-groups-data"[^>]*>(.*?)</div>', html, re.S).group(1)))
+        options = dict(next(group for name, group in data.items() if name == "状态")[0]["options"])
+        return options["submitted"]
+
+    assert submitted_label("county_zy") == "待区县审核"
+    assert submitted_label("base_zz") == "待基地审核"
+    assert submitted_label("province") == "待区县审核／待基地审核"

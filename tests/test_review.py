@@ -287,3 +287,21 @@ def test_decision_on_a_version_the_reviewer_did_not_see_is_refused(world, client
                                          f"seen_{application.id}": current, "csrf_token": csrf_token(client, LIST)})
     assert "review-done" in response.get_data(as_text=True)
     assert status_of(application.id) == Status.COUNTY_APPROVED
+
+
+def test_expired_page_keeps_the_typed_reason_and_changes_nothing(world, client, auth):
+    """After a long pause the session's token no longer matches: the post is refused with a Chinese
+    message, the reviewer lands on the same form, and the reason typed is still there."""
+    application = new_application(world)
+    auth.login("county_zy", PASSWORD)
+    form_url = f"{REVIEW}?action=county_return&ids={application.id}"
+    client.get(form_url)
+    response = client.post(REVIEW, data={"action": "county_return", "ids": [str(application.id)],
+                                         "reason": "学历证书照片不清晰，请重新上传", "csrf_token": "stale-token"},
+                           headers={"Referer": "http://localhost" + form_url})
+    assert response.status_code == 302
+    html = client.get(response.location).get_data(as_text=True)
+    assert "页面已过期" in html and "学历证书照片不清晰，请重新上传" in html
+    assert status_of(application.id) == Status.SUBMITTED and records_of(application.id) == []
+    # only once: a reload shows the empty form again
+    assert "学历证书照片不清晰" not in client.get(form_url).get_data(as_text=True)

@@ -49,8 +49,31 @@ FIELDS_TO_FIX = (
 MAX_REASON = 500
 
 
+def choices_export(view, context, model, name):
+    """志愿 in order: "1. 内科；2. 外科"."""
+    return "；".join(f"{c.rank}. {c.specialty.name}" for c in model.choices)
+
+
 def status_formatter(view, context, model, name):
     return Status.label_for(model.status, model.batch.program)
+
+
+@request_options
+def status_options():
+    """Statuses as the user's program knows them: 待基地审核 for base staff, 待区县审核 for county and
+    city reviewers, both for province-wide users (the same state waits for either)."""
+    role = current_user.role if current_user.is_authenticated else None
+    program = {Role.BASE_STAFF: Program.RESIDENCY, Role.COUNTY_REVIEWER: Program.GP_TRANSFER,
+               Role.CITY_REVIEWER: Program.GP_TRANSFER}.get(role)
+    options = []
+    for value in Status.values():
+        gp, residency = Status.label_for(value, Program.GP_TRANSFER), Status.label_for(value, Program.RESIDENCY)
+        if program is not None:
+            label = Status.label_for(value, program)
+        else:
+            label = gp if gp == residency else f"{gp}／{residency}"
+        options.append((value, label))
+    return options
 
 
 @request_options
@@ -137,11 +160,14 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
     column_searchable_list = ("unit_name",)
     column_formatters = {"status": status_formatter, "identity": choice_formatter(Identity),
                          "admission_result": choice_formatter(AdmissionResult)}
-    column_formatters_export = column_formatters
+    column_export_list = column_list + ("choices", "commissioning_unit", "onsite_confirmed_at", "theory_score",
+                                        "skills_score", "combined_score", "admission_result", "admitted_specialty",
+                                        "reported_at")
+    column_formatters_export = {**column_formatters, "choices": choices_export}
     column_filters = (
         ProgramFilter(Application.id, _l("Program"), options=Program.lazy_choices()[:2]),
         filters.IntEqualFilter(Application.batch_id, _l("Batch"), options=batch_options),
-        filters.FilterEqual(Application.status, _l("Status"), options=Status.lazy_choices()),
+        filters.FilterEqual(Application.status, _l("Status"), options=status_options),
         filters.IntEqualFilter(Application.city_id, _l("City"), options=city_level_options),
         filters.IntEqualFilter(Application.county_id, _l("County"), options=county_level_options),
         filters.IntEqualFilter(Application.base_id, _l("Training base"), options=base_options),
@@ -166,6 +192,10 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
 
     def extra_search_condition(self, term):
         return Application.unit_name.contains(term, autoescape=True)
+
+    def export_query(self, query):
+        return query.options(db.selectinload(Application.choices).joinedload(ApplicationChoice.specialty),
+                             db.joinedload(Application.admitted_specialty))
 
     # --- details page: the frozen snapshot, claims with rule checks and files, history, changes ----
     details_template = "admin/application_details.html"
@@ -340,7 +370,11 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
         is_return = name.endswith("_return")
         raw_ids = self._posted_ids()
         applications, refused = self._scoped_applications(raw_ids)
-        reason = (request.form.get("reason") or "").strip()[:MAX_REASON] if request.method == "POST" else ""
+        if request.method == "POST":
+            reason = (request.form.get("reason") or "").strip()[:MAX_REASON]
+        else:  # after an expired page, what the reviewer typed comes back
+            from app.errors import unsent_text
+            reason = unsent_text("reason")[:MAX_REASON]
         allowed_fields = [str(f) for f in FIELDS_TO_FIX]
         chosen = [f for f in request.form.getlist("fields_to_fix") if f in allowed_fields] if is_return else []
         errors = {}
