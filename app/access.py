@@ -5,12 +5,13 @@ Every list, count, detail page, export, file download and ajax look-up goes thro
 """
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
 from app.extensions import db
-from models import (Account, Application, ApplicationChoice, Attachment, AuditLog, Education,
+from models import (Account, Application, ApplicationChoice, Attachment, AuditLog, Batch, Education,
                     Employment, ExemptionRequest, Institution, Licence, Quota, Region,
-                    ReviewRecord, Role, SmsCode, SmsLog, Trainee, TrainingBase)
+                    ReviewRecord, Role, SmsCode, SmsLog, Status, Trainee, TrainingBase)
+from models.enums import Program
 
 R = Role
 ALL_STAFF = Role.STAFF
@@ -18,16 +19,20 @@ REVIEWERS = (R.COUNTY_REVIEWER, R.CITY_REVIEWER, R.BASE_STAFF)
 
 
 def application_condition(user: Account) -> ColumnElement[bool]:
-    """Applications a user may see: their county, city or base; everything province-wide."""
+    """Applications a user may see: their county, city or base; everything province-wide.
+
+    County and city commissions review GP transfer only: a residency application of a trainee
+    employed in their area is the base's business. A base sees a residency application once it is
+    submitted (the base is chosen while the draft is still being written)."""
     role = user.role
     if role in Role.PROVINCE_WIDE:
         return true()
-    if role == R.COUNTY_REVIEWER:
-        return Application.county_id == user.region_id
-    if role == R.CITY_REVIEWER:
-        return Application.city_id == user.region_id
+    if role in (R.COUNTY_REVIEWER, R.CITY_REVIEWER):
+        region = Application.county_id if role == R.COUNTY_REVIEWER else Application.city_id
+        return and_(region == user.region_id,
+                    Application.batch_id.in_(select(Batch.id).where(Batch.program == Program.GP_TRANSFER)))
     if role == R.BASE_STAFF:
-        return Application.base_id == user.base_id
+        return and_(Application.base_id == user.base_id, Application.status != Status.DRAFT)
     if role == R.TRAINEE:
         return Application.trainee_id.in_(select(Trainee.id).where(Trainee.account_id == user.id))
     return false()

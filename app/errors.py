@@ -14,7 +14,7 @@ UNSENT_FIELDS = ("reason",)  # free text a reviewer would hate to type again
 def keep_unsent_text(page: str) -> None:
     """Remember the free text of a refused post, for the page it came from to show again."""
     from flask import session
-    kept = {name: request.form.get(name, "")[:1000] for name in UNSENT_FIELDS if request.form.get(name)}
+    kept = {name: request.form.get(name, "")[:500] for name in UNSENT_FIELDS if request.form.get(name)}
     if kept:
         session[UNSENT] = {"page": page, **kept}
 

@@ -141,8 +141,10 @@ def create_round_two_quotas(batch: Batch) -> int:
     (base, specialty) quota, capacity minus those admitted there. Existing round-2 quotas are
     set to the same numbers. Returns the number of quotas with places."""
     previous = batch.previous_batch
-    if batch.round != BatchRound.SUPPLEMENTARY or previous is None:
-        raise ValueError(_("Only a second-round batch with a previous batch takes the seats left."))
+    if (batch.round != BatchRound.SUPPLEMENTARY or previous is None or previous.id == batch.id
+            or previous.program != batch.program or previous.round != BatchRound.FIRST):
+        raise ValueError(_("Only a supplementary-round batch following a first-round batch of the same program "
+                           "takes the seats left."))
     admitted = {(base_id, specialty_id): count for base_id, specialty_id, count in db.session.execute(
         select(Application.base_id, Application.admitted_specialty_id, func.count())
         .where(Application.batch_id == previous.id, Application.status.in_(ADMITTED_STATES))

@@ -340,7 +340,10 @@ def sheet_rows(data: bytes) -> list[tuple]:
         if not workbook.worksheets:
             raise ScoreFileError(_("The workbook has no worksheet."))
         rows = []
-        for row in workbook.worksheets[0].iter_rows(values_only=True):
+        sheet = workbook.worksheets[0]
+        # the declared <dimension> may claim 16,384 columns: read only what the cells hold
+        sheet.reset_dimensions()
+        for row in sheet.iter_rows(values_only=True):
             rows.append(tuple(row))
             if len(rows) > MAX_DATA_ROWS + 1:
                 raise ScoreFileError(_("The file has more than %(count)s rows.", count=MAX_DATA_ROWS))
@@ -478,6 +481,9 @@ def import_scores(data: bytes, batch: Batch, base: TrainingBase, actor) -> Impor
     applications' version numbers. ``ScoreFileError`` refuses the whole file."""
     if batch.program != Program.RESIDENCY:
         raise ScoreFileError(_("Scores are imported only for residency batches."))
+    if batch.admission_published_at is not None:
+        raise ScoreFileError(_("The admission results of this batch have been published; scores can no longer "
+                               "change."))
     items = [item.name for item in batch.skill_items]
     if not items:
         raise ScoreFileError(_("This batch has no skills exam items yet; the province administrator sets them "

@@ -82,6 +82,33 @@ class TransitionError(Exception):
 TIMESTAMPS = {"report": "reported_at", "confirm_onsite": "onsite_confirmed_at"}
 
 
+# once a residency batch's admission is published, nothing may re-enter its competition
+FROZEN_AFTER_ADMISSION = ("submit", "resubmit", "base_approve", "base_return", "base_reject", "confirm_onsite",
+                          "support_reopen")
+
+
+def checked_edge(application: Application, action: str, actor, reason: str | None) -> Edge:
+    """The edge ``action`` takes from the application's state, after every check but scope (which
+    ``transition`` does per record and ``transition_many`` in bulk); raises ``TransitionError``."""
+    edge = find_edge(application.batch.program, application.status, action)
+    if edge is None:
+        raise TransitionError(_("This application is %(status)s; \u201c%(action)s\u201d is not possible now.",
+                                status=application.status_label, action=action_label(action)))
+    if actor is None or actor.role != edge.role:
+        raise TransitionError(_("Your role may not do \u201c%(action)s\u201d.", action=action_label(action)))
+    if edge.needs_reason and not reason:
+        raise TransitionError(_("Please give a reason."))
+    if action == "support_reopen" and db.session.scalar(
+            select(ReviewRecord.id).where(ReviewRecord.application_id == application.id,
+                                          ReviewRecord.level.notin_((L.TRAINEE, L.SUPPORT))).limit(1)):
+        raise TransitionError(_("A reviewer has already acted on this application; it cannot be reopened."))
+    if action in FROZEN_AFTER_ADMISSION and application.batch.admission_published_at is not None:
+        raise TransitionError(_("The admission results of this batch have been published; \u201c%(action)s\u201d "
+                                "is no longer possible.", action=action_label(action)))
+    check_deadline(application, action, now().date())
+    return edge
+
+
 def check_deadline(application: Application, action: str, today) -> None:
     """报到 is recorded by the batch's deadline (the province moves the deadline if need be)."""
     deadline = application.batch.report_deadline if action == "report" else None
@@ -108,27 +135,14 @@ def transition(application: Application, action: str, actor, reason: str | None 
     The status is changed with a conditional UPDATE on the state the caller saw, so of two
     reviewers acting at once, one wins and the other is told. The caller commits.
     """
-    program = application.batch.program
-    edge = find_edge(program, application.status, action)
-    if edge is None:
-        raise TransitionError(_("This application is %(status)s; \u201c%(action)s\u201d is not possible now.",
-                                status=application.status_label, action=action_label(action)))
-    if actor is None or actor.role != edge.role:
-        raise TransitionError(_("Your role may not do \u201c%(action)s\u201d.", action=action_label(action)))
+    reason = (reason or "").strip() or None
+    edge = checked_edge(application, action, actor, reason)
     if edge.role == Role.TRAINEE:
         if application.trainee is None or application.trainee.account_id != actor.id:
             raise TransitionError(_("This is not your application."))
     elif not can_see(actor, application):
         raise TransitionError(_("This application is outside your scope."))
-    reason = (reason or "").strip() or None
-    if edge.needs_reason and not reason:
-        raise TransitionError(_("Please give a reason."))
-    if action == "support_reopen" and db.session.scalar(
-            select(ReviewRecord.id).where(ReviewRecord.application_id == application.id,
-                                          ReviewRecord.level.notin_((L.TRAINEE, L.SUPPORT))).limit(1)):
-        raise TransitionError(_("A reviewer has already acted on this application; it cannot be reopened."))
     moment = now()
-    check_deadline(application, action, moment.date())
     values = {"status": edge.target, "updated_at": moment, "version": Application.version + 1}
     if edge.target == S.SUBMITTED:
         values["submitted_at"] = moment
@@ -179,6 +193,8 @@ def notification_text(batch_name: str, result: str, has_reason: bool) -> str:
 
 
 BULK_CHUNK = 500
+# what ``transition_many`` may write besides the status (the admission results)
+BULK_VALUE_COLUMNS = {"admission_result", "admitted_specialty_id", "admitted_choice_rank", "admission_note"}
 
 
 def _chunks(items: list, size: int = BULK_CHUNK):
@@ -211,19 +227,14 @@ def transition_many(applications_by_action: Mapping[str, Iterable[Application]],
             if application.id in seen:
                 raise TransitionError(_("Application No. %(number)s is listed twice.", number=application.id))
             seen.add(application.id)
-            program = application.batch.program
-            edge = find_edge(program, application.status, action)
-            if edge is None:
-                raise TransitionError(_("This application is %(status)s; \u201c%(action)s\u201d is not possible now.",
-                                        status=application.status_label, action=action_label(action)))
-            if edge.needs_reason and not reasons.get(application.id):
-                raise TransitionError(_("Please give a reason."))
-            check_deadline(application, action, now().date())
-            by_edge.setdefault(edge, []).append(application)
-        for edge, group in by_edge.items():
-            if actor is None or actor.role != edge.role or edge.role == Role.TRAINEE:
+            edge = checked_edge(application, action, actor, reasons.get(application.id) or None)
+            if edge.role == Role.TRAINEE:
                 raise TransitionError(_("Your role may not do \u201c%(action)s\u201d.", action=action_label(action)))
-            plan.append((edge, group))
+            by_edge.setdefault(edge, []).append(application)
+        plan.extend(by_edge.items())
+    unknown = {column for row in values.values() for column in row} - BULK_VALUE_COLUMNS
+    if unknown:
+        raise ValueError(f"transition_many may not write {sorted(unknown)}")
     ids = sorted(seen)
     in_scope: set[int] = set()
     for chunk in _chunks(ids):
@@ -247,7 +258,13 @@ def transition_many(applications_by_action: Mapping[str, Iterable[Application]],
                         **({TIMESTAMPS[edge.action]: moment} if edge.action in TIMESTAMPS else {}))
                 .returning(Application.id)
                 .execution_options(synchronize_session=False)))
-        if len(changed) != len(group_ids):
+        # each row was changed exactly once since it was read: its version moved by one, no more
+        # (a score import committed after the caller read the applications would show up here)
+        versions = {}
+        for chunk in _chunks(group_ids):
+            versions.update(db.session.execute(select(Application.id, Application.version)
+                                               .where(Application.id.in_(chunk))).all())
+        if len(changed) != len(group_ids) or any(versions.get(a.id) != a.version + 1 for a in group):
             raise TransitionError(_("Someone else has just changed this application. Please reload the page."))
         done.setdefault(edge.action, []).extend(group_ids)
         for application in group:

@@ -85,6 +85,7 @@ def test_a_commissioned_trainee_applies_checks_eligibility_and_submits(world, cl
     # ④ one base, two ordered specialties
     html = client.get(step_url(application_id, 4)).get_data(as_text=True)
     assert world.bases["zz"].name in html and "儿科（紧缺）" in html
+    assert "录取规则" in html and "按综合成绩从高到低" in html  # the published tie-break
     base = world.bases["zz"]
     response = post_choices(client, application_id, [base.id], [specialty(INTERNAL).id, specialty(SURGERY).id])
     assert response.status_code == 302 and response.location.endswith(step_url(application_id, 5))

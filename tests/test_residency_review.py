@@ -178,3 +178,74 @@ def test_export_has_choices_scores_and_results_without_a_query_per_row(world, cl
     assert (values["理论成绩"], values["技能成绩"], values["综合成绩"]) == ("80.00", "90.00", "85.00")
     assert values["录取结果"] == "已录取" and values["录取专业"] == "内科"
     assert sum(1 for r in rows[1:] if r[3] == batch.name) == 13
+
+
+def test_a_draft_naming_the_base_stays_private_until_submitted(world, client, auth):
+    """The trainee picks the base while writing the draft; the base sees nothing before submission."""
+    batch = residency_batch(world)
+    draft = applicant(world, batch, "zz", Status.DRAFT)
+    auth.login("base_zz", PASSWORD)
+    assert draft.trainee.id_number not in client.get(LIST).get_data(as_text=True)
+    assert client.get(f"{LIST}details/?id={draft.id}").status_code in (302, 404)
+    assert client.get(f"/admin/trainee/details/?id={draft.trainee_id}").status_code in (302, 404)
+    assert draft.trainee.id_number not in client.get("/admin/trainee/").get_data(as_text=True)
+
+
+def test_county_and_city_commissions_do_not_see_residency_applications(world, client, auth):
+    batch = residency_batch(world)
+    application = applicant(world, batch, "zz")
+    application.county, application.city = world.regions["zy"], world.regions["zz"]  # the trainee's employer
+    db.session.commit()
+    for username in ("county_zy", "city_zz"):
+        auth.login(username, PASSWORD)
+        assert application.trainee.id_number not in client.get(LIST).get_data(as_text=True)
+        assert client.get(f"{LIST}details/?id={application.id}").status_code in (302, 404)
+        export = client.get("/admin/application/export/xlsx/")
+        assert application.trainee.id_number.encode() not in export.data
+        auth.logout()
+
+
+def test_nothing_re_enters_a_batch_whose_admission_is_published(world, client, auth):
+    """After publication a late base approval or confirmation would strand the applicant: refused."""
+    from app.workflow import TransitionError, transition
+    batch = residency_batch(world)
+    waiting, approved = applicant(world, batch, "zz"), applicant(world, batch, "zz", Status.BASE_APPROVED)
+    batch.admission_published_at = now()
+    db.session.commit()
+    auth.login("base_zz", PASSWORD)
+    html = post(client, "base_approve", [waiting.id]).get_data(as_text=True)
+    assert "录取结果已经发布" in html
+    assert db.session.get(Application, waiting.id).status == Status.SUBMITTED
+    try:
+        transition(db.session.get(Application, approved.id), "confirm_onsite", world.accounts["base_zz"])
+    except TransitionError as error:
+        assert "录取结果已经发布" in str(error)
+    else:
+        raise AssertionError("confirmation after publication was allowed")
+    db.session.rollback()
+    assert db.session.get(Application, approved.id).status == Status.BASE_APPROVED
+
+
+def test_bulk_transitions_check_what_single_ones_check(world):
+    """transition_many refuses a reopen after a review, columns beyond the admission results, and
+    rows changed since they were read."""
+    import pytest
+
+    from app.workflow import TransitionError, transition_many
+    reviewed = world.applications["js"]  # submitted, with a county record
+    with pytest.raises(TransitionError, match="已有审核"):
+        transition_many({"support_reopen": [reviewed]}, world.accounts["support"], reasons={reviewed.id: "来电"})
+    db.session.rollback()
+    assert db.session.get(Application, reviewed.id).status == Status.SUBMITTED
+    batch = residency_batch(world)
+    confirmed = applicant(world, batch, "zz", Status.CONFIRMED)
+    with pytest.raises(ValueError):
+        transition_many({"admit": [confirmed]}, world.accounts["province"], values={confirmed.id: {"status": "draft"}})
+    db.session.rollback()
+    # someone else changed the row after it was read: the bulk change is refused
+    seen = db.session.get(Application, confirmed.id)
+    db.session.execute(Application.__table__.update().where(Application.id == confirmed.id)
+                       .values(version=Application.version + 1, theory_score=99))
+    with pytest.raises(TransitionError, match="刷新"):
+        transition_many({"admit": [seen]}, world.accounts["province"])
+    db.session.rollback()

@@ -632,3 +632,32 @@ def test_changing_the_weights_recomputes_waiting_combined_scores(world, client, 
     audit = db.session.scalar(select(AuditLog).where(AuditLog.record_id == str(waiting.id),
                                                      AuditLog.field_name == "combined_score"))
     assert (audit.old_value, audit.new_value, audit.actor_name) == ("108.00", "129.00", "province")
+
+
+def test_a_sheet_claiming_sixteen_thousand_columns_is_read_as_it_is(app, exam):
+    """A file may declare a huge used range; only the cells it holds are read (memory stays small)."""
+    import re as re_
+    import zipfile
+
+    from app.scores import sheet_rows
+    data = xlsx([header(app, exam["batch"]), row_of(exam["zz"][0], 80, 90, 70)])
+    source, target = io.BytesIO(data), io.BytesIO()
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
+        for item in zin.infolist():
+            content = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = re_.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:XFD1001"', content)
+            zout.writestr(item, content)
+    rows = sheet_rows(target.getvalue())
+    assert len(rows) == 2 and max(len(row) for row in rows) == 8
+
+
+def test_scores_cannot_change_after_admission_is_published(app, exam, client, auth):
+    from app.timeutil import now
+    batch = exam["batch"]
+    batch.admission_published_at = now()
+    db.session.commit()
+    auth.login("base_zz", PASSWORD)
+    response = upload(client, batch, xlsx([header(app, batch), row_of(exam["zz"][0], 80, 90, 70)]))
+    assert "录取结果已经发布" in response.get_data(as_text=True)
+    assert scores_of(exam["zz"][0]) == (None, None, None, None)

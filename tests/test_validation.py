@@ -487,3 +487,25 @@ def test_searching_the_rows_of_a_trainee_by_name_finds_them(world, auth, client)
     response = client.get(f"/admin/application/?search={world.trainees['xg'].id_number}")
     assert response.status_code == 200
     assert "学员西工区" in response.get_data(as_text=True) and "学员中原区" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("round_, previous, message", [
+    (BatchRound.FIRST, "gp", "只有调剂补录批次需要选择上一阶段批次"),
+    (BatchRound.SUPPLEMENTARY, None, "请选择本次调剂补录所承接剩余名额的第一阶段批次"),
+    (BatchRound.SUPPLEMENTARY, "gp", "上一阶段批次必须是同一培训项目的第一阶段批次"),
+])
+def test_batch_previous_round_must_make_sense(world, auth, client, round_, previous, message):
+    """调剂补录 takes the seats its first round left: the link must point at a first round of the same program."""
+    auth.login("province", PASSWORD)
+    before = count(Batch)
+    form = batch_form(round=round_, program=Program.GP_TRANSFER if previous is None else Program.RESIDENCY,
+                      name="2026年住培调剂补录")
+    if previous:
+        form["previous_batch"] = str(world.batches[previous].id)
+    if form["program"] == Program.RESIDENCY:
+        form.update({"skill_items-0-name": "单人徒手心肺复苏", "skill_items-0-mandatory": "y",
+                     "skill_items-1-name": "体格检查"})
+    response = post(client, "/admin/batch/new/", form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and message in field_group(html, "previous_batch")
+    assert count(Batch) == before

@@ -1,7 +1,7 @@
 """Back-office views of batches, their skills-exam items and quotas."""
 from decimal import Decimal
 
-from flask import abort, flash
+from flask import abort, flash, request
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import filters
 from flask_babel import gettext as _
@@ -57,6 +57,12 @@ class BatchView(SecureModelView):
             return False
         if valid and hasattr(form, "theory_weight"):
             valid = validate_exam_settings(form)
+        if valid and hasattr(form, "previous_batch"):
+            message = previous_batch_error(form.round.data, form.program.data, form.previous_batch.data,
+                                           request.args.get("id"))
+            if message:
+                form.previous_batch.errors = list(form.previous_batch.errors) + [message]
+                valid = False
         return valid
 
     def is_action_allowed(self, name):
@@ -92,6 +98,19 @@ class BatchView(SecureModelView):
 
     def edit_form(self, obj=None):
         return with_formula(super().edit_form(obj))
+
+
+def previous_batch_error(round_, program, previous, own_id) -> str | None:
+    """A 调剂补录 batch follows a first-round batch of the same program; a first round follows none."""
+    if round_ != BatchRound.SUPPLEMENTARY:
+        return _("Only a supplementary-round batch has a previous batch.") if previous is not None else None
+    if previous is None:
+        return _("Choose the first-round batch whose seats left this supplementary round offers.")
+    if own_id is not None and str(previous.id) == str(own_id):
+        return _("A batch cannot follow itself.")
+    if previous.program != program or previous.round != BatchRound.FIRST:
+        return _("The previous batch must be a first-round batch of the same program.")
+    return None
 
 
 def validate_exam_settings(form) -> bool:

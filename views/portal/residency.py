@@ -79,9 +79,11 @@ def choice_step(application: Application):
             db.session.commit()
             return redirect(step_url(application, 5))
         db.session.rollback()
+    from app.admission import tie_break_message
     shortage = {s.id for s in application.batch.shortage_specialties}
     return render(application, 4, bases=bases, available=available, values=values, errors=errors,
-                  shortage=shortage), (400 if errors else 200)
+                  shortage=shortage, admission_rule=tie_break_message(application.batch.tie_break)[1]), \
+        (400 if errors else 200)
 
 
 def check_step(application: Application):
