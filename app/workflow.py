@@ -290,10 +290,11 @@ def transition_many(applications_by_action: Mapping[str, Iterable[Application]],
                 for application_id, row in values.items() if application_id in seen]
         for chunk in _chunks(rows):
             db.session.execute(statement, chunk)
+    # plain executemany of the tables (one statement per chunk; the ORM's bulk insert batches small)
     for chunk in _chunks(records, 1000):
-        db.session.execute(insert(ReviewRecord), chunk)
+        db.session.execute(ReviewRecord.__table__.insert(), chunk)
     for chunk in _chunks(audits, 1000):
-        db.session.execute(insert(AuditLog), chunk)
+        db.session.execute(AuditLog.__table__.insert(), chunk)
     if messages:
         _queue_many(messages)
     for application in (a for _edge, group in plan for a in group):
