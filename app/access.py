@@ -45,7 +45,9 @@ def trainee_condition(trainee_id_column, user: Account) -> ColumnElement[bool]:
     if user.role == R.TRAINEE:
         return trainee_id_column.in_(select(Trainee.id).where(Trainee.account_id == user.id))
     if user.role in REVIEWERS:
-        return exists().where(Application.trainee_id == trainee_id_column, application_condition(user))
+        # an uncorrelated IN: the in-scope applications are found once through the region or base
+        # index (a correlated EXISTS lets SQLite's planner rescan them for every trainee)
+        return trainee_id_column.in_(select(Application.trainee_id).where(application_condition(user)))
     return false()
 
 

@@ -72,6 +72,9 @@ class Application(db.Model):
         Index("ix_application_county_id_submitted_at", "county_id", "submitted_at"),
         Index("ix_application_city_id_submitted_at", "city_id", "submitted_at"),
         Index("ix_application_base_id_submitted_at", "base_id", "submitted_at"),
+        # commissions count only GP applications (batch_id IN the GP batches): covered by these
+        Index("ix_application_county_id_batch_id", "county_id", "batch_id"),
+        Index("ix_application_city_id_batch_id", "city_id", "batch_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -249,3 +249,26 @@ def test_bulk_transitions_check_what_single_ones_check(world):
     with pytest.raises(TransitionError, match="刷新"):
         transition_many({"admit": [seen]}, world.accounts["province"])
     db.session.rollback()
+
+
+def test_the_base_can_reprint_the_form_of_its_own_applicants_only(world, client, auth):
+    from tests.test_portal_residency import post_choices, post_identity, ready_trainee, start, submit
+    batch = residency_batch(world)
+    ready_trainee(world)
+    auth.login("trainee_zy", PASSWORD)
+    application_id = start(client, batch)
+    post_identity(client, application_id, identity="graduate")
+    post_choices(client, application_id, [world.bases["zz"].id], [specialty(INTERNAL).id])
+    submit(client, application_id)
+    auth.logout()
+    url = f"/admin/application/registration-form/?id={application_id}"
+    auth.login("base_zz", PASSWORD)
+    assert "报名表（PDF）" in client.get(f"{LIST}details/?id={application_id}").get_data(as_text=True)
+    response = client.get(url)
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    assert client.get("/admin/application/registration-form/?id=abc").status_code == 404
+    auth.logout()
+    for username in ("base_ly", "county_zy"):
+        auth.login(username, PASSWORD)
+        assert client.get(url).status_code == 404
+        auth.logout()
