@@ -75,6 +75,8 @@ class Application(db.Model):
         # commissions count only GP applications (batch_id IN the GP batches): covered by these
         Index("ix_application_county_id_batch_id", "county_id", "batch_id"),
         Index("ix_application_city_id_batch_id", "city_id", "batch_id"),
+        # the dashboard's counts by batch, status and city, read from the index alone
+        Index("ix_application_batch_id_status_city_id", "batch_id", "status", "city_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

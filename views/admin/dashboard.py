@@ -156,13 +156,16 @@ def _queue_waiting(user, batches: dict, at: datetime) -> None:
     entered = case((Application.status == S.SUBMITTED, Application.submitted_at),
                    else_=func.coalesce(entered_status, Application.updated_at))
     bounds = [at - timedelta(days=days) for days, _label in BUCKETS[1:]]
-    bucket = case(*[(entered > bound, index) for index, bound in enumerate(bounds)], else_=len(bounds))
-    waiting = (select(Application.batch_id.label("batch_id"), Application.status.label("status"),
-                      bucket.label("bucket"))
+    # when each application entered its queue, computed once per row (a CASE over the buckets
+    # would evaluate the latest-review subquery once per bucket)
+    entries = (select(Application.batch_id.label("batch_id"), Application.status.label("status"),
+                      entered.label("entered"))
                .join(Batch, Batch.id == Application.batch_id)
                .where(scope_condition(Application, user), _current_batch(),
                       or_(*[and_(Batch.program == q.program, Application.status == q.status) for q in queues]))
                .subquery())
+    bucket = case(*[(entries.c.entered > bound, index) for index, bound in enumerate(bounds)], else_=len(bounds))
+    waiting = select(entries.c.batch_id, entries.c.status, bucket.label("bucket")).subquery()
     rows = db.session.execute(
         select(waiting.c.batch_id, Batch.name, Batch.program, waiting.c.status, waiting.c.bucket, func.count())
         .join(Batch, Batch.id == waiting.c.batch_id)
