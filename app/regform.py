@@ -552,3 +552,15 @@ def confirm_onsite(application: Application, actor, ticked) -> list[str]:
     application.onsite_confirmed_at = now()
     db.session.flush()
     return received
+
+
+def registration_form_response(application: Application):
+    """The PDF as an inline download with a Chinese file name, never cached; raises ``RegformError``."""
+    from urllib.parse import quote
+
+    from flask import Response
+    response = Response(registration_form_pdf(application), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f"inline; filename=form.pdf; filename*=UTF-8''{quote(registration_form_filename(application))}")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

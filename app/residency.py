@@ -70,12 +70,15 @@ def bases(batch: Batch) -> list[TrainingBase]:
     return list(db.session.scalars(select(TrainingBase).where(TrainingBase.id.in_(ids)).order_by(TrainingBase.name)))
 
 
-def set_choices(application: Application, base_id: int | None, specialty_ids: list[int | None]) -> None:
-    """Choose one base and one or two ordered specialties among the batch's seats.
+def set_choices(application: Application, base_ids: list[int], specialty_ids: list[int | None]) -> None:
+    """Choose exactly one base and one or two ordered specialties among the batch's seats.
 
-    Raises ``ChoiceError`` (nothing changed) for a missing or unknown base, a third specialty, a
-    repeated one, one without places at that base, or an ineligible 专升本 choice is left to the
-    eligibility rules (they show the reason; a failing rule blocks submission)."""
+    Raises ``ChoiceError`` (nothing changed) for no base or more than one, an unknown base, a third
+    specialty, a repeated one, or one without places at that base. An ineligible 专升本 choice is
+    left to the eligibility rules (they show the reason; a failing rule blocks submission)."""
+    if len(base_ids) > 1:
+        raise ChoiceError(_("Choose exactly one training base."), "base_id")
+    base_id = base_ids[0] if base_ids else None
     available = seats(application.batch)
     if base_id is None or base_id not in available:
         raise ChoiceError(_("Please choose a training base of this batch."), "base_id")

@@ -22,7 +22,7 @@ from models import Account, Application, ApplicationChoice, AuditLog, Batch, Quo
 from models.enums import AdmissionResult, Program
 from tests.bench.admission_vs_matching import engine_assignment, matching_assignment, synthetic
 from tests.conftest import csrf_token
-from tests.factories import (PASSWORD, AccountFactory, ApplicationFactory, BatchFactory, TraineeFactory, id_number,
+from tests.factories import (PASSWORD, ApplicationFactory, BatchFactory, TraineeFactory, id_number,
                              specialty)
 from tests.test_queries import statements_for
 

@@ -3,12 +3,11 @@ submission, the 报名表 link, and the round-2 (调剂补录) guard."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from sqlalchemy import select
 
 from app.extensions import db
-from models import Application, ApplicationChoice, Batch, Quota, Status
+from models import Application, Batch, Quota, Status
 from models.enums import AdmissionResult, BatchRound, Identity, Program
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, BatchFactory, specialty
@@ -153,7 +152,7 @@ def test_upgraded_bachelor_may_choose_only_shortage_specialties(world, client, a
     post_choices(client, application_id, [world.bases["zz"].id], [specialty(INTERNAL).id])
     html = client.get(step_url(application_id, 5)).get_data(as_text=True)
     assert "不能提交" in html and "专升本" in html
-    response = submit(client, application_id)
+    submit(client, application_id)
     assert db.session.get(Application, application_id).status == Status.DRAFT
     html = client.get(f"/portal/applications/{application_id}").get_data(as_text=True)
     assert "专升本" in html

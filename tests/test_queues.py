@@ -5,7 +5,7 @@ import re
 from html import unescape
 
 from app.extensions import db
-from models import Role, Status
+from models import Status
 from tests.factories import PASSWORD, ApplicationFactory, TraineeFactory, id_number
 
 

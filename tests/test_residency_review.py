@@ -111,7 +111,7 @@ def test_reporting_after_the_deadline_is_refused(world, client, auth):
 
 
 def test_province_gives_a_round_two_batch_the_seats_left(world, client, auth):
-    from models import Batch, Quota
+    from models import Quota
     from models.enums import BatchRound, Program
     from tests.factories import BatchFactory
     first = residency_batch(world, name="第一阶段")

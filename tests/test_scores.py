@@ -15,10 +15,10 @@ from sqlalchemy import event, select
 
 from app.extensions import db
 from app.scores import CPR_NAME
-from models import Application, ApplicationChoice, AuditLog, Batch, Role, SkillItem, Status
+from models import Application, ApplicationChoice, AuditLog, Batch, SkillItem, Status
 from models.enums import BatchRound, BatchStatus, Program
 from tests.conftest import csrf_token
-from tests.factories import (PASSWORD, AccountFactory, ApplicationFactory, BatchFactory, TraineeFactory, id_number,
+from tests.factories import (PASSWORD, ApplicationFactory, BatchFactory, TraineeFactory, id_number,
                              specialty)
 
 PAGE = "/admin/scores/"

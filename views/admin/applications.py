@@ -251,24 +251,17 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
     @expose("/registration-form/")
     def registration_form_view(self):
         """The 报名表 PDF of an application in scope, to reprint for a trainee who lost theirs."""
-        from urllib.parse import quote
+        from flask import flash
 
-        from flask import Response, flash
-
-        from app.regform import RegformError, registration_form_filename, registration_form_pdf
+        from app.regform import RegformError, registration_form_response
         application = self.get_one(request.args.get("id", ""))
         if application is None:
             abort(404)
         try:
-            pdf = registration_form_pdf(application)
+            return registration_form_response(application)
         except RegformError as error:
             flash(str(error), "error")
             return redirect(self.get_url(".details_view", id=application.id))
-        response = Response(pdf, mimetype="application/pdf")
-        response.headers["Content-Disposition"] = (
-            f"inline; filename=form.pdf; filename*=UTF-8''{quote(registration_form_filename(application))}")
-        response.headers["Cache-Control"] = "private, no-store"
-        return response
 
     # --- review and base assignment ------------------------------------------------------------
     def review_actions(self) -> dict[str, str]:

@@ -26,7 +26,6 @@ so the linked list shows exactly the applications counted.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -36,6 +35,7 @@ from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from app.access import scope_condition
+from views.admin.queues import timed_queues
 from app.assignment import BasePlaces, _gp_specialty_id
 from app.extensions import db
 from app.timeutil import now
@@ -47,25 +47,6 @@ S, GP, RES = Status, Program.GP_TRANSFER, Program.RESIDENCY
 CURRENT_BATCH_STATUSES = (BatchStatus.OPEN, BatchStatus.CLOSED)
 
 
-@dataclass(frozen=True)
-class Queue:
-    """A review queue: applications of ``program`` in ``status``, waiting for ``roles``."""
-
-    key: str
-    program: str
-    status: str
-    label: object
-    roles: tuple[str, ...]
-    since_submission: bool  # waiting time counted from submitted_at (else: from entering the status)
-
-
-QUEUES = (
-    Queue("county", GP, S.SUBMITTED, _l("County review"), (Role.COUNTY_REVIEWER,), True),
-    Queue("city", GP, S.COUNTY_APPROVED, _l("City review"), (Role.CITY_REVIEWER,), False),
-    Queue("assignment", GP, S.CITY_APPROVED, _l("Base assignment"), (Role.CITY_REVIEWER,), False),
-    Queue("base_review", RES, S.SUBMITTED, _l("Base review"), (Role.BASE_STAFF,), True),
-    Queue("onsite", RES, S.BASE_APPROVED, _l("On-site confirmation"), (Role.BASE_STAFF,), False),
-)
 # waiting-time buckets: (lower bound in days, label); the list's waiting filter offers 3, 7 and 14
 BUCKETS = ((0, _l("Within 3 days")), (3, _l("3–7 days")), (7, _l("7–14 days")), (14, _l("Over 14 days")))
 WAITING_FILTER_DAYS = (3, 7, 14)
@@ -75,13 +56,6 @@ ADMITTED = (S.ADMITTED, S.REPORTED)
 # who sees residency places per base and specialty: those whose application scope matches the quota's
 RESIDENCY_PLACES_ROLES = (*Role.PROVINCE_WIDE, Role.BASE_STAFF)
 SCORE_BANDS = 10  # 0–10, …, 90–100 (100 itself in the last band); above 100 in an extra band
-
-
-def queues_for(user) -> tuple[Queue, ...]:
-    """The queues ``user`` works on; province-wide roles oversee all of them."""
-    if user.role in Role.PROVINCE_WIDE:
-        return QUEUES
-    return tuple(q for q in QUEUES if user.role in q.roles)
 
 
 def region_level(user) -> str:
@@ -146,7 +120,7 @@ def _status_region_counts(user, batches: dict) -> None:
 # --- 2. waiting time per review queue ------------------------------------------------------------
 
 def _queue_waiting(user, batches: dict, at: datetime) -> None:
-    queues = queues_for(user)
+    queues = timed_queues(user)
     if not queues:
         return
     entered_status = (select(func.max(ReviewRecord.created_at))

@@ -1,8 +1,10 @@
-"""Each role's work queues: the application list with the role's default filter.
+"""The review queues: which applications wait for whom. One table for the menu and the dashboard.
 
-A queue is a bookmarkable link into the application list with stable filter names (see
-``SecureModelView.get_filter_arg``), shown at the top of the review menu and on the dashboard.
-The plain list stays the whole of the user's scope; a queue narrows it to what waits for them.
+Each queue is the application list with a role's default filter: a bookmarkable link with stable
+filter names (see ``SecureModelView.get_filter_arg``), shown at the top of the review menu for the
+roles that work on it. The plain list stays the whole of the user's scope; a queue narrows it to
+what waits for them. The dashboard measures how long the *timed* queues (the review steps) have
+waited, for the roles that work on them and for province-wide overseers.
 """
 from __future__ import annotations
 
@@ -19,29 +21,50 @@ from models.enums import Program
 
 @dataclass(frozen=True)
 class Queue:
-    label: object
+    key: str
     program: str
     status: str
+    label: object  # the step, on the dashboard
+    menu_label: object  # the link, in the worker's words
+    roles: tuple[str, ...]
+    timed: bool = True  # a review step whose waiting time the dashboard shows
+    since_submission: bool = False  # waiting counted from submitted_at (else from entering the status)
 
     def url(self) -> str:
         return url_for("application.index_view", flt1_program_equals=self.program, flt2_status_equals=self.status)
 
 
-GP, RES = Program.GP_TRANSFER, Program.RESIDENCY
-QUEUES: dict[str, tuple[Queue, ...]] = {
-    Role.COUNTY_REVIEWER: (Queue(_l("Awaiting my review"), GP, Status.SUBMITTED),),
-    Role.CITY_REVIEWER: (Queue(_l("Awaiting my review"), GP, Status.COUNTY_APPROVED),
-                         Queue(_l("Awaiting base assignment"), GP, Status.CITY_APPROVED)),
-    Role.BASE_STAFF: (Queue(_l("Awaiting base review"), RES, Status.SUBMITTED),
-                      Queue(_l("Awaiting on-site confirmation"), RES, Status.BASE_APPROVED),
-                      Queue(_l("Admitted, awaiting reporting"), RES, Status.ADMITTED)),
-    Role.PROVINCE_ADMIN: (Queue(_l("Confirmed, awaiting admission"), RES, Status.CONFIRMED),
-                          Queue(_l("Admitted, not yet reported"), RES, Status.ADMITTED)),
-}
+GP, RES, S, R = Program.GP_TRANSFER, Program.RESIDENCY, Status, Role
+QUEUES: tuple[Queue, ...] = (
+    Queue("county", GP, S.SUBMITTED, _l("County review"), _l("Awaiting my review"), (R.COUNTY_REVIEWER,),
+          since_submission=True),
+    Queue("city", GP, S.COUNTY_APPROVED, _l("City review"), _l("Awaiting my review"), (R.CITY_REVIEWER,)),
+    Queue("assignment", GP, S.CITY_APPROVED, _l("Base assignment"), _l("Awaiting base assignment"),
+          (R.CITY_REVIEWER,)),
+    Queue("base_review", RES, S.SUBMITTED, _l("Base review"), _l("Awaiting base review"), (R.BASE_STAFF,),
+          since_submission=True),
+    Queue("onsite", RES, S.BASE_APPROVED, _l("On-site confirmation"), _l("Awaiting on-site confirmation"),
+          (R.BASE_STAFF,)),
+    Queue("reporting", RES, S.ADMITTED, _l("Reporting"), _l("Admitted, awaiting reporting"), (R.BASE_STAFF,),
+          timed=False),
+    Queue("admission", RES, S.CONFIRMED, _l("Admission"), _l("Confirmed, awaiting admission"),
+          (R.PROVINCE_ADMIN,), timed=False),
+    Queue("not_reported", RES, S.ADMITTED, _l("Reporting"), _l("Admitted, not yet reported"),
+          (R.PROVINCE_ADMIN,), timed=False),
+)
 
 
-def queues_for(user) -> tuple[Queue, ...]:
-    return QUEUES.get(getattr(user, "role", None), ())
+def menu_queues(user) -> tuple[Queue, ...]:
+    """The queues in ``user``'s menu: those of their role."""
+    role = getattr(user, "role", None)
+    return tuple(q for q in QUEUES if role in q.roles)
+
+
+def timed_queues(user) -> tuple[Queue, ...]:
+    """The review steps whose waiting time ``user`` sees; province-wide roles oversee all of them."""
+    if getattr(user, "role", None) in Role.PROVINCE_WIDE:
+        return tuple(q for q in QUEUES if q.timed)
+    return tuple(q for q in QUEUES if q.timed and user.role in q.roles)
 
 
 class QueueLink(MenuLink):
@@ -54,13 +77,13 @@ class QueueLink(MenuLink):
     def _queue(self) -> Queue | None:
         if not current_user.is_authenticated:
             return None
-        queues = queues_for(current_user)
+        queues = menu_queues(current_user)
         return queues[self.index] if self.index < len(queues) else None
 
     @property
     def name(self):
         queue = self._queue()
-        return str(queue.label) if queue else ""
+        return str(queue.menu_label) if queue else ""
 
     @name.setter
     def name(self, value):  # BaseMenu.__init__ assigns it; the label comes from the role
@@ -77,7 +100,7 @@ class QueueLink(MenuLink):
         return self._queue() is not None
 
 
-MAX_QUEUES = max(len(queues) for queues in QUEUES.values())
+MAX_QUEUES = max(sum(role in q.roles for q in QUEUES) for role in Role.STAFF)
 
 
 def queue_links(category) -> list[QueueLink]:

@@ -59,21 +59,16 @@ def choice_step(application: Application):
     if request.method == "POST":
         if not UploadForm().validate_on_submit():
             abort(400)
-        raw_bases = [b for b in request.form.getlist("base_id") if b]
-        raw_specialties = request.form.getlist("specialty")
-        specialty_ids = [parse_id(s) if s else None for s in raw_specialties]
-        values = {"base_id": parse_id(raw_bases[0]) if raw_bases else None,
+        # a malformed id becomes 0, which names no base or specialty: refused as such below
+        base_ids = [parse_id(b) or 0 for b in request.form.getlist("base_id") if b]
+        specialty_ids = [(parse_id(s) or 0) if s else None for s in request.form.getlist("specialty")]
+        values = {"base_id": base_ids[0] if base_ids else None,
                   "specialties": (specialty_ids + [None, None])[:max(2, len(specialty_ids))],
                   "pledge": request.form.get("no_postgrad_pledge") == "y"}
-        if len(raw_bases) > 1:
-            errors["base_id"] = _("Choose exactly one training base.")
-        elif any(s and parse_id(s) is None for s in raw_specialties):
-            errors["first"] = _("This specialty has no places at the chosen base.")
-        else:
-            try:
-                residency.set_choices(application, values["base_id"], specialty_ids)
-            except residency.ChoiceError as error:
-                errors[error.field] = str(error)
+        try:
+            residency.set_choices(application, base_ids, specialty_ids)
+        except residency.ChoiceError as error:
+            errors[error.field] = str(error)
         if not errors:
             application.no_postgrad_pledge = values["pledge"]
             db.session.commit()
@@ -104,16 +99,9 @@ def render(application: Application, step: int, **context):
 
 def registration_form(application: Application) -> Response:
     """The 报名表 PDF of a submitted residency application (the trainee prints, signs and brings it)."""
-    from urllib.parse import quote
-
-    from app.regform import RegformError, registration_form_filename, registration_form_pdf
+    from app.regform import RegformError, registration_form_response
     try:
-        pdf = registration_form_pdf(application)
+        return registration_form_response(application)
     except RegformError as error:
         flash(str(error), "error")
         return redirect(url_for("portal.application", application_id=application.id))
-    response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (
-        f"inline; filename=form.pdf; filename*=UTF-8''{quote(registration_form_filename(application))}")
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
