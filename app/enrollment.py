@@ -37,6 +37,16 @@ def profile_problems(trainee: Trainee, needs_employment: bool = True) -> list[st
     return problems
 
 
+def record_prior_residency(trainee: Trainee, base: str | None, ended_on, passed: bool | None, passed_on) -> None:
+    """The trainee's earlier residency training (已参加住院医师规范化培训), as the residency rules read it:
+    no base means none, and a date passed is kept only with a pass."""
+    base = (base or "").strip() or None
+    trainee.prior_residency_base = base
+    trainee.prior_residency_ended_on = ended_on if base else None
+    trainee.prior_residency_passed = passed if base else None
+    trainee.prior_residency_passed_on = passed_on if base and passed else None
+
+
 def open_batches(program: str) -> list[Batch]:
     batches = db.session.scalars(select(Batch).where(Batch.program == program).order_by(Batch.opens_at.desc()))
     return [b for b in batches if b.is_open()]

@@ -19,7 +19,8 @@ from models.enums import (Degree, EducationLevel, Gender, IdType, InstitutionKin
                           PoliticalStatus, PracticeCategory, TitleGrade)
 
 BASIC_FIELDS = ("name", "gender", "id_type", "id_number", "birth_date", "ethnicity", "political_status",
-                "has_licence", "is_graduate_student", "residency_withdrawn_on", "completion_exam_failed_on")
+                "has_licence", "is_graduate_student", "residency_withdrawn_on",
+                "prior_residency_base", "prior_residency_ended_on", "prior_residency_passed", "prior_residency_passed_on")
 CONTACT_FIELDS = ("mobile", "email", "address", "postal_code", "emergency_contact", "emergency_phone")
 EDUCATION_FIELDS = ("school", "major", "level", "degree", "full_time", "upgraded_from_junior", "start_date",
                     "end_date", "graduation_date", "diploma_number", "degree_number")
@@ -33,7 +34,10 @@ FIELD_LABELS = {
     "birth_date": _l("Birth date"), "ethnicity": _l("Ethnicity"), "political_status": _l("Political status"),
     "has_licence": _l("Has licence"), "is_graduate_student": _l("Current graduate student"),
     "residency_withdrawn_on": _l("Withdrew from residency training on"),
-    "completion_exam_failed_on": _l("Failed completion exam on"),
+    "prior_residency_base": _l("Earlier residency training: base"),
+    "prior_residency_ended_on": _l("Earlier residency training: ended on"),
+    "prior_residency_passed": _l("Earlier residency training: passed the completion exam"),
+    "prior_residency_passed_on": _l("Earlier residency training: passed the completion exam on"),
     "mobile": _l("Mobile"), "email": _l("Email"), "address": _l("Address"), "postal_code": _l("Postal code"),
     "emergency_contact": _l("Emergency contact"), "emergency_phone": _l("Emergency contact phone"),
     "photo_id": _l("One-inch photo"),

@@ -8,6 +8,7 @@ from models.institution import Institution, TrainingBase, base_specialty
 from models.region import Region
 from models.review import ReviewRecord
 from models.sms import SmsCode, SmsLog, SmsPurpose
+from models.setting import SupportContact
 from models.specialty import PracticeScope, Specialty
 from models.trainee import Education, Employment, Licence, Trainee
 
@@ -15,6 +16,6 @@ __all__ = [
     "Account", "AccountBusiness", "Application", "ApplicationChoice", "Attachment", "AuditLog",
     "Batch", "Education", "Employment", "ExemptionRequest", "Institution", "Licence",
     "PracticeScope", "Quota", "Region", "ReviewRecord", "Role", "SkillItem", "SmsCode", "SmsLog", "SmsPurpose",
-    "Specialty", "Status",
+    "Specialty", "Status", "SupportContact",
     "Trainee", "TrainingBase", "base_specialty", "batch_shortage_specialty",
 ]

@@ -31,6 +31,7 @@ class Batch(db.Model):
         BatchStatus.check("status"),
         CheckConstraint("closes_at > opens_at", name="window_ordered"),
         CheckConstraint("plan_total IS NULL OR plan_total >= 0", name="plan_not_negative"),
+        CheckConstraint("expected_base_count IS NULL OR expected_base_count >= 0", name="expected_bases_not_negative"),
         CheckConstraint("theory_weight >= 0 AND skills_weight >= 0", name="weights_not_negative"),
     )
 
@@ -43,7 +44,12 @@ class Batch(db.Model):
     status: Mapped[str] = mapped_column(String(20), default=BatchStatus.DRAFT, index=True)
     opens_at: Mapped[datetime]
     closes_at: Mapped[datetime]
-    plan_total: Mapped[int | None]
+    plan_total: Mapped[int | None]  # 招收计划: the province's plan figure (e.g. 2100)
+    expected_base_count: Mapped[int | None]  # how many training bases are expected to recruit
+    # the season's calendar after the registration window (dates are inclusive: the whole day counts)
+    resubmission_deadline: Mapped[date | None]  # 退回修改截止: returned applications are resubmitted by then
+    phase_one_deadline: Mapped[date | None]  # 第一阶段招收 completed by (the plan: 5-31)
+    phase_two_deadline: Mapped[date | None]  # 第二阶段 (调剂补录) completed by (the plan: 6-15)
     # residency settings (住培)
     theory_exam_starts_at: Mapped[datetime | None]
     theory_exam_ends_at: Mapped[datetime | None]

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.timeutil import now
 from models.account import Account
-from models.enums import (Degree, EducationLevel, Gender, IdType, InstitutionLevel, JobTitle, PoliticalStatus,
-                          PracticeCategory, TitleGrade)
+from models.enums import (Degree, EducationLevel, Gender, IdType, InstitutionKind, InstitutionLevel, JobTitle,
+                          PoliticalStatus, PracticeCategory, TitleGrade)
 from models.institution import Institution
 from models.region import Region
 from models.specialty import PracticeScope
@@ -51,7 +51,11 @@ class Trainee(db.Model):
     # facts the residency eligibility rules need
     is_graduate_student: Mapped[bool] = mapped_column(default=False)
     residency_withdrawn_on: Mapped[date | None]
-    completion_exam_failed_on: Mapped[date | None]
+    # an earlier residency training (已参加住院医师规范化培训): where, when it ended, the completion exam
+    prior_residency_base: Mapped[str | None] = mapped_column(String(100))
+    prior_residency_ended_on: Mapped[date | None]
+    prior_residency_passed: Mapped[bool | None]  # passed the completion exam (结业考核)
+    prior_residency_passed_on: Mapped[date | None]
 
     created_at: Mapped[datetime] = mapped_column(default=now)
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
@@ -112,6 +116,7 @@ class Employment(db.Model):
     __table_args__ = (
         JobTitle.check("title", nullable=True),
         InstitutionLevel.check("unit_level", nullable=True),
+        InstitutionKind.check("unit_kind", nullable=True),
         TitleGrade.check("title_grade", nullable=True),
         CheckConstraint("end_date IS NULL OR start_date IS NULL OR end_date >= start_date",
                         name="dates_ordered"),
@@ -122,8 +127,9 @@ class Employment(db.Model):
     institution_id: Mapped[int | None] = mapped_column(
         ForeignKey("institution.id", ondelete="SET NULL"), index=True)
     unit_name: Mapped[str] = mapped_column(String(100))
-    # the level of a unit typed in by hand; a unit from the directory has its own
+    # the level and kind of a unit typed in by hand (自填); a unit from the directory has its own
     unit_level: Mapped[str | None] = mapped_column(String(20))
+    unit_kind: Mapped[str | None] = mapped_column(String(20))
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id", ondelete="RESTRICT"), index=True)
     department: Mapped[str | None] = mapped_column(String(50))
     title: Mapped[str | None] = mapped_column(String(20))

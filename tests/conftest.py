@@ -19,6 +19,30 @@ from app.config import TestConfig, database_url
 from app.extensions import db, limiter
 
 REFERENCE_TABLES = {"region", "specialty", "practice_scope", "alembic_version"}
+SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+
+
+def _seed_text() -> str:
+    """Both seed documents with all whitespace removed (their line breaks fall inside sentences)."""
+    assert SEEDS.is_dir(), f"the seed documents are missing: {SEEDS} (../shared/seeds beside the repository)"
+    return "".join(re.sub(r"\s+", "", path.read_text(encoding="utf-8")) for path in sorted(SEEDS.glob("*.txt")))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every ``@pytest.mark.seed(sentence)`` quotes the seeds: its fragments (split at …) appear in order."""
+    text, wrong = None, []
+    for item in items:
+        for mark in item.iter_markers("seed"):
+            text = text if text is not None else _seed_text()
+            position = 0
+            for fragment in (re.sub(r"\s+", "", part) for part in mark.args[0].split("…")):
+                found = text.find(fragment, position) if fragment else position
+                if found < 0:
+                    wrong.append(f"{item.nodeid}: {fragment!r}")
+                    break
+                position = found + len(fragment)
+    if wrong:
+        raise pytest.UsageError("seed sentences not found in ../shared/seeds:\n" + "\n".join(wrong))
 
 
 def _reset_postgres(url: str) -> None:

@@ -3,7 +3,6 @@ the dry run, publication (once, also under concurrency) and the back-office page
 from __future__ import annotations
 
 import io
-import json
 import threading
 from datetime import timedelta
 from decimal import Decimal
@@ -21,6 +20,8 @@ from app.workflow import TransitionError, transition_many
 from models import Account, Application, ApplicationChoice, AuditLog, Batch, Quota, ReviewRecord, SmsLog, Status
 from models.enums import AdmissionResult, Program
 from tests.bench.admission_vs_matching import engine_assignment, matching_assignment, synthetic
+from tests.catalogue import compiled
+from tests.catalogue import zh as catalogue_zh
 from tests.conftest import csrf_token
 from tests.factories import (PASSWORD, ApplicationFactory, BatchFactory, TraineeFactory, id_number,
                              specialty)
@@ -29,16 +30,13 @@ from tests.test_queries import statements_for
 PAGE = "/admin/admission/"
 PUBLISH = "/admin/admission/publish/"
 EXPORT = "/admin/admission/export/"
-TRANSLATIONS = Path("/work/tr/admission.json")
 INTERNAL, SURGERY, PEDIATRICS = 1, 2, 3
 T0 = now().replace(microsecond=0) - timedelta(days=3)
 
 
 def zh(msgid, **params):
-    """gettext with the Chinese of this task's catalogue file (pages show English until merged)."""
-    catalogue = json.loads(TRANSLATIONS.read_text(encoding="utf-8"))
-    text = catalogue.get(msgid, msgid)
-    return text % params if params else text
+    """The Chinese of ``msgid`` in the compiled catalogue, as the pages show it."""
+    return catalogue_zh(msgid, **params)
 
 
 def applicant(number, combined, choices=(INTERNAL,), theory=None, skills=None, minutes=0, base=1):
@@ -126,7 +124,7 @@ def test_the_rule_is_shown_in_words():
 
 
 def test_every_message_has_a_chinese_translation():
-    catalogue = json.loads(TRANSLATIONS.read_text(encoding="utf-8"))
+    catalogue = compiled()
     import ast
     sources = [Path("app/admission.py"), Path("views/admin/admission.py")]
     msgids = set()

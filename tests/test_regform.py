@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import json
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -25,9 +24,9 @@ from app.timeutil import now, today
 from app.verification import VerificationError, short_code, verification_token, verification_url, verify
 from models import (Application, ApplicationChoice, Batch, Education, Employment, Licence, Role, Status)
 from models.enums import AttachmentKind, BatchStatus, Identity, PracticeCategory, Program
+from tests.catalogue import compiled, zh
 from tests.factories import AccountFactory, TraineeFactory, id_number, specialty
 
-TRANSLATIONS = Path("/work/tr/regform.json")
 
 
 def residency_batch(name="2025年住院医师规范化培训招收（第一阶段）", deadline: date | None = None) -> Batch:
@@ -109,12 +108,6 @@ def first_page_image(data: bytes, scale: float = 4) -> Image.Image:
     return pdfium.PdfDocument(data)[0].render(scale=scale).to_pil()
 
 
-def translated(msgid: str) -> tuple[str, str]:
-    """(what the PDF shows now, the Chinese it shows once /work/tr/regform.json is merged)."""
-    chinese = json.loads(TRANSLATIONS.read_text(encoding="utf-8")).get(msgid) if TRANSLATIONS.exists() else None
-    return gettext(msgid), chinese or gettext(msgid)
-
-
 # --- the document -------------------------------------------------------------------------------
 
 def test_pdf_is_a_one_or_two_page_form_with_the_font_embedded(app, world):
@@ -136,11 +129,9 @@ def test_pdf_shows_the_submitted_data(app, world):
         assert value in text, value
     for msgid in ("Full name", "ID number", "First-choice specialty", "Second-choice specialty",
                   "Henan Province Resident Standardized Training Registration Form"):
-        shown, chinese = translated(msgid)
-        assert flat(shown) in text
-    assert translated("Full name")[1] == "姓名"
-    assert translated("Henan Province Resident Standardized Training Registration Form")[1] == \
-        "河南省住院医师规范化培训报名表"
+        assert flat(zh(msgid)) in text  # the Chinese of the compiled catalogue is what the PDF shows
+    assert zh("Full name") == "姓名"
+    assert zh("Henan Province Resident Standardized Training Registration Form") == "河南省住院医师规范化培训报名表"
 
 
 def test_pdf_shows_the_snapshot_not_the_later_profile(app, world):
@@ -297,19 +288,15 @@ def msgids_in(path: str) -> set[str]:
 
 
 def test_every_string_of_the_form_and_page_has_chinese():
-    """Each msgid of these files has Chinese in /work/tr/regform.json (until it is merged) or in the
-    catalogue, with the same placeholders."""
-    from babel.messages.pofile import read_po
-    table = json.loads(TRANSLATIONS.read_text(encoding="utf-8")) if TRANSLATIONS.exists() else {}
-    with open(Path(__file__).resolve().parent.parent / "translations/zh_Hans_CN/LC_MESSAGES/messages.po", "rb") as f:
-        catalogue = {m.id: m.string for m in read_po(f) if isinstance(m.id, str) and m.string and not m.fuzzy}
+    """Each msgid of these files has Chinese in the compiled catalogue, with the same placeholders."""
+    catalogue = compiled()
     found = set().union(*(msgids_in(path) for path in MY_SOURCES))
     assert {"Full name", "Henan Province Resident Standardized Training Registration Form",
             "Open the form"} <= found
-    missing = sorted(m for m in found if not (table.get(m) or catalogue.get(m)))
+    missing = sorted(m for m in found if not catalogue.get(m))
     assert not missing
     for msgid in found:
-        msgstr = table.get(msgid) or catalogue[msgid]
+        msgstr = catalogue[msgid]
         assert sorted(re.findall(r"%\(\w+\)s", msgid)) == sorted(re.findall(r"%\(\w+\)s", msgstr)), msgid
         assert ("{nb}" in msgid) == ("{nb}" in msgstr), msgid
         assert re.search(r"[\u4e00-\u9fff]", msgstr), msgid

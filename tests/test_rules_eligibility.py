@@ -26,7 +26,8 @@ def education(**fields) -> dict:
 
 def profile(*educations, licences=(), employments=(), **fields) -> dict:
     data = {"name": "李四", "has_licence": bool(licences), "is_graduate_student": False,
-            "residency_withdrawn_on": None, "completion_exam_failed_on": None,
+            "residency_withdrawn_on": None, "prior_residency_base": None,
+            "prior_residency_ended_on": None, "prior_residency_passed": None, "prior_residency_passed_on": None,
             "educations": list(educations) if educations else [education()],
             "employments": list(employments), "licences": list(licences)}
     data.update(fields)
@@ -202,16 +203,44 @@ def test_withdrawal_within_three_years(withdrawn, passed):
             year=int(withdrawn[:4]) + 3).isoformat()
 
 
-@pytest.mark.parametrize("failed_on, flagged", [("2023-01-01", True), ("2021-05-11", True), ("2021-05-10", False),
-                                                ("2019-01-01", False), (None, False)])
-def test_failed_completion_exam_flags_retraining_at_own_cost(failed_on, flagged):
-    results = check(profile(completion_exam_failed_on=failed_on))
+RETRAIN_SEED = "已参加住院医师规范化培训 3 年内未通过结业考核者，如再…次申请结业考核，需重新参加住院医师规范化培训，培训相关费用由个人承担。"
+
+
+def earlier_training(ended_on, passed=None, passed_on=None) -> dict:
+    return {"prior_residency_base": "某住培基地", "prior_residency_ended_on": ended_on,
+            "prior_residency_passed": passed, "prior_residency_passed_on": passed_on}
+
+
+@pytest.mark.parametrize("ended_on, flagged", [
+    ("2021-05-11", False),  # the third anniversary is tomorrow: still within 3 years
+    ("2021-05-10", False),  # the anniversary is today: the 3 years end today
+    ("2021-05-09", True),   # the anniversary was yesterday: 3 years have passed without a pass
+    ("2023-01-01", False),  # a recent failure does not raise the flag (the old reading did)
+    ("2019-01-01", True),
+])
+@pytest.mark.seed(RETRAIN_SEED)
+def test_retrain_flag_three_years_after_the_training_without_a_pass(ended_on, flagged):
+    results = check(profile(**earlier_training(ended_on, passed=False)))
     flags = [r for r in results if not r.hard]
-    assert all_passed(results) and failed(results) == []
-    if flagged:
-        assert [(r.code, r.passed) for r in flags] == [("retrain_at_own_cost", True)]
-    else:
-        assert flags == []
+    assert all_passed(results) and failed(results) == []  # a flag, never blocking
+    assert [(r.code, r.passed) for r in flags] == ([("retrain_at_own_cost", True)] if flagged else [])
+
+
+@pytest.mark.parametrize("passed_on, flagged", [
+    ("2024-05-09", False),  # passed the day before the anniversary
+    ("2024-05-10", False),  # passed on the anniversary: within 3 years
+    ("2024-05-11", True),   # passed the day after: not within 3 years
+])
+@pytest.mark.seed(RETRAIN_SEED)
+def test_a_pass_counts_when_it_came_within_three_years(passed_on, flagged):
+    results = check(profile(**earlier_training("2021-05-10", passed=True, passed_on=passed_on)),
+                    on=date(2024, 6, 1))
+    assert [r.code for r in results if not r.hard] == (["retrain_at_own_cost"] if flagged else [])
+
+
+def test_no_earlier_training_raises_no_flag():
+    assert [r for r in check(profile()) if not r.hard] == []
+    assert [r for r in check(profile(**earlier_training(None, passed=False))) if not r.hard] == []
 
 
 def test_missing_data_never_raises():
@@ -222,11 +251,11 @@ def test_missing_data_never_raises():
 
 
 def test_json_round_trip():
-    results = check(profile(UPGRADED, completion_exam_failed_on="2023-01-01"), application(["0100"]))
+    results = check(profile(UPGRADED, **earlier_training("2020-01-01", passed=False)), application(["0100"]))
     data = json.loads(json.dumps(results_to_json(results)))
     assert results_from_json(data) == results
     assert data[-1] == {"code": "retrain_at_own_cost", "passed": True, "hard": False, "message": results[-1].message,
-                        "params": {"date": "2023-01-01"}}
+                        "params": {"base": "某住培基地", "ended": "2020-01-01", "deadline": "2023-01-01"}}
 
 
 def test_every_message_renders_in_chinese(zh):  # noqa: F811
@@ -235,7 +264,7 @@ def test_every_message_renders_in_chinese(zh):  # noqa: F811
         check(profile(education(level="junior_college", full_time=False)), application(pledge=False)),
         evaluate_residency({}, {}, {}, ON),
         check(profile(education(major="中医学", graduation_date="2019-07-01"), is_graduate_student=True,
-                      residency_withdrawn_on="2022-01-01", completion_exam_failed_on="2023-01-01")),
+                      residency_withdrawn_on="2022-01-01", **earlier_training("2020-01-01", passed=False))),
         check(profile(education(graduation_date="2019-07-01"), licences=[QUALIFICATION],
                       residency_withdrawn_on="2018-01-01")),
         check(profile(UPGRADED), application(["0100"])),

@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -17,6 +15,7 @@ from app.extensions import db
 from app.scores import CPR_NAME
 from models import Application, ApplicationChoice, AuditLog, Batch, SkillItem, Status
 from models.enums import BatchRound, BatchStatus, Program
+from tests.catalogue import compiled
 from tests.conftest import csrf_token
 from tests.factories import (PASSWORD, ApplicationFactory, BatchFactory, TraineeFactory, id_number,
                              specialty)
@@ -25,8 +24,6 @@ PAGE = "/admin/scores/"
 TEMPLATE = "/admin/scores/template/"
 IMPORT = "/admin/scores/import/"
 EXAM_ITEM = "体格检查"
-TRANSLATIONS = Path("/work/tr/scores.json")
-
 
 def msg(app, text, **values) -> str:
     """The message as the platform shows it now (English until the catalogue is merged)."""
@@ -120,10 +117,7 @@ def imported_rows(html) -> list[int]:
 # --- translations ---------------------------------------------------------------------------------
 
 def test_template_headers_have_the_chinese_names_of_the_plan():
-    from babel.messages.pofile import read_po
-    with open(Path(__file__).parent.parent / "translations/zh_Hans_CN/LC_MESSAGES/messages.po", "rb") as po:
-        catalogue = {m.id: m.string for m in read_po(po) if m.id}
-    catalogue.update(json.loads(TRANSLATIONS.read_text(encoding="utf-8")))  # this task's strings, to be merged
+    catalogue = compiled()
     assert [catalogue[m] for m in ("Application number", "Trainee name", "Identity card number", "First choice",
                                    "Second choice", "Theory score", "Instructions")] == [
         "报名编号", "姓名", "身份证号", "第一志愿", "第二志愿", "理论成绩", "填写说明"]

@@ -18,8 +18,9 @@ no_postgrad_pledge              declared no plan to sit postgraduate exams withi
 upgraded_bachelor_specialty     专升本 graduates choose only shortage specialties or 口腔全科,
                                 unless employed at a 乡镇卫生院 or 社区卫生服务中心
 no_recent_withdrawal            did not withdraw from 住培 within the 3 years before ``on``
-retrain_at_own_cost (flag)      failed the completion exam within the 3 years before ``on``:
-                                must retrain at own cost; ``passed`` is True, ``hard`` False
+retrain_at_own_cost (flag)      an earlier 住培 ended more than 3 years before ``on`` and its
+                                completion exam was not passed by the third anniversary of its
+                                end: must retrain at own cost; ``passed`` is True, ``hard`` False
 ==============================  ==============================================================
 
 Majors are matched by name, since the snapshot holds the major as typed: a major is clinical or
@@ -229,13 +230,29 @@ def _withdrawal_rule(profile: dict, on: date) -> RuleResult:
                       params)
 
 
+def retrain_deadline(profile: dict) -> date | None:
+    """The last day on which a pass of the completion exam still counts as within three years of the
+    earlier training's end (the anniversary of the end date), or None without an earlier training."""
+    ended = parse_date(profile.get("prior_residency_ended_on"))
+    return add_years(ended, RETRAIN_YEARS) if ended else None
+
+
 def _retrain_flag(profile: dict, on: date) -> RuleResult | None:
-    failed = parse_date(profile.get("completion_exam_failed_on"))
-    if failed is None or failed > on or on >= add_years(failed, RETRAIN_YEARS):
+    """已参加住院医师规范化培训 3 年内未通过结业考核者 … 需重新参加住院医师规范化培训，培训相关费用由个人承担.
+
+    Raised from the day after the third anniversary of the earlier training's end, when no pass of its
+    completion exam is recorded by that anniversary. A flag: shown, never blocking."""
+    deadline = retrain_deadline(profile)
+    if deadline is None or on <= deadline:
         return None
-    return RuleResult("retrain_at_own_cost", True, N_("Failed the residency completion exam on %(date)s, within "
-                                                      "three years: must take the training again, at own cost."),
-                      {"date": failed.isoformat()}, hard=False)
+    passed_on = parse_date(profile.get("prior_residency_passed_on"))
+    if profile.get("prior_residency_passed") and passed_on is not None and passed_on <= deadline:
+        return None
+    return RuleResult("retrain_at_own_cost", True, N_(
+        "An earlier residency training (%(base)s) ended on %(ended)s and its completion exam was not passed within "
+        "three years (by %(deadline)s): the training must be taken again, at own cost."),
+        {"base": profile.get("prior_residency_base") or "", "ended": profile.get("prior_residency_ended_on"),
+         "deadline": deadline.isoformat()}, hard=False)
 
 
 def evaluate_residency(profile: dict, application: dict, batch: dict, on: date) -> list[RuleResult]:

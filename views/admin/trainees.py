@@ -89,12 +89,13 @@ class TraineeView(TraineeSearchMixin, SecureModelView):
     column_details_list = ("name", "gender", "id_type", "id_number", "ethnicity", "political_status",
                            "birth_date", "mobile", "email", "address", "postal_code", "emergency_contact",
                            "emergency_phone", "has_licence", "is_graduate_student", "residency_withdrawn_on",
-                           "completion_exam_failed_on", "educations", "employments", "licences",
+                           "prior_residency_base", "prior_residency_ended_on", "prior_residency_passed", "prior_residency_passed_on",
+                           "educations", "employments", "licences",
                            "created_at", "updated_at")  # the login account is the superuser's business
     form_columns = ("name", "gender", "id_type", "id_number", "ethnicity", "political_status", "birth_date",
                     "mobile", "email", "address", "postal_code", "emergency_contact", "emergency_phone",
-                    "has_licence", "is_graduate_student", "residency_withdrawn_on", "completion_exam_failed_on",
-                    "account")
+                    "has_licence", "is_graduate_student", "residency_withdrawn_on",
+                    "prior_residency_base", "prior_residency_ended_on", "prior_residency_passed", "prior_residency_passed_on", "account")
     form_choices = {"gender": Gender.lazy_choices(), "id_type": IdType.lazy_choices(),
                     "political_status": PoliticalStatus.lazy_choices()}
     form_args = {"id_number": {"validators": [IdNumber()]}, "mobile": {"validators": [Mobile()]}}

@@ -165,8 +165,22 @@ class ResidencyIdentityForm(FlaskForm):
     commissioning_unit = StringField(_l("Commissioning unit"), validators=[Length(max=100)])
     residency_withdrawn_on = DateField(_l("If you withdrew from residency training before: withdrawn on"),
                                        validators=[Optional()])
-    completion_exam_failed_on = DateField(
-        _l("If you failed the residency completion exam: exam date"), validators=[Optional()])
+    prior_residency_base = StringField(_l("If you took residency training before: the training base"),
+                                       validators=[Length(max=100)])
+    prior_residency_ended_on = DateField(_l("That training ended on"), validators=[Optional()])
+    prior_residency_passed = RadioField(_l("Passed its completion exam"), validators=[Optional()],
+                                        choices=[("yes", _l("Yes")), ("no", _l("No"))])
+    prior_residency_passed_on = DateField(_l("Completion exam passed on"), validators=[Optional()])
+
+    def validate_prior_residency_ended_on(self, field):
+        if (self.prior_residency_base.data or "").strip() and field.data is None:
+            raise ValidationError(str(_l("Give the date your earlier residency training ended.")))
+
+    def validate_prior_residency_passed_on(self, field):
+        if self.prior_residency_passed.data == "yes" and field.data is None:
+            raise ValidationError(str(_l("Give the date you passed the completion exam.")))
+        if field.data and self.prior_residency_ended_on.data and field.data < self.prior_residency_ended_on.data:
+            raise ValidationError(str(_l("The completion exam cannot be passed before the training ended.")))
 
     def validate_commissioning_unit(self, field):
         if self.identity.data == "commissioned" and not (field.data or "").strip():

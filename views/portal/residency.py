@@ -9,7 +9,7 @@ from flask_babel import gettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app import residency
+from app import enrollment, residency
 from app.extensions import db
 from app.timeutil import now
 from models import Application
@@ -35,14 +35,20 @@ def identity_step(application: Application):
         "identity": application.identity if application.identity in residency.IDENTITIES else None,
         "commissioning_unit": application.commissioning_unit,
         "residency_withdrawn_on": trainee.residency_withdrawn_on,
-        "completion_exam_failed_on": trainee.completion_exam_failed_on})
+        "prior_residency_base": trainee.prior_residency_base,
+        "prior_residency_ended_on": trainee.prior_residency_ended_on,
+        "prior_residency_passed": {True: "yes", False: "no"}.get(trainee.prior_residency_passed),
+        "prior_residency_passed_on": trainee.prior_residency_passed_on})
     if request.method == "POST":
         if form.validate_on_submit():
             application.identity = form.identity.data
             application.commissioning_unit = ((form.commissioning_unit.data or "").strip() or None
                                               if form.identity.data == Identity.COMMISSIONED else None)
             trainee.residency_withdrawn_on = form.residency_withdrawn_on.data
-            trainee.completion_exam_failed_on = form.completion_exam_failed_on.data
+            enrollment.record_prior_residency(
+                trainee, base=form.prior_residency_base.data, ended_on=form.prior_residency_ended_on.data,
+                passed={"yes": True, "no": False}.get(form.prior_residency_passed.data),
+                passed_on=form.prior_residency_passed_on.data)
             db.session.commit()
             return redirect(step_url(application, 3))
         return render(application, 2, identity_form=form), 400
