@@ -13,8 +13,9 @@ Two codes are printed, both bound to the application id, its trainee id and the 
   is forgiven). Guessing one needs about 2^39 tries, each by a logged-in base account that can only
   open its own base's applications anyway.
 
-Both stop working once the batch's on-site confirmation deadline plus
-``REGFORM_CODE_MARGIN_DAYS`` (default 7) has passed. A batch without a deadline accepts a token for
+Both stop working the day after the batch's on-site confirmation deadline (务必于5月22日前…进行现场
+确认: the deadline day is the last day; there is no grace, and the province moves the deadline in the
+batch if need be). A batch without a deadline accepts a token for
 ``REGFORM_TOKEN_MAX_AGE_DAYS`` (default 90) after it was issued; its short codes, which carry no
 time, for as long as the application matches.
 """
@@ -37,7 +38,6 @@ from models import Application
 
 TOKEN_SALT = "hn-residency-regform-onsite-confirmation"
 SHORT_CODE_SALT = b"hn-residency-regform-short-code"
-DEFAULT_MARGIN_DAYS = 7
 DEFAULT_MAX_AGE_DAYS = 90
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 SHORT_CODE_RE = re.compile(r"^(\d{1,18})([0-9A-Z]{8})$")
@@ -121,8 +121,7 @@ def _deadline(application: Application) -> datetime | None:
     deadline = application.batch.confirmation_deadline if application.batch else None
     if deadline is None:
         return None
-    margin = int(current_app.config.get("REGFORM_CODE_MARGIN_DAYS", DEFAULT_MARGIN_DAYS))
-    return datetime.combine(deadline + timedelta(days=margin), time.max)
+    return datetime.combine(deadline, time.max)
 
 
 def _check_deadline(application: Application) -> None:

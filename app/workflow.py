@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from app.access import can_see, scope_condition
 from app.extensions import db
+from app.i18n import cn_date
 from app.timeutil import now
 from models import Application, AuditLog, Batch, ReviewRecord, Role, SmsLog, Status, Trainee
-from models.enums import AuditAction, Program, ReviewLevel
+from models.enums import AuditAction, BatchStatus, Program, ReviewLevel
 from models.sms import SmsPurpose
 
 
@@ -105,16 +106,43 @@ def checked_edge(application: Application, action: str, actor, reason: str | Non
     if action in FROZEN_AFTER_ADMISSION and application.batch.admission_published_at is not None:
         raise TransitionError(_("The admission results of this batch have been published; \u201c%(action)s\u201d "
                                 "is no longer possible.", action=action_label(action)))
-    check_deadline(application, action, now().date())
+    refusal = deadline_refusal(application.batch, action, now())
+    if refusal:
+        raise TransitionError(refusal)
     return edge
 
 
-def check_deadline(application: Application, action: str, today) -> None:
-    """报到 is recorded by the batch's deadline (the province moves the deadline if need be)."""
-    deadline = application.batch.report_deadline if action == "report" else None
-    if deadline is not None and today > deadline:
-        from app.i18n import cn_date
-        raise TransitionError(_("Reporting is closed: the deadline was %(date)s.", date=cn_date(deadline)))
+def deadline_refusal(batch: Batch, action: str, moment) -> str | None:
+    """Why ``action`` is too early or too late in ``batch``'s calendar at ``moment``, in Chinese, or None.
+
+    Every deadline of the season is here; the province moves a deadline in the batch. Deadlines are
+    dates and include their whole day: the day after is refused.
+
+    * 提交 (submit): inside the registration window (报名阶段);
+    * 再次上报 (resubmit, 退回修改需依据原因重新维护信息进行再次上报): until the batch's resubmission
+      deadline, also after the window has closed; a batch without one follows the window;
+    * 现场确认 (务必于5月22日前…进行现场确认): until the confirmation deadline, with no grace;
+    * 报到 (7月31日前完成新招收住院医师报到工作): until the report deadline.
+    """
+    today = moment.date()
+    if action == "submit" and not batch.is_open(moment):
+        return _("Registration for this batch is closed.")
+    if action == "resubmit":
+        deadline = batch.resubmission_deadline
+        if batch.status not in (BatchStatus.OPEN, BatchStatus.CLOSED):
+            return _("Registration for this batch is closed.")
+        if deadline is None and not batch.is_open(moment):
+            return _("Registration for this batch is closed, and no resubmission deadline was set.")
+        if deadline is not None and today > deadline:
+            return _("Returned applications could be resubmitted until %(date)s; that deadline has passed.",
+                     date=cn_date(deadline))
+    deadlines = {"confirm_onsite": (batch.confirmation_deadline, _("On-site confirmation closed on %(date)s.")),
+                 "report": (batch.report_deadline, _("Reporting is closed: the deadline was %(date)s."))}
+    if action in deadlines:
+        deadline, message = deadlines[action]
+        if deadline is not None and today > deadline:
+            return message % {"date": cn_date(deadline)}
+    return None
 
 
 def find_edge(program: str, source: str, action: str) -> Edge | None:
@@ -179,17 +207,29 @@ def notify_trainee(application: Application, edge: Edge, reason: str | None) -> 
     trainee = application.trainee
     if trainee is None or not trainee.mobile:
         return
-    queue_sms(db.session(), trainee.mobile, notification_text(application.batch.name, application.status_label,
-                                                              bool(reason)))
+    batch = application.batch
+    queue_sms(db.session(), trainee.mobile, notification_text(
+        batch.name, application.status_label, bool(reason),
+        resubmit_by=batch.resubmission_deadline if edge.target == S.RETURNED else None))
 
 
-def notification_text(batch_name: str, result: str, has_reason: bool) -> str:
-    """The trainee's SMS after a reviewer's action (``transition`` and ``transition_many`` alike)."""
+def notification_text(batch_name: str, result: str, has_reason: bool, resubmit_by=None) -> str:
+    """The trainee's SMS after a reviewer's action (``transition`` and ``transition_many`` alike);
+    a return says by when to resubmit (退回修改截止)."""
     text = _("[Henan Health Training Enrollment Platform] Your application for %(batch)s: %(result)s.",
              batch=batch_name, result=result)
     if has_reason:
         text += _(" The reason is on your application page.")
+    if resubmit_by is not None:
+        text += _(" Please correct it and submit it again by %(date)s.", date=cn_date(resubmit_by))
     return str(text)
+
+
+def resubmission_reviewer(program: str) -> str:
+    """Who reviews a resubmitted application: the edge out of 已提交 in the transition table."""
+    edge = next(edge for edge in TRANSITIONS if edge.program == program and edge.source == S.SUBMITTED
+                and edge.target not in (S.RETURNED, S.REJECTED, S.DRAFT))
+    return {L.COUNTY: _("the county health commission"), L.BASE: _("the training base")}.get(edge.level, "")
 
 
 BULK_CHUNK = 500
@@ -312,18 +352,19 @@ def _queue_many(messages: list[tuple[int, Edge, str | None]]) -> None:
     ids = [application_id for application_id, _edge, _reason in messages]
     found: dict[int, tuple[str | None, str, str]] = {}
     for chunk in _chunks(ids):
-        for application_id, mobile, batch_name, program in db.session.execute(
-                select(Application.id, Trainee.mobile, Batch.name, Batch.program)
+        for application_id, mobile, batch_name, program, resubmit_by in db.session.execute(
+                select(Application.id, Trainee.mobile, Batch.name, Batch.program, Batch.resubmission_deadline)
                 .join(Trainee, Trainee.id == Application.trainee_id)
                 .join(Batch, Batch.id == Application.batch_id)
                 .where(Application.id.in_(chunk))):
-            found[application_id] = (mobile, batch_name, program)
+            found[application_id] = (mobile, batch_name, program, resubmit_by)
     session = db.session()
     for application_id, edge, reason in messages:
-        mobile, batch_name, program = found.get(application_id, (None, "", ""))
+        mobile, batch_name, program, resubmit_by = found.get(application_id, (None, "", "", None))
         if mobile:
-            queue_sms(session, mobile, notification_text(batch_name, Status.label_for(edge.target, program),
-                                                         bool(reason)))
+            queue_sms(session, mobile, notification_text(
+                batch_name, Status.label_for(edge.target, program), bool(reason),
+                resubmit_by=resubmit_by if edge.target == S.RETURNED else None))
 
 
 # --- notifications after commit ---------------------------------------------------------------

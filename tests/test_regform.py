@@ -17,6 +17,7 @@ from werkzeug.datastructures import FileStorage
 from app import storage
 from app.extensions import db
 from app.regform import RegformError, registration_form_pdf
+from app.i18n import cn_date
 from app.rules import results_to_json
 from app.rules.eligibility import evaluate_residency
 from app.snapshot import profile_snapshot
@@ -243,22 +244,28 @@ def test_code_signed_with_another_key_is_refused(app, world):
             verify(forged)
 
 
-def test_codes_expire_after_the_confirmation_deadline(app, world):
+CONFIRM_SEED = "务必于 5 月 22 日前，持该表到所报考的培训基地进行现场确认"
+
+
+@pytest.mark.seed(CONFIRM_SEED)
+@pytest.mark.parametrize("days_left, accepted", [(1, True), (0, True), (-1, False)])
+def test_codes_expire_the_day_after_the_confirmation_deadline(app, world, days_left, accepted):
+    """No grace period: the deadline day is the last day a code opens the application."""
     application = residency_application(world)
     with app.test_request_context("/"):
         token, code = verification_token(application), short_code(application)
-    application.batch.confirmation_deadline = today() - timedelta(days=app.config.get("REGFORM_CODE_MARGIN_DAYS", 7) + 1)
+    application.batch.confirmation_deadline = today() + timedelta(days=days_left)
     db.session.commit()
     with app.test_request_context("/"):
         for value in (token, code):
+            if accepted:
+                assert verify(value) == application.id
+                continue
             with pytest.raises(VerificationError) as error:
                 verify(value)
-            assert str(error.value).startswith(gettext("This code has expired: on-site confirmation for this batch "
-                                                       "ended on %(date)s.", date="")[:10])
-    application.batch.confirmation_deadline = today() - timedelta(days=1)  # within the margin: still accepted
-    db.session.commit()
-    with app.test_request_context("/"):
-        assert verify(token) == application.id
+            assert str(error.value) == gettext("This code has expired: on-site confirmation for this batch ended on "
+                                               "%(date)s.", date=cn_date(application.batch.confirmation_deadline))
+            assert "已于" in str(error.value) or "截止" in str(error.value)
 
 
 def test_codes_of_a_form_printed_before_resubmission_no_longer_match(app, world):

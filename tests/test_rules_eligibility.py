@@ -277,3 +277,38 @@ def test_every_message_renders_in_chinese(zh):  # noqa: F811
         assert "%(" not in text and not any("a" <= ch.lower() <= "z" for ch in text), text
     rule = by_code(check(profile(UPGRADED), application(["0100"])), "upgraded_bachelor_specialty")
     assert rule.render(zh) == "专升本毕业生仅限报考紧缺专业或口腔全科，所选的内科不在此列"
+
+
+LICENCE_SEED = "2021 年及以前毕业的往届生需取得执业医师资格证书"
+SCOPE_SEED = "符合临床、口腔类别医师资格考试报考条件规定专业范围的…全日制本科及以上学历医学毕业生"
+
+
+@pytest.mark.seed(LICENCE_SEED)
+@pytest.mark.parametrize("graduated, needs_licence", [("2020-07-01", True), ("2021-07-01", True),
+                                                      ("2022-07-01", False)])
+def test_graduates_of_batch_year_minus_three_or_earlier_need_a_licence(graduated, needs_licence):
+    results = check(profile(education(graduation_date=graduated)))  # the batch year is 2024
+    assert ("licence_for_earlier_graduates" in failed(results)) is needs_licence
+    assert failed(check(profile(education(graduation_date=graduated), licences=[QUALIFICATION]))) == []
+
+
+@pytest.mark.seed(LICENCE_SEED)
+@pytest.mark.parametrize("category, counts", [("clinical", True), ("dental", True), ("tcm", False),
+                                              ("public_health", False)])
+def test_only_a_clinical_or_dental_qualification_counts(category, counts, zh):  # noqa: F811
+    results = check(profile(education(graduation_date="2021-07-01"), licences=[{**QUALIFICATION, "category": category}]))
+    assert ("licence_for_earlier_graduates" not in failed(results)) is counts
+    if not counts:
+        text = by_code(results, "licence_for_earlier_graduates").render(zh)
+        assert "临床或口腔类别" in text and {"tcm": "中医", "public_health": "公共卫生"}[category] in text
+
+
+@pytest.mark.seed(SCOPE_SEED)
+@pytest.mark.parametrize("major, clinical", [
+    ("儿科医学", True), ("妇幼医学", True), ("医疗", True), ("临床医学（儿科方向）", True), ("麻醉医学", True),
+    ("口腔医学技术", False), ("医学影像技术", False), ("护理学", False), ("中西医临床医学", False),
+    ("医疗保险", False), ("生物医学工程", False), ("预防医学", False),
+])
+def test_clinical_majors_include_their_older_names(major, clinical):
+    assert is_clinical_major(major) is clinical
+    assert ("education_major" not in failed(check(profile(education(major=major))))) is clinical

@@ -447,7 +447,7 @@ def test_every_message_renders_in_chinese(zh):
     unit = evaluate_exemption(5, profile(job()), claim(), ON)[0]
     assert unit.render(zh) == "当前工作单位“某县人民医院”为二级医院，要求为二级及以上医院"
     years = evaluate_exemption(6, profile(gp_dept(title="chief", start_date="2024-06-06")), claim(), ON)[2]
-    assert years.render(zh) == "在二级及以上医院独立设置的全科医学科工作 0 年 11 个月，要求满 1 年"
+    assert years.render(zh) == "在所在二级及以上医院独立设置的全科医学科工作 0 年 11 个月 0 天，要求满 1 年"
 
 
 def test_render_without_translation_fills_the_english():

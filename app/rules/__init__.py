@@ -112,6 +112,12 @@ EDUCATION_LEVEL_LABELS = {
     "master": N_("Master"),
     "doctor": N_("Doctor"),
 }
+PRACTICE_CATEGORY_LABELS = {
+    "clinical": N_("Clinical"),
+    "dental": N_("Dental"),
+    "public_health": N_("Public health"),
+    "tcm": N_("Traditional Chinese medicine"),
+}
 NOT_RECORDED = N_("not recorded")
 
 # ---------------------------------------------------------------------------------------------

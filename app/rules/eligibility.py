@@ -11,7 +11,8 @@ code                            checks
 education_level                 a full-time (全日制) education at 本科 or above (统招全日制专升本 counts)
 education_major                 one of those majors is within the 临床/口腔 physician-exam scope
 licence_for_earlier_graduates   graduated in or before ``licence_required_graduation_year``
-                                (default: batch year − 3): a 执业医师资格证书 is recorded
+                                (default: batch year − 3): a 执业医师资格证书 of the 临床 or 口腔
+                                category is recorded (中医 / 公共卫生 do not count)
 not_graduate_student            not a current graduate student (在读研究生)
 not_tcm_major                   no full-time 本科+ education in a 中医 / 中西医结合 major
 no_postgrad_pledge              declared no plan to sit postgraduate exams within 3 years
@@ -24,10 +25,10 @@ retrain_at_own_cost (flag)      an earlier 住培 ended more than 3 years before
 ==============================  ==============================================================
 
 Majors are matched by name, since the snapshot holds the major as typed: a major is clinical or
-dental when its name contains one of ``CLINICAL_MAJOR_WORDS`` (the 临床医学类 and 口腔医学类
-undergraduate majors and the 临床医学 / 口腔医学 second-level disciplines of graduate study), and
-contains none of ``NON_PHYSICIAN_WORDS`` (口腔医学技术, 医学影像技术, 护理…) and none of
-``TCM_WORDS``. The graduation year is that of the latest full-time 本科+ education (its graduation
+dental when its name contains (or, for a few old names, equals) a ``clinical`` word of the reference
+list ``seed_data/clinical-majors.csv`` (the 临床医学类 and 口腔医学类 undergraduate majors, the
+临床医学 / 口腔医学 second-level disciplines of graduate study and their older names such as
+儿科医学), and no ``excluded`` word (口腔医学技术, 医学影像技术, 护理…) and no ``tcm`` word. The graduation year is that of the latest full-time 本科+ education (its graduation
 date, else its end date; any education when none of those has a date).
 """
 from __future__ import annotations
@@ -37,7 +38,8 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from app.rules import EDUCATION_LEVEL_LABELS, N_, RuleResult, add_years, parse_date
+from app.rules import (EDUCATION_LEVEL_LABELS, NOT_RECORDED, PRACTICE_CATEGORY_LABELS, N_, RuleResult, add_years,
+                       parse_date)
 
 BACHELOR_PLUS = ("bachelor", "master", "doctor")
 LEVEL_RANK = {"junior_college": 1, "bachelor": 2, "master": 3, "doctor": 4}
@@ -45,32 +47,40 @@ PRIMARY_KINDS = ("township", "community")
 WITHDRAWAL_BAR_YEARS = 3
 RETRAIN_YEARS = 3
 
-CLINICAL_MAJOR_WORDS = (
-    # 临床医学类 / 口腔医学类 undergraduate majors
-    "临床医学", "麻醉学", "医学影像学", "眼视光医学", "精神医学", "放射医学", "儿科学", "口腔医学",
-    # 临床医学 second-level disciplines (graduate study)
-    "内科学", "外科学", "妇产科学", "神经病学", "精神病与精神卫生学", "皮肤病与性病学", "影像医学与核医学",
-    "临床检验诊断学", "急诊医学", "重症医学", "全科医学", "眼科学", "耳鼻咽喉科学", "肿瘤学", "康复医学与理疗学",
-    "运动医学", "老年医学", "口腔临床医学", "口腔基础医学",
-)
-NON_PHYSICIAN_WORDS = ("技术", "护理", "药学", "助产")
-TCM_WORDS = ("中医", "中西医", "针灸推拿")
+SEED_DATA = Path(__file__).resolve().parent.parent / "seed_data"
+LICENCE_CATEGORIES = ("clinical", "dental")  # 临床 / 口腔: a 中医 or 公共卫生 qualification does not count
+
+
+@lru_cache(maxsize=1)
+def major_words() -> dict[str, dict[str, tuple[str, ...]]]:
+    """The words that classify a major as typed, from seed_data/clinical-majors.csv (reference data with
+    its sources, including older names such as 儿科医学): ``{kind: {"contains": words, "exact": names}}``
+    for the kinds ``clinical``, ``excluded`` (not a physician major) and ``tcm``."""
+    words: dict[str, dict[str, list[str]]] = {}
+    with open(SEED_DATA / "clinical-majors.csv", encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            words.setdefault(row["kind"], {"contains": [], "exact": []})[row["match"]].append(row["word"])
+    return {kind: {match: tuple(found) for match, found in matches.items()} for kind, matches in words.items()}
+
+
+def _matches(major: str, kind: str) -> bool:
+    words = major_words().get(kind, {})
+    return major in words.get("exact", ()) or any(word in major for word in words.get("contains", ()))
 
 
 def is_tcm_major(major: str | None) -> bool:
-    return any(word in (major or "") for word in TCM_WORDS)
+    return _matches((major or "").strip(), "tcm")
 
 
 def is_clinical_major(major: str | None) -> bool:
-    major = major or ""
-    return (any(word in major for word in CLINICAL_MAJOR_WORDS)
-            and not any(word in major for word in NON_PHYSICIAN_WORDS) and not is_tcm_major(major))
+    major = (major or "").strip()
+    return _matches(major, "clinical") and not _matches(major, "excluded") and not is_tcm_major(major)
 
 
 @lru_cache(maxsize=1)
 def specialty_names() -> dict[str, str]:
     """Specialty code → name, from the seed list shipped with the code (empty if it is missing)."""
-    path = Path(__file__).resolve().parent.parent / "seed_data" / "residency-specialties.csv"
+    path = SEED_DATA / "residency-specialties.csv"
     try:
         with open(path, encoding="utf-8", newline="") as handle:
             return {row["code"]: row["name"] for row in csv.DictReader(handle)}
@@ -143,12 +153,17 @@ def _licence_rule(profile: dict, batch: dict) -> RuleResult:
     if graduated > cutoff:
         return RuleResult(code, True, N_("Graduated in %(graduation_year)s, after %(cutoff)s: no physician "
                                          "qualification certificate is required."), params)
-    numbers = [lic.get("qualification_number") for lic in profile.get("licences") or []
-               if (lic.get("qualification_number") or "").strip()]
-    if profile.get("has_licence") and numbers:
+    recorded = [lic for lic in profile.get("licences") or [] if (lic.get("qualification_number") or "").strip()]
+    qualifying = [lic for lic in recorded if lic.get("category") in LICENCE_CATEGORIES]
+    if profile.get("has_licence") and qualifying:
         return RuleResult(code, True, N_("Graduated in %(graduation_year)s (%(cutoff)s or earlier); physician "
                                          "qualification certificate %(number)s is recorded."),
-                          {**params, "number": numbers[0]})
+                          {**params, "number": qualifying[0]["qualification_number"]})
+    if profile.get("has_licence") and recorded:
+        return RuleResult(code, False, N_(
+            "Graduated in %(graduation_year)s (%(cutoff)s or earlier): a physician qualification certificate in the "
+            "clinical or dental category is required; the one recorded is in the %(category_label)s category."),
+            {**params, "category_label": PRACTICE_CATEGORY_LABELS.get(recorded[0].get("category"), NOT_RECORDED)})
     return RuleResult(code, False, N_("Graduated in %(graduation_year)s (%(cutoff)s or earlier): a physician "
                                       "qualification certificate is required, but none is recorded."), params)
 

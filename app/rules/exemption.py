@@ -28,10 +28,16 @@ gp_residency_certificate   8      holds a GP 住培 completion certificate (revi
 backbone_training_months   8      provincial+ GP backbone training of more than 10 months
 =========================  =====  ===========================================================
 
-Periods of work: a row counts from its ``start_date``; a past row to its ``end_date`` inclusive,
-a current row without an end to the reference date (exclusive, so the anniversary completes a
-year); nothing after the reference date counts and overlapping rows are counted once. A row
-without the dates it needs is not counted, and the message says how many were left out.
+Periods of work are counted by calendar date: "two years" is reached on the same day two years
+later (29 February counts to 28 February in a common year), never by rounding days into months. A
+row counts from its ``start_date``; a past row to its ``end_date`` inclusive (the end date is a day
+worked: 2023-06-02 to 2025-06-01 is two years, to 2025-05-31 one day short); a current row without
+an end to the reference date (exclusive, so the anniversary completes a year); nothing after the
+reference date counts and overlapping rows are counted once; rows that do not touch are laid end to
+end. A row without the dates it needs is not counted, and the message says how many were left out.
+
+所在医院 (types 4, 6, 7) is the hospital the trainee works at now: only rows in the independent GP
+department of the current employment's unit count (the same directory unit, or the same typed name).
 
 Titles: 主治/副主任 read the physician title (``title``) of the current employment and fall back to
 its grade (``title_grade``) when the title is missing or ``other``; 中级及以上 accepts either.
@@ -43,7 +49,7 @@ from dataclasses import astuple, dataclass
 from datetime import date, timedelta
 
 from app.rules import (NOT_RECORDED, TITLE_GRADE_LABELS, TITLE_LABELS, UNIT_LEVEL_LABELS, N_, RuleResult,
-                       months_between, parse_date)
+                       add_years, months_between, parse_date)
 
 TEACHER_CERTIFICATE_SINCE = date(2020, 5, 1)
 BACKBONE_MIN_MONTHS = 10  # the training must last *more than* this
@@ -60,7 +66,7 @@ REQ_INTERMEDIATE = N_("an intermediate title or above")
 REQ_ATTENDING = N_("attending physician or above")
 REQ_ASSOCIATE_CHIEF = N_("associate chief physician or above")
 WORK_PRIMARY_GP = N_("GP work at primary care institutions")
-WORK_GP_DEPT = N_("work in the independent GP department of a secondary or higher hospital")
+WORK_GP_DEPT = N_("work in the independent GP department of the current secondary or higher hospital")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,8 +271,33 @@ def _physician_rank(row: dict | None) -> int:
     return grade_rank or 0
 
 
-def work_period(rows: list[dict], on: date) -> tuple[int, int, int]:
-    """(whole months, days left over, rows left out for want of dates) worked in ``rows`` before ``on``."""
+@dataclass(frozen=True)
+class WorkPeriod:
+    """Time worked, counted by calendar date: ``start`` is the first day, ``stop`` the day after the last.
+
+    Rows that do not touch are laid end to end from the first start (their days added up), so one
+    row is counted exactly by the calendar. ``undated`` counts rows left out for want of dates."""
+
+    start: date | None
+    stop: date | None
+    undated: int
+
+    def reaches(self, years: int) -> bool:
+        """At least ``years`` years: the same calendar day ``years`` later has been reached."""
+        return self.start is not None and add_years(self.start, years) <= self.stop
+
+    def length(self) -> tuple[int, int, int]:
+        """(years, months, days) worked."""
+        if self.start is None:
+            return 0, 0, 0
+        months, days = months_between(self.start, self.stop)
+        return months // 12, months % 12, days
+
+
+def work_period(rows: list[dict], on: date) -> WorkPeriod:
+    """The time worked in ``rows`` before ``on``: a past row from its start to its end date inclusive
+    (the end date is a day worked), a current row without an end to ``on`` (exclusive, so the
+    anniversary completes a year); nothing after ``on`` counts and overlapping rows count once."""
     intervals, undated = [], 0
     for row in rows:
         start = parse_date(row.get("start_date"))
@@ -274,8 +305,7 @@ def work_period(rows: list[dict], on: date) -> tuple[int, int, int]:
         if start is None or (end is None and not row.get("is_current")):
             undated += 1
             continue
-        stop = end + timedelta(days=1) if end is not None else on
-        stop = min(stop, on)
+        stop = min(end + timedelta(days=1) if end is not None else on, on)
         if stop > start:
             intervals.append((start, stop))
     intervals.sort()
@@ -285,12 +315,17 @@ def work_period(rows: list[dict], on: date) -> tuple[int, int, int]:
             merged[-1][1] = max(merged[-1][1], stop)
         else:
             merged.append([start, stop])
-    months = days = 0
-    for start, stop in merged:
-        m, d = months_between(start, stop)
-        months, days = months + m, days + d
-    months, days = months + days // 30, days % 30
-    return months, days, undated
+    if not merged:
+        return WorkPeriod(None, None, undated)
+    days = sum((stop - start).days for start, stop in merged)
+    return WorkPeriod(merged[0][0], merged[0][0] + timedelta(days=days), undated)
+
+
+def same_unit(row: dict, other: dict) -> bool:
+    """Two employment rows at the same unit: the same directory unit, or the same name as typed."""
+    if row.get("institution_id") and other.get("institution_id"):
+        return row["institution_id"] == other["institution_id"]
+    return (row.get("unit_name") or "").strip() == (other.get("unit_name") or "").strip() != ""
 
 
 def _is_primary_gp_row(row: dict) -> bool:
@@ -301,6 +336,14 @@ def _is_primary_gp_row(row: dict) -> bool:
 def _is_gp_dept_row(row: dict) -> bool:
     return (row.get("unit_level") in SECONDARY_PLUS and bool(row.get("in_independent_gp_dept"))
             and bool(row.get("unit_has_independent_gp_dept")))
+
+
+def current_gp_dept_rows(profile: dict) -> list[dict]:
+    """Rows in the independent GP department of the hospital the trainee works at now (所在医院)."""
+    current = current_employment(profile)
+    if current is None:
+        return []
+    return [row for row in profile.get("employments") or [] if _is_gp_dept_row(row) and same_unit(row, current)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -340,19 +383,21 @@ def _title_rule(code: str, profile: dict, minimum: int, requirement: str, either
 
 
 def _years_rule(code: str, rows: list[dict], on: date, years: int, work: str) -> RuleResult:
-    months, _days, undated = work_period(rows, on)
-    params = {"work_label": work, "years": months // 12, "months": months % 12, "required": years,
-              "undated": undated}
-    passed = months >= 12 * years
+    period = work_period(rows, on)
+    worked_years, months, days = period.length()
+    params = {"work_label": work, "years": worked_years, "months": months, "days": days, "required": years,
+              "undated": period.undated}
+    undated = period.undated
+    passed = period.reaches(years)
     if not rows:
         return RuleResult(code, False, N_("No %(work_label)s is recorded; at least %(required)s years are required."),
                           params)
     if undated:
-        return RuleResult(code, passed, N_("%(work_label)s: %(years)s years %(months)s months, not counting "
-                                           "%(undated)s records without dates; at least %(required)s years are "
-                                           "required."), params)
-    return RuleResult(code, passed, N_("%(work_label)s: %(years)s years %(months)s months; at least %(required)s "
-                                       "years are required."), params)
+        return RuleResult(code, passed, N_("%(work_label)s: %(years)s years %(months)s months %(days)s days, not "
+                                           "counting %(undated)s records without dates; at least %(required)s years "
+                                           "are required."), params)
+    return RuleResult(code, passed, N_("%(work_label)s: %(years)s years %(months)s months %(days)s days; at least "
+                                       "%(required)s years are required."), params)
 
 
 def _certificate_date_rule(claim: dict, on: date) -> RuleResult:
@@ -447,24 +492,27 @@ def _type7_rule(profile: dict, on: date) -> RuleResult:
     row = current_employment(profile)
     rank = _physician_rank(row)
     label = _title_facts(row)[2] or NOT_RECORDED
-    months, _days, undated = work_period([r for r in profile.get("employments") or [] if _is_gp_dept_row(r)], on)
-    attending = rank >= ATTENDING and months >= 24
-    associate = rank >= ASSOCIATE_CHIEF and months >= 12
-    params = {"title_label": label, "years": months // 12, "months": months % 12, "undated": undated,
+    period = work_period(current_gp_dept_rows(profile), on)
+    years, months, days = period.length()
+    attending = rank >= ATTENDING and period.reaches(2)
+    associate = rank >= ASSOCIATE_CHIEF and period.reaches(1)
+    params = {"title_label": label, "years": years, "months": months, "days": days, "undated": period.undated,
               "attending": attending, "associate_chief": associate,
               "path": "associate_chief" if associate else "attending" if attending else None}
     if associate:
         return RuleResult("either_path", True, N_(
-            "Meets the associate chief path: title %(title_label)s, %(years)s years %(months)s months in an "
-            "independent GP department (associate chief physician or above with 1 year is required)."), params)
+            "Meets the associate chief path: title %(title_label)s, %(years)s years %(months)s months %(days)s days in "
+            "the independent GP department of the current hospital (associate chief physician or above with 1 year is "
+            "required)."), params)
     if attending:
         return RuleResult("either_path", True, N_(
-            "Meets the attending path: title %(title_label)s, %(years)s years %(months)s months in an independent GP "
-            "department (attending physician or above with 2 years is required)."), params)
+            "Meets the attending path: title %(title_label)s, %(years)s years %(months)s months %(days)s days in the "
+            "independent GP department of the current hospital (attending physician or above with 2 years is "
+            "required)."), params)
     return RuleResult("either_path", False, N_(
-        "Meets neither path: title %(title_label)s, %(years)s years %(months)s months in an independent GP "
-        "department; attending physician or above with 2 years, or associate chief physician or above with 1 year, "
-        "is required."), params)
+        "Meets neither path: title %(title_label)s, %(years)s years %(months)s months %(days)s days in the "
+        "independent GP department of the current hospital; attending physician or above with 2 years, or associate "
+        "chief physician or above with 1 year, is required."), params)
 
 
 def _type8_rules(claim: dict, on: date) -> list[RuleResult]:
@@ -503,7 +551,7 @@ def evaluate_exemption(exemption_type: int, profile: dict, claim: dict, on: date
         raise ValueError(f"unknown exemption type {exemption_type!r}")
     profile, claim = profile or {}, claim or {}
     employments = profile.get("employments") or []
-    gp_dept_rows = [row for row in employments if _is_gp_dept_row(row)]
+    gp_dept_rows = current_gp_dept_rows(profile)
     if exemption_type == 1:
         return [
             _unit_rule("unit_primary", profile, ("primary",), REQ_PRIMARY),

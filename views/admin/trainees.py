@@ -3,6 +3,7 @@ from flask_admin.contrib.sqla import filters
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
+from wtforms import SelectField
 
 from app.validators import IdNumber, Mobile, id_number_birth_date, id_number_gender
 from models import Account, Education, Employment, Institution, Licence, Region, Role, Trainee
@@ -14,6 +15,14 @@ from views.admin.labels import LABELS
 TRAINEE_READERS = (Role.COUNTY_REVIEWER, Role.CITY_REVIEWER, Role.BASE_STAFF, Role.PROVINCE_ADMIN,
                    Role.SUPPORT, Role.SUPERUSER)
 TRAINEE_EDITORS = (Role.SUPPORT, Role.SUPERUSER)
+
+
+UNANSWERED = {"": None, "None": None, "True": True, "False": False}
+
+
+def yes_no_unanswered(value):
+    """A nullable yes/no column in a select: 未填写 / 是 / 否 (a checkbox would turn 未填写 into 否)."""
+    return UNANSWERED.get(value, value) if isinstance(value, str) else value
 
 
 def trainee_search_condition(term: str, trainee_id_column=None):
@@ -95,10 +104,14 @@ class TraineeView(TraineeSearchMixin, SecureModelView):
     form_columns = ("name", "gender", "id_type", "id_number", "ethnicity", "political_status", "birth_date",
                     "mobile", "email", "address", "postal_code", "emergency_contact", "emergency_phone",
                     "has_licence", "is_graduate_student", "residency_withdrawn_on",
-                    "prior_residency_base", "prior_residency_ended_on", "prior_residency_passed", "prior_residency_passed_on", "account")
+                    "prior_residency_base", "prior_residency_ended_on", "prior_residency_passed",
+                    "prior_residency_passed_on", "account")
+    form_overrides = {"prior_residency_passed": SelectField}
     form_choices = {"gender": Gender.lazy_choices(), "id_type": IdType.lazy_choices(),
                     "political_status": PoliticalStatus.lazy_choices()}
-    form_args = {"id_number": {"validators": [IdNumber()]}, "mobile": {"validators": [Mobile()]}}
+    form_args = {"id_number": {"validators": [IdNumber()]}, "mobile": {"validators": [Mobile()]},
+                 "prior_residency_passed": {"coerce": yes_no_unanswered, "choices": [
+                     (None, _l("Not answered")), (True, _l("Yes")), (False, _l("No"))]}}
     form_ajax_refs = {"account": ajax_ref(Account, ["username", "phone"], name="account")}
     inline_models = ((Education, EDUCATION_FORM), (Employment, EMPLOYMENT_FORM), (Licence, LICENCE_FORM))
     export_name = _l("Trainees")

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from app import enrollment
 from app.extensions import db
-from app.workflow import TransitionError
+from app.timeutil import now
+from app.workflow import TransitionError, deadline_refusal, resubmission_reviewer
 from models import Application, Attachment, Batch, ExemptionRequest, ReviewRecord, Specialty, Status
 from models.enums import AttachmentKind, Identity, Program
 from views.admin.base import parse_id
@@ -264,11 +265,13 @@ def application(application_id: str):
         from flask_babel import gettext
         from app import residency
         from app.rules import results_from_json
-        from app.timeutil import now
         results = (residency.check(application, now().date()) if editable(application)
                    else results_from_json(application.eligibility))
         eligibility = [(r.passed, r.hard, r.render(gettext)) for r in results]
+    action = "resubmit" if application.status == Status.RETURNED else "submit"
     return render_template("portal/application.html", application=application, history=history, problems=problems,
+                           closed=deadline_refusal(application.batch, action, now()) if editable(application) else None,
+                           next_reviewer=resubmission_reviewer(application.batch.program),
                            eligibility=eligibility, is_residency=application.batch.program == Program.RESIDENCY,
                            editable=editable(application), returned=returned, form=UploadForm(),
                            types=exemption_types(),
@@ -282,8 +285,10 @@ def application_submit(application_id: str):
     application = own_draft(application_id)
     if not UploadForm().validate_on_submit():
         abort(400)
-    if not application.batch.is_open():
-        flash(_("Registration for this batch is closed."), "error")
+    action = "resubmit" if application.status == Status.RETURNED else "submit"
+    refusal = deadline_refusal(application.batch, action, now())
+    if refusal:
+        flash(refusal, "error")
         return redirect(url_for("portal.application", application_id=application.id))
     problems = enrollment.submission_problems(application)
     if problems:
