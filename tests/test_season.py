@@ -230,3 +230,28 @@ def test_without_a_resubmission_deadline_resubmission_follows_the_window(app):
         assert "未设置退回修改截止" in deadline_refusal(batch, "resubmit", datetime(2025, 5, 24))
 
 
+
+
+@pytest.mark.seed("已参加住院医师规范化培训 3 年内未通过结业考核者，如再…次申请结业考核，需重新参加住院医师规范化培训，培训相关费用由个人承担。")
+def test_the_retrain_flag_is_shown_to_the_trainee_the_base_and_the_province(world, season):
+    _gp, residency = season
+    trainee = ready_trainee(world)
+    trainee.prior_residency_base, trainee.prior_residency_ended_on = "某住培基地", date(2021, 6, 30)
+    trainee.prior_residency_passed = False
+    db.session.commit()
+    flag = "需重新参加住院医师规范化培训，培训相关费用由个人承担"
+    with at("2025-05-10"):
+        client = login(None, "trainee_zy")
+        application_id = start_residency(client, residency)
+        post_identity(client, application_id, identity="open_entry", prior_residency_base="某住培基地",
+                      prior_residency_ended_on="2021-06-30", prior_residency_passed="no")
+        post_choices(client, application_id, [world.bases["zz"].id], [_specialty(INTERNAL)])
+        check = text(client.get(f"/portal/applications/{application_id}/step/5"))
+        assert flag in check and "！" in check
+        submit(client, application_id)  # a flag never blocks
+        assert db.session.get(Application, application_id).status == Status.SUBMITTED
+        assert flag in text(client.get(f"/portal/applications/{application_id}"))
+        for username in ("base_zz", "province"):
+            client = login(None, username)
+            page = text(client.get(f"/admin/application/details/?id={application_id}"))
+            assert flag in page, username
