@@ -3,6 +3,7 @@ from flask_admin.contrib.sqla import filters
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
+from wtforms import SelectField
 
 from app.validators import IdNumber, Mobile, id_number_birth_date, id_number_gender
 from models import Account, Education, Employment, Institution, Licence, Region, Role, Trainee
@@ -53,6 +54,17 @@ class TraineeSearchMixin:
         return query, count_query, joins, count_joins
 
 
+def yes_no_unknown(value) -> bool | None:
+    """A nullable yes/no from a select: the blank choice keeps "not recorded" (None), not 否."""
+    if value is None or value in ("", "None"):
+        return None
+    return value if isinstance(value, bool) else value in ("1", "True")
+
+
+NULLABLE_YES_NO = {"choices": [("", _l("not recorded")), ("1", _l("Yes")), ("0", _l("No"))],
+                   "coerce": yes_no_unknown}
+
+
 EDUCATION_FORM = {
     "form_choices": {"level": EducationLevel.lazy_choices(), "degree": Degree.lazy_choices()},
     "form_excluded_columns": ("trainee",),
@@ -98,7 +110,10 @@ class TraineeView(TraineeSearchMixin, SecureModelView):
                     "prior_residency_base", "prior_residency_ended_on", "prior_residency_passed", "prior_residency_passed_on", "account")
     form_choices = {"gender": Gender.lazy_choices(), "id_type": IdType.lazy_choices(),
                     "political_status": PoliticalStatus.lazy_choices()}
-    form_args = {"id_number": {"validators": [IdNumber()]}, "mobile": {"validators": [Mobile()]}}
+    # a checkbox would turn an unrecorded pass (None) into 否 on every save
+    form_overrides = {"prior_residency_passed": SelectField}
+    form_args = {"id_number": {"validators": [IdNumber()]}, "mobile": {"validators": [Mobile()]},
+                 "prior_residency_passed": NULLABLE_YES_NO}
     form_ajax_refs = {"account": ajax_ref(Account, ["username", "phone"], name="account")}
     inline_models = ((Education, EDUCATION_FORM), (Employment, EMPLOYMENT_FORM), (Licence, LICENCE_FORM))
     export_name = _l("Trainees")
