@@ -51,26 +51,33 @@ def exemption_types():
 @bp.route("/apply", methods=["GET", "POST"])
 @trainee_required
 def apply():
-    """Step ①: choose an open batch (only inside its registration window)."""
+    """Step ①: choose an open batch (only inside its registration window, and only of a program whose
+    business the trainee opened)."""
     from app import residency
     trainee = current_trainee()
-    batches = enrollment.open_batches(Program.GP_TRANSFER) + enrollment.open_batches(Program.RESIDENCY)
+    batches, missing = enrollment.offered_batches(trainee.account)
     refused = {b.id: residency.refusal(trainee, b) for b in batches if b.program == Program.RESIDENCY}
     if request.method == "POST":
         form = UploadForm()
         batch = db.session.get(Batch, parse_id(request.form.get("batch_id", "")) or 0)
-        if not form.validate_on_submit() or batch is None or batch not in batches:
+        if (not form.validate_on_submit() or batch is None or not batch.is_open()
+                or batch.program not in enrollment.PORTAL_PROGRAMS):
             flash(_("This batch is not open for registration."), "error")
             return redirect(url_for("portal.apply"))
         if refused.get(batch.id):
             flash(refused[batch.id], "error")
             return redirect(url_for("portal.apply"))
-        application = enrollment.start_application(trainee, batch)
+        try:
+            application = enrollment.start_application(trainee, batch)
+        except enrollment.EnrollmentError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for("portal.apply"))
         db.session.commit()
         return redirect(url_for("portal.apply_step", application_id=application.id, step=2))
     mine = {a.batch_id: a for a in db.session.scalars(select(Application).where(Application.trainee_id == trainee.id))}
     return render_template("portal/apply_batches.html", batches=batches, mine=mine, form=UploadForm(),
-                           problems=enrollment.profile_problems(trainee), refused=refused)
+                           problems=enrollment.profile_problems(trainee), refused=refused, missing=missing)
 
 
 @bp.route("/applications/<application_id>/step/<int:step>", methods=["GET", "POST"])
@@ -292,7 +299,7 @@ def application_submit(application_id: str):
     try:
         enrollment.submit(application, current_user)
         db.session.commit()
-    except TransitionError as error:
+    except (TransitionError, enrollment.EnrollmentError) as error:
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("portal.application", application_id=application.id))
