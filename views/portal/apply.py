@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -129,6 +130,17 @@ def apply_step(application_id: str, step: int):
     return render_template("portal/apply_step.html", **context)
 
 
+def exemption_precheck(application: Application) -> list[dict]:
+    """The rule checks of each exemption claim, evaluated now (app.enrollment), as rows in Chinese.
+    They inform the trainee before submission and block nothing: the reviewers decide."""
+    if not application.claims_exemption:
+        return []
+    types = exemption_types()
+    return [{"request": request_, "title": _(types[request_.type].title),
+             "results": [(r.passed, r.hard, r.render(gettext)) for r in results]}
+            for request_, results in enrollment.exemption_checks(application)]
+
+
 def exemption_context(application: Application, exemption_form=None) -> dict:
     from app.rules.exemption import required_evidence
     types = exemption_types()
@@ -145,6 +157,7 @@ def exemption_context(application: Application, exemption_form=None) -> dict:
     return {"choice_form": ExemptionChoiceForm(data={"claims_exemption": None if application.claims_exemption is None
                                                      else ("yes" if application.claims_exemption else "no")}),
             "exemption_form": form, "requests": requests, "types": types,
+            "precheck": exemption_precheck(application),
             "outing_files": enrollment.application_files(application, AttachmentKind.OUTING_PROOF)}
 
 
@@ -268,7 +281,6 @@ def application(application_id: str):
     returned = next((r for r in reversed(history) if r.status_after == Status.RETURNED), None)
     eligibility = []
     if application.batch.program == Program.RESIDENCY:
-        from flask_babel import gettext
         from app import residency
         from app.rules import results_from_json
         from app.timeutil import now
@@ -279,6 +291,7 @@ def application(application_id: str):
                            eligibility=eligibility, is_residency=application.batch.program == Program.RESIDENCY,
                            editable=editable(application), returned=returned, form=UploadForm(),
                            types=exemption_types(),
+                           precheck=exemption_precheck(application) if editable(application) else [],
                            outing_files=enrollment.application_files(application, AttachmentKind.OUTING_PROOF))
 
 
