@@ -65,6 +65,8 @@ def configure_extensions(app: Flask) -> None:
 
     from app.i18n import register_template_helpers
     register_template_helpers(app)
+    from app import support_contacts
+    support_contacts.init_app(app)  # the footer of the layout and the error pages
 
 
 def configure_blueprints(app: Flask) -> None:

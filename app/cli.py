@@ -26,8 +26,10 @@ def _rows(name: str) -> list[dict]:
 
 
 def seed_reference_data() -> dict[str, int]:
-    """Insert or update regions, specialties and practice scopes; safe to run again."""
-    added = {"regions": 0, "specialties": 0, "practice_scopes": 0}
+    """Insert or update regions, specialties and practice scopes, and add the guide's technical-support
+    contacts when there are none; safe to run again."""
+    from app.support_contacts import seed_support_contacts
+    added = {"regions": 0, "specialties": 0, "practice_scopes": 0, "support_contacts": 0}
     regions = {r.code: r for r in db.session.scalars(select(Region))}
     for row in _rows("henan-regions.csv"):  # parents come before their children in the file
         region = regions.get(row["code"])
@@ -54,6 +56,7 @@ def seed_reference_data() -> dict[str, int]:
             db.session.add(scope)
             added["practice_scopes"] += 1
         scope.name, scope.category = row["name"], CATEGORY_BY_NAME[row["category"]]
+    added["support_contacts"] = seed_support_contacts()
     db.session.commit()
     return added
 
@@ -61,7 +64,7 @@ def seed_reference_data() -> dict[str, int]:
 def register_commands(app: Flask) -> None:
     @app.cli.command("seed")
     def seed_command():
-        """Load the reference data (regions, specialties, practice scopes); idempotent."""
+        """Load the reference data (regions, specialties, practice scopes, support contacts); idempotent."""
         added = seed_reference_data()
         click.echo("seeded: " + ", ".join(f"{k} +{v}" for k, v in added.items()))
 

@@ -208,8 +208,6 @@ def generate_trainees(count: int, random_seed: int, echo) -> None:
             {"username": p["username"], "password_hash": password_hash, "display_name": "", "phone": p["mobile"],
              "phone_verified_at": moment, "role": Role.TRAINEE, "is_active_account": True, "failed_logins": 0,
              "created_at": moment} for p in plans]).all()
-        db.session.execute(insert(AccountBusiness), [
-            {"account_id": account_id, "business": Business.GP_TRANSFER} for account_id in account_ids])
         trainee_rows = []
         for plan, account_id in zip(plans, account_ids):
             number = plan["id_number"]
@@ -256,6 +254,14 @@ def generate_trainees(count: int, random_seed: int, echo) -> None:
             application_plans.append((plan, trainee_id, program))
         for plan, trainee_row in zip(plans, trainee_rows):
             plan["snapshot"] = demo_snapshot(trainee_row, plan, scope_names)
+        # every demo trainee opened 全科转岗培训 at registration; residency applicants opened 住培 too
+        residency_ids = {trainee_id for _plan, trainee_id, program in application_plans
+                         if program == Program.RESIDENCY}
+        db.session.execute(insert(AccountBusiness), [
+            {"account_id": account_id, "business": business}
+            for account_id, trainee_id in zip(account_ids, trainee_ids)
+            for business in ((Business.GP_TRANSFER, Business.RESIDENCY) if trainee_id in residency_ids
+                             else (Business.GP_TRANSFER,))])
         db.session.execute(insert(Education), education_rows)
         db.session.execute(insert(Employment), employment_rows)
         if licence_rows:

@@ -1,16 +1,62 @@
 """The trainee's side of enrollment: profile completeness, drafts, and submission."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
+from app.rules import RuleResult
 from app.snapshot import profile_snapshot
 from app.timeutil import now
-from models import Application, ApplicationChoice, Attachment, Batch, Specialty, Status, Trainee
-from models.enums import AttachmentKind, Identity, Program
+from models import (Account, AccountBusiness, Application, ApplicationChoice, Attachment, Batch, ExemptionRequest,
+                    Specialty, Status, Trainee)
+from models.enums import AttachmentKind, Business, Identity, Program
 
 EDITABLE_STATES = (Status.DRAFT, Status.RETURNED)
+
+# The business (业务) an account must have opened to be offered a program's batches: opened at
+# registration step ③ (选择业务处，点击“全科转岗培训”开通) or later on 我的业务.
+BUSINESS_OF_PROGRAM = {Program.GP_TRANSFER: Business.GP_TRANSFER, Program.RESIDENCY: Business.RESIDENCY,
+                       Program.ASSISTANT_GP: Business.ASSISTANT_GP}
+# the programs whose batches the portal's 我要报名 offers
+PORTAL_PROGRAMS = (Program.GP_TRANSFER, Program.RESIDENCY)
+
+
+class EnrollmentError(ValueError):
+    """A refused enrollment step; ``str(error)`` is the message for the trainee (Chinese)."""
+
+
+def business_needed(program: str) -> str | None:
+    """The business an account must have opened to apply to ``program``'s batches."""
+    return BUSINESS_OF_PROGRAM.get(program)
+
+
+def may_apply(account: Account, program: str) -> bool:
+    """Whether ``account`` opened the business that ``program`` needs."""
+    needed = business_needed(program)
+    return needed is None or needed in account.businesses
+
+
+def business_refusal(account: Account, program: str) -> str | None:
+    """Why ``account`` may not apply to ``program`` (Chinese), or None when it may."""
+    if may_apply(account, program):
+        return None
+    return _("To apply for %(program)s, first open the business “%(business)s” in “My businesses”.",
+             program=Program.label(program), business=Business.label(business_needed(program)))
+
+
+def open_business(account: Account, business: str) -> bool:
+    """Open ``business`` for ``account`` now (opening is immediate). False when it was open already;
+    ``EnrollmentError`` for a value that names no business. The caller commits."""
+    if business not in Business.values():
+        raise EnrollmentError(_("This business does not exist."))
+    if business in account.businesses:
+        return False
+    account.business_rows.append(AccountBusiness(business=business))
+    db.session.flush()
+    return True
 
 
 def profile_problems(trainee: Trainee, needs_employment: bool = True) -> list[str]:
@@ -47,13 +93,34 @@ def record_prior_residency(trainee: Trainee, base: str | None, ended_on, passed:
     trainee.prior_residency_passed_on = passed_on if base and passed else None
 
 
-def open_batches(program: str) -> list[Batch]:
+def open_batches(program: str, account: Account | None = None) -> list[Batch]:
+    """``program``'s batches open for registration now, newest first; given an account, none unless
+    it opened the business the program needs."""
+    if account is not None and not may_apply(account, program):
+        return []
     batches = db.session.scalars(select(Batch).where(Batch.program == program).order_by(Batch.opens_at.desc()))
     return [b for b in batches if b.is_open()]
 
 
+def offered_batches(account: Account) -> tuple[list[Batch], list[str]]:
+    """The open batches 我要报名 offers ``account``, and the businesses it would have to open to be
+    offered the open batches it is not (in ``Business`` order)."""
+    offered, missing = [], []
+    for program in PORTAL_PROGRAMS:
+        if may_apply(account, program):
+            offered += open_batches(program)
+        elif open_batches(program):
+            missing.append(business_needed(program))
+    return offered, [b for b in Business.values() if b in missing]
+
+
 def start_application(trainee: Trainee, batch: Batch) -> Application:
-    """The trainee's draft for ``batch`` (created on first use); GP applications choose 全科."""
+    """The trainee's draft for ``batch`` (created on first use); GP applications choose 全科.
+
+    Raises ``EnrollmentError`` when the trainee has not opened the business the batch's program needs."""
+    refusal = business_refusal(trainee.account, batch.program)
+    if refusal:
+        raise EnrollmentError(refusal)
     application = db.session.scalar(select(Application).where(Application.trainee_id == trainee.id,
                                                               Application.batch_id == batch.id))
     if application is None:
@@ -82,13 +149,15 @@ def application_files(application: Application, kind: str | None = None, exempti
 
 
 def submission_problems(application: Application) -> list[str]:
-    """Everything that stops submission: the profile, the 外出参培证明, the exemption evidence."""
+    """Everything that stops submission: the business, the profile, the 外出参培证明, the exemption evidence."""
     from app.rules.exemption import EXEMPTION_TYPES, required_evidence
+    refusal = business_refusal(application.trainee.account, application.batch.program)
+    problems = [refusal] if refusal else []
     if application.batch.program == Program.RESIDENCY:
         from app import residency
-        return profile_problems(application.trainee, needs_employment=application.identity in (
+        return problems + profile_problems(application.trainee, needs_employment=application.identity in (
             None, Identity.COMMISSIONED)) + residency.problems(application, now().date())
-    problems = profile_problems(application.trainee)
+    problems += profile_problems(application.trainee)
     if application.batch.program == Program.GP_TRANSFER:
         if not application_files(application, AttachmentKind.OUTING_PROOF):
             problems.append(_("Upload the proof of leave for training."))
@@ -119,12 +188,28 @@ def claim_of(request) -> dict:
             "training_months": request.training_months, "certificate_kind": None}
 
 
-def submit(application: Application, actor) -> None:
-    """Freeze the profile, run the exemption rules, and submit (or resubmit) through the workflow."""
-    from app.rules import all_passed
+def exemption_checks(application: Application, snapshot: dict | None = None,
+                     on: date | None = None) -> list[tuple[ExemptionRequest, list[RuleResult]]]:
+    """Evaluate each exemption claim of ``application`` now: every rule of its type, against ``snapshot``
+    (default: the trainee's profile as it stands) on ``on`` (default: today). The results inform; the
+    reviewers decide, and nothing here stops a submission."""
     from app.rules.exemption import evaluate_exemption
+    snapshot = profile_snapshot(application.trainee) if snapshot is None else snapshot
+    on = on or now().date()
+    return [(request, evaluate_exemption(request.type, snapshot, claim_of(request), on))
+            for request in sorted(application.exemptions, key=lambda r: r.type)]
+
+
+def submit(application: Application, actor) -> None:
+    """Freeze the profile, run the exemption rules, and submit (or resubmit) through the workflow.
+
+    Raises ``EnrollmentError`` when the trainee has not opened the business the batch's program needs."""
+    from app.rules import all_passed
     from app.workflow import transition
     trainee = application.trainee
+    refusal = business_refusal(trainee.account, application.batch.program)
+    if refusal:
+        raise EnrollmentError(refusal)
     snapshot = profile_snapshot(trainee)
     current = trainee.current_employment
     if application.status == Status.RETURNED:
@@ -139,8 +224,7 @@ def submit(application: Application, actor) -> None:
     if application.batch.program == Program.RESIDENCY:
         from app import residency
         application.eligibility = [r.to_json() for r in residency.check(application, today, snapshot)]
-    for request in application.exemptions:
-        results = evaluate_exemption(request.type, snapshot, claim_of(request), today)
+    for request, results in exemption_checks(application, snapshot, today):
         request.rule_results = [r.to_json() for r in results]
         request.rules_passed = all_passed(results)
     db.session.flush()

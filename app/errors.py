@@ -1,7 +1,9 @@
 """Error pages in Chinese, including expired CSRF tokens and rate limits."""
-from flask import flash, redirect, render_template, request
+from flask import current_app, flash, redirect, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -36,6 +38,20 @@ def _safe_back() -> str | None:
     return None
 
 
+def error_page(code: int, message: str):
+    """The error page; it renders even when the database is down (then as to a visitor, without the
+    support contacts, which say so themselves)."""
+    try:
+        current_user.is_authenticated  # noqa: B018  (the layout asks; loading the user reads the database)
+    except SQLAlchemyError:
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            pass
+        current_app.login_manager._update_request_context_with_user()  # anonymous for this response only
+    return render_template("error.html", code=code, message=message), code
+
+
 def register_error_handlers(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -46,12 +62,11 @@ def register_error_handlers(app) -> None:
             flash(message, "error")
             keep_unsent_text(back)
             return redirect(back)
-        return render_template("error.html", code=400, message=message), 400
+        return error_page(400, message)
 
     @app.errorhandler(429)
     def too_many(error):
-        return render_template("error.html", code=429,
-                               message=_("Too many attempts. Please wait a few minutes and try again.")), 429
+        return error_page(429, _("Too many attempts. Please wait a few minutes and try again."))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -63,15 +78,16 @@ def register_error_handlers(app) -> None:
             413: _("The uploaded file is too large."),
         }
         code = error.code or 500
-        return render_template("error.html", code=code,
-                               message=messages.get(code, _("The request could not be completed."))), code
+        return error_page(code, messages.get(code, _("The request could not be completed.")))
 
     @app.errorhandler(Exception)
     def server_error(error):
         if isinstance(error, HTTPException):
             return http_error(error)
         app.logger.exception("Unhandled error")
-        db.session.rollback()
-        return render_template("error.html", code=500,
-                               message=_("A system error occurred. Nothing was saved; "
-                                         "please try again later or call technical support.")), 500
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:  # the database is down: the page is still shown
+            pass
+        return error_page(500, _("A system error occurred. Nothing was saved; "
+                                 "please try again later or call technical support."))

@@ -117,3 +117,45 @@ class StrongPassword:
             problems = password_problems(field.data)
             if problems:
                 raise ValidationError(" ".join(problems))
+
+
+# what a spreadsheet would run as a formula, and characters no one types (NUL, other controls)
+FORMULA_START = ("=", "+", "-", "@")
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+PHONE_RE = re.compile(r"[0-9]+(?:-[0-9]+)*")
+PHONE_MAX = 30
+
+
+def text_problem(value: str | None) -> str | None:
+    """Why ``value`` may not be stored as a plain one-line text (Chinese), or None."""
+    if not value:
+        return None
+    if CONTROL_RE.search(value):
+        return str(_l("Control characters (such as line breaks or NUL) are not allowed."))
+    if value.lstrip().startswith(FORMULA_START):
+        return str(_l("The text may not start with =, +, - or @ (it would be read as a spreadsheet formula)."))
+    return None
+
+
+class PlainText:
+    """WTForms validator: a one-line text without control characters that does not look like a formula."""
+
+    def __call__(self, form, field):
+        problem = text_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
+
+
+def is_phone(value: str | None) -> bool:
+    """A telephone or mobile number: digits in groups joined by single dashes, at most 30 characters."""
+    return bool(value) and len(value) <= PHONE_MAX and PHONE_RE.fullmatch(value) is not None
+
+
+class Phone:
+    """WTForms validator for a telephone number such as 0371-65998221 or 15617918900; strips spaces."""
+
+    def __call__(self, form, field):
+        if field.data:
+            field.data = field.data.strip()
+        if field.data and not is_phone(field.data):
+            raise ValidationError(str(_l("Enter digits and dashes only (e.g. 0371-65998221), at most 30 characters.")))

@@ -12,10 +12,10 @@ from stdnum.cn import ric
 
 from app.extensions import db
 from app.timeutil import now
-from models import (Account, Application, ApplicationChoice, Attachment, Batch, Education, Employment,
+from models import (Account, AccountBusiness, Application, ApplicationChoice, Attachment, Batch, Education, Employment,
                     ExemptionRequest, Institution, Licence, Quota, Region, ReviewRecord, Role, Specialty, Status,
                     Trainee, TrainingBase)
-from models.enums import (BatchStatus, Identity, InstitutionKind, InstitutionLevel, PracticeCategory, Program,
+from models.enums import (BatchStatus, Business, Identity, InstitutionKind, InstitutionLevel, PracticeCategory, Program,
                           ReviewLevel)
 
 PASSWORD = "Secret.123"
@@ -51,6 +51,14 @@ class AccountFactory(Base):
     display_name = factory.LazyAttribute(lambda o: o.username)
     role = Role.TRAINEE
     password_hash = factory.LazyFunction(lambda: _password_hash())
+
+    @factory.post_generation
+    def businesses(obj, create, extracted, **kwargs):
+        """The businesses the account opened: a trainee opened 全科转岗培训 unless told otherwise
+        (``businesses=[...]``; ``businesses=[]`` for none)."""
+        if extracted is None:
+            extracted = [Business.GP_TRANSFER] if obj.role == Role.TRAINEE else []
+        obj.business_rows = [AccountBusiness(business=b) for b in extracted]
 
 
 _HASH: list[str] = []

@@ -141,6 +141,23 @@ def test_trainee_edit_records_the_changed_fields(world, client, auth):
         (AuditAction.UPDATE, "mobile", "13600000000", "13600000009")]
 
 
+def test_prior_residency_pass_stays_unrecorded_until_chosen(world, client, auth):
+    trainee = TraineeFactory(name="未记录学员", id_number=valid_id(4), mobile="13600000001", gender="female",
+                             birth_date=date(1975, 1, 2), has_licence=True)
+    db.session.commit()
+    auth.login("support", PASSWORD)
+    form = {"name": "未记录学员", "gender": "female", "id_type": "resident", "id_number": trainee.id_number,
+            "mobile": "13600000001", "has_licence": "y"}
+    page = client.get(f"/admin/trainee/edit/?id={trainee.id}").get_data(as_text=True)
+    assert "未记录" in page
+    assert post(client, f"/admin/trainee/edit/?id={trainee.id}", {**form, "prior_residency_passed": ""}).status_code == 302
+    assert db.session.get(Trainee, trainee.id).prior_residency_passed is None
+    assert post(client, f"/admin/trainee/edit/?id={trainee.id}", {**form, "prior_residency_passed": "1"}).status_code == 302
+    assert db.session.get(Trainee, trainee.id).prior_residency_passed is True
+    rows = audit_rows("trainee", trainee.id)
+    assert [(r.field_name, r.old_value, r.new_value) for r in rows] == [("prior_residency_passed", None, "True")]
+
+
 def test_deleting_is_recorded_with_what_was_deleted(world, client, auth):
     institution = InstitutionFactory(name="待删卫生院", region=world.regions["xg"])
     db.session.commit()

@@ -65,7 +65,10 @@ def submit_in(page, form_selector: str, button_text: str | None = None) -> None:
 
 
 def test_trainee_journey_in_chromium(world, live_server, browser_page, tmp_path):
+    from app.support_contacts import seed_support_contacts
     page, base = browser_page, live_server
+    seed_support_contacts()
+    db.session.commit()
     image = tmp_path / "证件照.png"
     image.write_bytes(png_bytes(300, 400))
     number = id_number("410102")
@@ -96,6 +99,14 @@ def test_trainee_journey_in_chromium(world, live_server, browser_page, tmp_path)
     page.fill("#password", "Abc.12345")
     submit_in(page, "form:has(#username)")
     assert "学员中心" in page.content()
+    assert "0371-65998221" in page.inner_text("#support-contacts")  # 技术支持联系方式 at the foot
+
+    # 我的业务: 全科转岗培训 opened at registration; 住院医师规范化培训 can be opened now
+    page.click(".portal-nav a:has-text('我的业务')")
+    assert "已开通" in page.inner_text("#business-gp_transfer")
+    shoot(page, "01b-businesses")
+    submit_in(page, "#business-residency form")
+    assert "开通成功" in page.content() and "已开通" in page.inner_text("#business-residency")
 
     # 学员信息维护
     page.goto(base + "/portal/profile/basic")
@@ -166,6 +177,10 @@ def test_trainee_journey_in_chromium(world, live_server, browser_page, tmp_path)
             page.set_input_files(f"{upload_form} input[type=file]", str(image))
             submit_in(page, upload_form)
             assert "上传成功" in page.content()
+    # 减免条件自查: every rule of both claims, and the reviewers decide
+    precheck = page.inner_text("#exemption-precheck")
+    assert "审核人员最终决定" in precheck and "（1）" in precheck and "（2）" in precheck
+    assert page.locator("#exemption-precheck li").count() >= 4
     shoot(page, "03-apply-exemptions")
     with page.expect_navigation():
         page.click("a:has-text('下一步')")

@@ -73,3 +73,16 @@ def test_demo_snapshots_have_the_shape_of_a_real_submission(app):
         for demo_row, real_row in zip(demo[rows], real[rows]):
             assert set(demo_row) == set(real_row), rows
     assert demo["id_number"] == application.trainee.id_number and demo["employments"][0]["unit_level"]
+
+
+def test_demo_trainees_opened_the_businesses_of_their_applications(app):
+    from app.enrollment import may_apply, offered_batches
+    run_demo(app, "--trainees", "60")
+    trainees = db.session.scalars(select(Trainee)).all()
+    assert all("gp_transfer" in t.account.businesses for t in trainees)
+    applications = db.session.scalars(select(Application).join(Application.batch)).all()
+    assert {a.batch.program for a in applications} == {Program.GP_TRANSFER, Program.RESIDENCY}
+    assert all(may_apply(a.trainee.account, a.batch.program) for a in applications)
+    first = db.session.scalar(select(Account).where(Account.role == Role.TRAINEE).order_by(Account.id))
+    batches, missing = offered_batches(first)
+    assert batches and Program.GP_TRANSFER in {b.program for b in batches}

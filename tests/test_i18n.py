@@ -92,8 +92,8 @@ def english_on_page(html: str, own_messages: set[str]) -> tuple[list[str], list[
 ADMIN_PAGES = ["/admin/"] + [f"/admin/{e}/" for e in (
     "application", "exemption_request", "application_choice", "attachment", "review_record", "trainee",
     "education", "employment", "licence", "batch", "quota", "region", "institution", "training_base",
-    "specialty", "practice_scope", "account", "audit_log", "sms_log", "support")] + [
-    "/admin/trainee/new/", "/admin/account/new/", "/admin/batch/new/", "/admin/institution/new/",
+    "specialty", "practice_scope", "account", "audit_log", "sms_log", "support", "support_contact")] + [
+    "/admin/support_contact/new/", "/admin/trainee/new/", "/admin/account/new/", "/admin/batch/new/", "/admin/institution/new/",
     "/admin/quota/new/", "/admin/training_base/new/", "/admin/region/new/", "/admin/employment/new/"]
 
 
@@ -131,7 +131,7 @@ def test_public_and_portal_pages_show_no_english(world, client, auth, own_messag
     response = client.get("/portal/")
     assert "学员中心" in response.get_data(as_text=True)
     application = world.applications["zy"]
-    pages = ["/portal/", "/portal/apply", f"/portal/applications/{application.id}"] + [
+    pages = ["/portal/", "/portal/apply", "/portal/businesses", f"/portal/applications/{application.id}"] + [
         f"/portal/profile/{tab}" for tab in ("basic", "contact", "education", "employment", "licence")]
     for url in pages:
         response = client.get(url)

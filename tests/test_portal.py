@@ -127,6 +127,7 @@ def test_duplicate_id_number_phone_and_username_are_refused_without_naming_the_o
     assert "用户名已被使用" in " ".join(errors(text(response)))
 
 
+@pytest.mark.seed("您必须选择一个业务进行开通，方能完成注册！")
 def test_at_least_one_business_must_be_opened(app, client):
     step1(client, action="send_code")
     step1(client, code=last_code("13912345678"))

@@ -7,8 +7,8 @@ import re
 from sqlalchemy import select
 
 from app.extensions import db
-from models import Application, Batch, Quota, Status
-from models.enums import AdmissionResult, BatchRound, Identity, Program
+from models import AccountBusiness, Application, Batch, Quota, Status
+from models.enums import AdmissionResult, BatchRound, Business, Identity, Program
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, BatchFactory, specialty
 from tests.portal_helpers import complete_profile
@@ -28,9 +28,11 @@ def residency_batch(world, name="测试住培批次", round_=BatchRound.FIRST, p
 
 
 def ready_trainee(world, key="zy"):
+    """A world trainee with a complete profile who also opened 住院医师规范化培训."""
     trainee = world.trainees[key]
     for row in list(trainee.educations) + list(trainee.employments) + list(trainee.licences):
         db.session.delete(row)
+    trainee.account.business_rows.append(AccountBusiness(business=Business.RESIDENCY))
     db.session.commit()
     complete_profile(trainee, world.regions[key], photo=world.attachments[key])
     return trainee

@@ -102,6 +102,7 @@ READERS = {
     "account": frozenset({Role.SUPERUSER}),
     "audit_log": PROVINCE_WIDE,
     "sms_log": frozenset({Role.SUPERUSER}),
+    "support_contact": frozenset({Role.PROVINCE_ADMIN, Role.SUPERUSER}),
 }
 #: Who may edit records of each view (its ``write_roles``).
 WRITERS = {
@@ -124,6 +125,7 @@ WRITERS = {
     "account": frozenset({Role.SUPERUSER}),
     "audit_log": frozenset(),
     "sms_log": frozenset(),
+    "support_contact": frozenset({Role.PROVINCE_ADMIN, Role.SUPERUSER}),
 }
 
 #: Reference views scoped by region or base: endpoint -> (world attribute, keys each user sees).

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from app.extensions import db
 from models import (Account, Application, ApplicationChoice, Attachment, AuditLog, Batch, Education, Employment,
                     ExemptionRequest, Institution, Licence, PracticeScope, Quota, Region, ReviewRecord, SmsLog,
-                    Specialty, Trainee, TrainingBase)
+                    Specialty, SupportContact, Trainee, TrainingBase)
 from views.admin.accounts import AccountView
 from views.admin.admission import AdmissionView
 from views.admin.applications import (ApplicationChoiceView, ApplicationView, AttachmentView, ExemptionRequestView,
@@ -17,6 +17,7 @@ from views.admin.confirm import ConfirmView
 from views.admin.batches import BatchView, QuotaView
 from views.admin.scores import ScoresView
 from views.admin.reference import InstitutionView, PracticeScopeView, RegionView, SpecialtyView, TrainingBaseView
+from views.admin.settings import SupportContactView
 from views.admin.sms import SmsLogView
 from views.admin.queues import queue_links
 from views.admin.support import SupportView
@@ -53,6 +54,7 @@ def init_admin(app) -> Admin:
         (AccountView, Account, _l("Accounts"), SYSTEM, "account"),
         (AuditLogView, AuditLog, _l("Audit log"), SYSTEM, "audit_log"),
         (SmsLogView, SmsLog, _l("SMS log"), SYSTEM, "sms_log"),
+        (SupportContactView, SupportContact, _l("Technical support contacts"), SYSTEM, "support_contact"),
     ]
     for view_class, model, name, category, endpoint in views:
         admin.add_view(view_class(model, db, name=name, category=category, endpoint=endpoint))

@@ -17,14 +17,6 @@ TRAINEE_READERS = (Role.COUNTY_REVIEWER, Role.CITY_REVIEWER, Role.BASE_STAFF, Ro
 TRAINEE_EDITORS = (Role.SUPPORT, Role.SUPERUSER)
 
 
-UNANSWERED = {"": None, "None": None, "True": True, "False": False}
-
-
-def yes_no_unanswered(value):
-    """A nullable yes/no column in a select: 未填写 / 是 / 否 (a checkbox would turn 未填写 into 否)."""
-    return UNANSWERED.get(value, value) if isinstance(value, str) else value
-
-
 def trainee_search_condition(term: str, trainee_id_column=None):
     """Exact ID number or mobile when the term looks like one; otherwise the name (prefix)."""
     term = term.strip().upper()
@@ -60,6 +52,17 @@ class TraineeSearchMixin:
         if count_query is not None:
             count_query = count_query.filter(condition)
         return query, count_query, joins, count_joins
+
+
+def yes_no_unknown(value) -> bool | None:
+    """A nullable yes/no from a select: the blank choice keeps "not recorded" (None), not 否."""
+    if value is None or value in ("", "None"):
+        return None
+    return value if isinstance(value, bool) else value in ("1", "True")
+
+
+NULLABLE_YES_NO = {"choices": [("", _l("not recorded")), ("1", _l("Yes")), ("0", _l("No"))],
+                   "coerce": yes_no_unknown}
 
 
 EDUCATION_FORM = {
@@ -106,12 +109,12 @@ class TraineeView(TraineeSearchMixin, SecureModelView):
                     "has_licence", "is_graduate_student", "residency_withdrawn_on",
                     "prior_residency_base", "prior_residency_ended_on", "prior_residency_passed",
                     "prior_residency_passed_on", "account")
-    form_overrides = {"prior_residency_passed": SelectField}
     form_choices = {"gender": Gender.lazy_choices(), "id_type": IdType.lazy_choices(),
                     "political_status": PoliticalStatus.lazy_choices()}
+    # a checkbox would turn an unrecorded pass (None) into 否 on every save
+    form_overrides = {"prior_residency_passed": SelectField}
     form_args = {"id_number": {"validators": [IdNumber()]}, "mobile": {"validators": [Mobile()]},
-                 "prior_residency_passed": {"coerce": yes_no_unanswered, "choices": [
-                     (None, _l("Not answered")), (True, _l("Yes")), (False, _l("No"))]}}
+                 "prior_residency_passed": NULLABLE_YES_NO}
     form_ajax_refs = {"account": ajax_ref(Account, ["username", "phone"], name="account")}
     inline_models = ((Education, EDUCATION_FORM), (Employment, EMPLOYMENT_FORM), (Licence, LICENCE_FORM))
     export_name = _l("Trainees")

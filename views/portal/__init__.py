@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__, url_prefix="/portal", template_folder="templates")
 
-from views.portal import apply, profile, register, routes  # noqa: E402,F401  (routes register on bp)
+from views.portal import apply, businesses, profile, register, routes  # noqa: E402,F401  (routes register on bp)

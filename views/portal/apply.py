@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -52,26 +53,33 @@ def exemption_types():
 @bp.route("/apply", methods=["GET", "POST"])
 @trainee_required
 def apply():
-    """Step ①: choose an open batch (only inside its registration window)."""
+    """Step ①: choose an open batch (only inside its registration window, and only of a program whose
+    business the trainee opened)."""
     from app import residency
     trainee = current_trainee()
-    batches = enrollment.open_batches(Program.GP_TRANSFER) + enrollment.open_batches(Program.RESIDENCY)
+    batches, missing = enrollment.offered_batches(trainee.account)
     refused = {b.id: residency.refusal(trainee, b) for b in batches if b.program == Program.RESIDENCY}
     if request.method == "POST":
         form = UploadForm()
         batch = db.session.get(Batch, parse_id(request.form.get("batch_id", "")) or 0)
-        if not form.validate_on_submit() or batch is None or batch not in batches:
+        if (not form.validate_on_submit() or batch is None or not batch.is_open()
+                or batch.program not in enrollment.PORTAL_PROGRAMS):
             flash(_("This batch is not open for registration."), "error")
             return redirect(url_for("portal.apply"))
         if refused.get(batch.id):
             flash(refused[batch.id], "error")
             return redirect(url_for("portal.apply"))
-        application = enrollment.start_application(trainee, batch)
+        try:
+            application = enrollment.start_application(trainee, batch)
+        except enrollment.EnrollmentError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for("portal.apply"))
         db.session.commit()
         return redirect(url_for("portal.apply_step", application_id=application.id, step=2))
     mine = {a.batch_id: a for a in db.session.scalars(select(Application).where(Application.trainee_id == trainee.id))}
     return render_template("portal/apply_batches.html", batches=batches, mine=mine, form=UploadForm(),
-                           problems=enrollment.profile_problems(trainee), refused=refused)
+                           problems=enrollment.profile_problems(trainee), refused=refused, missing=missing)
 
 
 @bp.route("/applications/<application_id>/step/<int:step>", methods=["GET", "POST"])
@@ -123,6 +131,17 @@ def apply_step(application_id: str, step: int):
     return render_template("portal/apply_step.html", **context)
 
 
+def exemption_precheck(application: Application) -> list[dict]:
+    """The rule checks of each exemption claim, evaluated now (app.enrollment), as rows in Chinese.
+    They inform the trainee before submission and block nothing: the reviewers decide."""
+    if not application.claims_exemption:
+        return []
+    types = exemption_types()
+    return [{"request": request_, "title": _(types[request_.type].title),
+             "results": [(r.passed, r.hard, r.render(gettext)) for r in results]}
+            for request_, results in enrollment.exemption_checks(application)]
+
+
 def exemption_context(application: Application, exemption_form=None) -> dict:
     from app.rules.exemption import required_evidence
     types = exemption_types()
@@ -139,6 +158,7 @@ def exemption_context(application: Application, exemption_form=None) -> dict:
     return {"choice_form": ExemptionChoiceForm(data={"claims_exemption": None if application.claims_exemption is None
                                                      else ("yes" if application.claims_exemption else "no")}),
             "exemption_form": form, "requests": requests, "types": types,
+            "precheck": exemption_precheck(application),
             "outing_files": enrollment.application_files(application, AttachmentKind.OUTING_PROOF)}
 
 
@@ -262,7 +282,6 @@ def application(application_id: str):
     returned = next((r for r in reversed(history) if r.status_after == Status.RETURNED), None)
     eligibility = []
     if application.batch.program == Program.RESIDENCY:
-        from flask_babel import gettext
         from app import residency
         from app.rules import results_from_json
         results = (residency.check(application, now().date()) if editable(application)
@@ -275,6 +294,7 @@ def application(application_id: str):
                            eligibility=eligibility, is_residency=application.batch.program == Program.RESIDENCY,
                            editable=editable(application), returned=returned, form=UploadForm(),
                            types=exemption_types(),
+                           precheck=exemption_precheck(application) if editable(application) else [],
                            outing_files=enrollment.application_files(application, AttachmentKind.OUTING_PROOF))
 
 
@@ -297,7 +317,7 @@ def application_submit(application_id: str):
     try:
         enrollment.submit(application, current_user)
         db.session.commit()
-    except TransitionError as error:
+    except (TransitionError, enrollment.EnrollmentError) as error:
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("portal.application", application_id=application.id))
