@@ -111,10 +111,10 @@ class TraineeView(TraineeSearchMixin, SecureModelView):
                     "prior_residency_passed_on", "account")
     form_choices = {"gender": Gender.lazy_choices(), "id_type": IdType.lazy_choices(),
                     "political_status": PoliticalStatus.lazy_choices()}
-    # a checkbox would turn an unrecorded pass (None) into 否 on every save
-    form_overrides = {"prior_residency_passed": SelectField}
+    # a checkbox would turn an unanswered yes/no (None) into 否 on every save
+    form_overrides = {"prior_residency_passed": SelectField, "has_licence": SelectField}
     form_args = {"id_number": {"validators": [IdNumber()]}, "mobile": {"validators": [Mobile()]},
-                 "prior_residency_passed": NULLABLE_YES_NO}
+                 "prior_residency_passed": NULLABLE_YES_NO, "has_licence": NULLABLE_YES_NO}
     form_ajax_refs = {"account": ajax_ref(Account, ["username", "phone"], name="account")}
     inline_models = ((Education, EDUCATION_FORM), (Employment, EMPLOYMENT_FORM), (Licence, LICENCE_FORM))
     export_name = _l("Trainees")
