@@ -1,5 +1,6 @@
 """Back-office views of trainee profiles and their education, employment and licence rows."""
 from flask_admin.contrib.sqla import filters
+from flask_admin.form import Select2Field
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -14,6 +15,11 @@ from views.admin.labels import LABELS
 TRAINEE_READERS = (Role.COUNTY_REVIEWER, Role.CITY_REVIEWER, Role.BASE_STAFF, Role.PROVINCE_ADMIN,
                    Role.SUPPORT, Role.SUPERUSER)
 TRAINEE_EDITORS = (Role.SUPPORT, Role.SUPERUSER)
+
+
+def yes_no_unknown(value):
+    """A yes/no that may be unknown (None), as a select: a checkbox would store False for "unknown"."""
+    return {"yes": True, "no": False, True: True, False: False}.get(value)
 
 
 def trainee_search_condition(term: str, trainee_id_column=None):
@@ -98,7 +104,10 @@ class TraineeView(TraineeSearchMixin, SecureModelView):
                     "prior_residency_base", "prior_residency_ended_on", "prior_residency_passed", "prior_residency_passed_on", "account")
     form_choices = {"gender": Gender.lazy_choices(), "id_type": IdType.lazy_choices(),
                     "political_status": PoliticalStatus.lazy_choices()}
-    form_args = {"id_number": {"validators": [IdNumber()]}, "mobile": {"validators": [Mobile()]}}
+    form_args = {"id_number": {"validators": [IdNumber()]}, "mobile": {"validators": [Mobile()]},
+                 "prior_residency_passed": {"choices": [("yes", _l("Yes")), ("no", _l("No"))],
+                                            "coerce": yes_no_unknown, "allow_blank": True}}
+    form_overrides = {"prior_residency_passed": Select2Field}
     form_ajax_refs = {"account": ajax_ref(Account, ["username", "phone"], name="account")}
     inline_models = ((Education, EDUCATION_FORM), (Employment, EMPLOYMENT_FORM), (Licence, LICENCE_FORM))
     export_name = _l("Trainees")
