@@ -121,21 +121,33 @@ def ensure_fixtures(echo) -> None:
     year = moment.year
     batches = {b.program: b for b in db.session.scalars(select(Batch).where(Batch.round == BatchRound.FIRST))}
     if Program.GP_TRANSFER not in batches:
+        gp_closes = moment + timedelta(days=30)
         gp = Batch(name=f"{year}年全科医生转岗培训", year=year, program=Program.GP_TRANSFER, status=BatchStatus.OPEN,
-                   opens_at=moment - timedelta(days=10), closes_at=moment + timedelta(days=30), plan_total=600)
+                   opens_at=moment - timedelta(days=10), closes_at=gp_closes, plan_total=600,
+                   expected_base_count=sum(1 for base in bases.values() if base.trains_gp_transfer),
+                   resubmission_deadline=(gp_closes + timedelta(days=7)).date())
         db.session.add(gp)
         for base in bases.values():
             if base.trains_gp_transfer:
                 db.session.add(Quota(batch=gp, base=base, specialty=specialties["0700"], capacity=150))
         batches[Program.GP_TRANSFER] = gp
+    # the residency season as the 2024 plan lays it out, from registration (5-6 to 5-22) on: returned
+    # applications fixed before the exam (5-25), phase one by 5-31, 调剂补录 6-1 to 6-10, phase two by 6-15,
+    # reporting by 7-31
+    closes = moment + timedelta(days=16)
+    phase_one = (moment + timedelta(days=25)).date()
+    phase_two = phase_one + timedelta(days=15)
+    report = phase_one + timedelta(days=61)
     if Program.RESIDENCY not in batches:
         residency = Batch(name=f"{year}年住院医师规范化培训招收（第一阶段）", year=year, program=Program.RESIDENCY,
                           status=BatchStatus.OPEN, opens_at=moment - timedelta(days=5),
-                          closes_at=moment + timedelta(days=16), plan_total=2100,
+                          closes_at=closes, plan_total=2100, expected_base_count=38,
+                          resubmission_deadline=(closes + timedelta(days=1)).date(),
+                          phase_one_deadline=phase_one, phase_two_deadline=phase_two,
                           theory_exam_starts_at=moment + timedelta(days=19),
                           theory_exam_ends_at=moment + timedelta(days=19, hours=2),
-                          confirmation_deadline=(moment + timedelta(days=16)).date(),
-                          report_deadline=(moment + timedelta(days=70)).date(),
+                          confirmation_deadline=closes.date(),
+                          report_deadline=report,
                           licence_required_graduation_year=year - 3,
                           theory_weight=Decimal("0.5"), skills_weight=Decimal("0.5"))
         residency.shortage_specialties = [s for s in specialties.values() if s.shortage]
@@ -152,9 +164,11 @@ def ensure_fixtures(echo) -> None:
         round_one = batches[Program.RESIDENCY]
         second = Batch(name=f"{year}年住院医师规范化培训招收（调剂补录）", year=year, program=Program.RESIDENCY,
                        round=BatchRound.SUPPLEMENTARY, previous_batch=round_one, status=BatchStatus.DRAFT,
-                       opens_at=moment + timedelta(days=40), closes_at=moment + timedelta(days=50),
-                       confirmation_deadline=(moment + timedelta(days=52)).date(),
-                       report_deadline=(moment + timedelta(days=70)).date(),
+                       opens_at=moment + timedelta(days=26), closes_at=moment + timedelta(days=36),
+                       resubmission_deadline=(moment + timedelta(days=37)).date(),
+                       confirmation_deadline=(moment + timedelta(days=38)).date(),
+                       phase_two_deadline=phase_two,
+                       report_deadline=report,
                        licence_required_graduation_year=year - 3,
                        theory_weight=Decimal("0.5"), skills_weight=Decimal("0.5"))
         second.shortage_specialties = list(round_one.shortage_specialties)

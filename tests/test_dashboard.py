@@ -401,7 +401,7 @@ def test_query_count_does_not_grow_with_rows(world, residency, client, auth, use
     db.session.commit()
     many, html = statements(client)
     assert many == few, (few, many)
-    assert few <= 8  # the account, then six grouped queries at most
+    assert few <= 8  # the account, then seven grouped queries at most (the progress: province-wide only)
 
 
 # --- 6. the charts are local --------------------------------------------------------------------

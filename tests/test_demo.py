@@ -1,4 +1,5 @@
 """`flask demo`: accounts for every role, fictional fixtures, applications in every status."""
+import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -86,3 +87,28 @@ def test_demo_trainees_opened_the_businesses_of_their_applications(app):
     first = db.session.scalar(select(Account).where(Account.role == Role.TRAINEE).order_by(Account.id))
     batches, missing = offered_batches(first)
     assert batches and Program.GP_TRANSFER in {b.program for b in batches}
+
+
+@pytest.mark.seed("全省 38 家住院医师规范化培训基地 … 本年度计划招收 2100 人 … 5 月 31 日前完成第一阶段招收工作 … "
+                  "6 月 1 日—10 日，对未被录取的招收对象进行调剂补录 … 6 月 15 日前完成第二阶段招收工作")
+def test_the_province_demo_calendar_passes_the_form_rules(app):
+    """`flask demo` gives its batches the plan's calendar relative to the demo clock."""
+    from app.demo import ensure_fixtures
+    from models.enums import BatchRound
+    from views.admin.batches import calendar_errors
+    ensure_fixtures(echo=lambda *a: None)
+    batches = {(b.program, b.round): b for b in db.session.scalars(select(Batch))}
+    first = batches[(Program.RESIDENCY, BatchRound.FIRST)]
+    second = batches[(Program.RESIDENCY, BatchRound.SUPPLEMENTARY)]
+    gp = batches[(Program.GP_TRANSFER, BatchRound.FIRST)]
+    assert (first.plan_total, first.expected_base_count) == (2100, 38)
+    assert first.closes_at.date() <= first.resubmission_deadline < first.theory_exam_starts_at.date()
+    assert first.theory_exam_starts_at.date() < first.phase_one_deadline < second.opens_at.date()
+    assert second.closes_at.date() < first.phase_two_deadline == second.phase_two_deadline
+    assert gp.resubmission_deadline > gp.closes_at.date() and gp.expected_base_count >= 1
+    with app.test_request_context("/"):
+        for batch in (first, second, gp):
+            values = {column: getattr(batch, column) for column in (
+                "opens_at", "closes_at", "resubmission_deadline", "confirmation_deadline", "phase_one_deadline",
+                "phase_two_deadline", "report_deadline")}
+            assert calendar_errors(values) == [], batch.name

@@ -63,6 +63,23 @@ def leaf_fields(fields):
             yield field
 
 
+# control characters nobody types: NUL (refused by PostgreSQL in text) and the other C0 codes, except
+# tab and line breaks
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_control_characters(form) -> list:
+    """Remove control characters from the text fields of a submitted form (inline rows too) before it is
+    validated, so that no look-up sends them to the database (PostgreSQL refuses NUL even in a query);
+    returns the fields that held any, to be refused with a message."""
+    changed = []
+    for field in leaf_fields(form):
+        if isinstance(field.data, str) and CONTROL_CHARACTERS.search(field.data):
+            field.data = CONTROL_CHARACTERS.sub("", field.data)
+            changed.append(field)
+    return changed
+
+
 def ajax_fields(fields):
     """The single-record ajax fields of a form, including those of inline rows."""
     return (f for f in leaf_fields(fields)
@@ -261,17 +278,23 @@ class SecureModelView(RoleAccessMixin, ModelView):
                                 page_size=page_size)
 
     def validate_form(self, form):
-        """Also refuse an ajax field whose posted record number names no record the user may see.
+        """Also refuse text holding control characters (NUL, …), which nobody types, and an ajax field
+        whose posted record number names no record the user may see.
 
         Flask-Admin turns such a number into "nothing chosen", which a field that may be left empty
         would save silently, dropping its current value."""
-        if not super().validate_form(form):
-            return False
-        unresolved = [field for field in ajax_fields(form)
-                      if field.raw_data and field.raw_data[0] not in ("", "__None") and field.data is None]
-        for field in unresolved:
-            field.errors.append(_("Invalid record number."))
-        return not unresolved
+        with_control_characters = strip_control_characters(form)
+        valid = super().validate_form(form)
+        if valid:
+            unresolved = [field for field in ajax_fields(form)
+                          if field.raw_data and field.raw_data[0] not in ("", "__None") and field.data is None]
+            for field in unresolved:
+                field.errors.append(_("Invalid record number."))
+            valid = not unresolved
+        for field in with_control_characters:
+            field.errors = list(field.errors) + [
+                _("Contains invisible control characters, which cannot be saved: please remove them.")]
+        return valid and not with_control_characters
 
     @action("delete", admin_lazy_gettext("Delete"),
             admin_lazy_gettext("Are you sure you want to delete selected records?"))

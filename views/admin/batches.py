@@ -1,16 +1,21 @@
 """Back-office views of batches, their skills-exam items and quotas."""
+from datetime import datetime
 from decimal import Decimal
 
 from flask import abort, flash, request
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import filters
+from flask_admin.form import rules
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import or_, select
+from wtforms.validators import NumberRange
 
 from app.access import scope_condition
 from app.extensions import db
+from app.i18n import cn_date
 from models import Application, Batch, Quota, Role, SkillItem, TrainingBase
 from models.enums import BatchRound, BatchStatus, Program
 from views.admin.base import request_options, SecureModelView
@@ -24,10 +29,45 @@ def batch_options():
     return [(str(b.id), b.name) for b in db.session.scalars(select(Batch).order_by(Batch.id.desc()))]
 
 
+# counts a person types (plan figures, places): PostgreSQL's INTEGER holds up to 2 147 483 647
+MAX_COUNT = 100_000
+
+
+def whole_number(minimum: int, maximum: int) -> NumberRange:
+    """A range check with the platform's message (a lazy string: NumberRange formats it per request)."""
+    return NumberRange(minimum, maximum, message=_l("Please enter a whole number from %(min)s to %(max)s."))
+
+
+class Section(rules.NestedRule):
+    """A titled group of form fields: a ``<fieldset>`` with its ``<legend>``."""
+
+    def __init__(self, legend, children):
+        super().__init__(children)
+        self.legend = legend
+
+    def __call__(self, form, form_opts=None, field_args=None):
+        inner = super().__call__(form, form_opts, field_args)
+        return Markup('<fieldset class="form-section"><legend>{}</legend>{}</fieldset>').format(
+            str(self.legend), inner)
+
+
+def two_line_datetime(view, context, model, name):
+    """The list's window columns: the day, and the time under it (narrower than one line)."""
+    value = getattr(model, name)
+    if value is None:
+        return ""
+    return Markup('{}<br><span class="text-muted">{:%H:%M}</span>').format(cn_date(value), value)
+
+
 class BatchView(SecureModelView):
     write_roles = BATCH_EDITORS
+    list_template = "admin/batch_list.html"
     column_labels = LABELS
-    column_list = ("name", "year", "program", "round", "status", "opens_at", "closes_at", "plan_total")
+    column_list = ("name", "year", "program", "round", "status", "opens_at", "closes_at", "resubmission_deadline",
+                   "phase_one_deadline", "phase_two_deadline", "plan_total")
+    column_formatters = {"opens_at": two_line_datetime, "closes_at": two_line_datetime}
+    column_formatters_export = {}  # the export and the details page show the date and time on one line
+    column_formatters_detail = {}
     column_default_sort = ("id", True)
     column_searchable_list = ("name",)
     column_choices = {"program": Program.lazy_choices(), "round": BatchRound.lazy_choices(),
@@ -37,10 +77,45 @@ class BatchView(SecureModelView):
         filters.FilterEqual(Batch.program, _l("Program"), options=Program.lazy_choices()),
         filters.FilterEqual(Batch.status, _l("Status"), options=BatchStatus.lazy_choices()),
     )
+    # the form in the order of the season: the rules also decide which fields the form has
+    form_rules = (
+        Section(_l("Basic information"), ("name", "year", "program", "round", "previous_batch", "status")),
+        Section(_l("Registration"), ("opens_at", "closes_at", "licence_required_graduation_year",
+                                     "shortage_specialties")),
+        Section(_l("Review and returns for changes"), ("resubmission_deadline",)),
+        Section(_l("On-site confirmation and exams"), ("confirmation_deadline", "theory_exam_starts_at",
+                                                       "theory_exam_ends_at", "skill_items", "theory_weight",
+                                                       "skills_weight", "tie_break")),
+        Section(_l("Recruitment progress"), ("plan_total", "expected_base_count", "phase_one_deadline",
+                                             "phase_two_deadline", "report_deadline")),
+        Section(_l("Other"), ("notes",)),
+    )
     form_columns = ("name", "year", "program", "round", "previous_batch", "status", "opens_at", "closes_at",
-                    "plan_total", "theory_exam_starts_at", "theory_exam_ends_at", "confirmation_deadline",
+                    "resubmission_deadline", "plan_total", "expected_base_count", "phase_one_deadline",
+                    "phase_two_deadline", "theory_exam_starts_at", "theory_exam_ends_at", "confirmation_deadline",
                     "report_deadline", "licence_required_graduation_year", "theory_weight", "skills_weight",
                     "tie_break", "shortage_specialties", "notes")
+    form_args = {
+        "year": {"validators": [whole_number(2000, 2100)]},
+        "licence_required_graduation_year": {"validators": [whole_number(1950, 2100)]},
+        "plan_total": {"validators": [whole_number(0, MAX_COUNT)],
+                       "description": _l("People the province plans to recruit in this batch, e.g. 2100.")},
+        "expected_base_count": {
+            "validators": [whole_number(0, MAX_COUNT)],
+            "description": _l("Training bases expected to recruit, e.g. the province's 38 residency bases.")},
+        "resubmission_deadline": {"description": _l(
+            "Returned applications may be corrected and resubmitted until the end of this day. Review goes on "
+            "after registration closes, so it is not before the day registration closes.")},
+        "confirmation_deadline": {"description": _l(
+            "Applicants confirm on site at their base by the end of this day; not before registration opens.")},
+        "phase_one_deadline": {"description": _l(
+            "First-round recruitment (exams and admission) is completed by this day, e.g. 31 May.")},
+        "phase_two_deadline": {"description": _l(
+            "The supplementary round is completed by this day, e.g. 15 June; not before phase one. "
+            "Admissions of the supplementary-round batch count towards phase two.")},
+        "report_deadline": {"description": _l(
+            "New trainees report to their base by this day, e.g. 31 July; not before phase one.")},
+    }
     # a batch's publication status is an administrator's setting, unlike an application's
     form_excluded_columns = ("created_at",)
     form_choices = {"program": Program.lazy_choices(), "round": BatchRound.lazy_choices(),
@@ -50,8 +125,15 @@ class BatchView(SecureModelView):
 
     def validate_form(self, form):
         valid = super().validate_form(form)
-        if valid and hasattr(form, "opens_at") and form.opens_at.data and form.closes_at.data \
-                and form.closes_at.data <= form.opens_at.data:
+        if not hasattr(form, "opens_at"):  # the delete form
+            return valid
+        # checked whatever else is wrong, so that every message shows at once
+        names = {name for rule in CALENDAR_RULES for name in rule[:2]}
+        dates = {name: getattr(form, name).data for name in names if hasattr(form, name)}
+        for name, message in calendar_errors(dates):
+            getattr(form, name).errors = list(getattr(form, name).errors) + [message]
+            valid = False
+        if valid and form.opens_at.data and form.closes_at.data and form.closes_at.data <= form.opens_at.data:
             # a plain string: Flask-Admin's form template skips lazy strings
             form.closes_at.errors.append(_("Registration must close after it opens."))
             return False
@@ -98,6 +180,36 @@ class BatchView(SecureModelView):
 
     def edit_form(self, obj=None):
         return with_formula(super().edit_form(obj))
+
+
+CALENDAR_RULES = (
+    # (field, the field it may not precede, message); dates count whole days
+    ("resubmission_deadline", "closes_at",
+     _l("The resubmission deadline cannot be before the day registration closes (%(date)s).")),
+    ("confirmation_deadline", "opens_at",
+     _l("The on-site confirmation deadline cannot be before the day registration opens (%(date)s).")),
+    ("phase_two_deadline", "phase_one_deadline", _l("Phase two cannot be completed before phase one (%(date)s).")),
+    ("report_deadline", "phase_one_deadline",
+     _l("The reporting deadline cannot be before phase one is completed (%(date)s).")),
+)
+
+
+def calendar_errors(values) -> list[tuple[str, str]]:
+    """The season's dates out of order, as (field name, message) pairs; ``values`` maps field names to
+    dates or datetimes (missing or None: not checked).
+
+    Returned applications are resubmitted after the window (review goes on after it closes); on-site
+    confirmation is not due before the window opens; phase two and reporting follow phase one."""
+    def day(name):
+        value = values.get(name)
+        return value.date() if isinstance(value, datetime) else value
+
+    errors = []
+    for name, earliest_name, message in CALENDAR_RULES:
+        value, earliest = day(name), day(earliest_name)
+        if value is not None and earliest is not None and value < earliest:
+            errors.append((name, str(message) % {"date": cn_date(earliest)}))
+    return errors
 
 
 def previous_batch_error(round_, program, previous, own_id) -> str | None:
@@ -172,6 +284,7 @@ class QuotaView(SecureModelView):
     )
     column_select_related_list = (Quota.batch, Quota.base, Quota.specialty)
     form_columns = ("batch", "base", "specialty", "capacity")
+    form_args = {"capacity": {"validators": [whole_number(0, MAX_COUNT)]}}
     export_name = _l("Quotas")
 
     def search_placeholder(self):

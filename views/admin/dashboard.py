@@ -11,7 +11,9 @@ The page costs a fixed number of grouped queries, whatever the number of applica
 3. GP-transfer places per base: the 全科 quota minus the applications assigned there;
 4. residency quotas per base and specialty;
 5. residency applicants (first choice) and admissions per base and specialty;
-6. the residency combined-score histogram (10-point bands).
+6. the residency combined-score histogram (10-point bands);
+7. for the province admin and the superuser, recruitment progress: each current batch with its plan,
+   quota total, bases with places and admissions so far (one statement, grouped subqueries).
 
 Waiting time is how long an application has sat in its current queue:
 
@@ -26,22 +28,24 @@ so the linked list shows exactly the applications counted.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, distinct, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from app.access import scope_condition
 from views.admin.queues import timed_queues
 from app.assignment import BasePlaces, _gp_specialty_id
 from app.extensions import db
+from app.i18n import cn_date
+from app.residency import ADMITTED_STATES
 from app.timeutil import now
 from models import (Application, ApplicationChoice, Batch, Quota, Region, ReviewRecord, Role, Specialty, Status,
                     TrainingBase)
-from models.enums import BatchStatus, Program
+from models.enums import BatchRound, BatchStatus, Program
 
 S, GP, RES = Status, Program.GP_TRANSFER, Program.RESIDENCY
 CURRENT_BATCH_STATUSES = (BatchStatus.OPEN, BatchStatus.CLOSED)
@@ -52,7 +56,9 @@ BUCKETS = ((0, _l("Within 3 days")), (3, _l("3–7 days")), (7, _l("7–14 days"
 WAITING_FILTER_DAYS = (3, 7, 14)
 # residency applications that count as applicants of their first choice: submitted and later
 APPLIED = (S.SUBMITTED, S.BASE_APPROVED, S.CONFIRMED, S.ADMITTED, S.NOT_ADMITTED, S.REPORTED)
-ADMITTED = (S.ADMITTED, S.REPORTED)
+ADMITTED = ADMITTED_STATES
+# who sees the recruitment progress against the province's plan
+PROGRESS_ROLES = (Role.PROVINCE_ADMIN, Role.SUPERUSER)
 # who sees residency places per base and specialty: those whose application scope matches the quota's
 RESIDENCY_PLACES_ROLES = (*Role.PROVINCE_WIDE, Role.BASE_STAFF)
 SCORE_BANDS = 10  # 0–10, …, 90–100 (100 itself in the last band); above 100 in an extra band
@@ -319,8 +325,118 @@ def _score_histogram(user, batches: dict) -> None:
         }
 
 
+# --- 7. recruitment progress against the plan (province) -----------------------------------------
+
+def deadline_state(deadline: date | None, today: date) -> dict:
+    """Where ``today`` stands against a deadline that includes its whole day."""
+    if deadline is None:
+        return {"key": "unset", "text": _("Not set")}
+    days = (deadline - today).days
+    if days > 0:
+        return {"key": "ahead", "days": days, "text": _("%(days)s days left", days=days)}
+    if days == 0:
+        return {"key": "today", "days": 0, "text": _("Due today")}
+    return {"key": "passed", "days": -days, "text": _("Passed %(days)s days ago", days=-days)}
+
+
+def plan_state(admitted: int, plan: int | None) -> dict:
+    """Whether the admissions reach the plan figure."""
+    if plan is None:
+        return {"key": "no_plan", "text": _("No plan figure set"), "percent": None}
+    percent = min(100, round(100 * admitted / plan)) if plan else 100
+    if admitted >= plan:
+        return {"key": "met", "text": _("Plan met"), "percent": percent}
+    return {"key": "short", "text": _("Plan not met"), "detail": _("%(count)s short", count=plan - admitted),
+            "percent": percent}
+
+
+def _phase(key: str, label: str, note: str | None, deadline: date | None, admitted: int, plan: int | None,
+           today: date) -> dict:
+    return {"key": key, "label": label, "note": note, "deadline": deadline, "deadline_text": cn_date(deadline),
+            "state": deadline_state(deadline, today), "admitted": admitted, "plan": plan,
+            "result": plan_state(admitted, plan)}
+
+
+def _recruitment_progress(user, at: datetime) -> list[dict] | None:
+    """Current batches, each round-2 (调剂补录) batch under the first round it follows: plan, quota
+    total, bases with places against the bases expected, admissions so far and the phase deadlines.
+
+    Admitted means, for residency, admitted or reported (``app.residency.ADMITTED_STATES``); for GP
+    transfer, assigned to a base. Phase one counts the first round; phase two adds its round-2 batches.
+    A round-2 batch not yet published is shown (it is being prepared); archived ones are not."""
+    if user.role not in PROGRESS_ROLES:
+        return None
+    first, shown_batch = aliased(Batch), aliased(Batch)
+    current_first = select(first.id).where(first.round == BatchRound.FIRST, first.status.in_(CURRENT_BATCH_STATUSES))
+    shown = select(shown_batch.id).where(or_(
+        shown_batch.status.in_(CURRENT_BATCH_STATUSES),
+        and_(shown_batch.round == BatchRound.SUPPLEMENTARY, shown_batch.status != BatchStatus.ARCHIVED,
+             shown_batch.previous_batch_id.in_(current_first))))
+    quota_batch, admitted_batch = aliased(Batch), aliased(Batch)
+    # a GP batch's places are its 全科 quotas, as in the places per base above
+    places = (select(Quota.batch_id.label("batch_id"), func.sum(Quota.capacity).label("places"),
+                     func.count(distinct(case((Quota.capacity > 0, Quota.base_id)))).label("bases"))
+              .join(quota_batch, quota_batch.id == Quota.batch_id)
+              .where(Quota.batch_id.in_(shown),
+                     or_(quota_batch.program != GP, Quota.specialty_id == _gp_specialty_id()))
+              .group_by(Quota.batch_id).subquery())
+    admitted = (select(Application.batch_id.label("batch_id"), func.count(Application.id).label("admitted"))
+                .join(admitted_batch, admitted_batch.id == Application.batch_id)
+                .where(Application.batch_id.in_(shown),
+                       or_(and_(admitted_batch.program == RES, Application.status.in_(ADMITTED_STATES)),
+                           and_(admitted_batch.program != RES, Application.status == S.ASSIGNED)))
+                .group_by(Application.batch_id).subquery())
+    rows = db.session.execute(
+        select(Batch.id, Batch.name, Batch.program, Batch.round, Batch.status, Batch.previous_batch_id,
+               Batch.plan_total, Batch.expected_base_count, Batch.phase_one_deadline, Batch.phase_two_deadline,
+               func.coalesce(places.c.places, 0), func.coalesce(places.c.bases, 0),
+               func.coalesce(admitted.c.admitted, 0))
+        .outerjoin(places, places.c.batch_id == Batch.id)
+        .outerjoin(admitted, admitted.c.batch_id == Batch.id)
+        .where(Batch.id.in_(shown))
+        .order_by(Batch.id)).all()
+    batches = {}
+    for (batch_id, name, program, round_, status, previous_id, plan, expected, phase_one, phase_two, quota_total,
+         bases, admitted_count) in rows:
+        batches[batch_id] = {
+            "id": batch_id, "name": name, "program": program, "program_label": Program.label(program),
+            "round": round_, "round_label": BatchRound.label(round_), "status": status,
+            "status_label": BatchStatus.label(status), "previous_id": previous_id, "plan": plan,
+            "expected_bases": expected, "phase_one_deadline": phase_one, "phase_two_deadline": phase_two,
+            "places": int(quota_total), "bases": int(bases), "admitted": int(admitted_count),
+            "bases_short": expected is not None and bases < expected}
+    groups: dict[int, dict] = {}
+    for batch in batches.values():
+        head = batches.get(batch["previous_id"]) if batch["round"] == BatchRound.SUPPLEMENTARY else None
+        if head is not None and head["round"] == BatchRound.FIRST:
+            groups[head["id"]]["batches"].append(batch)
+        else:
+            groups[batch["id"]] = {"head": batch, "batches": [batch]}
+    today = at.date()
+    result = []
+    for group in groups.values():
+        head, later = group["head"], group["batches"][1:]
+        plan = head["plan"]
+        phases = []
+        if head["round"] == BatchRound.FIRST:
+            phases.append(_phase("one", _("Phase one"), None, head["phase_one_deadline"], head["admitted"], plan,
+                                 today))
+        second = head["phase_two_deadline"] or max(
+            (b["phase_two_deadline"] for b in later if b["phase_two_deadline"]), default=None)
+        phases.append(_phase("two", _("Phase two"), _("with the supplementary round"), second,
+                             sum(b["admitted"] for b in group["batches"]), plan, today))
+        group.update({
+            "id": head["id"], "name": head["name"], "program_label": head["program_label"], "plan": plan,
+            "phases": phases, "admitted": phases[-1]["admitted"], "result": phases[-1]["result"],
+            "places_short": plan is not None and head["places"] < plan})
+        result.append(group)
+    order = {Program.RESIDENCY: 0, Program.GP_TRANSFER: 1}
+    return sorted(result, key=lambda g: (order.get(g["head"]["program"], 2), -g["id"]))
+
+
 def dashboard_context(user, at: datetime | None = None) -> dict:
-    """Everything the dashboard shows for ``user``, at ``at`` (now by default), in six grouped queries."""
+    """Everything the dashboard shows for ``user``, at ``at`` (now by default), in seven grouped queries
+    at most (the recruitment progress only for the province admin and the superuser)."""
     at = at or now()
     batches: dict[int, dict] = {}
     _status_region_counts(user, batches)
@@ -329,6 +445,7 @@ def dashboard_context(user, at: datetime | None = None) -> dict:
     _residency_places(user, batches)
     _score_histogram(user, batches)
     ordered = sorted(batches.values(), key=lambda b: b["id"], reverse=True)
-    return {"batches": ordered, "user": user, "region_level": region_level(user), "at": at,
+    return {"batches": ordered, "progress": _recruitment_progress(user, at), "user": user,
+            "region_level": region_level(user), "at": at,
             "buckets": [str(label) for _days, label in BUCKETS], "waiting_days": WAITING_FILTER_DAYS,
             "status_label": Status.label_for}
