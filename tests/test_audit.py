@@ -141,6 +141,30 @@ def test_trainee_edit_records_the_changed_fields(world, client, auth):
         (AuditAction.UPDATE, "mobile", "13600000000", "13600000009")]
 
 
+def test_the_earlier_residency_answer_keeps_its_three_states(world, client, auth):
+    """已参加住培，是否通过结业考核: yes, no, or not answered — saving the form changes none of them."""
+    trainee = TraineeFactory(name="既往学员", id_number=valid_id(3), mobile="13600000001", gender="male",
+                             birth_date=date(1975, 1, 2), has_licence=True, prior_residency_base="某基地",
+                             prior_residency_ended_on=date(2020, 7, 1), prior_residency_passed=True)
+    db.session.commit()
+    auth.login("support", PASSWORD)
+    url = f"/admin/trainee/edit/?id={trainee.id}"
+    form = {"name": "既往学员", "gender": "male", "id_type": "resident", "id_number": trainee.id_number,
+            "mobile": "13600000001", "has_licence": "y", "prior_residency_base": "某基地",
+            "prior_residency_ended_on": "2020-07-01"}
+    assert 'value="yes" selected' in client.get(url).get_data(as_text=True) or \
+        'selected value="yes"' in client.get(url).get_data(as_text=True)
+    assert post(client, url, {**form, "prior_residency_passed": "yes"}).status_code == 302
+    assert [(r.field_name, r.old_value, r.new_value) for r in audit_rows("trainee", trainee.id)] == []
+    for posted, stored in (("no", False), ("", None)):
+        assert post(client, url, {**form, "prior_residency_passed": posted}).status_code == 302
+        assert db.session.get(Trainee, trainee.id).prior_residency_passed is stored
+    assert [(r.field_name, r.old_value, r.new_value) for r in audit_rows("trainee", trainee.id)] == [
+        ("prior_residency_passed", "True", "False"), ("prior_residency_passed", "False", None)]
+    assert post(client, url, {**form, "prior_residency_passed": "maybe"}).status_code == 200  # refused
+    assert db.session.get(Trainee, trainee.id).prior_residency_passed is None
+
+
 def test_deleting_is_recorded_with_what_was_deleted(world, client, auth):
     institution = InstitutionFactory(name="待删卫生院", region=world.regions["xg"])
     db.session.commit()

@@ -3,6 +3,8 @@ from flask_admin.contrib.sqla import filters
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
+from wtforms import SelectField
+from wtforms.validators import Optional
 
 from app.validators import IdNumber, Mobile, id_number_birth_date, id_number_gender
 from models import Account, Education, Employment, Institution, Licence, Region, Role, Trainee
@@ -72,6 +74,17 @@ LICENCE_FORM = {
 }
 
 
+def optional_bool(value) -> bool | None:
+    """A yes / no / unanswered select's value: True, False or None."""
+    if value in (None, "", "None"):
+        return None
+    if value in (True, False):
+        return value
+    if value in ("yes", "no"):
+        return value == "yes"
+    raise ValueError(value)
+
+
 class TraineeView(TraineeSearchMixin, SecureModelView):
     read_roles = TRAINEE_READERS
     write_roles = TRAINEE_EDITORS
@@ -98,7 +111,11 @@ class TraineeView(TraineeSearchMixin, SecureModelView):
                     "prior_residency_base", "prior_residency_ended_on", "prior_residency_passed", "prior_residency_passed_on", "account")
     form_choices = {"gender": Gender.lazy_choices(), "id_type": IdType.lazy_choices(),
                     "political_status": PoliticalStatus.lazy_choices()}
-    form_args = {"id_number": {"validators": [IdNumber()]}, "mobile": {"validators": [Mobile()]}}
+    # passed / not passed / not answered: a check box would turn "not answered" into "not passed"
+    form_overrides = {"prior_residency_passed": SelectField}
+    form_args = {"id_number": {"validators": [IdNumber()]}, "mobile": {"validators": [Mobile()]},
+                 "prior_residency_passed": {"choices": [("", _l("(none)")), ("yes", _l("Yes")), ("no", _l("No"))],
+                                            "coerce": optional_bool, "validators": [Optional()]}}
     form_ajax_refs = {"account": ajax_ref(Account, ["username", "phone"], name="account")}
     inline_models = ((Education, EDUCATION_FORM), (Employment, EMPLOYMENT_FORM), (Licence, LICENCE_FORM))
     export_name = _l("Trainees")
