@@ -117,3 +117,14 @@ class StrongPassword:
             problems = password_problems(field.data)
             if problems:
                 raise ValidationError(" ".join(problems))
+
+
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class PlainText:
+    """WTForms validator refusing control characters (NUL, line breaks, …) in a one-line text."""
+
+    def __call__(self, form, field):
+        if isinstance(field.data, str) and CONTROL_RE.search(field.data):
+            raise ValidationError(str(_l("Remove the invisible control characters from this field.")))
