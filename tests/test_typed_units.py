@@ -1,16 +1,17 @@
 """Typed work units (自填): a trainee whose unit is not in the directory gives its level and kind; the
-eligibility and exemption rules read them."""
+eligibility and exemption rules read them; reviewers see that the unit was typed in."""
 from __future__ import annotations
 
 import io
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.rules.exemption import evaluate_exemption
 from app.snapshot import profile_snapshot
+from app.snapshot_diff import is_typed_unit
 from models import Application, Employment, ExemptionRequest, Status, Trainee
 from models.enums import InstitutionKind, InstitutionLevel, Program
 from tests.catalogue import zh
@@ -310,6 +311,67 @@ def test_a_typed_units_level_reaches_the_exemption_rules(world, client, auth, le
     assert request.application.status == Status.SUBMITTED
     unit_check = rule(request.rule_results, "unit_secondary_plus")
     assert unit_check["passed"] is passes and unit_check["params"]["level"] == level
+
+
+# --- reviewers see that a unit was typed in -----------------------------------------------------------
+
+def test_typed_unit_reading_of_old_and_new_snapshots():
+    assert is_typed_unit({"unit_typed": True, "institution_id": 5})
+    assert not is_typed_unit({"unit_typed": False, "institution_id": None})
+    assert is_typed_unit({"institution_id": None})  # an old snapshot, before unit_typed was frozen
+    assert is_typed_unit({})
+    assert not is_typed_unit({"institution_id": 3})
+
+
+@pytest.mark.seed(SEARCH_OR_TYPE)
+def test_reviewers_see_a_badge_beside_a_typed_unit(world, client, auth):
+    application = world.applications["zy"]
+    badge = zh("Typed in (not in the unit directory; please verify)")
+    assert badge == "自填（未在工作单位目录中，请核实）"
+    directory = {"unit_name": "目录单位", "institution_id": 7, "unit_level": "primary", "unit_kind": "township",
+                 "unit_typed": False, "is_current": False}
+    typed = {"unit_name": "自填单位甲", "institution_id": None, "unit_level": "secondary", "unit_kind": "hospital",
+             "unit_typed": True, "is_current": True}
+    old_typed = {"unit_name": "旧快照自填单位", "institution_id": None, "unit_level": "primary", "is_current": False}
+    old_directory = {"unit_name": "旧快照目录单位", "institution_id": 9, "unit_level": "primary", "is_current": False}
+    application.snapshot = {"name": "学员", "id_number": application.trainee.id_number, "educations": [],
+                            "employments": [directory, typed, old_typed, old_directory], "licences": []}
+    db.session.commit()
+    auth.login("county_zy", PASSWORD)
+    html = text(client.get(f"/admin/application/details/?id={application.id}"))
+    table = html.split("snapshot-employments", 1)[1].split("</table>", 1)[0]
+    cells = [row for row in re.findall(r"<tr>(.*?)</tr>", table, re.S) if "<td>" in row]
+    rows = {name: next(row for row in cells if f"<td>{name}" in row)
+            for name in ("目录单位", "自填单位甲", "旧快照自填单位", "旧快照目录单位")}
+    assert badge in rows["自填单位甲"] and badge in rows["旧快照自填单位"]
+    assert badge not in rows["目录单位"] and badge not in rows["旧快照目录单位"]
+    assert table.count(badge) == 2
+
+
+def test_back_office_trainee_details_mark_typed_units(world, client, auth):
+    trainee = world.trainees["zy"]
+    db.session.add(Employment(trainee=trainee, unit_name="后台自填单位", region=world.regions["zy"],
+                              unit_level="secondary", unit_kind="hospital", is_current=False))
+    db.session.commit()
+    auth.login("county_zy", PASSWORD)
+    html = text(client.get(f"/admin/trainee/details/?id={trainee.id}"))
+    badge = zh("Typed in (not in the unit directory; please verify)")
+    assert html.count(badge) == 1
+    typed_line = html.split("后台自填单位", 1)[1].split("<br>", 1)[0]
+    assert badge in typed_line and "二级医院" in typed_line and "医院" in typed_line
+    assert world.institutions["zy"].name in html
+
+
+def test_support_edits_a_typed_units_level_and_kind_from_lists(world, client, auth):
+    trainee = world.trainees["zy"]
+    row = Employment(trainee=trainee, unit_name="后台编辑单位", region=world.regions["zy"], is_current=False)
+    db.session.add(row)
+    db.session.commit()
+    auth.login("support", PASSWORD)
+    html = text(client.get(f"/admin/employment/edit/?id={row.id}"))
+    assert re.search(r'<select[^>]*name="unit_level"', html) and re.search(r'<select[^>]*name="unit_kind"', html)
+    assert "单位级别" in html and "单位类别" in html
+    assert db.session.scalar(select(func.count()).select_from(Employment).where(Employment.id == row.id)) == 1
 
 
 def test_the_employment_form_with_its_errors_shows_no_english(world, trainee_client):
