@@ -136,7 +136,8 @@ def test_a_directory_unit_ignores_a_posted_level_and_kind(world, trainee_client)
     for row in rows:
         assert (row.institution_id, row.unit_level, row.unit_kind, row.region_id) == (
             unit.id, None, None, world.regions["xg"].id)
-    frozen = profile_snapshot(db.session.get(Trainee, trainee_id))["employments"][-1]
+    frozen = next(e for e in profile_snapshot(db.session.get(Trainee, trainee_id))["employments"]
+                  if e["institution_id"] == unit.id)
     assert (frozen["unit_level"], frozen["unit_kind"], frozen["unit_typed"]) == ("tertiary", "hospital", False)
     assert zh("Typed in") not in text(client.get("/portal/profile/employment")).split(unit.name, 1)[1][:200]
 
