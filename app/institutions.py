@@ -50,6 +50,7 @@ MAX_UNPACKED_BYTES = 60 * 1024 * 1024
 MAX_DATA_ROWS = 20000
 MAX_NAME_LENGTH = 100  # Institution.name
 SHOWN_VALUE_LENGTH = 30  # a refused cell's text in a message
+SHOWN_ROWS = 5  # the other rows named in a message about a unit repeated in the file
 CHUNK = 500
 
 NAME, COUNTY, LEVEL, KIND = "name", "county", "level", "kind"
@@ -201,8 +202,9 @@ def parse_rows(rows: list[tuple], counties: dict[str, set[int]]) -> ParsedFile:
 
     for numbers in by_unit.values():
         if len(numbers) > 1:
-            for number in numbers:
-                others = "、".join(str(n) for n in numbers if n != number)
+            for number in numbers:  # a few of the other rows: a file may repeat one unit 20,000 times
+                others = [n for n in numbers[:SHOWN_ROWS + 1] if n != number][:SHOWN_ROWS]
+                others = "、".join(map(str, others)) + ("…" if len(numbers) > SHOWN_ROWS + 1 else "")
                 parsed.refuse(number, labels[NAME], _(
                     "The same unit (same name, same county) is also in row %(rows)s; all of these rows are "
                     "refused. Keep one of them.", rows=others))

@@ -304,6 +304,20 @@ def test_rows_are_checked_as_plain_data(app):
     assert [(u.name, u.level) for u in parse_rows(rows, counties).units] == [("乙院", "tertiary")]
 
 
+def test_a_unit_repeated_many_times_names_a_few_of_the_other_rows(app):
+    counties = county_index(county_regions())
+    rows = [tuple(HEADER)] + [("同一卫生院", "410102", "二级医院", "医院")] * 3000
+    parsed = parse_rows(rows, counties)
+    assert parsed.units == [] and len(parsed.problems) == 3000
+    duplicate = "The same unit (same name, same county) is also in row %(rows)s; all of these rows are refused. " \
+                "Keep one of them."
+    assert parsed.problems[0].message == zh(duplicate, rows="3、4、5、6、7…")
+    assert parsed.problems[3].message == zh(duplicate, rows="2、3、4、6、7…")
+    assert max(len(p.message) for p in parsed.problems) < 100
+    two = parse_rows([tuple(HEADER)] + [("同一卫生院", "410102", "二级医院", "医院")] * 2, counties)
+    assert [p.message for p in two.problems] == [zh(duplicate, rows="3"), zh(duplicate, rows="2")]
+
+
 # --- files refused whole: nothing written ------------------------------------------------------------------------
 
 def zip_without_workbook() -> bytes:
