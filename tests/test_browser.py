@@ -246,6 +246,7 @@ def test_residency_application_in_chromium(world, live_server, browser_page):
     assert application.status == Status.SUBMITTED and application.base_id == zz.id
 
 
+@pytest.mark.seed("工作单位可关键字搜索，如找不到可自行录入准确的单位名称")
 def test_typed_work_unit_on_a_phone(world, live_server, browser_page):
     """工作单位可关键字搜索，如找不到可自行录入: a picked unit hides the level and kind; a typed one asks
     for them, and a refused form keeps what was typed."""

@@ -24,7 +24,6 @@ PAGE = "/admin/institution-import/"
 TEMPLATE = PAGE + "template/"
 UPLOAD = PAGE + "upload/"
 HEADER = ["单位名称", "所在区县", "级别", "类别"]
-SEARCH_OR_TYPE = "工作单位可关键字搜索，如找不到可自行录入准确的单位名称"
 
 
 def xlsx(rows, header=HEADER) -> bytes:
@@ -166,7 +165,6 @@ def test_the_template_has_the_chinese_columns_lists_and_counties(world, client, 
 
 # --- rows added, updated, unchanged -----------------------------------------------------------------------
 
-@pytest.mark.seed(SEARCH_OR_TYPE)
 def test_units_are_added_updated_or_left_unchanged_by_name_and_county(world, client, auth):
     existing = world.institutions["zy"]  # 测试中原区卫生院, 410102, primary / township
     moved = InstitutionFactory(name="测试二院", region=world.regions["js"], level=InstitutionLevel.SECONDARY,

@@ -324,7 +324,6 @@ def test_typed_unit_reading_of_old_and_new_snapshots():
     assert not is_typed_unit({"institution_id": 3})
 
 
-@pytest.mark.seed(SEARCH_OR_TYPE)
 def test_reviewers_see_a_badge_beside_a_typed_unit(world, client, auth):
     application = world.applications["zy"]
     badge = zh("Typed in (not in the unit directory; please verify)")
