@@ -21,14 +21,13 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import BinaryIO
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -38,6 +37,9 @@ from app.access import scope_condition
 from app.extensions import db
 from app.i18n import cn_datetime
 from app.timeutil import now
+from app.xlsx import XLSX_MIME, WorkbookError, cell_text, header_key, safe_file_part
+from app.xlsx import read_upload as read_xlsx_upload
+from app.xlsx import sheet_rows as read_sheet_rows
 from models import Application, ApplicationChoice, Batch, Role, Status, TrainingBase
 from models.enums import Program
 
@@ -52,7 +54,6 @@ SCORED_STATUSES = (Status.CONFIRMED, Status.ADMITTED, Status.NOT_ADMITTED, Statu
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED_BYTES = 60 * 1024 * 1024
 MAX_DATA_ROWS = 5000
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # the template's fixed columns: key → English msgid (the header is its translation)
 ID_COLUMN, NAME_COLUMN, ID_NUMBER_COLUMN, FIRST_COLUMN, SECOND_COLUMN, THEORY_COLUMN = (
@@ -72,8 +73,7 @@ GREY = PatternFill("solid", start_color="FFD9D9D9", end_color="FFD9D9D9")
 HEADER_FILL = PatternFill("solid", start_color="FFBFBFBF", end_color="FFBFBFBF")
 
 
-class ScoreFileError(ValueError):
-    """The whole file is refused; ``str(error)`` is the Chinese message for the user."""
+ScoreFileError = WorkbookError  # the whole file is refused; ``str(error)`` is the Chinese message
 
 
 # --- exam settings --------------------------------------------------------------------------------
@@ -200,10 +200,6 @@ def _number(value):
     return float(value) if value is not None else None
 
 
-def safe_file_part(text: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", text).strip() or "_"
-
-
 def template_filename(batch: Batch, base: TrainingBase) -> str:
     """成绩导入模板_<批次>_<基地>.xlsx"""
     return f"{_('Score import template')}_{safe_file_part(batch.name)}_{safe_file_part(base.name)}.xlsx"
@@ -293,67 +289,14 @@ def build_template(batch: Batch, base: TrainingBase, user) -> io.BytesIO:
 
 # --- reading the file ---------------------------------------------------------------------------
 
-def size_text(size: int) -> str:
-    return f"{size / (1024 * 1024):g} MB" if size >= 1024 * 1024 else f"{size // 1024} KB"
-
-
 def read_upload(stream: BinaryIO | None, filename: str | None = None) -> bytes:
-    """The uploaded file's bytes if it is an .xlsx within the limits; else ``ScoreFileError``."""
-    if stream is None or not (filename or "").strip():
-        raise ScoreFileError(_("Please choose the filled-in template (.xlsx) to upload."))
-    data = stream.read(MAX_FILE_BYTES + 1)
-    if not data:
-        raise ScoreFileError(_("The file is empty."))
-    if len(data) > MAX_FILE_BYTES:
-        raise ScoreFileError(_("The file is larger than %(size)s.", size=size_text(MAX_FILE_BYTES)))
-    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        raise ScoreFileError(_("This is an old Excel 97-2003 (.xls) file. Please save it as an Excel workbook "
-                               "(.xlsx) and upload it again."))
-    not_xlsx = _("The file is not an Excel workbook (.xlsx). Please upload the filled-in template.")
-    if not data.startswith(b"PK\x03\x04"):
-        raise ScoreFileError(not_xlsx)
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise ScoreFileError(not_xlsx) from None
-    names = {info.filename for info in infos}
-    if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
-        raise ScoreFileError(not_xlsx)
-    if sum(info.file_size for info in infos) > MAX_UNPACKED_BYTES:
-        raise ScoreFileError(_("The workbook is too large when unpacked. Please upload the template with only "
-                               "the score rows."))
-    return data
-
-
-def _header_key(value) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value))).rstrip("*") if value is not None else ""
+    """The uploaded file's bytes if it is an .xlsx within this module's limits; else ``ScoreFileError``."""
+    return read_xlsx_upload(stream, filename, MAX_FILE_BYTES, MAX_UNPACKED_BYTES)
 
 
 def sheet_rows(data: bytes) -> list[tuple]:
     """The first worksheet's rows (values, not formulas), at most the header and ``MAX_DATA_ROWS``."""
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds of errors on damaged archives
-        raise ScoreFileError(_("The file could not be read as an Excel workbook; it may be damaged.")) from None
-    try:
-        if not workbook.worksheets:
-            raise ScoreFileError(_("The workbook has no worksheet."))
-        rows = []
-        sheet = workbook.worksheets[0]
-        # the declared <dimension> may claim 16,384 columns: read only what the cells hold
-        sheet.reset_dimensions()
-        for row in sheet.iter_rows(values_only=True):
-            rows.append(tuple(row))
-            if len(rows) > MAX_DATA_ROWS + 1:
-                raise ScoreFileError(_("The file has more than %(count)s rows.", count=MAX_DATA_ROWS))
-        return rows
-    except ScoreFileError:
-        raise
-    except Exception:
-        raise ScoreFileError(_("The file could not be read as an Excel workbook; it may be damaged.")) from None
-    finally:
-        workbook.close()
+    return read_sheet_rows(data, MAX_DATA_ROWS)
 
 
 def map_columns(header: tuple, batch: Batch) -> dict[str, int]:
@@ -363,21 +306,21 @@ def map_columns(header: tuple, batch: Batch) -> dict[str, int]:
     item's name."""
     positions: dict[str, int] = {}
     for index, value in enumerate(header):
-        key = _header_key(value)
+        key = header_key(value)
         if key and key not in positions:
             positions[key] = index
     columns: dict[str, int] = {}
     missing = []
     for key, label in FIXED_COLUMNS:
         for text in (str(label), str(label._args[0])):
-            if _header_key(text) in positions:
-                columns[key] = positions[_header_key(text)]
+            if header_key(text) in positions:
+                columns[key] = positions[header_key(text)]
                 break
         else:
             if key in REQUIRED_FIXED:
                 missing.append(str(label))
     for item in batch.skill_items:
-        index = positions.get(_header_key(item.name))
+        index = positions.get(header_key(item.name))
         if index is None:
             missing.append(item.name)
         else:
@@ -430,14 +373,6 @@ def parse_application_id(value) -> int | None:
     else:
         return None
     return number if 0 < number < 2**63 else None
-
-
-def cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return unicodedata.normalize("NFKC", str(value)).strip()
 
 
 def score_message(code: str, column: str) -> str:

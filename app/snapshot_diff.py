@@ -86,6 +86,14 @@ def show(key: str, value: Any) -> str:
     return str(value)
 
 
+def is_typed_unit(row: dict) -> bool:
+    """An employment row whose unit the trainee typed in (自填) instead of picking it from the unit
+    directory; snapshots taken before ``unit_typed`` was frozen say so by having no ``institution_id``."""
+    if "unit_typed" in row:
+        return bool(row["unit_typed"])
+    return row.get("institution_id") is None
+
+
 def row_summary(section: str, row: dict) -> str:
     for name, _title, _fields, summary in SECTIONS:
         if name == section:

@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 
 from app.config import PROJECT_ROOT
 from app.extensions import db
-from models import Application, ExemptionRequest, Status, Trainee
+from models import Application, Employment, ExemptionRequest, Status, Trainee
 from tests.factories import PASSWORD, id_number
 from tests.portal_helpers import last_code, png_bytes
 
@@ -259,3 +259,38 @@ def test_residency_application_in_chromium(world, live_server, browser_page):
     assert response.status == 200 and response.body().startswith(b"%PDF")
     application = db.session.scalar(select(Application).where(Application.batch_id == batch.id))
     assert application.status == Status.SUBMITTED and application.base_id == zz.id
+
+
+@pytest.mark.seed("工作单位可关键字搜索，如找不到可自行录入准确的单位名称")
+def test_typed_work_unit_on_a_phone(world, live_server, browser_page):
+    """工作单位可关键字搜索，如找不到可自行录入: a picked unit hides the level and kind; a typed one asks
+    for them, and a refused form keeps what was typed."""
+    page, base = browser_page, live_server
+    page.goto(base + "/login")
+    page.fill("#username", "trainee_zy")
+    page.fill("#password", PASSWORD)
+    submit_in(page, "main form")
+    page.goto(base + "/portal/profile/employment")
+    assert not page.locator("#unit-level-group").is_visible()  # nothing typed yet
+    page.locator("#unit_name").press_sequentially("测试西工", delay=30)
+    page.locator("#unit-suggestions button").first.click()
+    assert not page.locator("#unit-level-group").is_visible() and page.locator("#unit-picked").is_visible()
+    assert "基层医疗卫生机构" in page.locator("#unit-picked").inner_text()
+    page.locator("#unit_name").press("End")
+    page.locator("#unit_name").press_sequentially("分院", delay=30)  # no longer the directory's name
+    assert page.locator("#unit-level-group").is_visible() and not page.locator("#unit-picked").is_visible()
+    page.fill("#department", "全科")
+    page.select_option("#title", "attending")
+    page.select_option("#title_grade", "intermediate")
+    page.fill("#start_date", "2018-05-01")
+    submit_in(page, "#row-form form")
+    assert "自行录入的单位，请选择单位级别。" in page.content() and "自行录入的单位，请选择单位类别。" in page.content()
+    assert page.locator("#unit-level-group").is_visible()
+    assert page.input_value("#unit_name") == "测试西工区卫生院分院" and page.input_value("#department") == "全科"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
+    page.select_option("#unit_level", "primary")
+    page.select_option("#unit_kind", "township")
+    submit_in(page, "#row-form form")
+    assert "已保存" in page.content() and "测试西工区卫生院分院" in page.content()
+    row = db.session.scalar(select(Employment).where(Employment.unit_name == "测试西工区卫生院分院"))
+    assert (row.institution_id, row.unit_level, row.unit_kind) == (None, "primary", "township")

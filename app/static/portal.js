@@ -29,9 +29,14 @@
   var list = document.getElementById('unit-suggestions');
   if (unit && list) {
     var hidden = document.getElementById('institution_id');
-    var level = document.getElementById('unit-level-group');
+    var level = document.getElementById('unit-level-group');  // a typed unit's level and kind
+    var picked = document.getElementById('unit-picked');
     var timer = null;
-    function showLevel() { if (level) { level.style.display = hidden.value ? 'none' : ''; } }
+    function showLevel() {  // for a typed name, or while the two fields carry an error
+      var typed = !hidden.value && (unit.value.trim() || (level && level.querySelector('.is-invalid')));
+      if (level) { level.style.display = typed ? '' : 'none'; }
+      if (picked) { picked.hidden = !hidden.value; }
+    }
     unit.addEventListener('input', function () {
       hidden.value = '';
       showLevel();
@@ -47,10 +52,12 @@
               var item = document.createElement('button');
               item.type = 'button';
               item.className = 'list-group-item list-group-item-action';
-              item.textContent = row.name + '（' + row.region + ' · ' + row.level + '）';
+              var details = row.region + ' · ' + row.level + ' · ' + row.kind;
+              item.textContent = row.name + '（' + details + '）';
               item.addEventListener('click', function () {
                 unit.value = row.name;
                 hidden.value = row.id;
+                if (picked) { picked.querySelector('span').textContent = details; }
                 var region = document.getElementById('region_id');
                 if (region) { region.value = String(row.region_id); }
                 list.innerHTML = '';

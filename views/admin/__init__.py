@@ -14,6 +14,7 @@ from views.admin.applications import (ApplicationChoiceView, ApplicationView, At
 from views.admin.audit import AuditLogView
 from views.admin.base import DashboardView
 from views.admin.confirm import ConfirmView
+from views.admin.institutions import InstitutionImportView
 from views.admin.batches import BatchView, QuotaView
 from views.admin.scores import ScoresView
 from views.admin.reference import InstitutionView, PracticeScopeView, RegionView, SpecialtyView, TrainingBaseView
@@ -62,4 +63,6 @@ def init_admin(app) -> Admin:
     admin.add_view(AdmissionView(name=_l("Residency admission"), category=REVIEW, endpoint="admission"))
     admin.add_view(ConfirmView(name=_l("On-site confirmation"), category=REVIEW, endpoint="confirm"))
     admin.add_view(SupportView(name=_l("Technical support"), category=SYSTEM, endpoint="support"))
+    admin.add_view(InstitutionImportView(name=_l("Import unit directory"), category=REFERENCE,
+                                         endpoint="institution_import", url="/admin/institution-import"))
     return admin

@@ -211,7 +211,7 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
         from app.rules import results_from_json
         from app.rules.exemption import EXEMPTION_TYPES as CLAIM_TYPES
         from app.snapshot_diff import (BASIC_FIELDS, CONTACT_FIELDS, EDUCATION_FIELDS, EMPLOYMENT_FIELDS,
-                                       LICENCE_FIELDS, field_label, show, snapshot_changes)
+                                       LICENCE_FIELDS, field_label, is_typed_unit, show, snapshot_changes)
         from app.workflow import action_label
         files = db.session.scalars(select(Attachment).where(Attachment.application_id == application.id)
                                    .order_by(Attachment.id)).all()
@@ -242,7 +242,7 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
             if application.previous_snapshot else None,
             "field_groups": {"basic": BASIC_FIELDS, "contact": CONTACT_FIELDS, "education": EDUCATION_FIELDS,
                              "employment": EMPLOYMENT_FIELDS, "licence": LICENCE_FIELDS},
-            "field_label": field_label, "show": show,
+            "field_label": field_label, "show": show, "is_typed_unit": is_typed_unit,
             "status_text": Status.label_for(application.status, program),
             "identity_text": Identity.label(application.identity) if application.identity else "",
             "eligibility": [(r.passed, r.hard, r.render(gettext)) for r in results_from_json(application.eligibility)],

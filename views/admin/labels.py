@@ -69,6 +69,8 @@ LABELS = {
     "degree_number": _l("Degree certificate number"),
     "institution": _l("Unit in directory"),
     "unit_name": _l("Work unit"),
+    "unit_level": _l("Unit level"),
+    "unit_kind": _l("Unit kind"),
     "department": _l("Department"),
     "title": _l("Job title"),
     "title_grade": _l("Title grade"),

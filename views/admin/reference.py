@@ -85,6 +85,13 @@ class InstitutionView(SecureModelView):
     form_choices = {"level": InstitutionLevel.lazy_choices(), "kind": InstitutionKind.lazy_choices()}
     form_ajax_refs = {"region": ajax_ref(Region, ["name", "code"], name="region")}
     export_name = _l("Institutions")
+    list_template = "admin/institution_list.html"
+
+    @property
+    def can_import(self) -> bool:
+        """The Excel import (``views.admin.institutions``) is the province's and the superuser's."""
+        from app.institutions import IMPORT_ROLES
+        return self._has_role(IMPORT_ROLES)
 
 
 class TrainingBaseView(SecureModelView):

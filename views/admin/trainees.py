@@ -1,14 +1,16 @@
 """Back-office views of trainee profiles and their education, employment and licence rows."""
 from flask_admin.contrib.sqla import filters
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import or_, select
 from wtforms import SelectField
 
 from app.validators import IdNumber, Mobile, id_number_birth_date, id_number_gender
 from models import Account, Education, Employment, Institution, Licence, Region, Role, Trainee
-from models.enums import (Degree, EducationLevel, Gender, IdType, JobTitle, PoliticalStatus,
-                          PracticeCategory, TitleGrade)
+from models.enums import (Degree, EducationLevel, Gender, IdType, InstitutionKind, InstitutionLevel, JobTitle,
+                          PoliticalStatus, PracticeCategory, TitleGrade)
 from views.admin.base import SecureModelView, ajax_ref
 from views.admin.labels import LABELS
 
@@ -71,7 +73,8 @@ EDUCATION_FORM = {
     "column_labels": LABELS,
 }
 EMPLOYMENT_FORM = {
-    "form_choices": {"title": JobTitle.lazy_choices(), "title_grade": TitleGrade.lazy_choices()},
+    "form_choices": {"title": JobTitle.lazy_choices(), "title_grade": TitleGrade.lazy_choices(),
+                     "unit_level": InstitutionLevel.lazy_choices(), "unit_kind": InstitutionKind.lazy_choices()},
     "form_ajax_refs": {"institution": ajax_ref(Institution, ["name"], name="institution"),
                        "region": ajax_ref(Region, ["name", "code"], name="region")},
     "form_excluded_columns": ("trainee",),
@@ -82,6 +85,25 @@ LICENCE_FORM = {
     "form_excluded_columns": ("trainee",),
     "column_labels": LABELS,
 }
+
+
+def employments_formatter(view, context, model, name):
+    """The trainee's jobs on the details page, one a line, each unit's county, level and kind, and a
+    badge on a unit typed in by hand (自填) for the reader to verify."""
+    lines = []
+    for row in model.employments:
+        unit = row.institution
+        level, kind = (unit.level, unit.kind) if unit else (row.unit_level, row.unit_kind)
+        details = "、".join(part for part in (row.region.full_name if row.region else "",
+                                              InstitutionLevel.label(level) if level else "",
+                                              InstitutionKind.label(kind) if kind else "",
+                                              _("Current job") if row.is_current else "") if part)
+        line = Markup("{}（{}）").format(row.unit_name, details) if details else Markup.escape(row.unit_name)
+        if row.institution_id is None:
+            line += Markup(' <span class="badge badge-warning unit-typed">{}</span>').format(
+                _("Typed in (not in the unit directory; please verify)"))
+        lines.append(line)
+    return Markup("<br>").join(lines)
 
 
 class TraineeView(TraineeSearchMixin, SecureModelView):
@@ -115,6 +137,7 @@ class TraineeView(TraineeSearchMixin, SecureModelView):
     form_overrides = {"prior_residency_passed": SelectField, "has_licence": SelectField}
     form_args = {"id_number": {"validators": [IdNumber()]}, "mobile": {"validators": [Mobile()]},
                  "prior_residency_passed": NULLABLE_YES_NO, "has_licence": NULLABLE_YES_NO}
+    column_formatters_detail = {"employments": employments_formatter}
     form_ajax_refs = {"account": ajax_ref(Account, ["username", "phone"], name="account")}
     inline_models = ((Education, EDUCATION_FORM), (Employment, EMPLOYMENT_FORM), (Licence, LICENCE_FORM))
     export_name = _l("Trainees")

@@ -6,9 +6,9 @@ from wtforms import (BooleanField, DateField, HiddenField, IntegerField, Passwor
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.validators import IdNumber, Mobile, StrongPassword
-from models.enums import (Business, Degree, EducationLevel, Gender, InstitutionLevel, JobTitle, PoliticalStatus,
-                          PracticeCategory, TitleGrade)
+from app.validators import IdNumber, Mobile, PlainText, StrongPassword
+from models.enums import (Business, Degree, EducationLevel, Gender, InstitutionKind, InstitutionLevel, JobTitle,
+                          PoliticalStatus, PracticeCategory, TitleGrade)
 
 REQUIRED = _l("This field is required.")
 
@@ -109,12 +109,17 @@ class EducationForm(DatesMixin, FlaskForm):
 
 
 class EmploymentForm(DatesMixin, FlaskForm):
+    """One job. The unit is picked from the directory (``institution_id``) or typed in full; a typed
+    unit also needs its level and kind, which the view requires (it knows whether the pick holds)."""
+
     institution_id = HiddenField()
-    unit_name = StringField(_l("Work unit"), validators=[required(), Length(max=100)])
+    unit_name = StringField(_l("Work unit"), validators=[required(), Length(max=100), PlainText()])
     unit_level = SelectField(_l("Unit level"), choices=choices_with_blank(InstitutionLevel),
                              validators=[Optional()])
+    unit_kind = SelectField(_l("Unit kind"), choices=choices_with_blank(InstitutionKind),
+                            validators=[Optional()])
     region_id = SelectField(_l("County of the unit"), coerce=str, validators=[required()])
-    department = StringField(_l("Department"), validators=[required(), Length(max=50)])
+    department = StringField(_l("Department"), validators=[required(), Length(max=50), PlainText()])
     title = SelectField(_l("Job title"), choices=choices_with_blank(JobTitle), validators=[required()])
     title_grade = SelectField(_l("Title grade"), choices=choices_with_blank(TitleGrade), validators=[required()])
     start_date = DateField(_l("Start date"), validators=[required()])

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from models import Application, Education, Employment, Institution, Licence, PracticeScope, Region, Status
-from models.enums import AttachmentKind, InstitutionLevel, PracticeCategory, RegionLevel
+from models.enums import AttachmentKind, InstitutionKind, InstitutionLevel, PracticeCategory, RegionLevel
 from views.admin.base import parse_id
 from views.portal import bp
 from views.portal.forms import (BasicForm, ContactForm, EducationForm, EmploymentForm, LicenceChoiceForm,
@@ -62,6 +62,7 @@ def render_profile(tab: str, trainee, **forms):
     forms.setdefault("licence_choice", LicenceChoiceForm(
         data={"has_licence": None if trainee.has_licence is None else ("yes" if trainee.has_licence else "no")}))
     forms.setdefault("row_form", None)
+    forms.setdefault("picked_unit", None)
     forms.setdefault("upload_form", UploadForm())
     return render_template("portal/profile.html", tab=tab, tabs=TABS, trainee=trainee,
                            locked=profile_locked(trainee), **forms)
@@ -120,19 +121,46 @@ def own_row(kind: str, row_id: str):
     return row
 
 
+def directory_unit(form) -> Institution | None:
+    """The directory unit the trainee picked, or None for a typed unit (自填): the posted number must
+    name a unit of the directory whose name is the unit name as submitted."""
+    number = parse_id(form.institution_id.data or "")
+    institution = db.session.get(Institution, number) if number else None
+    if institution is None or institution.name.strip() != (form.unit_name.data or "").strip():
+        return None
+    return institution
+
+
+def check_typed_unit(form) -> bool:
+    """A typed unit needs its level and kind (the rules read them); a directory unit brings its own.
+
+    Adds the messages to the fields; forgets a pick that does not hold, so the page shows the
+    level and kind again."""
+    if directory_unit(form) is not None:
+        return True
+    form.institution_id.data = ""
+    ok = True
+    if not form.unit_level.data:
+        form.unit_level.errors = [*form.unit_level.errors, _("For a unit typed in by hand, choose its level.")]
+        ok = False
+    if not form.unit_kind.data:
+        form.unit_kind.errors = [*form.unit_kind.errors, _("For a unit typed in by hand, choose its kind.")]
+        ok = False
+    return ok
+
+
 def fill_row(kind: str, row, form) -> None:
     """Copy a validated row form onto the row (plain values only)."""
     data = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
     if kind == "employment":
-        institution = None
-        if parse_id(data.pop("institution_id") or ""):
-            institution = db.session.get(Institution, parse_id(form.institution_id.data))
-        row.institution = institution if institution and institution.name == data["unit_name"].strip() else None
+        data.pop("institution_id")
+        row.institution = directory_unit(form)
         row.region_id = int(data.pop("region_id"))
         data["unit_level"] = data["unit_level"] or None
-        if row.institution is not None:
+        data["unit_kind"] = data["unit_kind"] or None
+        if row.institution is not None:  # the directory's county, level and kind count
             row.region_id = row.institution.region_id
-            data["unit_level"] = None
+            data["unit_level"] = data["unit_kind"] = None
     if kind == "licence":
         row.scope_id = int(data.pop("scope_id"))
     for name, value in data.items():
@@ -155,17 +183,19 @@ def profile_row(kind: str, row_id: str | None = None):
             form.region_id.data = str(row.region_id)
             form.institution_id.data = str(row.institution_id or "")
             form.unit_level.data = row.unit_level or ""
+            form.unit_kind.data = row.unit_kind or ""
         if kind == "licence":
             form.scope_id.data = str(row.scope_id or "")
-        return render_profile(kind, trainee, row_form=form, editing=row)
+        return render_profile(kind, trainee, row_form=form, editing=row,
+                              picked_unit=row.institution if kind == "employment" else None)
     form = prepare(form_class())
     refuse_if_profile_locked(trainee, kind)
-    if kind == "employment" and not form.institution_id.data and not form.unit_level.data:
-        form.validate()
-        form.unit_level.errors.append(_("For a unit typed in by hand, choose its level."))
-        return render_profile(kind, trainee, row_form=form, editing=row)
-    if not form.validate_on_submit():
-        return render_profile(kind, trainee, row_form=form, editing=row)
+    valid = form.validate_on_submit()
+    if kind == "employment":
+        valid = check_typed_unit(form) and valid
+    if not valid:  # everything typed stays in the form; nothing is stored
+        return render_profile(kind, trainee, row_form=form, editing=row,
+                              picked_unit=directory_unit(form) if kind == "employment" else None), 400
     with db.session.no_autoflush:  # a new row is incomplete until filled
         if row is None:
             row = model(trainee=trainee)
@@ -229,4 +259,5 @@ def institutions():
                               .order_by(Institution.name).limit(20).options(db.joinedload(Institution.region))
                               .options(db.joinedload(Institution.region).joinedload(Region.parent))).all()
     return jsonify([{"id": i.id, "name": i.name, "level": InstitutionLevel.label(i.level),
-                     "region_id": i.region_id, "region": i.region.full_name} for i in rows])
+                     "kind": InstitutionKind.label(i.kind), "region_id": i.region_id,
+                     "region": i.region.full_name} for i in rows])
