@@ -253,7 +253,7 @@ def _choice(value, index, number: int, label: str, parsed: ParsedFile, choices) 
     found = index.get(header_key(text)) if isinstance(value, str) and len(text) <= 50 else None
     if found is None:
         parsed.refuse(number, label, _("Unknown %(column)s “%(value)s”: choose one of %(labels)s.", column=label,
-                                       value=shown(text), labels="、".join(str(l) for _v, l in choices.items)))
+                                       value=shown(text), labels="、".join(str(name) for _v, name in choices.items)))
     return found
 
 

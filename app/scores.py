@@ -37,7 +37,7 @@ from app.access import scope_condition
 from app.extensions import db
 from app.i18n import cn_datetime
 from app.timeutil import now
-from app.xlsx import XLSX_MIME, WorkbookError, cell_text, header_key, safe_file_part
+from app.xlsx import WorkbookError, cell_text, header_key, safe_file_part
 from app.xlsx import read_upload as read_xlsx_upload
 from app.xlsx import sheet_rows as read_sheet_rows
 from models import Application, ApplicationChoice, Batch, Role, Status, TrainingBase

@@ -195,7 +195,7 @@ def test_control_characters_in_the_unit_name_are_refused(world, trainee_client, 
     before = len(employments(trainee_id))
     response = client.post(NEW, data=job(world, client, unit_name=name, unit_level="primary", unit_kind="township"))
     assert response.status_code == 400
-    assert zh("Remove the invisible control characters from this field.") in errors(text(response))
+    assert zh("Control characters (such as line breaks or NUL) are not allowed.") in errors(text(response))
     assert len(employments(trainee_id)) == before
 
 
