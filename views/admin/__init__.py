@@ -4,23 +4,47 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from models import (Account, Application, ApplicationChoice, Attachment, AuditLog, Batch, Education, Employment,
-                    ExemptionRequest, Institution, Licence, PracticeScope, Quota, Region, ReviewRecord, SmsLog,
-                    Specialty, SupportContact, Trainee, TrainingBase)
+from models import (
+    Account,
+    Application,
+    ApplicationChoice,
+    Attachment,
+    AuditLog,
+    Batch,
+    Education,
+    Employment,
+    ExemptionRequest,
+    Institution,
+    Licence,
+    PracticeScope,
+    Quota,
+    Region,
+    ReviewRecord,
+    SmsLog,
+    Specialty,
+    SupportContact,
+    Trainee,
+    TrainingBase,
+)
 from views.admin.accounts import AccountView
 from views.admin.admission import AdmissionView
-from views.admin.applications import (ApplicationChoiceView, ApplicationView, AttachmentView, ExemptionRequestView,
-                                      ReviewRecordView)
+from views.admin.applications import (
+    ApplicationChoiceView,
+    ApplicationView,
+    AttachmentView,
+    ExemptionRequestView,
+    ReviewRecordView,
+)
 from views.admin.audit import AuditLogView
 from views.admin.base import DashboardView
+from views.admin.batches import BatchView, QuotaView
 from views.admin.confirm import ConfirmView
 from views.admin.institutions import InstitutionImportView
-from views.admin.batches import BatchView, QuotaView
-from views.admin.scores import ScoresView
+from views.admin.queues import queue_links
 from views.admin.reference import InstitutionView, PracticeScopeView, RegionView, SpecialtyView, TrainingBaseView
+from views.admin.scores import ScoresView
 from views.admin.settings import SupportContactView
 from views.admin.sms import SmsLogView
-from views.admin.queues import queue_links
 from views.admin.support import SupportView
 from views.admin.trainees import EducationView, EmploymentView, LicenceView, TraineeView
 

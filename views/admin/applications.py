@@ -8,17 +8,26 @@ from flask_admin.contrib.sqla import filters
 from flask_admin.model.template import TemplateLinkRowAction
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import exists, select
 
+from app.access import region_condition
 from app.extensions import db
 from app.timeutil import now
-from models import (Application, ApplicationChoice, Attachment, Batch, ExemptionRequest, Region, ReviewRecord, Role,
-                    Status)
+from models import (
+    Application,
+    ApplicationChoice,
+    Attachment,
+    Batch,
+    ExemptionRequest,
+    Region,
+    ReviewRecord,
+    Role,
+    Status,
+)
 from models.enums import AdmissionResult, AttachmentKind, Identity, Program, RegionLevel, ReviewLevel
-from app.access import region_condition
-from flask_login import current_user
-from views.admin.base import parse_id, request_options, ReadOnlyModelView, SecureModelView, choice_formatter
+from views.admin.base import ReadOnlyModelView, SecureModelView, choice_formatter, parse_id, request_options
 from views.admin.batches import base_options, batch_options
 from views.admin.labels import LABELS
 from views.admin.trainees import TraineeSearchMixin
@@ -208,10 +217,20 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
     def details_context(self, application) -> dict:
         """What the details page shows; a fixed number of queries whatever the size of the record."""
         from flask_babel import gettext
+
         from app.rules import results_from_json
         from app.rules.exemption import EXEMPTION_TYPES as CLAIM_TYPES
-        from app.snapshot_diff import (BASIC_FIELDS, CONTACT_FIELDS, EDUCATION_FIELDS, EMPLOYMENT_FIELDS,
-                                       LICENCE_FIELDS, field_label, is_typed_unit, show, snapshot_changes)
+        from app.snapshot_diff import (
+            BASIC_FIELDS,
+            CONTACT_FIELDS,
+            EDUCATION_FIELDS,
+            EMPLOYMENT_FIELDS,
+            LICENCE_FIELDS,
+            field_label,
+            is_typed_unit,
+            show,
+            snapshot_changes,
+        )
         from app.workflow import action_label
         files = db.session.scalars(select(Attachment).where(Attachment.application_id == application.id)
                                    .order_by(Attachment.id)).all()
@@ -463,6 +482,7 @@ class ApplicationChoiceView(ReadOnlyModelView):
 def rule_results_formatter(view, context, model, name):
     """Each rule's verdict and Chinese explanation, for reviewers (the system does not decide)."""
     from flask_babel import gettext
+
     from app.rules import results_from_json
     results = results_from_json(model.rule_results)
     if not results:
@@ -476,12 +496,14 @@ def rule_results_formatter(view, context, model, name):
 
 def exemption_type_formatter(view, context, model, name):
     from flask_babel import gettext
+
     from app.rules.exemption import EXEMPTION_TYPES
     return f"（{model.type}）{gettext(EXEMPTION_TYPES[model.type].title)}"
 
 
 def rule_results_export(view, context, model, name):
     from flask_babel import gettext
+
     from app.rules import results_from_json
     return "；".join(("✔ " if r.passed else "✘ ") + r.render(gettext) for r in results_from_json(model.rule_results))
 

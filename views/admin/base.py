@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections import OrderedDict
 from datetime import date, datetime
 from urllib.parse import quote
-
-from collections import OrderedDict
 
 from flask import abort, flash, has_request_context, redirect, request, send_file, session, url_for
 from flask_admin import AdminIndexView, expose
@@ -14,8 +13,8 @@ from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
-from flask_admin.model.fields import AjaxSelectField, AjaxSelectMultipleField
 from flask_admin.model import typefmt
+from flask_admin.model.fields import AjaxSelectField, AjaxSelectMultipleField
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user

@@ -18,7 +18,7 @@ from app.extensions import db
 from app.i18n import cn_date
 from models import Application, Batch, Quota, Role, SkillItem, TrainingBase
 from models.enums import BatchRound, BatchStatus, Program
-from views.admin.base import request_options, SecureModelView
+from views.admin.base import SecureModelView, request_options
 from views.admin.labels import LABELS
 
 BATCH_EDITORS = (Role.PROVINCE_ADMIN, Role.SUPERUSER)
@@ -254,6 +254,7 @@ def with_formula(form):
     """Show the combined-score formula, with the weights on the form, under the theory weight (the
     weights' own message goes under the skills weight, so both stay visible)."""
     from markupsafe import escape
+
     from app.scores import formula_text
     if hasattr(form, "skills_weight"):
         theory = form.theory_weight.data if form.theory_weight.data is not None else Decimal("0.5")

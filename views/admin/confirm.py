@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.access import can_see, scope
 from app.audit import set_actor
 from app.extensions import db
-from app.regform import ConfirmationError, MATERIAL_KEYS, confirm_onsite, onsite_materials
+from app.regform import MATERIAL_KEYS, ConfirmationError, confirm_onsite, onsite_materials
 from app.verification import VerificationError, extract_code, verify
 from app.workflow import TransitionError
 from models import Application, ApplicationChoice, Role, Status

@@ -37,15 +37,25 @@ from sqlalchemy import and_, case, distinct, func, literal, or_, select, union_a
 from sqlalchemy.orm import aliased
 
 from app.access import scope_condition
-from views.admin.queues import timed_queues
 from app.assignment import BasePlaces, _gp_specialty_id
 from app.extensions import db
 from app.i18n import cn_date
 from app.residency import ADMITTED_STATES
 from app.timeutil import now
-from models import (Application, ApplicationChoice, Batch, Quota, Region, ReviewRecord, Role, Specialty, Status,
-                    TrainingBase)
+from models import (
+    Application,
+    ApplicationChoice,
+    Batch,
+    Quota,
+    Region,
+    ReviewRecord,
+    Role,
+    Specialty,
+    Status,
+    TrainingBase,
+)
 from models.enums import BatchRound, BatchStatus, Program
+from views.admin.queues import timed_queues
 
 S, GP, RES = Status, Program.GP_TRANSFER, Program.RESIDENCY
 CURRENT_BATCH_STATUSES = (BatchStatus.OPEN, BatchStatus.CLOSED)

@@ -13,8 +13,16 @@ from flask_login import current_user
 
 from app.audit import set_actor
 from app.extensions import db
-from app.institutions import (IMPORT_ROLES, MAX_DATA_ROWS, ImportReport, build_template, column_label, import_units,
-                              read_file, template_filename)
+from app.institutions import (
+    IMPORT_ROLES,
+    MAX_DATA_ROWS,
+    ImportReport,
+    build_template,
+    column_label,
+    import_units,
+    read_file,
+    template_filename,
+)
 from app.xlsx import XLSX_MIME, WorkbookError
 from views.admin.base import RoleAccessMixin
 

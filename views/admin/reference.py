@@ -6,7 +6,7 @@ from sqlalchemy import select
 from app.extensions import db
 from models import Institution, PracticeScope, Region, Role, Specialty, TrainingBase
 from models.enums import InstitutionKind, InstitutionLevel, PracticeCategory, RegionLevel
-from views.admin.base import request_options, SecureModelView, ajax_ref
+from views.admin.base import SecureModelView, ajax_ref, request_options
 from views.admin.labels import LABELS
 
 REFERENCE_EDITORS = (Role.PROVINCE_ADMIN, Role.SUPERUSER)

@@ -17,9 +17,22 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit import set_actor
 from app.extensions import db
-from app.scores import (FIXED_COLUMNS, SCORE_ROLES, XLSX_MIME, ImportReport, ScoreFileError, build_template,
-                        choice_name, formula_text, import_scores, may_manage_base, read_upload, residency_batches,
-                        scored_applications_query, template_filename)
+from app.scores import (
+    FIXED_COLUMNS,
+    SCORE_ROLES,
+    ImportReport,
+    ScoreFileError,
+    build_template,
+    choice_name,
+    formula_text,
+    import_scores,
+    may_manage_base,
+    read_upload,
+    residency_batches,
+    scored_applications_query,
+    template_filename,
+)
+from app.xlsx import XLSX_MIME
 from models import Application, ApplicationChoice, Role, Status, TrainingBase
 from views.admin.base import MAX_PAGE, RoleAccessMixin, parse_id
 

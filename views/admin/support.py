@@ -7,8 +7,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.extensions import db
-from app.support import MAX_RESULTS, SupportError, applications_of, find_trainees, get_trainee
-from app.support import reopen, reset_password, unlock
+from app.support import (
+    MAX_RESULTS,
+    SupportError,
+    applications_of,
+    find_trainees,
+    get_trainee,
+    reopen,
+    reset_password,
+    unlock,
+)
 from app.workflow import TransitionError
 from models import Application, Role
 from models.application import Status

@@ -9,8 +9,18 @@ from wtforms import SelectField
 
 from app.validators import IdNumber, Mobile, id_number_birth_date, id_number_gender
 from models import Account, Education, Employment, Institution, Licence, Region, Role, Trainee
-from models.enums import (Degree, EducationLevel, Gender, IdType, InstitutionKind, InstitutionLevel, JobTitle,
-                          PoliticalStatus, PracticeCategory, TitleGrade)
+from models.enums import (
+    Degree,
+    EducationLevel,
+    Gender,
+    IdType,
+    InstitutionKind,
+    InstitutionLevel,
+    JobTitle,
+    PoliticalStatus,
+    PracticeCategory,
+    TitleGrade,
+)
 from views.admin.base import SecureModelView, ajax_ref
 from views.admin.labels import LABELS
 

@@ -1,14 +1,34 @@
 """Portal forms (Flask-WTF); views turn them into plain data before the domain code sees them."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, HiddenField, IntegerField, PasswordField, RadioField, SelectField,
-                     SelectMultipleField, StringField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.validators import IdNumber, Mobile, PlainText, StrongPassword
-from models.enums import (Business, Degree, EducationLevel, Gender, InstitutionKind, InstitutionLevel, JobTitle,
-                          PoliticalStatus, PracticeCategory, TitleGrade)
+from models.enums import (
+    Business,
+    Degree,
+    EducationLevel,
+    Gender,
+    InstitutionKind,
+    InstitutionLevel,
+    JobTitle,
+    PoliticalStatus,
+    PracticeCategory,
+    TitleGrade,
+)
 
 REQUIRED = _l("This field is required.")
 

@@ -11,8 +11,15 @@ from models import Application, Education, Employment, Institution, Licence, Pra
 from models.enums import AttachmentKind, InstitutionKind, InstitutionLevel, PracticeCategory, RegionLevel
 from views.admin.base import parse_id
 from views.portal import bp
-from views.portal.forms import (BasicForm, ContactForm, EducationForm, EmploymentForm, LicenceChoiceForm,
-                                LicenceForm, UploadForm)
+from views.portal.forms import (
+    BasicForm,
+    ContactForm,
+    EducationForm,
+    EmploymentForm,
+    LicenceChoiceForm,
+    LicenceForm,
+    UploadForm,
+)
 from views.portal.routes import current_trainee, trainee_required
 
 TABS = ("basic", "contact", "education", "employment", "licence")
