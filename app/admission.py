@@ -507,7 +507,7 @@ def stored_plan(batch) -> Plan:
 def _claim(batch, actor) -> None:
     """Mark ``batch`` published by ``actor``, or raise if someone already did (see ``publish``)."""
     from app.extensions import db
-    from app.timeutil import now
+    from models.clock import now
     from flask_babel import gettext as _
     from models import AuditLog, Batch
     from models.enums import AuditAction

@@ -14,7 +14,7 @@ from flask import g, has_app_context
 from sqlalchemy import event, inspect, insert
 from sqlalchemy.orm import Session
 
-from app.timeutil import now
+from models.clock import now
 from models import AuditLog
 from models.enums import AuditAction
 

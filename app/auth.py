@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms.validators import DataRequired, Length
 
 from app.extensions import db, limiter
-from app.timeutil import now
+from models.clock import now
 from models import Account
 
 bp = Blueprint("auth", __name__)

@@ -16,7 +16,7 @@ from werkzeug.security import generate_password_hash
 
 from app.cli import seed_reference_data
 from app.extensions import db
-from app.timeutil import now
+from models.clock import now
 from models import (Account, AccountBusiness, Application, ApplicationChoice, Batch, Education, Employment,
                     ExemptionRequest, Institution, Licence, PracticeScope, Quota, Region, ReviewRecord, Role,
                     SkillItem, Specialty, Status, Trainee, TrainingBase)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.rules import RuleResult
 from app.snapshot import profile_snapshot
-from app.timeutil import now
+from models.clock import now
 from models import (Account, AccountBusiness, Application, ApplicationChoice, Attachment, Batch, ExemptionRequest,
                     Specialty, Status, Trainee)
 from models.enums import AttachmentKind, Business, Identity, Program

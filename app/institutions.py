@@ -38,7 +38,7 @@ from sqlalchemy import insert, select
 
 from app.extensions import db
 from app.i18n import cn_datetime
-from app.timeutil import now
+from models.clock import now
 from app.xlsx import (WorkbookError, cell_text, decode_ooxml, find_columns, header_key, read_upload, safe_file_part,
                       sheet_rows)
 from models import AuditLog, Institution, Region, Role

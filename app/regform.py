@@ -493,7 +493,7 @@ def licence_required(application: Application) -> bool:
     Read from the rule results stored at submission (``Application.eligibility``); evaluated from the
     snapshot when they are missing."""
     from app.rules.eligibility import evaluate_residency
-    from app.timeutil import today
+    from models.clock import today
     results = [r for r in application.eligibility or [] if isinstance(r, dict)
                and r.get("code") == "licence_for_earlier_graduates"]
     if results:
@@ -538,7 +538,7 @@ def confirm_onsite(application: Application, actor, ticked) -> list[str]:
     ``onsite_confirmed_at`` and moves the status with ``app.workflow.transition``; the caller
     commits. Raises :class:`ConfirmationError` or ``app.workflow.TransitionError``.
     """
-    from app.timeutil import now
+    from models.clock import now
     from app.workflow import transition
     materials = onsite_materials(application)
     chosen = set(ticked or ())

@@ -36,7 +36,7 @@ from sqlalchemy import inspect, select
 from app.access import scope_condition
 from app.extensions import db
 from app.i18n import cn_datetime
-from app.timeutil import now
+from models.clock import now
 from app.xlsx import WorkbookError, cell_text, header_key, safe_file_part
 from app.xlsx import read_upload as read_xlsx_upload
 from app.xlsx import sheet_rows as read_sheet_rows

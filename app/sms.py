@@ -30,7 +30,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, insert, select, update
 
 from app.extensions import db
-from app.timeutil import now
+from models.clock import now
 from models.sms import SmsCode, SmsLog, SmsPurpose
 
 CODE_DIGITS = 6

@@ -33,7 +33,7 @@ from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
 from app.extensions import db
 from app.i18n import cn_date
-from app.timeutil import CST, now
+from models.clock import CST, now
 from models import Application
 
 TOKEN_SALT = "hn-residency-regform-onsite-confirmation"

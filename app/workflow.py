@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.access import can_see, scope_condition
 from app.extensions import db
 from app.i18n import cn_date
-from app.timeutil import now
+from models.clock import now
 from models import Application, AuditLog, Batch, ReviewRecord, Role, SmsLog, Status, Trainee
 from models.enums import AuditAction, BatchStatus, Program, ReviewLevel
 from models.sms import SmsPurpose

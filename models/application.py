@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
-from app.timeutil import now
+from models.base import db
+from models.clock import now
 from models.batch import Batch
 from models.enums import AdmissionResult, Choices, Identity, Program
 from models.institution import TrainingBase

@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
-from app.timeutil import now
+from models.base import db
+from models.clock import now
 from models.enums import AuditAction
 
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Numeric, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
-from app.timeutil import now
+from models.base import db
+from models.clock import now
 from models.enums import BatchRound, BatchStatus, Program
 from models.institution import TrainingBase
 from models.specialty import Specialty

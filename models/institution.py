@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from models.base import db
 from models.enums import InstitutionKind, InstitutionLevel
 from models.region import Region
 from models.specialty import Specialty

@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
-from app.timeutil import now
+from models.base import db
+from models.clock import now
 from models.application import Status
 from models.enums import ReviewLevel
 

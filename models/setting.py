@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from models.base import db
 
 
 class SupportContact(db.Model):

@@ -6,8 +6,8 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
-from app.timeutil import now
+from models.base import db
+from models.clock import now
 from models.account import Account
 from models.enums import (Degree, EducationLevel, Gender, IdType, InstitutionKind, InstitutionLevel, JobTitle,
                           PoliticalStatus, PracticeCategory, TitleGrade)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from stdnum.cn import ric
 
 from app.extensions import db
-from app.timeutil import now
+from models.clock import now
 from models import (Account, AccountBusiness, Application, ApplicationChoice, Attachment, Batch, Education, Employment,
                     ExemptionRequest, Institution, Licence, Quota, Region, ReviewRecord, Role, Specialty, Status,
                     Trainee, TrainingBase)

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from app.admission import (Applicant, AdmissionError, TieBreakError, describe_tie_break, explain,
                            parse_tie_break, plan, publish, rank_key, run)
 from app.extensions import db
-from app.timeutil import now
+from models.clock import now
 from app.workflow import TransitionError, transition_many
 from models import Account, Application, ApplicationChoice, AuditLog, Batch, Quota, ReviewRecord, SmsLog, Status
 from models.enums import AdmissionResult, Program

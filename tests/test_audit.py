@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from stdnum.cn import ric
 
 from app.extensions import db
-from app.timeutil import now
+from models.clock import now
 from models import Account, AuditLog, Institution, Trainee
 from models.enums import AuditAction, InstitutionKind, InstitutionLevel
 from tests.conftest import csrf_token

@@ -9,7 +9,7 @@ import pytest
 from limits import parse as parse_limit
 
 from app.extensions import db
-from app.timeutil import now
+from models.clock import now
 from models import Account
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.regform import DIPLOMAS, ID_COPY, LICENCE, PHOTOS, SIGNED_FORM
-from app.timeutil import today
+from models.clock import today
 from app.verification import short_code, verification_token, verification_url
 from models import Application, ReviewRecord, Status
 from models.enums import Identity

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import event
 
 from app.extensions import db
-from app.timeutil import now
+from models.clock import now
 from models import Application, ApplicationChoice, Quota, ReviewRecord, Status
 from models.enums import Program, ReviewLevel
 from tests.factories import (PASSWORD, ApplicationFactory, BatchFactory, TraineeFactory, id_number,

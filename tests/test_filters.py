@@ -94,7 +94,7 @@ def test_waiting_time_filter(world, client, auth):
     from sqlalchemy import update
 
     from app.extensions import db
-    from app.timeutil import now
+    from models.clock import now
     from models import Application
     db.session.execute(update(Application).where(Application.id == world.applications["zy"].id)
                        .values(submitted_at=now() - timedelta(days=8)))

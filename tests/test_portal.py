@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from app.extensions import db
-from app.timeutil import now
+from models.clock import now
 from models import (Account, Application, Attachment, AuditLog, ExemptionRequest, ReviewRecord, SmsCode,
                     Status, Trainee)
 from tests.conftest import csrf_token

@@ -14,7 +14,7 @@ from app import enrollment
 from app.extensions import db
 from app.rules.exemption import evaluate_exemption
 from app.snapshot import profile_snapshot
-from app.timeutil import now
+from models.clock import now
 from models import Application, ExemptionRequest, Status
 from tests.conftest import csrf_token
 from tests.portal_helpers import png_bytes

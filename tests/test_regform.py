@@ -21,7 +21,7 @@ from app.i18n import cn_date
 from app.rules import results_to_json
 from app.rules.eligibility import evaluate_residency
 from app.snapshot import profile_snapshot
-from app.timeutil import now, today
+from models.clock import now, today
 from app.verification import VerificationError, short_code, verification_token, verification_url, verify
 from models import (Application, ApplicationChoice, Batch, Education, Employment, Licence, Role, Status)
 from models.enums import AttachmentKind, BatchStatus, Identity, PracticeCategory, Program

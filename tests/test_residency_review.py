@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.extensions import db
-from app.timeutil import now
+from models.clock import now
 from models import Application, ApplicationChoice, ReviewRecord, Status
 from models.enums import AdmissionResult, Identity
 from tests.conftest import csrf_token

@@ -647,7 +647,7 @@ def test_a_sheet_claiming_sixteen_thousand_columns_is_read_as_it_is(app, exam):
 
 
 def test_scores_cannot_change_after_admission_is_published(app, exam, client, auth):
-    from app.timeutil import now
+    from models.clock import now
     batch = exam["batch"]
     batch.admission_published_at = now()
     db.session.commit()

@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
-from app.timeutil import CST
+from models.clock import CST
 from app.workflow import deadline_refusal
 from models import Application, Batch, SmsLog, Status
 from models.enums import BatchStatus, Program

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.timeutil import now
+from models.clock import now
 from models import Account, Application, AuditLog, ReviewRecord, SmsLog
 from models.application import Status
 from tests.conftest import csrf_token

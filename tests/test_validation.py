@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from stdnum.cn import ric
 
 from app.extensions import db
-from app.timeutil import today
+from models.clock import today
 from app.validators import IdNumberError, check_id_number, is_mobile, password_problems
 from models import Account, Batch, Role, Trainee
 from models.enums import BatchRound, BatchStatus, Program

@@ -23,7 +23,7 @@ from sqlalchemy import event, insert, select
 from app import create_app
 from app.demo import ensure_fixtures
 from app.extensions import db
-from app.timeutil import now
+from models.clock import now
 from models import Account, Application, ApplicationChoice, Batch, Quota, Role, Status, Trainee
 from models.enums import Identity, Program
 

@@ -26,7 +26,7 @@ from sqlalchemy import insert, select
 from app import create_app
 from app.demo import DEMO_PASSWORD, ensure_fixtures
 from app.extensions import db
-from app.timeutil import now
+from models.clock import now
 from models import Application, Batch, Region, Status, Trainee
 from models.enums import Program, RegionLevel
 

@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 from app.admission import AdmissionError, Plan, format_score, plan, publish
 from app.extensions import db
 from app.i18n import cn_datetime
-from app.timeutil import now
+from models.clock import now
 from models import Application, ApplicationChoice, Batch, Role, Trainee, TrainingBase
 from models.enums import Program
 from views.admin.base import RoleAccessMixin, parse_id, without_nul

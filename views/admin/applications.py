@@ -14,7 +14,7 @@ from sqlalchemy import exists, select
 
 from app.access import region_condition
 from app.extensions import db
-from app.timeutil import now
+from models.clock import now
 from models import (
     Application,
     ApplicationChoice,

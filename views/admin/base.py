@@ -27,7 +27,7 @@ from app.access import scope
 from app.audit import set_actor
 from app.extensions import db
 from app.i18n import cn_date, cn_datetime, yes_no
-from app.timeutil import now
+from models.clock import now
 from models import Role
 
 INT_RE = re.compile(r"^\d{1,18}$")

@@ -41,7 +41,7 @@ from app.assignment import BasePlaces, _gp_specialty_id
 from app.extensions import db
 from app.i18n import cn_date
 from app.residency import ADMITTED_STATES
-from app.timeutil import now
+from models.clock import now
 from models import (
     Application,
     ApplicationChoice,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app import enrollment
 from app.extensions import db
-from app.timeutil import now
+from models.clock import now
 from app.workflow import TransitionError, deadline_refusal, resubmission_reviewer
 from models import Application, Attachment, Batch, ExemptionRequest, ReviewRecord, Specialty, Status
 from models.enums import AttachmentKind, Identity, Program

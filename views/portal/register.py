@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
 from app.extensions import db, limiter
-from app.timeutil import now
+from models.clock import now
 from app.validators import PASSWORD_SPECIALS, id_number_birth_date, id_number_gender
 from models import Account, AccountBusiness, Role, Trainee
 from models.enums import Business

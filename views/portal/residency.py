@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from app import enrollment, residency
 from app.extensions import db
-from app.timeutil import now
+from models.clock import now
 from models import Application
 from models.enums import Identity
 from views.admin.base import parse_id

@@ -1,4 +1,4 @@
-"""Time helpers: the platform keeps naive timestamps in China Standard Time."""
+"""The platform's clock: naive timestamps in China Standard Time, as stored. Everything reads the time here."""
 from datetime import date, datetime, timedelta, timezone
 
 CST = timezone(timedelta(hours=8))
