@@ -39,9 +39,10 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
 def configure_extensions(app: Flask) -> None:
     import models  # noqa: F401  (register every table on the metadata)
-    from app import audit, workflow
+    from app.domain import workflow
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
     from app.i18n import select_locale, select_timezone
+    from app.infra import audit
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
@@ -65,13 +66,13 @@ def configure_extensions(app: Flask) -> None:
 
     from app.i18n import register_template_helpers
     register_template_helpers(app)
-    from app import support_contacts
+    from app.domain import support_contacts
     support_contacts.init_app(app)  # the footer of the layout and the error pages
 
 
 def configure_blueprints(app: Flask) -> None:
-    from app.auth import bp as auth_bp
-    from app.files import bp as files_bp
+    from views.auth import bp as auth_bp
+    from views.files import bp as files_bp
     from views.portal import bp as portal_bp
 
     app.register_blueprint(auth_bp)

@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from app.config import PROJECT_ROOT
 from app.extensions import db
+from app.seed import DATA
 from models import PracticeScope, Region, Specialty
 from models.enums import PracticeCategory
 
-SEED_DATA = Path(__file__).resolve().parent / "seed_data"
+SEED_DATA = DATA
 CATEGORY_BY_NAME = {"临床": PracticeCategory.CLINICAL, "口腔": PracticeCategory.DENTAL,
                     "公共卫生": PracticeCategory.PUBLIC_HEALTH, "中医": PracticeCategory.TCM}
 
@@ -28,7 +29,7 @@ def _rows(name: str) -> list[dict]:
 def seed_reference_data() -> dict[str, int]:
     """Insert or update regions, specialties and practice scopes, and add the guide's technical-support
     contacts when there are none; safe to run again."""
-    from app.support_contacts import seed_support_contacts
+    from app.domain.support_contacts import seed_support_contacts
     added = {"regions": 0, "specialties": 0, "practice_scopes": 0, "support_contacts": 0}
     regions = {r.code: r for r in db.session.scalars(select(Region))}
     for row in _rows("henan-regions.csv"):  # parents come before their children in the file
@@ -77,7 +78,7 @@ def register_commands(app: Flask) -> None:
         Demo accounts and fixtures are created once. Synthetic trainees are generated on the
         first run, and again whenever ``--trainees`` is given explicitly (to add load).
         """
-        from app.demo import load_demo
+        from app.seed.demo import load_demo
         source = click.get_current_context().get_parameter_source("trainees")
         explicit = source is not None and source.name == "COMMANDLINE"
         load_demo(trainees=trainees, force_trainees=explicit, random_seed=random_seed, echo=click.echo)

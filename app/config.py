@@ -25,7 +25,7 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 20 * 1024 * 1024))
     UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
     UPLOAD_MAX_PIXELS = int(os.environ.get("UPLOAD_MAX_PIXELS", 40_000_000))
-    # "console" (messages go to the log) or "package.module:ClassName" of an app.sms.SmsSender subclass
+    # "console" (messages go to the log) or "package.module:ClassName" of an app.infra.sms.SmsSender subclass
     SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
     SMS_CODE_TTL_SECONDS = int(os.environ.get("SMS_CODE_TTL_SECONDS", 300))
     SMS_CODE_MAX_ATTEMPTS = int(os.environ.get("SMS_CODE_MAX_ATTEMPTS", 5))

@@ -8,7 +8,6 @@ from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
 
-
 UNSENT = "unsent_form"
 UNSENT_FIELDS = ("reason",)  # free text a reviewer would hate to type again
 

@@ -48,7 +48,7 @@ def status_label(value, program=None) -> str:
 
 
 def action_label(value) -> str:
-    from app.workflow import action_label as label
+    from app.domain.workflow import action_label as label
     return label(value)
 
 

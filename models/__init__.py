@@ -7,8 +7,8 @@ from models.batch import Batch, Quota, SkillItem, batch_shortage_specialty
 from models.institution import Institution, TrainingBase, base_specialty
 from models.region import Region
 from models.review import ReviewRecord
-from models.sms import SmsCode, SmsLog, SmsPurpose
 from models.setting import SupportContact
+from models.sms import SmsCode, SmsLog, SmsPurpose
 from models.specialty import PracticeScope, Specialty
 from models.trainee import Education, Employment, Licence, Trainee
 

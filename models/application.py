@@ -9,8 +9,8 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db
-from models.clock import now
 from models.batch import Batch
+from models.clock import now
 from models.enums import AdmissionResult, Choices, Identity, Program
 from models.institution import TrainingBase
 from models.region import Region

@@ -6,9 +6,9 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from models.application import Status
 from models.base import db
 from models.clock import now
-from models.application import Status
 from models.enums import ReviewLevel
 
 

@@ -6,11 +6,21 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from models.account import Account
 from models.base import db
 from models.clock import now
-from models.account import Account
-from models.enums import (Degree, EducationLevel, Gender, IdType, InstitutionKind, InstitutionLevel, JobTitle,
-                          PoliticalStatus, PracticeCategory, TitleGrade)
+from models.enums import (
+    Degree,
+    EducationLevel,
+    Gender,
+    IdType,
+    InstitutionKind,
+    InstitutionLevel,
+    JobTitle,
+    PoliticalStatus,
+    PracticeCategory,
+    TitleGrade,
+)
 from models.institution import Institution
 from models.region import Region
 from models.specialty import PracticeScope

@@ -10,9 +10,8 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-
 from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
 
 from app import create_app
 from app.config import TestConfig, database_url

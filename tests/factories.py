@@ -11,12 +11,38 @@ from sqlalchemy import select
 from stdnum.cn import ric
 
 from app.extensions import db
+from models import (
+    Account,
+    AccountBusiness,
+    Application,
+    ApplicationChoice,
+    Attachment,
+    Batch,
+    Education,
+    Employment,
+    ExemptionRequest,
+    Institution,
+    Licence,
+    Quota,
+    Region,
+    ReviewRecord,
+    Role,
+    Specialty,
+    Status,
+    Trainee,
+    TrainingBase,
+)
 from models.clock import now
-from models import (Account, AccountBusiness, Application, ApplicationChoice, Attachment, Batch, Education, Employment,
-                    ExemptionRequest, Institution, Licence, Quota, Region, ReviewRecord, Role, Specialty, Status,
-                    Trainee, TrainingBase)
-from models.enums import (BatchStatus, Business, Identity, InstitutionKind, InstitutionLevel, PracticeCategory, Program,
-                          ReviewLevel)
+from models.enums import (
+    BatchStatus,
+    Business,
+    Identity,
+    InstitutionKind,
+    InstitutionLevel,
+    PracticeCategory,
+    Program,
+    ReviewLevel,
+)
 
 PASSWORD = "Secret.123"
 _serial = itertools.count(1)

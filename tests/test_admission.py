@@ -12,19 +12,28 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 
-from app.admission import (Applicant, AdmissionError, TieBreakError, describe_tie_break, explain,
-                           parse_tie_break, plan, publish, rank_key, run)
+from app.domain.admission import (
+    AdmissionError,
+    Applicant,
+    TieBreakError,
+    describe_tie_break,
+    explain,
+    parse_tie_break,
+    plan,
+    publish,
+    rank_key,
+    run,
+)
+from app.domain.workflow import TransitionError, transition_many
 from app.extensions import db
-from models.clock import now
-from app.workflow import TransitionError, transition_many
 from models import Account, Application, ApplicationChoice, AuditLog, Batch, Quota, ReviewRecord, SmsLog, Status
+from models.clock import now
 from models.enums import AdmissionResult, Program
 from tests.bench.admission_vs_matching import engine_assignment, matching_assignment, synthetic
 from tests.catalogue import compiled
 from tests.catalogue import zh as catalogue_zh
 from tests.conftest import csrf_token
-from tests.factories import (PASSWORD, ApplicationFactory, BatchFactory, TraineeFactory, id_number,
-                             specialty)
+from tests.factories import PASSWORD, ApplicationFactory, BatchFactory, TraineeFactory, id_number, specialty
 from tests.test_queries import statements_for
 
 PAGE = "/admin/admission/"
@@ -126,7 +135,7 @@ def test_the_rule_is_shown_in_words():
 def test_every_message_has_a_chinese_translation():
     catalogue = compiled()
     import ast
-    sources = [Path("app/admission.py"), Path("views/admin/admission.py")]
+    sources = [Path("app/domain/admission.py"), Path("views/admin/admission.py")]
     msgids = set()
     for source in sources:
         for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):

@@ -6,13 +6,18 @@ import re
 
 from sqlalchemy import select
 
+from app.domain.enrollment.snapshot_diff import snapshot_changes
 from app.extensions import db
-from app.snapshot_diff import snapshot_changes
 from models import Account, Application, Attachment, Employment, ExemptionRequest, Trainee
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD
 from tests.portal_helpers import png_bytes
-from tests.test_portal import applicant, start, test_submission_lists_what_is_missing_then_succeeds, upload  # noqa: F401
+from tests.test_portal import (  # noqa: F401
+    applicant,
+    start,
+    test_submission_lists_what_is_missing_then_succeeds,
+    upload,
+)
 
 
 def text(response) -> str:
@@ -77,7 +82,7 @@ def test_claims_show_rule_checks_in_chinese_and_files_open_in_the_page(world, cl
 
 
 def test_history_and_changes_since_the_return(world, client, applicant, auth):
-    from app.workflow import transition
+    from app.domain.workflow import transition
     application = start(client, world)
     base = f"/portal/applications/{application.id}"
     token = csrf_token(client, f"{base}/step/4")

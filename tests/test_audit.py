@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from stdnum.cn import ric
 
 from app.extensions import db
-from models.clock import now
 from models import Account, AuditLog, Institution, Trainee
+from models.clock import now
 from models.enums import AuditAction, InstitutionKind, InstitutionLevel
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, InstitutionFactory, TraineeFactory

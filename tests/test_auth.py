@@ -9,8 +9,8 @@ import pytest
 from limits import parse as parse_limit
 
 from app.extensions import db
-from models.clock import now
 from models import Account
+from models.clock import now
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD
 

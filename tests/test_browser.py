@@ -65,7 +65,7 @@ def submit_in(page, form_selector: str, button_text: str | None = None) -> None:
 
 
 def test_trainee_journey_in_chromium(world, live_server, browser_page, tmp_path):
-    from app.support_contacts import seed_support_contacts
+    from app.domain.support_contacts import seed_support_contacts
     page, base = browser_page, live_server
     seed_support_contacts()
     db.session.commit()

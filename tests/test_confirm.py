@@ -10,11 +10,11 @@ from flask_babel import gettext
 from markupsafe import escape
 from sqlalchemy import func, select
 
+from app.documents.regform import DIPLOMAS, ID_COPY, LICENCE, PHOTOS, SIGNED_FORM
+from app.domain.review.verification import short_code, verification_token, verification_url
 from app.extensions import db
-from app.regform import DIPLOMAS, ID_COPY, LICENCE, PHOTOS, SIGNED_FORM
-from models.clock import today
-from app.verification import short_code, verification_token, verification_url
 from models import Application, ReviewRecord, Status
+from models.clock import today
 from models.enums import Identity
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD

@@ -12,11 +12,10 @@ import pytest
 from sqlalchemy import event
 
 from app.extensions import db
-from models.clock import now
 from models import Application, ApplicationChoice, Quota, ReviewRecord, Status
+from models.clock import now
 from models.enums import Program, ReviewLevel
-from tests.factories import (PASSWORD, ApplicationFactory, BatchFactory, TraineeFactory, id_number,
-                             specialty)
+from tests.factories import PASSWORD, ApplicationFactory, BatchFactory, TraineeFactory, id_number, specialty
 
 AT = datetime(2025, 3, 20, 12, 0, 0)
 

@@ -94,8 +94,8 @@ def test_waiting_time_filter(world, client, auth):
     from sqlalchemy import update
 
     from app.extensions import db
-    from models.clock import now
     from models import Application
+    from models.clock import now
     db.session.execute(update(Application).where(Application.id == world.applications["zy"].id)
                        .values(submitted_at=now() - timedelta(days=8)))
     db.session.execute(update(Application).where(Application.id == world.applications["js"].id)

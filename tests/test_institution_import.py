@@ -12,8 +12,8 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
+from app.domain.institutions import county_index, county_regions, parse_rows
 from app.extensions import db
-from app.institutions import county_index, county_regions, parse_rows
 from models import AuditLog, Institution
 from models.enums import AuditAction, InstitutionKind, InstitutionLevel
 from tests.catalogue import zh
@@ -365,7 +365,7 @@ def test_a_broken_file_is_refused_whole(world, client, auth, data, filename, mes
 
 
 def test_too_many_rows_or_too_large_a_file_is_refused_whole(world, client, auth, monkeypatch):
-    import app.institutions as institutions
+    import app.domain.institutions as institutions
     auth.login("province", PASSWORD)
     assert institutions.MAX_DATA_ROWS == 20000
     monkeypatch.setattr(institutions, "MAX_DATA_ROWS", 3)

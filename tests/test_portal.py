@@ -9,9 +9,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from app.extensions import db
+from models import Account, Application, Attachment, AuditLog, ExemptionRequest, ReviewRecord, SmsCode, Status, Trainee
 from models.clock import now
-from models import (Account, Application, Attachment, AuditLog, ExemptionRequest, ReviewRecord, SmsCode,
-                    Status, Trainee)
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, AccountFactory, TraineeFactory, id_number
 from tests.portal_helpers import complete_profile, last_code, png_bytes
@@ -302,7 +301,7 @@ def test_nothing_can_change_after_submission(world, client, applicant):
 
 
 def test_returned_application_is_fixed_and_goes_to_the_county_again(world, client, applicant):
-    from app.workflow import transition
+    from app.domain.workflow import transition
     application = start(client, world)
     base = f"/portal/applications/{application.id}"
     token = csrf_token(client, f"{base}/step/4")

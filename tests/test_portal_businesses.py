@@ -6,7 +6,7 @@ import re
 import pytest
 from sqlalchemy import delete, func, select
 
-from app.enrollment import EnrollmentError, submit
+from app.domain.enrollment import EnrollmentError, submit
 from app.extensions import db
 from models import AccountBusiness, Application, AuditLog, Trainee
 from models.enums import AuditAction, Business

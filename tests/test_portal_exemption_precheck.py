@@ -10,12 +10,12 @@ import pytest
 from flask_babel import gettext
 from sqlalchemy import select
 
-from app import enrollment
+from app.domain import enrollment
+from app.domain.enrollment.snapshot import profile_snapshot
+from app.domain.rules.exemption import evaluate_exemption
 from app.extensions import db
-from app.rules.exemption import evaluate_exemption
-from app.snapshot import profile_snapshot
-from models.clock import now
 from models import Application, ExemptionRequest, Status
+from models.clock import now
 from tests.conftest import csrf_token
 from tests.portal_helpers import png_bytes
 from tests.test_portal import applicant, start, upload  # noqa: F401
@@ -45,7 +45,7 @@ def precheck(html: str) -> dict[str, list[tuple[bool, str]]] | None:
 
 def expected_rows(app, application_id) -> dict[str, list[tuple[bool, str]]]:
     """What the rules say now, rendered as the page renders them."""
-    from app.rules.exemption import EXEMPTION_TYPES
+    from app.domain.rules.exemption import EXEMPTION_TYPES
     with app.test_request_context("/"):
         application = db.session.get(Application, application_id)
         return {f"（{r.type}）{gettext(EXEMPTION_TYPES[r.type].title)}": [(res.passed, res.render(gettext)) for res in results]

@@ -214,7 +214,7 @@ def test_round_two_refuses_trainees_admitted_in_round_one(world, client, auth):
 
 
 def test_round_two_quotas_are_the_seats_left(world):
-    from app.residency import create_round_two_quotas
+    from app.domain.enrollment.residency import create_round_two_quotas
     first = residency_batch(world, name="第一阶段", codes=(INTERNAL,))
     for _ in range(2):
         db.session.add(Application(trainee=None or world.trainees["zy" if _ == 0 else "js"], batch=first,

@@ -5,8 +5,8 @@ from datetime import datetime
 import pytest
 from sqlalchemy import delete, event, insert, select
 
-from app.demo import ensure_fixtures, generate_trainees
 from app.extensions import db
+from app.seed.demo import ensure_fixtures, generate_trainees
 from models import Attachment, AuditLog, Batch, PracticeScope, Region, Role, SmsLog, Trainee, TrainingBase
 from tests.factories import PASSWORD, AccountFactory
 

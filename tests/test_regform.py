@@ -14,20 +14,19 @@ from PIL import Image
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from app import storage
+from app.documents.regform import RegformError, registration_form_pdf
+from app.domain.enrollment.snapshot import profile_snapshot
+from app.domain.review.verification import VerificationError, short_code, verification_token, verification_url, verify
+from app.domain.rules import results_to_json
+from app.domain.rules.eligibility import evaluate_residency
 from app.extensions import db
-from app.regform import RegformError, registration_form_pdf
 from app.i18n import cn_date
-from app.rules import results_to_json
-from app.rules.eligibility import evaluate_residency
-from app.snapshot import profile_snapshot
+from app.infra import storage
+from models import Application, ApplicationChoice, Batch, Education, Employment, Licence, Role, Status
 from models.clock import now, today
-from app.verification import VerificationError, short_code, verification_token, verification_url, verify
-from models import (Application, ApplicationChoice, Batch, Education, Employment, Licence, Role, Status)
 from models.enums import AttachmentKind, BatchStatus, Identity, PracticeCategory, Program
 from tests.catalogue import compiled, zh
 from tests.factories import AccountFactory, TraineeFactory, id_number, specialty
-
 
 
 def residency_batch(name="2025年住院医师规范化培训招收（第一阶段）", deadline: date | None = None) -> Batch:
@@ -234,7 +233,8 @@ def test_altered_codes_are_refused(app, world, mangle):
 
 def test_code_signed_with_another_key_is_refused(app, world):
     from itsdangerous import URLSafeTimedSerializer
-    from app.verification import TOKEN_SALT
+
+    from app.domain.review.verification import TOKEN_SALT
     application = residency_application(world)
     forged = URLSafeTimedSerializer("guessed-key", salt=TOKEN_SALT).dumps(
         {"a": application.id, "t": application.trainee_id, "s": application.submitted_at.replace(microsecond=0)
@@ -283,7 +283,7 @@ def test_codes_of_a_form_printed_before_resubmission_no_longer_match(app, world)
         assert verify(short_code(db.session.get(Application, application.id))) == application.id
 
 
-MY_SOURCES = ("app/regform.py", "app/verification.py", "views/admin/confirm.py", "app/templates/admin/confirm.html")
+MY_SOURCES = ("app/documents/regform.py", "app/domain/review/verification.py", "views/admin/confirm.py", "app/templates/admin/confirm.html")
 # _("...") / _l('...'), including implicitly concatenated literals over several lines
 MSGID_RE = re.compile(r"""\b_l?\(\s*((?:(?:"[^"]*"|'[^']*')\s*)+)""")
 

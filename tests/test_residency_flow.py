@@ -12,8 +12,16 @@ from app.extensions import db
 from models import Application, SkillItem, Status
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, specialty
-from tests.test_portal_residency import (INTERNAL, SURGERY, post_choices, post_identity, ready_trainee,
-                                         residency_batch, start, submit)
+from tests.test_portal_residency import (
+    INTERNAL,
+    SURGERY,
+    post_choices,
+    post_identity,
+    ready_trainee,
+    residency_batch,
+    start,
+    submit,
+)
 
 
 def test_from_submission_to_reporting(world, client, auth):
@@ -38,7 +46,7 @@ def test_from_submission_to_reporting(world, client, auth):
     assert "review-done" in response.get_data(as_text=True)
 
     # 现场确认: the code printed on the form opens the application; the materials are ticked
-    from app.verification import short_code
+    from app.domain.review.verification import short_code
     application = db.session.get(Application, application_id)
     code = short_code(application)
     page = client.get("/admin/confirm/", query_string={"code": code}).get_data(as_text=True)

@@ -8,8 +8,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.extensions import db
-from models.clock import now
 from models import Application, ApplicationChoice, ReviewRecord, Status
+from models.clock import now
 from models.enums import AdmissionResult, Identity
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, TraineeFactory, id_number, specialty
@@ -143,7 +143,6 @@ def test_export_has_choices_scores_and_results_without_a_query_per_row(world, cl
     from decimal import Decimal
 
     from openpyxl import load_workbook
-
     from sqlalchemy import event
 
     from tests.test_queries import StatementCounter
@@ -207,7 +206,7 @@ def test_county_and_city_commissions_do_not_see_residency_applications(world, cl
 
 def test_nothing_re_enters_a_batch_whose_admission_is_published(world, client, auth):
     """After publication a late base approval or confirmation would strand the applicant: refused."""
-    from app.workflow import TransitionError, transition
+    from app.domain.workflow import TransitionError, transition
     batch = residency_batch(world)
     waiting, approved = applicant(world, batch, "zz"), applicant(world, batch, "zz", Status.BASE_APPROVED)
     batch.admission_published_at = now()
@@ -231,7 +230,7 @@ def test_bulk_transitions_check_what_single_ones_check(world):
     rows changed since they were read."""
     import pytest
 
-    from app.workflow import TransitionError, transition_many
+    from app.domain.workflow import TransitionError, transition_many
     reviewed = world.applications["js"]  # submitted, with a county record
     with pytest.raises(TransitionError, match="已有审核"):
         transition_many({"support_reopen": [reviewed]}, world.accounts["support"], reasons={reviewed.id: "来电"})

@@ -9,8 +9,15 @@ from sqlalchemy import func, select, update
 from app.extensions import db
 from models import Application, AuditLog, Quota, ReviewRecord, Role, Status
 from tests.conftest import csrf_token
-from tests.factories import (PASSWORD, AccountFactory, ApplicationFactory, BaseFactory, TraineeFactory, id_number,
-                             specialty)
+from tests.factories import (
+    PASSWORD,
+    AccountFactory,
+    ApplicationFactory,
+    BaseFactory,
+    TraineeFactory,
+    id_number,
+    specialty,
+)
 
 REVIEW = "/admin/application/review/"
 ASSIGN = "/admin/application/assign/"
@@ -205,8 +212,8 @@ def test_assign_to_a_base_without_gp_is_refused(world, client, auth):
 def test_concurrent_assignments_never_overbook(app, world):
     """N threads, each with its own app context and session, assign N applications to a base with
     fewer places than N at once: exactly the free places are taken, the rest are refused."""
-    from app.assignment import assign_base
-    from app.workflow import TransitionError
+    from app.domain.review.assignment import assign_base
+    from app.domain.workflow import TransitionError
     from models import Account, TrainingBase
 
     n = 6

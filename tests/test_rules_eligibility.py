@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from app.rules import RuleResult, all_passed, results_from_json, results_to_json
-from app.rules.eligibility import evaluate_residency, is_clinical_major, is_tcm_major
+from app.domain.rules import RuleResult, all_passed, results_from_json, results_to_json
+from app.domain.rules.eligibility import evaluate_residency, is_clinical_major, is_tcm_major
 from tests.test_rules_exemption import zh  # noqa: F401  (the catalogue fixture)
 
 ON = date(2024, 5, 10)

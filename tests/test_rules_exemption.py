@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from app.rules import RuleResult, all_passed, results_from_json, results_to_json
-from app.rules.exemption import EXEMPTION_TYPES, evaluate_exemption, required_evidence, split_departments
+from app.domain.rules import RuleResult, all_passed, results_from_json, results_to_json
+from app.domain.rules.exemption import EXEMPTION_TYPES, evaluate_exemption, required_evidence, split_departments
 
 ROOT = Path(__file__).resolve().parent.parent
 ON = date(2025, 5, 6)
@@ -470,15 +470,15 @@ def test_rules_import_no_flask_or_database():
                 names = [node.module or ""]
             for name in names:
                 assert not name.split(".")[0].startswith(("flask", "sqlalchemy", "models", "views")), (path, name)
-                assert name in ("app.rules",) or not name.startswith("app"), (path, name)
+                assert name in ("app.domain.rules",) or not name.startswith("app"), (path, name)
     # and at run time: load the rules under a bare ``app`` package (app/__init__.py itself builds the Flask app)
     code = (
         "import sys, types\n"
         f"package = types.ModuleType('app'); package.__path__ = [{str(ROOT / 'app')!r}]; sys.modules['app'] = package\n"
-        "import app.rules.exemption, app.rules.eligibility\n"
+        "import app.domain.rules.exemption, app.domain.rules.eligibility\n"
         "from datetime import date\n"
-        "app.rules.exemption.evaluate_exemption(1, {}, {}, date.today())\n"
-        "app.rules.eligibility.evaluate_residency({}, {}, {'year': 2024}, date.today())\n"
+        "app.domain.rules.exemption.evaluate_exemption(1, {}, {}, date.today())\n"
+        "app.domain.rules.eligibility.evaluate_residency({}, {}, {'year': 2024}, date.today())\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'flask_babel', 'sqlalchemy', 'models'))\n"
         "print(bad)\n"
     )

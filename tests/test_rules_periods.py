@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from app.rules.exemption import evaluate_exemption, work_period
+from app.domain.rules.exemption import evaluate_exemption, work_period
 from tests.test_rules_exemption import claim, gp_dept, job, primary_gp, profile
 
 TYPE1 = "在基层医疗卫生机构从事全科医疗工作2年以上、具有中级及以上职称，其基层医疗卫生实践可予以减免"

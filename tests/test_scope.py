@@ -39,8 +39,19 @@ from sqlalchemy import func, select
 from stdnum.cn import ric
 
 from app.extensions import db
-from models import (Application, ApplicationChoice, Attachment, Education, Employment, ExemptionRequest, Licence,
-                    Quota, ReviewRecord, Role, Trainee)
+from models import (
+    Application,
+    ApplicationChoice,
+    Attachment,
+    Education,
+    Employment,
+    ExemptionRequest,
+    Licence,
+    Quota,
+    ReviewRecord,
+    Role,
+    Trainee,
+)
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD
 

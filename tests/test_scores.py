@@ -11,14 +11,13 @@ from flask_babel import gettext
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import event, select
 
+from app.domain.scores import CPR_NAME
 from app.extensions import db
-from app.scores import CPR_NAME
 from models import Application, ApplicationChoice, AuditLog, Batch, SkillItem, Status
 from models.enums import BatchRound, BatchStatus, Program
 from tests.catalogue import compiled
 from tests.conftest import csrf_token
-from tests.factories import (PASSWORD, ApplicationFactory, BatchFactory, TraineeFactory, id_number,
-                             specialty)
+from tests.factories import PASSWORD, ApplicationFactory, BatchFactory, TraineeFactory, id_number, specialty
 
 PAGE = "/admin/scores/"
 TEMPLATE = "/admin/scores/template/"
@@ -71,7 +70,7 @@ def xlsx(rows) -> bytes:
 
 
 def header(app, batch) -> list[str]:
-    from app.scores import column_headers
+    from app.domain.scores import column_headers
     with app.test_request_context():
         return column_headers(db.session.get(Batch, batch.id))
 
@@ -433,7 +432,7 @@ def test_wrong_files_are_refused_with_a_message(app, exam, client, auth, data, f
 
 
 def test_too_large_file_is_refused(app, exam, client, auth, monkeypatch):
-    import app.scores as scores
+    import app.domain.scores as scores
     monkeypatch.setattr(scores, "MAX_FILE_BYTES", 1024)
     auth.login("base_zz", PASSWORD)
     batch = exam["batch"]
@@ -633,7 +632,7 @@ def test_a_sheet_claiming_sixteen_thousand_columns_is_read_as_it_is(app, exam):
     import re as re_
     import zipfile
 
-    from app.scores import sheet_rows
+    from app.domain.scores import sheet_rows
     data = xlsx([header(app, exam["batch"]), row_of(exam["zz"][0], 80, 90, 70)])
     source, target = io.BytesIO(data), io.BytesIO()
     with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:

@@ -14,18 +14,24 @@ import time_machine
 from flask import current_app
 from sqlalchemy import select
 
+from app.domain.workflow import deadline_refusal
 from app.extensions import db
-from models.clock import CST
-from app.workflow import deadline_refusal
 from models import Application, Batch, SmsLog, Status
+from models.clock import CST
 from models.enums import BatchStatus, Program
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, AccountFactory, TraineeFactory, id_number
 from tests.portal_helpers import complete_profile
-from tests.test_portal_residency import (INTERNAL, SURGERY, post_choices, post_identity, ready_trainee,
-                                         residency_batch)
+from tests.test_portal_residency import (
+    INTERNAL,
+    SURGERY,
+    post_choices,
+    post_identity,
+    ready_trainee,
+    residency_batch,
+    submit,
+)
 from tests.test_portal_residency import start as start_residency
-from tests.test_portal_residency import submit
 from tests.test_review import post_review
 
 RESUBMIT_SEED = "报名状态为退回修改需依据原因重新维护信息进行再次上…报。"
@@ -171,7 +177,7 @@ def _specialty(code):
 
 
 def _code(application_id) -> str:
-    from app.verification import short_code
+    from app.domain.review.verification import short_code
     with current_app.test_request_context("/"):
         return short_code(db.session.get(Application, application_id))
 

@@ -11,11 +11,22 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select, text, update
 
-import app.sms as sms
-from app.audit import acting_as
+import app.infra.sms as sms
 from app.extensions import db
-from app.sms import (ConsoleSender, SmsCodeError, SmsConfigError, SmsRateError, SmsSender, SmsSendError,
-                     get_sender, issue_code, seconds_until_resend, send_sms, verify_code)
+from app.infra.audit import acting_as
+from app.infra.sms import (
+    ConsoleSender,
+    SmsCodeError,
+    SmsConfigError,
+    SmsRateError,
+    SmsSender,
+    SmsSendError,
+    get_sender,
+    issue_code,
+    seconds_until_resend,
+    send_sms,
+    verify_code,
+)
 from models import AuditLog, SmsCode, SmsLog, SmsPurpose
 from tests.factories import PASSWORD
 

@@ -1,4 +1,4 @@
-"""Uploads (app/storage.py): what is accepted, what is stored, what a user downloads.
+"""Uploads (app/infra/storage.py): what is accepted, what is stored, what a user downloads.
 
 Images and PDFs are made in memory. Each check looks at what a user (or an administrator looking
 at the upload folder) would see: the refusal message in Chinese, the files on disk, the pixels and
@@ -22,9 +22,9 @@ from PIL import Image, ImageFile, PngImagePlugin
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from app import storage
 from app.extensions import db
-from app.storage import UploadError
+from app.infra import storage
+from app.infra.storage import UploadError
 from models import Attachment
 from tests.factories import PASSWORD
 

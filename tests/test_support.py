@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from models.clock import now
 from models import Account, Application, AuditLog, ReviewRecord, SmsLog
 from models.application import Status
+from models.clock import now
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, ApplicationFactory, BatchFactory
 

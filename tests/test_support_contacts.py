@@ -84,7 +84,7 @@ def test_contacts_on_the_404_403_and_500_pages(world, client, auth, seeded, monk
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
-    monkeypatch.setattr("app.enrollment.profile_problems", broken)
+    monkeypatch.setattr("app.domain.enrollment.profile_problems", broken)
     response = client.get("/portal/")
     assert response.status_code == 500
     assert "系统出错" in text(response) and "罗辉 15617915477" in footer(text(response))

@@ -8,18 +8,27 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from app.domain.enrollment.snapshot import profile_snapshot
+from app.domain.enrollment.snapshot_diff import is_typed_unit
+from app.domain.rules.exemption import evaluate_exemption
 from app.extensions import db
-from app.rules.exemption import evaluate_exemption
-from app.snapshot import profile_snapshot
-from app.snapshot_diff import is_typed_unit
 from models import Application, Employment, ExemptionRequest, Status, Trainee
 from models.enums import InstitutionKind, InstitutionLevel, Program
 from tests.catalogue import zh
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, BatchFactory, InstitutionFactory, specialty
 from tests.portal_helpers import png_bytes
-from tests.test_portal_residency import (INTERNAL, PAEDIATRICS, post_choices, post_identity, ready_trainee,
-                                         residency_batch, start, step_url, submit)
+from tests.test_portal_residency import (
+    INTERNAL,
+    PAEDIATRICS,
+    post_choices,
+    post_identity,
+    ready_trainee,
+    residency_batch,
+    start,
+    step_url,
+    submit,
+)
 
 SEARCH_OR_TYPE = "工作单位可关键字搜索，如找不到可自行录入准确的单位名称"
 UPGRADED = "统招全日制专升本按本科毕业生对待，但仅限报紧缺专业或口腔全科（乡镇卫生院、社区服务中心在职人员不受此限制）"

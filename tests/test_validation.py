@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from stdnum.cn import ric
 
 from app.extensions import db
-from models.clock import today
 from app.validators import IdNumberError, check_id_number, is_mobile, password_problems
 from models import Account, Batch, Role, Trainee
+from models.clock import today
 from models.enums import BatchRound, BatchStatus, Program
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, TraineeFactory

@@ -7,8 +7,8 @@ import re
 import pytest
 from sqlalchemy import delete, func, select, update
 
+from app.domain.workflow import TRANSITIONS, TransitionError, transition
 from app.extensions import db
-from app.workflow import TRANSITIONS, TransitionError, transition
 from models import Account, Application, AuditLog, ReviewRecord, Role, SmsLog, Status
 from models.enums import Program
 from tests.factories import ApplicationFactory, BatchFactory
@@ -316,7 +316,7 @@ def test_notify_false_sends_nothing(world):
 
 
 def test_a_failing_provider_is_logged_after_commit_and_the_change_stays(world, app, monkeypatch):
-    from app.sms import ConsoleSender, SmsSendError
+    from app.infra.sms import ConsoleSender, SmsSendError
 
     def refuse(self, phone, text):
         raise SmsSendError("网关拒绝")

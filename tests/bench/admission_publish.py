@@ -21,10 +21,10 @@ from decimal import Decimal
 from sqlalchemy import event, insert, select
 
 from app import create_app
-from app.demo import ensure_fixtures
 from app.extensions import db
-from models.clock import now
+from app.seed.demo import ensure_fixtures
 from models import Account, Application, ApplicationChoice, Batch, Quota, Role, Status, Trainee
+from models.clock import now
 from models.enums import Identity, Program
 
 
@@ -92,8 +92,8 @@ def main() -> None:
     with app.test_request_context():
         from flask_migrate import upgrade
 
-        from app import admission
         from app.cli import seed_reference_data
+        from app.domain import admission
         upgrade()
         seed_reference_data()
         ensure_fixtures(lambda *_: None)

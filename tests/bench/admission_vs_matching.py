@@ -17,7 +17,7 @@ import warnings
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from app.admission import Applicant, rank_key, run
+from app.domain.admission import Applicant, rank_key, run
 
 
 def synthetic(count: int, seed: int, bases: int = 8, specialties: int = 12, seat_share: float = 0.45):

@@ -24,10 +24,10 @@ from openpyxl import load_workbook
 from sqlalchemy import insert, select
 
 from app import create_app
-from app.demo import DEMO_PASSWORD, ensure_fixtures
 from app.extensions import db
-from models.clock import now
+from app.seed.demo import DEMO_PASSWORD, ensure_fixtures
 from models import Application, Batch, Region, Status, Trainee
+from models.clock import now
 from models.enums import Program, RegionLevel
 
 

@@ -14,7 +14,7 @@ import statistics
 import time
 
 from app import create_app
-from app.demo import DEMO_PASSWORD
+from app.seed.demo import DEMO_PASSWORD
 
 PAGES = {
     "county_zy": ["/admin/application/", "/admin/application/?flt_status_equals=submitted",

@@ -11,11 +11,11 @@ from flask_login import current_user
 from openpyxl import Workbook
 from sqlalchemy import or_, select
 
-from app.admission import AdmissionError, Plan, format_score, plan, publish
+from app.domain.admission import AdmissionError, Plan, format_score, plan, publish
 from app.extensions import db
 from app.i18n import cn_datetime
-from models.clock import now
 from models import Application, ApplicationChoice, Batch, Role, Trainee, TrainingBase
+from models.clock import now
 from models.enums import Program
 from views.admin.base import RoleAccessMixin, parse_id, without_nul
 
@@ -69,7 +69,7 @@ class AdmissionView(RoleAccessMixin, BaseView):
     """Pick a residency batch, check the dry run, export it, publish it once."""
 
     read_roles = (Role.PROVINCE_ADMIN, Role.SUPERUSER)
-    publish_roles = (Role.PROVINCE_ADMIN,)  # the admit / not_admit edges of app.workflow
+    publish_roles = (Role.PROVINCE_ADMIN,)  # the admit / not_admit edges of app.domain.workflow
 
     def _batch(self, raw) -> tuple[Batch | None, str | None]:
         """The chosen residency batch, or an error for the batch field."""

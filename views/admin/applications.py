@@ -12,9 +12,8 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import exists, select
 
-from app.access import region_condition
+from app.domain.access import region_condition
 from app.extensions import db
-from models.clock import now
 from models import (
     Application,
     ApplicationChoice,
@@ -26,6 +25,7 @@ from models import (
     Role,
     Status,
 )
+from models.clock import now
 from models.enums import AdmissionResult, AttachmentKind, Identity, Program, RegionLevel, ReviewLevel
 from views.admin.base import ReadOnlyModelView, SecureModelView, choice_formatter, parse_id, request_options
 from views.admin.batches import base_options, batch_options
@@ -218,9 +218,7 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
         """What the details page shows; a fixed number of queries whatever the size of the record."""
         from flask_babel import gettext
 
-        from app.rules import results_from_json
-        from app.rules.exemption import EXEMPTION_TYPES as CLAIM_TYPES
-        from app.snapshot_diff import (
+        from app.domain.enrollment.snapshot_diff import (
             BASIC_FIELDS,
             CONTACT_FIELDS,
             EDUCATION_FIELDS,
@@ -231,7 +229,9 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
             show,
             snapshot_changes,
         )
-        from app.workflow import action_label
+        from app.domain.rules import results_from_json
+        from app.domain.rules.exemption import EXEMPTION_TYPES as CLAIM_TYPES
+        from app.domain.workflow import action_label
         files = db.session.scalars(select(Attachment).where(Attachment.application_id == application.id)
                                    .order_by(Attachment.id)).all()
         by_claim: dict[int | None, list] = {}
@@ -272,7 +272,7 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
         """The 报名表 PDF of an application in scope, to reprint for a trainee who lost theirs."""
         from flask import flash
 
-        from app.regform import RegformError, registration_form_response
+        from app.documents.regform import RegformError, registration_form_response
         application = self.get_one(request.args.get("id", ""))
         if application is None:
             abort(404)
@@ -289,7 +289,7 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
 
     def row_review_actions(self, application) -> list[tuple[str, str, bool]]:
         """(action, label, needs a form) for the buttons of one list row: only what is possible now."""
-        from app.workflow import action_label, find_edge
+        from app.domain.workflow import action_label, find_edge
         buttons = []
         program = application.batch.program
         for kind, name in self.review_actions().items():
@@ -373,7 +373,7 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
 
         An application changed since the reviewer saw it is refused: the reviewer decided on what
         was on the screen, not on what is in the database now."""
-        from app.workflow import TransitionError
+        from app.domain.workflow import TransitionError
         done, refused = [], []
         for application in applications:
             label = (application.id, application.trainee.name, application.trainee.id_number)
@@ -395,7 +395,7 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
 
     @expose("/review/", methods=("GET", "POST"))
     def review_view(self):
-        from app.workflow import TRANSITIONS, action_label
+        from app.domain.workflow import TRANSITIONS, action_label
         actions = self.review_actions()
         name = request.values.get("action", "")
         if not actions or name not in actions.values():
@@ -432,7 +432,7 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
 
     @expose("/assign/", methods=("GET", "POST"))
     def assign_view(self):
-        from app.assignment import assign_base, gp_bases
+        from app.domain.review.assignment import assign_base, gp_bases
         from models import TrainingBase
         if not (current_user.is_authenticated and current_user.role == Role.CITY_REVIEWER):
             abort(403)
@@ -460,7 +460,7 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
 
 
 def transition_with(application, name, actor, reason, fields_to_fix):
-    from app.workflow import transition
+    from app.domain.workflow import transition
     return transition(application, name, actor, reason=reason, fields_to_fix=fields_to_fix)
 
 
@@ -483,7 +483,7 @@ def rule_results_formatter(view, context, model, name):
     """Each rule's verdict and Chinese explanation, for reviewers (the system does not decide)."""
     from flask_babel import gettext
 
-    from app.rules import results_from_json
+    from app.domain.rules import results_from_json
     results = results_from_json(model.rule_results)
     if not results:
         return ""
@@ -497,14 +497,14 @@ def rule_results_formatter(view, context, model, name):
 def exemption_type_formatter(view, context, model, name):
     from flask_babel import gettext
 
-    from app.rules.exemption import EXEMPTION_TYPES
+    from app.domain.rules.exemption import EXEMPTION_TYPES
     return f"（{model.type}）{gettext(EXEMPTION_TYPES[model.type].title)}"
 
 
 def rule_results_export(view, context, model, name):
     from flask_babel import gettext
 
-    from app.rules import results_from_json
+    from app.domain.rules import results_from_json
     return "；".join(("✔ " if r.passed else "✘ ") + r.render(gettext) for r in results_from_json(model.rule_results))
 
 

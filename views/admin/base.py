@@ -23,12 +23,12 @@ from openpyxl import Workbook
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from wtforms.fields import FieldList, FormField
 
-from app.access import scope
-from app.audit import set_actor
+from app.domain.access import scope
 from app.extensions import db
 from app.i18n import cn_date, cn_datetime, yes_no
-from models.clock import now
+from app.infra.audit import set_actor
 from models import Role
+from models.clock import now
 
 INT_RE = re.compile(r"^\d{1,18}$")
 
@@ -176,7 +176,7 @@ class SecureModelView(RoleAccessMixin, ModelView):
     """Base of every back-office view.
 
     Subclasses declare ``read_roles`` (who may open the view), ``write_roles`` (who may create
-    and edit) and ``delete_roles``. Every query is restricted by ``app.access.scope``; changes are
+    and edit) and ``delete_roles``. Every query is restricted by ``app.domain.access.scope``; changes are
     audited; ``status`` is never a form field.
     """
 

@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.access import can_see, scope
-from app.audit import set_actor
+from app.documents.regform import MATERIAL_KEYS, ConfirmationError, confirm_onsite, onsite_materials
+from app.domain.access import can_see, scope
+from app.domain.review.verification import VerificationError, extract_code, verify
+from app.domain.workflow import TransitionError
 from app.extensions import db
-from app.regform import MATERIAL_KEYS, ConfirmationError, confirm_onsite, onsite_materials
-from app.verification import VerificationError, extract_code, verify
-from app.workflow import TransitionError
+from app.infra.audit import set_actor
 from models import Application, ApplicationChoice, Role, Status
 from models.enums import Identity, Program
 from views.admin.base import RoleAccessMixin

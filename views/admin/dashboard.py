@@ -1,6 +1,6 @@
 """The back-office dashboard (工作台): review queues, places left and counts by status and region.
 
-Everything is restricted to the viewer through ``app.access.scope_condition``: a county reviewer sees
+Everything is restricted to the viewer through ``app.domain.access.scope_condition``: a county reviewer sees
 their county, a city reviewer their city, base staff their base, province-wide roles everything.
 Only current batches count (published: open or closed for registration; not drafts, not archived).
 
@@ -18,7 +18,7 @@ The page costs a fixed number of grouped queries, whatever the number of applica
 Waiting time is how long an application has sat in its current queue:
 
 * county queue (GP, submitted) and base review queue (residency, submitted): since ``submitted_at``,
-  which a resubmission resets (``app.workflow.transition``) — the measure of the list's waiting filter;
+  which a resubmission resets (``app.domain.workflow.transition``) — the measure of the list's waiting filter;
 * later queues (city review, base assignment, on-site confirmation): since the latest review record
   that moved the application into its current status; ``updated_at`` when there is none (imported data).
 
@@ -36,12 +36,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, distinct, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
-from app.access import scope_condition
-from app.assignment import BasePlaces, _gp_specialty_id
+from app.domain.access import scope_condition
+from app.domain.enrollment.residency import ADMITTED_STATES
+from app.domain.review.assignment import BasePlaces, _gp_specialty_id
 from app.extensions import db
 from app.i18n import cn_date
-from app.residency import ADMITTED_STATES
-from models.clock import now
 from models import (
     Application,
     ApplicationChoice,
@@ -54,6 +53,7 @@ from models import (
     Status,
     TrainingBase,
 )
+from models.clock import now
 from models.enums import BatchRound, BatchStatus, Program
 from views.admin.queues import timed_queues
 
@@ -371,7 +371,7 @@ def _recruitment_progress(user, at: datetime) -> list[dict] | None:
     """Current batches, each round-2 (调剂补录) batch under the first round it follows: plan, quota
     total, bases with places against the bases expected, admissions so far and the phase deadlines.
 
-    Admitted means, for residency, admitted or reported (``app.residency.ADMITTED_STATES``); for GP
+    Admitted means, for residency, admitted or reported (``app.domain.enrollment.residency.ADMITTED_STATES``); for GP
     transfer, assigned to a base. Phase one counts the first round; phase two adds its round-2 batches.
     A round-2 batch not yet published is shown (it is being prepared); archived ones are not."""
     if user.role not in PROGRESS_ROLES:

@@ -1,7 +1,7 @@
 """Importing the unit directory (工作单位目录) from Excel: the page, the template and the upload.
 
 Only the province administrator and the superuser reach it (``RoleAccessMixin``); the rules and
-the reading of the file live in ``app.institutions``.
+the reading of the file live in ``app.domain.institutions``.
 """
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ from flask import request, send_file
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
-from app.audit import set_actor
-from app.extensions import db
-from app.institutions import (
+from app.domain.institutions import (
     IMPORT_ROLES,
     MAX_DATA_ROWS,
     ImportReport,
@@ -23,7 +21,9 @@ from app.institutions import (
     read_file,
     template_filename,
 )
-from app.xlsx import XLSX_MIME, WorkbookError
+from app.extensions import db
+from app.infra.audit import set_actor
+from app.infra.xlsx import XLSX_MIME, WorkbookError
 from views.admin.base import RoleAccessMixin
 
 SHOWN_PROBLEMS = 500  # refused rows listed on the result page; the counts cover all of them

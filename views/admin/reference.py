@@ -90,7 +90,7 @@ class InstitutionView(SecureModelView):
     @property
     def can_import(self) -> bool:
         """The Excel import (``views.admin.institutions``) is the province's and the superuser's."""
-        from app.institutions import IMPORT_ROLES
+        from app.domain.institutions import IMPORT_ROLES
         return self._has_role(IMPORT_ROLES)
 
 

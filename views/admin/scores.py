@@ -1,7 +1,7 @@
 """The scores page (考试成绩): a residency batch's exam settings, the Excel template, score import and list.
 
 Base staff see and import their own base only; the province administrator any base; every other
-role is refused (``RoleAccessMixin``). Rules live in ``app.scores``; scope in ``app.access``.
+role is refused (``RoleAccessMixin``). Rules live in ``app.domain.scores``; scope in ``app.domain.access``.
 """
 from __future__ import annotations
 
@@ -15,9 +15,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.audit import set_actor
-from app.extensions import db
-from app.scores import (
+from app.domain.scores import (
     FIXED_COLUMNS,
     SCORE_ROLES,
     ImportReport,
@@ -32,7 +30,9 @@ from app.scores import (
     scored_applications_query,
     template_filename,
 )
-from app.xlsx import XLSX_MIME
+from app.extensions import db
+from app.infra.audit import set_actor
+from app.infra.xlsx import XLSX_MIME
 from models import Application, ApplicationChoice, Role, Status, TrainingBase
 from views.admin.base import MAX_PAGE, RoleAccessMixin, parse_id
 

@@ -6,8 +6,7 @@ from flask_admin import BaseView, expose
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.extensions import db
-from app.support import (
+from app.domain.support import (
     MAX_RESULTS,
     SupportError,
     applications_of,
@@ -17,7 +16,8 @@ from app.support import (
     reset_password,
     unlock,
 )
-from app.workflow import TransitionError
+from app.domain.workflow import TransitionError
+from app.extensions import db
 from models import Application, Role
 from models.application import Status
 from views.admin.base import RoleAccessMixin, parse_id

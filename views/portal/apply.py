@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app import enrollment
+from app.domain import enrollment
+from app.domain.workflow import TransitionError, deadline_refusal, resubmission_reviewer
 from app.extensions import db
-from models.clock import now
-from app.workflow import TransitionError, deadline_refusal, resubmission_reviewer
 from models import Application, Attachment, Batch, ExemptionRequest, ReviewRecord, Specialty, Status
+from models.clock import now
 from models.enums import AttachmentKind, Identity, Program
 from views.admin.base import parse_id
 from views.portal import bp
@@ -46,7 +46,7 @@ def own_draft(application_id: str) -> Application:
 
 
 def exemption_types():
-    from app.rules.exemption import EXEMPTION_TYPES
+    from app.domain.rules.exemption import EXEMPTION_TYPES
     return EXEMPTION_TYPES
 
 
@@ -55,7 +55,7 @@ def exemption_types():
 def apply():
     """Step ①: choose an open batch (only inside its registration window, and only of a program whose
     business the trainee opened)."""
-    from app import residency
+    from app.domain.enrollment import residency
     trainee = current_trainee()
     batches, missing = enrollment.offered_batches(trainee.account)
     refused = {b.id: residency.refusal(trainee, b) for b in batches if b.program == Program.RESIDENCY}
@@ -132,7 +132,7 @@ def apply_step(application_id: str, step: int):
 
 
 def exemption_precheck(application: Application) -> list[dict]:
-    """The rule checks of each exemption claim, evaluated now (app.enrollment), as rows in Chinese.
+    """The rule checks of each exemption claim, evaluated now (app.domain.enrollment), as rows in Chinese.
     They inform the trainee before submission and block nothing: the reviewers decide."""
     if not application.claims_exemption:
         return []
@@ -143,7 +143,7 @@ def exemption_precheck(application: Application) -> list[dict]:
 
 
 def exemption_context(application: Application, exemption_form=None) -> dict:
-    from app.rules.exemption import required_evidence
+    from app.domain.rules.exemption import required_evidence
     types = exemption_types()
     claimed = {r.type for r in application.exemptions}
     form = exemption_form or ExemptionForm()
@@ -208,7 +208,7 @@ def exemption_delete(application_id: str, request_id: str):
     existing = next((r for r in application.exemptions if r.id == parse_id(request_id)), None)
     if existing is None or not UploadForm().validate_on_submit():
         abort(404)
-    from app.storage import delete
+    from app.infra.storage import delete
     for attachment in enrollment.application_files(application, exemption=existing):
         delete(attachment)
     application.exemptions.remove(existing)
@@ -221,8 +221,8 @@ def exemption_delete(application_id: str, request_id: str):
 @trainee_required
 def application_upload(application_id: str):
     """Upload the 外出参培证明 or an evidence file of an exemption type."""
-    from app.rules.exemption import required_evidence
-    from app.storage import UploadError, save
+    from app.domain.rules.exemption import required_evidence
+    from app.infra.storage import UploadError, save
     application = own_draft(application_id)
     if not UploadForm().validate_on_submit():
         abort(400)
@@ -260,7 +260,7 @@ def application_upload(application_id: str):
 @bp.route("/applications/<application_id>/files/<file_id>/delete", methods=["POST"])
 @trainee_required
 def application_file_delete(application_id: str, file_id: str):
-    from app.storage import delete
+    from app.infra.storage import delete
     application = own_draft(application_id)
     attachment = db.session.get(Attachment, parse_id(file_id) or 0)
     if attachment is None or attachment.application_id != application.id or not UploadForm().validate_on_submit():
@@ -282,8 +282,8 @@ def application(application_id: str):
     returned = next((r for r in reversed(history) if r.status_after == Status.RETURNED), None)
     eligibility = []
     if application.batch.program == Program.RESIDENCY:
-        from app import residency
-        from app.rules import results_from_json
+        from app.domain.enrollment import residency
+        from app.domain.rules import results_from_json
         results = (residency.check(application, now().date()) if editable(application)
                    else results_from_json(application.eligibility))
         eligibility = [(r.passed, r.hard, r.render(gettext)) for r in results]

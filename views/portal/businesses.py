@@ -6,9 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from app import enrollment
-from app.audit import set_actor
+from app.domain import enrollment
 from app.extensions import db
+from app.infra.audit import set_actor
 from models.enums import Business
 from views.portal import bp
 from views.portal.forms import UploadForm

@@ -230,7 +230,7 @@ def profile_row_delete(kind: str, row_id: str):
 @trainee_required
 def profile_photo():
     """Upload the one-inch photo (JPEG or PNG)."""
-    from app.storage import UploadError, delete, save
+    from app.infra.storage import UploadError, delete, save
     trainee = current_trainee()
     form = UploadForm()
     if not form.validate_on_submit():

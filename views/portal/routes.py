@@ -40,6 +40,6 @@ def index():
         applications = db.session.scalars(
             select(Application).where(Application.trainee_id == trainee.id).order_by(Application.id.desc())
         ).all()
-    from app.enrollment import profile_problems
+    from app.domain.enrollment import profile_problems
     problems = profile_problems(trainee) if trainee else []
     return render_template("portal/index.html", trainee=trainee, applications=applications, problems=problems)

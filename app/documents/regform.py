@@ -3,7 +3,7 @@
 ``registration_form_pdf(application)`` lays out what the trainee submitted (the application's
 frozen snapshot, its base and specialty choices) as a bordered government-style form with the
 photo, the pledge and signature line, for commissioned trainees a box for the unit's seal, and a
-QR code holding the signed confirmation URL (see ``app.verification``) with the short code under
+QR code holding the signed confirmation URL (see ``app.domain.review.verification``) with the short code under
 it. The base scans it at on-site confirmation (``views/admin/confirm.py``).
 
 Chinese is set in the Noto Serif CJK SC font shipped in ``app/static/fonts`` and embedded (subset
@@ -14,22 +14,31 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import segno
 from flask_babel import gettext as _
 from fpdf import FPDF
 from PIL import Image
 
+from app.config import PROJECT_ROOT
+from app.domain.review.verification import short_code, verification_url
+from app.domain.rules import parse_date
 from app.extensions import db
 from app.i18n import cn_date, cn_datetime, yes_no
-from app.rules import parse_date
-from app.verification import short_code, verification_url
 from models import Application, Attachment, Status
-from models.enums import (Degree, EducationLevel, Gender, IdType, Identity, JobTitle, PoliticalStatus,
-                          PracticeCategory, Program)
+from models.enums import (
+    Degree,
+    EducationLevel,
+    Gender,
+    Identity,
+    IdType,
+    JobTitle,
+    PoliticalStatus,
+    PracticeCategory,
+    Program,
+)
 
-FONT_PATH = Path(__file__).resolve().parent / "static" / "fonts" / "NotoSerifCJKsc-Regular-subset.otf"
+FONT_PATH = PROJECT_ROOT / "app" / "static" / "fonts" / "NotoSerifCJKsc-Regular-subset.otf"
 FONT = "NotoSerifSC"
 # a form can be printed once the trainee has submitted, and for as long as it stays in the process
 PRINTABLE_STATES = (Status.SUBMITTED, Status.BASE_APPROVED, Status.CONFIRMED, Status.ADMITTED, Status.NOT_ADMITTED,
@@ -207,7 +216,7 @@ class FormPDF(FPDF):
 
 def _photo_image(snapshot: dict, application: Application) -> Image.Image | None:
     """The trainee's photo as submitted (or the current one if that was replaced), or None."""
-    from app.storage import stored_path
+    from app.infra.storage import stored_path
     ids = [i for i in (snapshot.get("photo_id"), application.trainee.photo_id if application.trainee else None) if i]
     for photo_id in dict.fromkeys(ids):
         attachment = db.session.get(Attachment, photo_id)
@@ -492,7 +501,7 @@ def licence_required(application: Application) -> bool:
 
     Read from the rule results stored at submission (``Application.eligibility``); evaluated from the
     snapshot when they are missing."""
-    from app.rules.eligibility import evaluate_residency
+    from app.domain.rules.eligibility import evaluate_residency
     from models.clock import today
     results = [r for r in application.eligibility or [] if isinstance(r, dict)
                and r.get("code") == "licence_for_earlier_graduates"]
@@ -535,11 +544,11 @@ def confirm_onsite(application: Application, actor, ticked) -> list[str]:
     """Confirm ``application`` on site as ``actor``: every required material must be ticked.
 
     Stores the ticked keys (in the form's order) in ``onsite_materials`` with the time in
-    ``onsite_confirmed_at`` and moves the status with ``app.workflow.transition``; the caller
-    commits. Raises :class:`ConfirmationError` or ``app.workflow.TransitionError``.
+    ``onsite_confirmed_at`` and moves the status with ``app.domain.workflow.transition``; the caller
+    commits. Raises :class:`ConfirmationError` or ``app.domain.workflow.TransitionError``.
     """
+    from app.domain.workflow import transition
     from models.clock import now
-    from app.workflow import transition
     materials = onsite_materials(application)
     chosen = set(ticked or ())
     missing = [m.label for m in materials if m.required and m.key not in chosen]

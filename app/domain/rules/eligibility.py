@@ -26,7 +26,7 @@ retrain_at_own_cost (flag)      an earlier 住培 ended more than 3 years before
 
 Majors are matched by name, since the snapshot holds the major as typed: a major is clinical or
 dental when its name contains (or, for a few old names, equals) a ``clinical`` word of the reference
-list ``seed_data/clinical-majors.csv`` (the 临床医学类 and 口腔医学类 undergraduate majors, the
+list ``app/seed/data/clinical-majors.csv`` (the 临床医学类 and 口腔医学类 undergraduate majors, the
 临床医学 / 口腔医学 second-level disciplines of graduate study and their older names such as
 儿科医学), and no ``excluded`` word (口腔医学技术, 医学影像技术, 护理…) and no ``tcm`` word. The graduation year is that of the latest full-time 本科+ education (its graduation
 date, else its end date; any education when none of those has a date).
@@ -36,10 +36,17 @@ from __future__ import annotations
 import csv
 from datetime import date
 from functools import lru_cache
-from pathlib import Path
 
-from app.rules import (EDUCATION_LEVEL_LABELS, NOT_RECORDED, PRACTICE_CATEGORY_LABELS, N_, RuleResult, add_years,
-                       parse_date)
+from app.domain.rules import (
+    EDUCATION_LEVEL_LABELS,
+    N_,
+    NOT_RECORDED,
+    PRACTICE_CATEGORY_LABELS,
+    RuleResult,
+    add_years,
+    parse_date,
+)
+from app.seed import DATA
 
 BACHELOR_PLUS = ("bachelor", "master", "doctor")
 LEVEL_RANK = {"junior_college": 1, "bachelor": 2, "master": 3, "doctor": 4}
@@ -47,13 +54,13 @@ PRIMARY_KINDS = ("township", "community")
 WITHDRAWAL_BAR_YEARS = 3
 RETRAIN_YEARS = 3
 
-SEED_DATA = Path(__file__).resolve().parent.parent / "seed_data"
+SEED_DATA = DATA
 LICENCE_CATEGORIES = ("clinical", "dental")  # 临床 / 口腔: a 中医 or 公共卫生 qualification does not count
 
 
 @lru_cache(maxsize=1)
 def major_words() -> dict[str, dict[str, tuple[str, ...]]]:
-    """The words that classify a major as typed, from seed_data/clinical-majors.csv (reference data with
+    """The words that classify a major as typed, from app/seed/data/clinical-majors.csv (reference data with
     its sources, including older names such as 儿科医学): ``{kind: {"contains": words, "exact": names}}``
     for the kinds ``clinical``, ``excluded`` (not a physician major) and ``tcm``."""
     words: dict[str, dict[str, list[str]]] = {}

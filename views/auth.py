@@ -10,13 +10,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import PasswordField, StringField
 from werkzeug.security import check_password_hash, generate_password_hash
+from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from app.extensions import db, limiter
-from models.clock import now
 from models import Account
+from models.clock import now
 
 bp = Blueprint("auth", __name__)
 

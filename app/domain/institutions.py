@@ -38,10 +38,18 @@ from sqlalchemy import insert, select
 
 from app.extensions import db
 from app.i18n import cn_datetime
-from models.clock import now
-from app.xlsx import (WorkbookError, cell_text, decode_ooxml, find_columns, header_key, read_upload, safe_file_part,
-                      sheet_rows)
+from app.infra.xlsx import (
+    WorkbookError,
+    cell_text,
+    decode_ooxml,
+    find_columns,
+    header_key,
+    read_upload,
+    safe_file_part,
+    sheet_rows,
+)
 from models import AuditLog, Institution, Region, Role
+from models.clock import now
 from models.enums import AuditAction, InstitutionKind, InstitutionLevel, RegionLevel
 
 IMPORT_ROLES = (Role.PROVINCE_ADMIN, Role.SUPERUSER)

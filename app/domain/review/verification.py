@@ -33,8 +33,8 @@ from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
 from app.extensions import db
 from app.i18n import cn_date
-from models.clock import CST, now
 from models import Application
+from models.clock import CST, now
 
 TOKEN_SALT = "hn-residency-regform-onsite-confirmation"
 SHORT_CODE_SALT = b"hn-residency-regform-short-code"

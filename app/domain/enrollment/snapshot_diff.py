@@ -1,4 +1,4 @@
-"""Reading a profile snapshot (``app.snapshot``) for people: Chinese labels and values, and what
+"""Reading a profile snapshot (``app.domain.enrollment.snapshot``) for people: Chinese labels and values, and what
 changed between two snapshots (the submission before a return and the resubmission).
 
 ``snapshot_changes(old, new)`` returns a list of :class:`Change`: a changed field of the profile
@@ -15,8 +15,18 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.i18n import cn_date
-from models.enums import (Degree, EducationLevel, Gender, IdType, InstitutionKind, InstitutionLevel, JobTitle,
-                          PoliticalStatus, PracticeCategory, TitleGrade)
+from models.enums import (
+    Degree,
+    EducationLevel,
+    Gender,
+    IdType,
+    InstitutionKind,
+    InstitutionLevel,
+    JobTitle,
+    PoliticalStatus,
+    PracticeCategory,
+    TitleGrade,
+)
 
 BASIC_FIELDS = ("name", "gender", "id_type", "id_number", "birth_date", "ethnicity", "political_status",
                 "has_licence", "is_graduate_student", "residency_withdrawn_on",

@@ -10,7 +10,7 @@ two reviewers assigning at once cannot both take the last place:
   blocks for up to the driver's busy timeout, 5 s by default).
 
 The lock is held until the caller commits (or rolls back). The caller commits, as with
-``app.workflow.transition``.
+``app.domain.workflow.transition``.
 """
 from __future__ import annotations
 
@@ -19,12 +19,10 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
+from app.domain.workflow import TransitionError, transition
 from app.extensions import db
-from app.workflow import TransitionError, transition
 from models import Application, Batch, Quota, Specialty, Status, TrainingBase
 from models.enums import Program
-
-
 
 
 class AssignmentError(TransitionError):

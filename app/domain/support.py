@@ -1,7 +1,7 @@
 """Technical support (技术支持): find a trainee, reset a password, unlock an account, reopen an application.
 
 Every action takes the acting support account and a reason; changes are attributed with
-``app.audit.set_actor`` so the audit hook writes them down with the reason. The caller commits.
+``app.infra.audit.set_actor`` so the audit hook writes them down with the reason. The caller commits.
 """
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from app.audit import set_actor
 from app.extensions import db
-from app.sms import send_sms
+from app.infra.audit import set_actor
+from app.infra.sms import send_sms
 from app.validators import PASSWORD_SPECIALS, password_problems
 from models import Account, Application, Trainee
 from models.sms import SmsPurpose
@@ -126,6 +126,6 @@ def unlock(trainee: Trainee, actor, reason: str) -> None:
 
 def reopen(application: Application, actor, reason: str) -> None:
     """Return a wrongly submitted application to draft (``TransitionError`` if not allowed)."""
-    from app.workflow import transition
+    from app.domain.workflow import transition
     set_actor(actor, reason)
     transition(application, "support_reopen", actor, reason)

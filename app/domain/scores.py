@@ -33,14 +33,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import inspect, select
 
-from app.access import scope_condition
+from app.domain.access import scope_condition
 from app.extensions import db
 from app.i18n import cn_datetime
-from models.clock import now
-from app.xlsx import WorkbookError, cell_text, header_key, safe_file_part
-from app.xlsx import read_upload as read_xlsx_upload
-from app.xlsx import sheet_rows as read_sheet_rows
+from app.infra.xlsx import WorkbookError, cell_text, header_key, safe_file_part
+from app.infra.xlsx import read_upload as read_xlsx_upload
+from app.infra.xlsx import sheet_rows as read_sheet_rows
 from models import Application, ApplicationChoice, Batch, Role, Status, TrainingBase
+from models.clock import now
 from models.enums import Program
 
 CPR_NAME = "单人徒手心肺复苏"

@@ -1,15 +1,15 @@
 """File downloads: every attachment is served through a scope check, never from a static folder.
 
-Storage itself (paths, checks, thumbnails, responses) lives in ``app.storage``.
+Storage itself (paths, checks, thumbnails, responses) lives in ``app.infra.storage``.
 """
 from __future__ import annotations
 
 from flask import Blueprint, abort, request
 from flask_login import current_user, login_required
 
-from app import storage
-from app.access import scope
+from app.domain.access import scope
 from app.extensions import db
+from app.infra import storage
 from models import Attachment
 
 bp = Blueprint("files", __name__, url_prefix="/files")

@@ -3,16 +3,16 @@ back office, and shown in the footer of every trainee page and error page."""
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 from flask import current_app, g
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
+from app.seed import DATA
 from models import SupportContact
 
-SEED_FILE = Path(__file__).resolve().parent / "seed_data" / "support-contacts.csv"
+SEED_FILE = DATA / "support-contacts.csv"
 
 
 def seed_support_contacts() -> int:

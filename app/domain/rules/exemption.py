@@ -3,7 +3,7 @@
 Source: 2025 年河南省全科医生转岗培训管理平台报名操作说明, 第四步 (seeds/gp-transfer-enrollment-guide-2025.txt).
 
 ``evaluate_exemption(type, profile, claim, on)`` checks one claim against the profile snapshot
-(``app.snapshot``) and returns one :class:`RuleResult` per rule; it never raises on missing data,
+(``app.domain.enrollment.snapshot``) and returns one :class:`RuleResult` per rule; it never raises on missing data,
 it fails the rule and says what is missing. The rules inform the reviewer, who decides.
 
 Rule codes:
@@ -48,8 +48,17 @@ import re
 from dataclasses import astuple, dataclass
 from datetime import date, timedelta
 
-from app.rules import (NOT_RECORDED, TITLE_GRADE_LABELS, TITLE_LABELS, UNIT_LEVEL_LABELS, N_, RuleResult,
-                       add_years, months_between, parse_date)
+from app.domain.rules import (
+    N_,
+    NOT_RECORDED,
+    TITLE_GRADE_LABELS,
+    TITLE_LABELS,
+    UNIT_LEVEL_LABELS,
+    RuleResult,
+    add_years,
+    months_between,
+    parse_date,
+)
 
 TEACHER_CERTIFICATE_SINCE = date(2020, 5, 1)
 BACKBONE_MIN_MONTHS = 10  # the training must last *more than* this

@@ -16,13 +16,45 @@ from werkzeug.security import generate_password_hash
 
 from app.cli import seed_reference_data
 from app.extensions import db
+from models import (
+    Account,
+    AccountBusiness,
+    Application,
+    ApplicationChoice,
+    Batch,
+    Education,
+    Employment,
+    ExemptionRequest,
+    Institution,
+    Licence,
+    PracticeScope,
+    Quota,
+    Region,
+    ReviewRecord,
+    Role,
+    SkillItem,
+    Specialty,
+    Status,
+    Trainee,
+    TrainingBase,
+)
 from models.clock import now
-from models import (Account, AccountBusiness, Application, ApplicationChoice, Batch, Education, Employment,
-                    ExemptionRequest, Institution, Licence, PracticeScope, Quota, Region, ReviewRecord, Role,
-                    SkillItem, Specialty, Status, Trainee, TrainingBase)
-from models.enums import (AdmissionResult, BatchRound, BatchStatus, Business, Degree, EducationLevel, Identity,
-                          InstitutionKind, InstitutionLevel, JobTitle, PracticeCategory, Program, ReviewLevel,
-                          TitleGrade)
+from models.enums import (
+    AdmissionResult,
+    BatchRound,
+    BatchStatus,
+    Business,
+    Degree,
+    EducationLevel,
+    Identity,
+    InstitutionKind,
+    InstitutionLevel,
+    JobTitle,
+    PracticeCategory,
+    Program,
+    ReviewLevel,
+    TitleGrade,
+)
 
 DEMO_PASSWORD = "Henan@2025"
 DEMO_COUNTIES = ["410102", "410105", "410122", "410181", "410303", "410323", "410203", "410221", "419001"]
@@ -290,7 +322,7 @@ def _iso(value):
 
 
 def demo_snapshot(trainee: dict, plan: dict, scope_names: dict) -> dict:
-    """The frozen profile of a synthetic trainee, in the shape of ``app.snapshot.profile_snapshot``."""
+    """The frozen profile of a synthetic trainee, in the shape of ``app.domain.enrollment.snapshot.profile_snapshot``."""
     education, employment, licence = plan["education"], plan["employment"], plan["licence"]
     institution = plan["institution"]
     return {

@@ -1,7 +1,7 @@
 """The trainee's side of a residency (住培) application: identity, one base, one or two specialties,
 the eligibility pre-check, the round-2 (调剂补录) guard and the seats left.
 
-Eligibility itself is the pure ``app.rules.eligibility.evaluate_residency``; this module feeds it
+Eligibility itself is the pure ``app.domain.rules.eligibility.evaluate_residency``; this module feeds it
 the application's data and keeps the choices inside the batch's quotas.
 """
 from __future__ import annotations
@@ -11,10 +11,10 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from app.domain.enrollment.snapshot import profile_snapshot
+from app.domain.rules import RuleResult
+from app.domain.rules.eligibility import evaluate_residency
 from app.extensions import db
-from app.rules import RuleResult
-from app.rules.eligibility import evaluate_residency
-from app.snapshot import profile_snapshot
 from models import Application, ApplicationChoice, Batch, Quota, Specialty, Status, Trainee, TrainingBase
 from models.enums import AdmissionResult, BatchRound, Identity
 

@@ -11,11 +11,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import g, has_app_context
-from sqlalchemy import event, inspect, insert
+from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
-from models.clock import now
 from models import AuditLog
+from models.clock import now
 from models.enums import AuditAction
 
 SECRET_FIELDS = {"password_hash"}

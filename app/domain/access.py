@@ -8,9 +8,28 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
 from app.extensions import db
-from models import (Account, Application, ApplicationChoice, Attachment, AuditLog, Batch, Education,
-                    Employment, ExemptionRequest, Institution, Licence, Quota, Region,
-                    ReviewRecord, Role, SmsCode, SmsLog, Status, Trainee, TrainingBase)
+from models import (
+    Account,
+    Application,
+    ApplicationChoice,
+    Attachment,
+    AuditLog,
+    Batch,
+    Education,
+    Employment,
+    ExemptionRequest,
+    Institution,
+    Licence,
+    Quota,
+    Region,
+    ReviewRecord,
+    Role,
+    SmsCode,
+    SmsLog,
+    Status,
+    Trainee,
+    TrainingBase,
+)
 from models.enums import Program
 
 R = Role

@@ -10,10 +10,10 @@ specialty) ranks applicants by that one common order (tests/test_admission.py ch
 the ``matching`` package).
 
 Explanations are English msgids with ``%(name)s`` placeholders (``Message``), translated only
-when shown, like ``app.rules.RuleResult``: ``message.render(gettext)``.
+when shown, like ``app.domain.rules.RuleResult``: ``message.render(gettext)``.
 
 The database layer (``plan`` / ``publish``) loads a batch's candidates with a handful of
-queries and writes all results in one transaction through ``app.workflow.transition_many``.
+queries and writes all results in one transaction through ``app.domain.workflow.transition_many``.
 """
 from __future__ import annotations
 
@@ -353,9 +353,10 @@ def validate_tie_break(text: str | None) -> str | None:
 
 
 def _names():
+    from sqlalchemy import select
+
     from app.extensions import db
     from models import Specialty, TrainingBase
-    from sqlalchemy import select
     specialties = dict(db.session.execute(select(Specialty.id, Specialty.name)).all())
     bases = dict(db.session.execute(select(TrainingBase.id, TrainingBase.name)).all())
     return specialties, bases
@@ -363,26 +364,29 @@ def _names():
 
 def _seat_rows(batch):
     """[(base id, specialty id, capacity)] of the batch's quotas."""
+    from sqlalchemy import select
+
     from app.extensions import db
     from models import Quota
-    from sqlalchemy import select
     return db.session.execute(select(Quota.base_id, Quota.specialty_id, Quota.capacity)
                               .where(Quota.batch_id == batch.id)).all()
 
 
 def _waiting(batch) -> int:
+    from sqlalchemy import func, select
+
     from app.extensions import db
     from models import Application
-    from sqlalchemy import func, select
     return db.session.scalar(select(func.count(Application.id)).where(
         Application.batch_id == batch.id, Application.status.in_(WAITING_STATUSES))) or 0
 
 
 def load_applicants(batch) -> list[Applicant]:
     """The batch's candidates (confirmed on site) as engine applicants: two queries."""
+    from sqlalchemy import select
+
     from app.extensions import db
     from models import Application, ApplicationChoice
-    from sqlalchemy import select
     rows = db.session.execute(
         select(Application.id, Application.base_id, Application.combined_score, Application.theory_score,
                Application.skills_score, Application.submitted_at)
@@ -402,9 +406,10 @@ def load_applicants(batch) -> list[Applicant]:
 
 def _taken(batch) -> dict[Seat, int]:
     """Places of the batch already taken by applications admitted earlier."""
+    from sqlalchemy import func, select
+
     from app.extensions import db
     from models import Application
-    from sqlalchemy import func, select
     return {(base_id, specialty_id): count for base_id, specialty_id, count in db.session.execute(
         select(Application.base_id, Application.admitted_specialty_id, func.count(Application.id))
         .where(Application.batch_id == batch.id, Application.status.in_(TAKEN_STATUSES),
@@ -413,8 +418,9 @@ def _taken(batch) -> dict[Seat, int]:
 
 
 def _check_batch(batch) -> None:
-    from models.enums import Program
     from flask_babel import gettext as _
+
+    from models.enums import Program
     if batch is None or batch.program != Program.RESIDENCY:
         raise AdmissionError(_("Admission runs only for resident standardized training batches."))
 
@@ -466,9 +472,10 @@ def dry_run(batch) -> Plan:
 
 def stored_plan(batch) -> Plan:
     """The published results of ``batch`` as stored on the applications (four queries)."""
+    from sqlalchemy import case, select
+
     from app.extensions import db
     from models import Application
-    from sqlalchemy import case, select
     keys, rule_text, error = tie_break_message(batch.tie_break)
     specialty_names, base_names = _names()
     quotas = _seat_rows(batch)
@@ -506,12 +513,13 @@ def stored_plan(batch) -> Plan:
 
 def _claim(batch, actor) -> None:
     """Mark ``batch`` published by ``actor``, or raise if someone already did (see ``publish``)."""
-    from app.extensions import db
-    from models.clock import now
     from flask_babel import gettext as _
-    from models import AuditLog, Batch
-    from models.enums import AuditAction
     from sqlalchemy import select, update
+
+    from app.extensions import db
+    from models import AuditLog, Batch
+    from models.clock import now
+    from models.enums import AuditAction
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(select(Batch.id).where(Batch.id == batch.id).with_for_update())
     claimed = db.session.execute(
@@ -534,17 +542,18 @@ def publish(batch, actor, expected: str | None = None) -> Plan:
     The batch is claimed first with a conditional UPDATE (``admission_published_at IS NULL``; on
     PostgreSQL the batch row is also locked ``FOR UPDATE``), so of two publishers one wins and the
     other gets ``AdmissionError`` with nothing changed. Then each confirmed candidate gets
-    ``admit`` or ``not_admit`` through ``app.workflow.transition_many`` with the admitted
+    ``admit`` or ``not_admit`` through ``app.domain.workflow.transition_many`` with the admitted
     specialty, the choice rank and the explanation; applications still awaiting review or
     confirmation are left as they are. ``expected``: the fingerprint of the dry run the admin
     saw; if the results would now differ, nothing is published. Trainees are told by SMS after
     the commit."""
     from flask_babel import gettext as _
+    from sqlalchemy import select
+
+    from app.domain.workflow import TransitionError, transition_many
     from app.extensions import db
-    from app.workflow import TransitionError, transition_many
     from models import Application, Role
     from models.enums import AdmissionResult
-    from sqlalchemy import select
     _check_batch(batch)
     if actor is None or actor.role != Role.PROVINCE_ADMIN:
         raise AdmissionError(_("Only the province administrator may publish admission results."))

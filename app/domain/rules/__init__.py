@@ -1,7 +1,7 @@
 """Rules of eligibility and exemption: pure functions over a profile snapshot.
 
 Nothing here imports Flask, Flask-Babel, SQLAlchemy or the models: a rule gets plain data (the
-snapshot shape of ``app.snapshot``, plain dicts, ISO date strings, enumeration *values*) and a
+snapshot shape of ``app.domain.enrollment.snapshot``, plain dicts, ISO date strings, enumeration *values*) and a
 reference date, and returns a list of :class:`RuleResult`. They are unit-tested without an app;
 the portal shows them as a pre-check and reviewers see them on the application detail page.
 

@@ -108,7 +108,7 @@ def load_sender(backend: str, config) -> SmsSender:
         raise SmsConfigError(f"SMS_BACKEND {backend!r}: cannot import {module_name!r} ({exc})") from exc
     sender_class = getattr(module, class_name, None)
     if not (isinstance(sender_class, type) and issubclass(sender_class, SmsSender)):
-        raise SmsConfigError(f"SMS_BACKEND {backend!r} is not an app.sms.SmsSender subclass")
+        raise SmsConfigError(f"SMS_BACKEND {backend!r} is not an app.infra.sms.SmsSender subclass")
     return sender_class(config)
 
 

@@ -15,11 +15,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, event, insert, select, update
 from sqlalchemy.orm import Session
 
-from app.access import can_see, scope_condition
+from app.domain.access import can_see, scope_condition
 from app.extensions import db
 from app.i18n import cn_date
-from models.clock import now
 from models import Application, AuditLog, Batch, ReviewRecord, Role, SmsLog, Status, Trainee
+from models.clock import now
 from models.enums import AuditAction, BatchStatus, Program, ReviewLevel
 from models.sms import SmsPurpose
 
@@ -343,7 +343,7 @@ def transition_many(applications_by_action: Mapping[str, Iterable[Application]],
 
 
 def _audit_text(value) -> str | None:
-    from app.audit import _text
+    from app.infra.audit import _text
     return _text(value)
 
 
@@ -420,7 +420,7 @@ def deliver_sms(messages: list[tuple[str, str]], bind) -> None:
 
     Runs after the caller's commit, when that session can no longer emit SQL; like ``send_sms`` a
     provider failure is logged in the row, not raised."""
-    from app.sms import attempt
+    from app.infra.sms import attempt
     rows = [attempt(phone, text, SmsPurpose.NOTIFY) for phone, text in messages]
     engine = getattr(bind, "engine", bind)  # the session may be bound to a Connection
     with engine.connect() as connection:  # a connection of its own, outside the finished session

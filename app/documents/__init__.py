@@ -1,0 +1,1 @@
+"""Printed documents (PDF) built from the domain's data."""

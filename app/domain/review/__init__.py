@@ -1,0 +1,1 @@
+"""Review after submission: base assignment, on-site confirmation, form codes."""

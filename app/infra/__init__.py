@@ -1,0 +1,1 @@
+"""Infrastructure the domain uses: file storage, SMS, audit rows, spreadsheets, notifications."""

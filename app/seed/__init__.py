@@ -1,0 +1,4 @@
+"""Reference data (``data/``, with its sources) and the demo generator."""
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data"
