@@ -39,10 +39,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
 def configure_extensions(app: Flask) -> None:
     import models  # noqa: F401  (register every table on the metadata)
-    from app.domain import workflow
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
     from app.i18n import select_locale, select_timezone
-    from app.infra import audit
+    from app.infra import audit, notify
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
@@ -54,7 +53,7 @@ def configure_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     audit.init_app(app)
-    workflow.init_app(app)  # notification SMS are sent after commit
+    notify.init_app(app)  # notification SMS are sent after commit
 
     from models import Account
 

@@ -23,9 +23,10 @@ from PIL import Image
 from app.config import PROJECT_ROOT
 from app.domain.review.verification import short_code, verification_url
 from app.domain.rules import parse_date
+from app.domain.workflow import states
 from app.extensions import db
 from app.i18n import cn_date, cn_datetime, yes_no
-from models import Application, Attachment, Status
+from models import Application, Attachment
 from models.enums import (
     Degree,
     EducationLevel,
@@ -41,8 +42,6 @@ from models.enums import (
 FONT_PATH = PROJECT_ROOT / "app" / "static" / "fonts" / "NotoSerifCJKsc-Regular-subset.otf"
 FONT = "NotoSerifSC"
 # a form can be printed once the trainee has submitted, and for as long as it stays in the process
-PRINTABLE_STATES = (Status.SUBMITTED, Status.BASE_APPROVED, Status.CONFIRMED, Status.ADMITTED, Status.NOT_ADMITTED,
-                    Status.REPORTED)
 
 PAGE_W, PAGE_H = 210.0, 297.0
 MARGIN = 15.0
@@ -262,7 +261,7 @@ def check_printable(application: Application) -> None:
     if application.batch is None or application.batch.program != Program.RESIDENCY:
         raise RegformError(_("Registration forms are printed for resident standardized training applications "
                              "only."))
-    if application.status not in PRINTABLE_STATES or not application.snapshot:
+    if application.status not in states.PRINTABLE or not application.snapshot:
         raise RegformError(_("The registration form can be printed once the application is submitted and while "
                              "it is in review, confirmation or admission."))
 

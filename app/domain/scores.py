@@ -34,6 +34,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import inspect, select
 
 from app.domain.access import scope_condition
+from app.domain.workflow import states
 from app.extensions import db
 from app.i18n import cn_datetime
 from app.infra.xlsx import WorkbookError, cell_text, header_key, safe_file_part
@@ -49,7 +50,6 @@ SCORE_MIN, SCORE_MAX = Decimal(0), Decimal(100)
 TWO_PLACES = Decimal("0.01")
 ELIGIBLE_STATUS = Status.CONFIRMED
 # statuses whose scores the scores page lists: confirmed on site and everything after it
-SCORED_STATUSES = (Status.CONFIRMED, Status.ADMITTED, Status.NOT_ADMITTED, Status.REPORTED)
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED_BYTES = 60 * 1024 * 1024
@@ -520,7 +520,7 @@ def import_scores(data: bytes, batch: Batch, base: TrainingBase, actor) -> Impor
 
 def scored_applications_query(batch: Batch, user, base: TrainingBase | None = None):
     """The scores page's list: in-scope applications of ``batch`` confirmed on site or later."""
-    stmt = select(Application).where(Application.batch_id == batch.id, Application.status.in_(SCORED_STATUSES),
+    stmt = select(Application).where(Application.batch_id == batch.id, Application.status.in_(states.CONFIRMED_OR_LATER),
                                      scope_condition(Application, user))
     if base is not None:
         stmt = stmt.where(Application.base_id == base.id)

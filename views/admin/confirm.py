@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.documents.regform import MATERIAL_KEYS, ConfirmationError, confirm_onsite, onsite_materials
 from app.domain.access import can_see, scope
 from app.domain.review.verification import VerificationError, extract_code, verify
-from app.domain.workflow import TransitionError
+from app.domain.workflow import TransitionError, states
 from app.extensions import db
 from app.infra.audit import set_actor
 from models import Application, ApplicationChoice, Role, Status
@@ -19,7 +19,6 @@ from models.enums import Identity, Program
 from views.admin.base import RoleAccessMixin
 
 # states in which the form has been confirmed on site (or later steps that follow confirmation)
-CONFIRMED_STATES = (Status.CONFIRMED, Status.ADMITTED, Status.NOT_ADMITTED, Status.REPORTED)
 
 
 def load_application(application_id: int, user) -> Application | None:
@@ -59,7 +58,7 @@ class ConfirmView(RoleAccessMixin, BaseView):
 
     def _page(self, raw: str, application=None, code_error=None, errors=None, ticked=None, status: int = 200):
         materials = onsite_materials(application) if application is not None else []
-        confirmed = application is not None and (application.status in CONFIRMED_STATES
+        confirmed = application is not None and (application.status in states.CONFIRMED_OR_LATER
                                                  or application.onsite_confirmed_at is not None)
         received = set(application.onsite_materials or []) if confirmed else set()
         html = self.render(

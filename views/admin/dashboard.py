@@ -37,8 +37,8 @@ from sqlalchemy import and_, case, distinct, func, literal, or_, select, union_a
 from sqlalchemy.orm import aliased
 
 from app.domain.access import scope_condition
-from app.domain.enrollment.residency import ADMITTED_STATES
 from app.domain.review.assignment import BasePlaces, _gp_specialty_id
+from app.domain.workflow import states
 from app.extensions import db
 from app.i18n import cn_date
 from models import (
@@ -65,8 +65,7 @@ CURRENT_BATCH_STATUSES = (BatchStatus.OPEN, BatchStatus.CLOSED)
 BUCKETS = ((0, _l("Within 3 days")), (3, _l("3–7 days")), (7, _l("7–14 days")), (14, _l("Over 14 days")))
 WAITING_FILTER_DAYS = (3, 7, 14)
 # residency applications that count as applicants of their first choice: submitted and later
-APPLIED = (S.SUBMITTED, S.BASE_APPROVED, S.CONFIRMED, S.ADMITTED, S.NOT_ADMITTED, S.REPORTED)
-ADMITTED = ADMITTED_STATES
+APPLIED = states.PRINTABLE  # submitted to a residency base and not returned or rejected
 # who sees the recruitment progress against the province's plan
 PROGRESS_ROLES = (Role.PROVINCE_ADMIN, Role.SUPERUSER)
 # who sees residency places per base and specialty: those whose application scope matches the quota's
@@ -244,7 +243,7 @@ def _residency_places(user, batches: dict) -> None:
                        func.count(Application.id))
                 .join(Batch, residency)
                 .outerjoin(first, and_(first.application_id == Application.id, first.rank == 1))
-                .where(scope_condition(Application, user), Application.status.in_(ADMITTED),
+                .where(scope_condition(Application, user), Application.status.in_(states.ADMITTED),
                        Application.base_id.is_not(None))
                 .group_by(Application.batch_id, Application.base_id, admitted_specialty))
     counted = union_all(applied, admitted).subquery()
@@ -371,7 +370,7 @@ def _recruitment_progress(user, at: datetime) -> list[dict] | None:
     """Current batches, each round-2 (调剂补录) batch under the first round it follows: plan, quota
     total, bases with places against the bases expected, admissions so far and the phase deadlines.
 
-    Admitted means, for residency, admitted or reported (``app.domain.enrollment.residency.ADMITTED_STATES``); for GP
+    Admitted means, for residency, admitted or reported (``app.domain.workflow.states.ADMITTED``); for GP
     transfer, assigned to a base. Phase one counts the first round; phase two adds its round-2 batches.
     A round-2 batch not yet published is shown (it is being prepared); archived ones are not."""
     if user.role not in PROGRESS_ROLES:
@@ -393,7 +392,7 @@ def _recruitment_progress(user, at: datetime) -> list[dict] | None:
     admitted = (select(Application.batch_id.label("batch_id"), func.count(Application.id).label("admitted"))
                 .join(admitted_batch, admitted_batch.id == Application.batch_id)
                 .where(Application.batch_id.in_(shown),
-                       or_(and_(admitted_batch.program == RES, Application.status.in_(ADMITTED_STATES)),
+                       or_(and_(admitted_batch.program == RES, Application.status.in_(states.ADMITTED)),
                            and_(admitted_batch.program != RES, Application.status == S.ASSIGNED)))
                 .group_by(Application.batch_id).subquery())
     rows = db.session.execute(

@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.domain import enrollment
-from app.domain.workflow import TransitionError, deadline_refusal, resubmission_reviewer
+from app.domain.workflow import TransitionError, deadline_refusal, resubmission_reviewer, states
 from app.extensions import db
 from models import Application, Attachment, Batch, ExemptionRequest, ReviewRecord, Specialty, Status
 from models.clock import now
@@ -32,7 +32,7 @@ def own_application(application_id: str) -> Application:
 
 
 def editable(application: Application) -> bool:
-    return application.status in enrollment.EDITABLE_STATES
+    return application.status in states.EDITABLE
 
 
 def own_draft(application_id: str) -> Application:

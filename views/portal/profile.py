@@ -6,8 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.domain.workflow import states
 from app.extensions import db
-from models import Application, Education, Employment, Institution, Licence, PracticeScope, Region, Status
+from models import Application, Education, Employment, Institution, Licence, PracticeScope, Region
 from models.enums import AttachmentKind, InstitutionKind, InstitutionLevel, PracticeCategory, RegionLevel
 from views.admin.base import parse_id
 from views.portal import bp
@@ -23,7 +24,6 @@ from views.portal.forms import (
 from views.portal.routes import current_trainee, trainee_required
 
 TABS = ("basic", "contact", "education", "employment", "licence")
-UNDER_REVIEW = (Status.SUBMITTED, Status.COUNTY_APPROVED, Status.CITY_APPROVED, Status.BASE_APPROVED)
 ROWS = {"education": (Education, EducationForm), "employment": (Employment, EmploymentForm),
         "licence": (Licence, LicenceForm)}
 
@@ -31,7 +31,7 @@ ROWS = {"education": (Education, EducationForm), "employment": (Employment, Empl
 def profile_locked(trainee) -> bool:
     """While an application is being reviewed, the information it was submitted with stays put."""
     return db.session.scalar(select(Application.id).where(Application.trainee_id == trainee.id,
-                                                          Application.status.in_(UNDER_REVIEW)).limit(1)) is not None
+                                                          Application.status.in_(states.UNDER_REVIEW)).limit(1)) is not None
 
 
 def refuse_if_profile_locked(trainee, tab: str) -> None:

@@ -24,8 +24,6 @@ from models import (
 from models.clock import now
 from models.enums import AttachmentKind, Business, Identity, Program
 
-EDITABLE_STATES = (Status.DRAFT, Status.RETURNED)
-
 # The business (业务) an account must have opened to be offered a program's batches: opened at
 # registration step ③ (选择业务处，点击“全科转岗培训”开通) or later on 我的业务.
 BUSINESS_OF_PROGRAM = {Program.GP_TRANSFER: Business.GP_TRANSFER, Program.RESIDENCY: Business.RESIDENCY,

@@ -14,13 +14,13 @@ from sqlalchemy import func, select
 from app.domain.enrollment.snapshot import profile_snapshot
 from app.domain.rules import RuleResult
 from app.domain.rules.eligibility import evaluate_residency
+from app.domain.workflow import states
 from app.extensions import db
-from models import Application, ApplicationChoice, Batch, Quota, Specialty, Status, Trainee, TrainingBase
+from models import Application, ApplicationChoice, Batch, Quota, Specialty, Trainee, TrainingBase
 from models.enums import AdmissionResult, BatchRound, Identity
 
 IDENTITIES = (Identity.COMMISSIONED, Identity.OPEN_ENTRY, Identity.GRADUATE)
 MAX_CHOICES = 2
-ADMITTED_STATES = (Status.ADMITTED, Status.REPORTED)
 
 
 class ChoiceError(ValueError):
@@ -37,7 +37,7 @@ def round_one_admission(trainee: Trainee, batch: Batch) -> Application | None:
         return None
     return db.session.scalar(select(Application).where(
         Application.trainee_id == trainee.id, Application.batch_id == batch.previous_batch_id,
-        (Application.status.in_(ADMITTED_STATES)) | (Application.admission_result == AdmissionResult.ADMITTED)))
+        (Application.status.in_(states.ADMITTED)) | (Application.admission_result == AdmissionResult.ADMITTED)))
 
 
 def refusal(trainee: Trainee, batch: Batch) -> str | None:
@@ -150,7 +150,7 @@ def create_round_two_quotas(batch: Batch) -> int:
                            "takes the seats left."))
     admitted = {(base_id, specialty_id): count for base_id, specialty_id, count in db.session.execute(
         select(Application.base_id, Application.admitted_specialty_id, func.count())
-        .where(Application.batch_id == previous.id, Application.status.in_(ADMITTED_STATES))
+        .where(Application.batch_id == previous.id, Application.status.in_(states.ADMITTED))
         .group_by(Application.base_id, Application.admitted_specialty_id))}
     existing = {(q.base_id, q.specialty_id): q for q in batch.quotas}
     with_places = 0

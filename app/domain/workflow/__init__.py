@@ -1,91 +1,47 @@
-"""Application states: the table of allowed transitions and the one function that changes a status.
+"""The one function that changes an application's status (and its bulk form), over the table in
+``table.py``; state groups are in ``states.py``, deadlines in ``deadlines.py``.
 
 Nothing else writes ``Application.status``. ``transition`` checks the actor's role and scope,
 the current state and the reason, changes the status, records a ``ReviewRecord`` (and, through
-the session hook, an audit row) and queues the trainee's notification, which is sent once the caller commits (``init_app``).
+the session hook, an audit row) and queues the trainee's notification, which is sent once the
+caller commits (``app.infra.notify``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, event, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select, update
 
 from app.domain.access import can_see, scope_condition
+from app.domain.workflow.deadlines import deadline_refusal
+from app.domain.workflow.table import (
+    ACTION_LABELS,
+    FROZEN_AFTER_ADMISSION,
+    TIMESTAMPS,
+    TRANSITIONS,
+    Edge,
+    action_label,
+    actions_of,
+    edges,
+    find_edge,
+    needs_reason,
+)
 from app.extensions import db
 from app.i18n import cn_date
-from models import Application, AuditLog, Batch, ReviewRecord, Role, SmsLog, Status, Trainee
+from app.infra.notify import queue_sms
+from models import Application, AuditLog, Batch, ReviewRecord, Role, Status, Trainee
 from models.clock import now
-from models.enums import AuditAction, BatchStatus, Program, ReviewLevel
-from models.sms import SmsPurpose
+from models.enums import AuditAction, ReviewLevel
 
-
-@dataclass(frozen=True)
-class Edge:
-    """One allowed transition: ``source --action--> target``, by ``role``, for ``program``."""
-
-    program: str
-    source: str
-    action: str
-    target: str
-    role: str
-    level: str
-    needs_reason: bool = False
-
-
-S, R, P, L = Status, Role, Program, ReviewLevel
-GP, RES = P.GP_TRANSFER, P.RESIDENCY
-TRANSITIONS: tuple[Edge, ...] = (
-    # GP transfer (全科转岗)
-    Edge(GP, S.DRAFT, "submit", S.SUBMITTED, R.TRAINEE, L.TRAINEE),
-    Edge(GP, S.RETURNED, "resubmit", S.SUBMITTED, R.TRAINEE, L.TRAINEE),
-    Edge(GP, S.SUBMITTED, "county_approve", S.COUNTY_APPROVED, R.COUNTY_REVIEWER, L.COUNTY),
-    Edge(GP, S.SUBMITTED, "county_return", S.RETURNED, R.COUNTY_REVIEWER, L.COUNTY, True),
-    Edge(GP, S.SUBMITTED, "county_reject", S.REJECTED, R.COUNTY_REVIEWER, L.COUNTY, True),
-    Edge(GP, S.COUNTY_APPROVED, "city_approve", S.CITY_APPROVED, R.CITY_REVIEWER, L.CITY),
-    Edge(GP, S.COUNTY_APPROVED, "city_return", S.RETURNED, R.CITY_REVIEWER, L.CITY, True),
-    Edge(GP, S.COUNTY_APPROVED, "city_reject", S.REJECTED, R.CITY_REVIEWER, L.CITY, True),
-    Edge(GP, S.CITY_APPROVED, "assign_base", S.ASSIGNED, R.CITY_REVIEWER, L.CITY),
-    Edge(GP, S.SUBMITTED, "support_reopen", S.DRAFT, R.SUPPORT, L.SUPPORT, True),
-    # resident standardized training (住培)
-    Edge(RES, S.DRAFT, "submit", S.SUBMITTED, R.TRAINEE, L.TRAINEE),
-    Edge(RES, S.RETURNED, "resubmit", S.SUBMITTED, R.TRAINEE, L.TRAINEE),
-    Edge(RES, S.SUBMITTED, "base_approve", S.BASE_APPROVED, R.BASE_STAFF, L.BASE),
-    Edge(RES, S.SUBMITTED, "base_return", S.RETURNED, R.BASE_STAFF, L.BASE, True),
-    Edge(RES, S.SUBMITTED, "base_reject", S.REJECTED, R.BASE_STAFF, L.BASE, True),
-    Edge(RES, S.BASE_APPROVED, "confirm_onsite", S.CONFIRMED, R.BASE_STAFF, L.BASE),
-    Edge(RES, S.CONFIRMED, "admit", S.ADMITTED, R.PROVINCE_ADMIN, L.PROVINCE),
-    Edge(RES, S.CONFIRMED, "not_admit", S.NOT_ADMITTED, R.PROVINCE_ADMIN, L.PROVINCE),
-    Edge(RES, S.ADMITTED, "report", S.REPORTED, R.BASE_STAFF, L.BASE),
-    Edge(RES, S.SUBMITTED, "support_reopen", S.DRAFT, R.SUPPORT, L.SUPPORT, True),
-)
-ACTION_LABELS = {
-    "submit": _l("Submit"), "resubmit": _l("Resubmit"),
-    "county_approve": _l("Approve (county)"), "county_return": _l("Return for changes (county)"),
-    "county_reject": _l("Reject (county)"), "city_approve": _l("Approve (city)"),
-    "city_return": _l("Return for changes (city)"), "city_reject": _l("Reject (city)"),
-    "assign_base": _l("Assign to a training base"), "support_reopen": _l("Reopen as draft (support)"),
-    "base_approve": _l("Approve (base)"), "base_return": _l("Return for changes (base)"),
-    "base_reject": _l("Reject (base)"), "confirm_onsite": _l("Confirm on site"), "admit": _l("Admit"),
-    "not_admit": _l("Not admitted"), "report": _l("Reported at the base"),
-}
+__all__ = ["ACTION_LABELS", "TRANSITIONS", "Edge", "TransitionError", "action_label", "actions_of", "checked_edge",
+           "deadline_refusal", "edges", "find_edge", "needs_reason", "notification_text", "resubmission_reviewer",
+           "transition", "transition_many"]
+S, R, L = Status, Role, ReviewLevel
 
 
 class TransitionError(Exception):
     """A refused transition; ``str(error)`` is the Chinese message for the user."""
-
-
-# the moment of some actions is kept on the application itself
-TIMESTAMPS = {"report": "reported_at", "confirm_onsite": "onsite_confirmed_at"}
-
-
-# once a residency batch's admission is published, nothing may re-enter its competition
-FROZEN_AFTER_ADMISSION = ("submit", "resubmit", "base_approve", "base_return", "base_reject", "confirm_onsite",
-                          "support_reopen")
 
 
 def checked_edge(application: Application, action: str, actor, reason: str | None) -> Edge:
@@ -110,50 +66,6 @@ def checked_edge(application: Application, action: str, actor, reason: str | Non
     if refusal:
         raise TransitionError(refusal)
     return edge
-
-
-def deadline_refusal(batch: Batch, action: str, moment) -> str | None:
-    """Why ``action`` is too early or too late in ``batch``'s calendar at ``moment``, in Chinese, or None.
-
-    Every deadline of the season is here; the province moves a deadline in the batch. Deadlines are
-    dates and include their whole day: the day after is refused.
-
-    * 提交 (submit): inside the registration window (报名阶段);
-    * 再次上报 (resubmit, 退回修改需依据原因重新维护信息进行再次上报): until the batch's resubmission
-      deadline, also after the window has closed; a batch without one follows the window;
-    * 现场确认 (务必于5月22日前…进行现场确认): until the confirmation deadline, with no grace;
-    * 报到 (7月31日前完成新招收住院医师报到工作): until the report deadline.
-    """
-    today = moment.date()
-    if action == "submit" and not batch.is_open(moment):
-        return _("Registration for this batch is closed.")
-    if action == "resubmit":
-        deadline = batch.resubmission_deadline
-        if batch.status not in (BatchStatus.OPEN, BatchStatus.CLOSED):
-            return _("Registration for this batch is closed.")
-        if deadline is None and not batch.is_open(moment):
-            return _("Registration for this batch is closed, and no resubmission deadline was set.")
-        if deadline is not None and today > deadline:
-            return _("Returned applications could be resubmitted until %(date)s; that deadline has passed.",
-                     date=cn_date(deadline))
-    deadlines = {"confirm_onsite": (batch.confirmation_deadline, _("On-site confirmation closed on %(date)s.")),
-                 "report": (batch.report_deadline, _("Reporting is closed: the deadline was %(date)s."))}
-    if action in deadlines:
-        deadline, message = deadlines[action]
-        if deadline is not None and today > deadline:
-            return message % {"date": cn_date(deadline)}
-    return None
-
-
-def find_edge(program: str, source: str, action: str) -> Edge | None:
-    for edge in TRANSITIONS:
-        if (edge.program, edge.source, edge.action) == (program, source, action):
-            return edge
-    return None
-
-
-def action_label(action: str) -> str:
-    return str(ACTION_LABELS.get(action, action))
 
 
 def transition(application: Application, action: str, actor, reason: str | None = None,
@@ -367,70 +279,3 @@ def _queue_many(messages: list[tuple[int, Edge, str | None]]) -> None:
                 resubmit_by=resubmit_by if edge.target == S.RETURNED else None))
 
 
-# --- notifications after commit ---------------------------------------------------------------
-
-PENDING_SMS = "pending_sms"
-
-
-def queue_sms(session: Session, phone: str, text: str) -> None:
-    """Send ``text`` to ``phone`` once ``session``'s transaction commits; drop it on rollback.
-
-    Each entry remembers the innermost transaction it was queued in, so rolling back a savepoint
-    drops only the messages queued inside it."""
-    transaction = session.get_nested_transaction() or session.get_transaction()
-    session.info.setdefault(PENDING_SMS, []).append((transaction, phone, text))
-
-
-def _inside(transaction, ended) -> bool:
-    while transaction is not None:
-        if transaction is ended:
-            return True
-        transaction = transaction.parent
-    return False
-
-
-def _drop_rolled_back(session: Session, previous_transaction) -> None:
-    pending = session.info.get(PENDING_SMS)
-    if not pending:
-        return
-    if previous_transaction.nested:
-        pending[:] = [entry for entry in pending if not _inside(entry[0], previous_transaction)]
-    else:
-        pending.clear()
-
-
-def _drop_on_end(session: Session, transaction) -> None:
-    # the root transaction is over: whatever was not sent by ``after_commit`` was rolled back
-    if transaction.parent is None and not transaction.nested:
-        session.info.pop(PENDING_SMS, None)
-
-
-def _send_after_commit(session: Session) -> None:
-    pending = session.info.pop(PENDING_SMS, None)
-    if not pending:
-        return
-    try:
-        deliver_sms([(phone, text) for _transaction, phone, text in pending], session.get_bind(mapper=SmsLog))
-    except Exception:  # the change is committed already: a failed notification must not undo the request
-        current_app.logger.exception("notification SMS after commit failed")
-
-
-def deliver_sms(messages: list[tuple[str, str]], bind) -> None:
-    """Send each ``(phone, text)`` with the configured sender and log it in a transaction of its own.
-
-    Runs after the caller's commit, when that session can no longer emit SQL; like ``send_sms`` a
-    provider failure is logged in the row, not raised."""
-    from app.infra.sms import attempt
-    rows = [attempt(phone, text, SmsPurpose.NOTIFY) for phone, text in messages]
-    engine = getattr(bind, "engine", bind)  # the session may be bound to a Connection
-    with engine.connect() as connection:  # a connection of its own, outside the finished session
-        connection.execute(insert(SmsLog.__table__), rows)
-        connection.commit()
-
-
-def init_app(app) -> None:
-    """Send queued notifications after commit and drop them on rollback (once per process)."""
-    for name, listener in (("after_commit", _send_after_commit), ("after_soft_rollback", _drop_rolled_back),
-                           ("after_transaction_end", _drop_on_end)):
-        if not event.contains(Session, name, listener):
-            event.listen(Session, name, listener)
