@@ -1,7 +1,6 @@
 """Commands: ``flask seed``, ``flask demo``, ``flask create-admin`` and ``flask translate``."""
 from __future__ import annotations
 
-import csv
 import subprocess
 import sys
 from pathlib import Path
@@ -12,54 +11,8 @@ from sqlalchemy import select
 
 from app.config import PROJECT_ROOT
 from app.extensions import db
-from app.seed import DATA
-from models import PracticeScope, Region, Specialty
-from models.enums import PracticeCategory
-
-SEED_DATA = DATA
-CATEGORY_BY_NAME = {"临床": PracticeCategory.CLINICAL, "口腔": PracticeCategory.DENTAL,
-                    "公共卫生": PracticeCategory.PUBLIC_HEALTH, "中医": PracticeCategory.TCM}
-
-
-def _rows(name: str) -> list[dict]:
-    with open(SEED_DATA / name, encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
-def seed_reference_data() -> dict[str, int]:
-    """Insert or update regions, specialties and practice scopes, and add the guide's technical-support
-    contacts when there are none; safe to run again."""
-    from app.domain.support_contacts import seed_support_contacts
-    added = {"regions": 0, "specialties": 0, "practice_scopes": 0, "support_contacts": 0}
-    regions = {r.code: r for r in db.session.scalars(select(Region))}
-    for row in _rows("henan-regions.csv"):  # parents come before their children in the file
-        region = regions.get(row["code"])
-        if region is None:
-            region = Region(code=row["code"])
-            db.session.add(region)
-            regions[row["code"]] = region
-            added["regions"] += 1
-        region.name, region.level = row["name"], row["level"]
-        region.parent = regions.get(row["parent_code"]) if row["parent_code"] else None
-    specialties = {s.code: s for s in db.session.scalars(select(Specialty))}
-    for row in _rows("residency-specialties.csv"):
-        specialty = specialties.get(row["code"])
-        if specialty is None:
-            specialty = Specialty(code=row["code"], shortage=row["shortage_default"] == "1")
-            db.session.add(specialty)
-            added["specialties"] += 1
-        specialty.name = row["name"]
-    scopes = {s.code: s for s in db.session.scalars(select(PracticeScope))}
-    for row in _rows("practice-scopes.csv"):
-        scope = scopes.get(row["code"])
-        if scope is None:
-            scope = PracticeScope(code=row["code"])
-            db.session.add(scope)
-            added["practice_scopes"] += 1
-        scope.name, scope.category = row["name"], CATEGORY_BY_NAME[row["category"]]
-    added["support_contacts"] = seed_support_contacts()
-    db.session.commit()
-    return added
+from app.seed.demo import load_demo
+from app.seed.reference import seed_reference_data
 
 
 def register_commands(app: Flask) -> None:
@@ -78,7 +31,6 @@ def register_commands(app: Flask) -> None:
         Demo accounts and fixtures are created once. Synthetic trainees are generated on the
         first run, and again whenever ``--trainees`` is given explicitly (to add load).
         """
-        from app.seed.demo import load_demo
         source = click.get_current_context().get_parameter_source("trainees")
         explicit = source is not None and source.name == "COMMANDLINE"
         load_demo(trainees=trainees, force_trainees=explicit, random_seed=random_seed, echo=click.echo)

@@ -85,7 +85,7 @@ def app(tmp_path_factory):
     with application.app_context():
         from flask_migrate import upgrade
 
-        from app.cli import seed_reference_data
+        from app.seed.reference import seed_reference_data
         upgrade()
         seed_reference_data()
     return application

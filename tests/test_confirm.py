@@ -10,7 +10,7 @@ from flask_babel import gettext
 from markupsafe import escape
 from sqlalchemy import func, select
 
-from app.documents.regform import DIPLOMAS, ID_COPY, LICENCE, PHOTOS, SIGNED_FORM
+from app.domain.review.confirmation import DIPLOMAS, ID_COPY, LICENCE, PHOTOS, SIGNED_FORM
 from app.domain.review.verification import short_code, verification_token, verification_url
 from app.extensions import db
 from models import Application, ReviewRecord, Status

@@ -1,8 +1,8 @@
 """Reference data from `flask seed`: Henan's regions, 住培 specialties, 执业范围 codes."""
 from sqlalchemy import func, select
 
-from app.cli import seed_reference_data
 from app.extensions import db
+from app.seed.reference import seed_reference_data
 from models import PracticeScope, Region, Specialty
 
 

@@ -7,8 +7,8 @@ import re
 import pytest
 from sqlalchemy import delete, event, func, select
 
-from app.cli import seed_reference_data
 from app.extensions import db
+from app.seed.reference import seed_reference_data
 from models import AuditLog, SupportContact
 from models.enums import AuditAction
 from tests.conftest import csrf_token

@@ -27,13 +27,26 @@ class SupportError(Exception):
     """A support action that cannot be done; the message is for the user."""
 
 
+def trainee_search_condition(term: str, trainee_id_column=None):
+    """Exact ID number or mobile when the term looks like one; otherwise the name (prefix)."""
+    term = term.strip().upper()
+    if len(term) in (15, 18) and term[:-1].isdigit():
+        condition = Trainee.id_number == term
+    elif len(term) == 11 and term.isdigit():
+        condition = Trainee.mobile == term
+    else:
+        condition = Trainee.name.startswith(term)
+    if trainee_id_column is None:
+        return condition
+    return trainee_id_column.in_(select(Trainee.id).where(condition))
+
+
 def find_trainees(term: str) -> list[Trainee]:
     """At most ``MAX_RESULTS`` trainees by exact ID number, exact mobile (the profile's or the
     account's) or name prefix, with their accounts loaded.
 
     On the phone a trainee may give only the start of the ID number: 6 to 17 digits also find ID
     numbers that begin with them."""
-    from views.admin.trainees import trainee_search_condition
     term = (term or "").replace("\x00", "").strip()
     if not term:
         return []

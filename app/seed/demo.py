@@ -14,8 +14,8 @@ from sqlalchemy import func, insert, select
 from stdnum.cn import ric
 from werkzeug.security import generate_password_hash
 
-from app.cli import seed_reference_data
 from app.extensions import db
+from app.seed.reference import seed_reference_data
 from models import (
     Account,
     AccountBusiness,

@@ -17,7 +17,8 @@ from app.i18n import cn_datetime
 from models import Application, ApplicationChoice, Batch, Role, Trainee, TrainingBase
 from models.clock import now
 from models.enums import Program
-from views.admin.base import RoleAccessMixin, parse_id, without_nul
+from views.admin.base import RoleAccessMixin, without_nul
+from views.helpers import parse_id
 
 PAGE_SIZE = 50
 MAX_TERM = 50

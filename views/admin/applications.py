@@ -27,10 +27,11 @@ from models import (
 )
 from models.clock import now
 from models.enums import AdmissionResult, AttachmentKind, Identity, Program, RegionLevel, ReviewLevel
-from views.admin.base import ReadOnlyModelView, SecureModelView, choice_formatter, parse_id, request_options
+from views.admin.base import ReadOnlyModelView, SecureModelView, choice_formatter, request_options
 from views.admin.batches import base_options, batch_options
 from views.admin.labels import LABELS
 from views.admin.trainees import TraineeSearchMixin
+from views.helpers import parse_id
 
 APPLICATION_EDITORS = (Role.PROVINCE_ADMIN, Role.SUPERUSER)
 

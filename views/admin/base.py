@@ -29,19 +29,7 @@ from app.i18n import cn_date, cn_datetime, yes_no
 from app.infra.audit import set_actor
 from models import Role
 from models.clock import now
-
-INT_RE = re.compile(r"^\d{1,18}$")
-
-
-def parse_id(value) -> int | None:
-    """A primary key from a URL or form: a plain positive integer, else ``None`` (``1,2`` too)."""
-    if isinstance(value, int):
-        return value
-    if not isinstance(value, str) or not INT_RE.match(value.strip()):
-        return None
-    number = int(value.strip())
-    return number if 0 < number < 2**63 else None
-
+from views.helpers import parse_id
 
 MAX_PAGE = 10**6
 

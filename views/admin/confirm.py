@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.documents.regform import MATERIAL_KEYS, ConfirmationError, confirm_onsite, onsite_materials
 from app.domain.access import can_see, scope
+from app.domain.review.confirmation import MATERIAL_KEYS, ConfirmationError, confirm_onsite, onsite_materials
 from app.domain.review.verification import VerificationError, extract_code, verify
 from app.domain.workflow import TransitionError, states
 from app.extensions import db

@@ -34,7 +34,8 @@ from app.extensions import db
 from app.infra.audit import set_actor
 from app.infra.xlsx import XLSX_MIME
 from models import Application, ApplicationChoice, Role, Status, TrainingBase
-from views.admin.base import MAX_PAGE, RoleAccessMixin, parse_id
+from views.admin.base import MAX_PAGE, RoleAccessMixin
+from views.helpers import parse_id
 
 PAGE_SIZE = 50
 

@@ -20,7 +20,8 @@ from app.domain.workflow import TransitionError
 from app.extensions import db
 from models import Application, Role
 from models.application import Status
-from views.admin.base import RoleAccessMixin, parse_id
+from views.admin.base import RoleAccessMixin
+from views.helpers import parse_id
 
 MAX_REASON = 500
 MAX_TERM = 50

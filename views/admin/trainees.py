@@ -4,9 +4,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import or_, select
+from sqlalchemy import or_
 from wtforms import SelectField
 
+from app.domain.support import trainee_search_condition
 from app.validators import IdNumber, Mobile, id_number_birth_date, id_number_gender
 from models import Account, Education, Employment, Institution, Licence, Region, Role, Trainee
 from models.enums import (
@@ -27,20 +28,6 @@ from views.admin.labels import LABELS
 TRAINEE_READERS = (Role.COUNTY_REVIEWER, Role.CITY_REVIEWER, Role.BASE_STAFF, Role.PROVINCE_ADMIN,
                    Role.SUPPORT, Role.SUPERUSER)
 TRAINEE_EDITORS = (Role.SUPPORT, Role.SUPERUSER)
-
-
-def trainee_search_condition(term: str, trainee_id_column=None):
-    """Exact ID number or mobile when the term looks like one; otherwise the name (prefix)."""
-    term = term.strip().upper()
-    if len(term) in (15, 18) and term[:-1].isdigit():
-        condition = Trainee.id_number == term
-    elif len(term) == 11 and term.isdigit():
-        condition = Trainee.mobile == term
-    else:
-        condition = Trainee.name.startswith(term)
-    if trainee_id_column is None:
-        return condition
-    return trainee_id_column.in_(select(Trainee.id).where(condition))
 
 
 class TraineeSearchMixin:

@@ -13,7 +13,7 @@ from app.extensions import db
 from models import Application, Attachment, Batch, ExemptionRequest, ReviewRecord, Specialty, Status
 from models.clock import now
 from models.enums import AttachmentKind, Identity, Program
-from views.admin.base import parse_id
+from views.helpers import parse_id
 from views.portal import bp
 from views.portal.forms import ExemptionChoiceForm, ExemptionForm, UploadForm
 from views.portal.routes import current_trainee, trainee_required

@@ -10,7 +10,7 @@ from app.domain.workflow import states
 from app.extensions import db
 from models import Application, Education, Employment, Institution, Licence, PracticeScope, Region
 from models.enums import AttachmentKind, InstitutionKind, InstitutionLevel, PracticeCategory, RegionLevel
-from views.admin.base import parse_id
+from views.helpers import parse_id
 from views.portal import bp
 from views.portal.forms import (
     BasicForm,

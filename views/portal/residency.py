@@ -15,7 +15,7 @@ from app.extensions import db
 from models import Application
 from models.clock import now
 from models.enums import Identity
-from views.admin.base import parse_id
+from views.helpers import parse_id
 from views.portal.forms import ResidencyIdentityForm, UploadForm
 
 STEP_LABELS = (_l("Choose a batch"), _l("Identity"), _l("Confirm information"), _l("Base and specialties"),
