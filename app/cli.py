@@ -13,6 +13,8 @@ from app.config import PROJECT_ROOT
 from app.extensions import db
 from app.seed.demo import load_demo
 from app.seed.reference import seed_reference_data
+from app.validators import password_problems
+from models import Account, Role
 
 
 def register_commands(app: Flask) -> None:
@@ -40,8 +42,6 @@ def register_commands(app: Flask) -> None:
     @click.password_option()
     def create_admin_command(username: str, password: str):
         """Create a system administrator (superuser) account."""
-        from app.validators import password_problems
-        from models import Account, Role
         problems = password_problems(password)
         if problems:
             raise click.ClickException(" ".join(problems))

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from models import Status, enums
+
 LOCALE = "zh_Hans_CN"
 
 
@@ -38,24 +40,16 @@ def yes_no(value: bool | None) -> str:
 
 def enum_label(value, choices_name: str) -> str:
     """The Chinese label of an enumeration value, e.g. ``row.level|enum_label("EducationLevel")``."""
-    from models import enums
     return enums.__dict__[choices_name].label(value) if value else ""
 
 
 def status_label(value, program=None) -> str:
-    from models import Status
     return Status.label_for(value, program)
-
-
-def action_label(value) -> str:
-    from app.domain.workflow import action_label as label
-    return label(value)
 
 
 def register_template_helpers(app) -> None:
     app.add_template_filter(enum_label, "enum_label")
     app.add_template_filter(status_label, "status_label")
-    app.add_template_filter(action_label, "action_label")
     app.add_template_filter(cn_date, "cn_date")
     app.add_template_filter(cn_datetime, "cn_datetime")
     app.add_template_filter(yes_no, "yes_no")

@@ -26,6 +26,7 @@ from app.domain.rules import parse_date
 from app.domain.workflow import states
 from app.extensions import db
 from app.i18n import cn_date, cn_datetime, yes_no
+from app.infra.storage import stored_path
 from models import Application, Attachment
 from models.enums import (
     Degree,
@@ -215,7 +216,6 @@ class FormPDF(FPDF):
 
 def _photo_image(snapshot: dict, application: Application) -> Image.Image | None:
     """The trainee's photo as submitted (or the current one if that was replaced), or None."""
-    from app.infra.storage import stored_path
     ids = [i for i in (snapshot.get("photo_id"), application.trainee.photo_id if application.trainee else None) if i]
     for photo_id in dict.fromkeys(ids):
         attachment = db.session.get(Attachment, photo_id)

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
+from app.domain.workflow import transition
 from app.extensions import db
 from app.infra.audit import set_actor
 from app.infra.sms import send_sms
@@ -139,6 +140,5 @@ def unlock(trainee: Trainee, actor, reason: str) -> None:
 
 def reopen(application: Application, actor, reason: str) -> None:
     """Return a wrongly submitted application to draft (``TransitionError`` if not allowed)."""
-    from app.domain.workflow import transition
     set_actor(actor, reason)
     transition(application, "support_reopen", actor, reason)

@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 from app.domain.admission import AdmissionError, Plan, format_score, plan, publish
 from app.extensions import db
 from app.i18n import cn_datetime
-from models import Application, ApplicationChoice, Batch, Role, Trainee, TrainingBase
+from models import Application, ApplicationChoice, Batch, Role, Specialty, Trainee, TrainingBase
 from models.clock import now
 from models.enums import Program
 from views.admin.base import RoleAccessMixin, without_nul
@@ -56,7 +56,6 @@ def row_details(ids: list[int]) -> dict[int, dict]:
                            "combined": format_score(row.combined_score), "theory": format_score(row.theory_score),
                            "skills": format_score(row.skills_score), "submitted_at": cn_datetime(row.submitted_at),
                            "choices": {}}
-    from models import Specialty
     for application_id, rank, name in db.session.execute(
             select(ApplicationChoice.application_id, ApplicationChoice.rank, Specialty.name)
             .join(Specialty, Specialty.id == ApplicationChoice.specialty_id)

@@ -12,7 +12,24 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import exists, select
 
+from app.documents.regform import RegformError, registration_form_response
 from app.domain.access import region_condition
+from app.domain.enrollment.snapshot_diff import (
+    BASIC_FIELDS,
+    CONTACT_FIELDS,
+    EDUCATION_FIELDS,
+    EMPLOYMENT_FIELDS,
+    LICENCE_FIELDS,
+    field_label,
+    is_typed_unit,
+    show,
+    snapshot_changes,
+)
+from app.domain.review.assignment import assign_base, gp_bases
+from app.domain.rules import results_from_json
+from app.domain.rules.exemption import EXEMPTION_TYPES as CLAIM_TYPES
+from app.domain.workflow import TRANSITIONS, TransitionError, action_label, find_edge, transition
+from app.errors import unsent_text
 from app.extensions import db
 from models import (
     Application,
@@ -24,6 +41,7 @@ from models import (
     ReviewRecord,
     Role,
     Status,
+    TrainingBase,
 )
 from models.clock import now
 from models.enums import AdmissionResult, AttachmentKind, Identity, Program, RegionLevel, ReviewLevel
@@ -219,20 +237,6 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
         """What the details page shows; a fixed number of queries whatever the size of the record."""
         from flask_babel import gettext
 
-        from app.domain.enrollment.snapshot_diff import (
-            BASIC_FIELDS,
-            CONTACT_FIELDS,
-            EDUCATION_FIELDS,
-            EMPLOYMENT_FIELDS,
-            LICENCE_FIELDS,
-            field_label,
-            is_typed_unit,
-            show,
-            snapshot_changes,
-        )
-        from app.domain.rules import results_from_json
-        from app.domain.rules.exemption import EXEMPTION_TYPES as CLAIM_TYPES
-        from app.domain.workflow import action_label
         files = db.session.scalars(select(Attachment).where(Attachment.application_id == application.id)
                                    .order_by(Attachment.id)).all()
         by_claim: dict[int | None, list] = {}
@@ -273,7 +277,6 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
         """The 报名表 PDF of an application in scope, to reprint for a trainee who lost theirs."""
         from flask import flash
 
-        from app.documents.regform import RegformError, registration_form_response
         application = self.get_one(request.args.get("id", ""))
         if application is None:
             abort(404)
@@ -290,7 +293,6 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
 
     def row_review_actions(self, application) -> list[tuple[str, str, bool]]:
         """(action, label, needs a form) for the buttons of one list row: only what is possible now."""
-        from app.domain.workflow import action_label, find_edge
         buttons = []
         program = application.batch.program
         for kind, name in self.review_actions().items():
@@ -374,7 +376,6 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
 
         An application changed since the reviewer saw it is refused: the reviewer decided on what
         was on the screen, not on what is in the database now."""
-        from app.domain.workflow import TransitionError
         done, refused = [], []
         for application in applications:
             label = (application.id, application.trainee.name, application.trainee.id_number)
@@ -396,7 +397,6 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
 
     @expose("/review/", methods=("GET", "POST"))
     def review_view(self):
-        from app.domain.workflow import TRANSITIONS, action_label
         actions = self.review_actions()
         name = request.values.get("action", "")
         if not actions or name not in actions.values():
@@ -408,7 +408,6 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
         if request.method == "POST":
             reason = (request.form.get("reason") or "").strip()[:MAX_REASON]
         else:  # after an expired page, what the reviewer typed comes back
-            from app.errors import unsent_text
             reason = unsent_text("reason")[:MAX_REASON]
         allowed_fields = [str(f) for f in FIELDS_TO_FIX]
         chosen = [f for f in request.form.getlist("fields_to_fix") if f in allowed_fields] if is_return else []
@@ -433,8 +432,6 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
 
     @expose("/assign/", methods=("GET", "POST"))
     def assign_view(self):
-        from app.domain.review.assignment import assign_base, gp_bases
-        from models import TrainingBase
         if not (current_user.is_authenticated and current_user.role == Role.CITY_REVIEWER):
             abort(403)
         raw_ids = self._posted_ids()
@@ -461,7 +458,6 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
 
 
 def transition_with(application, name, actor, reason, fields_to_fix):
-    from app.domain.workflow import transition
     return transition(application, name, actor, reason=reason, fields_to_fix=fields_to_fix)
 
 
@@ -484,7 +480,6 @@ def rule_results_formatter(view, context, model, name):
     """Each rule's verdict and Chinese explanation, for reviewers (the system does not decide)."""
     from flask_babel import gettext
 
-    from app.domain.rules import results_from_json
     results = results_from_json(model.rule_results)
     if not results:
         return ""
@@ -498,14 +493,12 @@ def rule_results_formatter(view, context, model, name):
 def exemption_type_formatter(view, context, model, name):
     from flask_babel import gettext
 
-    from app.domain.rules.exemption import EXEMPTION_TYPES
-    return f"（{model.type}）{gettext(EXEMPTION_TYPES[model.type].title)}"
+    return f"（{model.type}）{gettext(CLAIM_TYPES[model.type].title)}"
 
 
 def rule_results_export(view, context, model, name):
     from flask_babel import gettext
 
-    from app.domain.rules import results_from_json
     return "；".join(("✔ " if r.passed else "✘ ") + r.render(gettext) for r in results_from_json(model.rule_results))
 
 

@@ -14,6 +14,15 @@ from sqlalchemy import or_, select
 from wtforms.validators import NumberRange
 
 from app.domain.access import scope_condition
+from app.domain.admission import validate_tie_break
+from app.domain.enrollment.residency import create_round_two_quotas
+from app.domain.scores import (
+    exam_window_error,
+    formula_text,
+    recompute_combined_scores,
+    skill_items_error,
+    weights_error,
+)
 from app.extensions import db
 from app.i18n import cn_date
 from models import Application, Batch, Quota, Role, SkillItem, TrainingBase
@@ -156,7 +165,6 @@ class BatchView(SecureModelView):
             _l("Set the quotas of the selected second-round batches to the places left after their first round?"))
     def action_round_two_seats(self, ids):
         """调剂补录: a second-round batch offers the places its first round left (quota − admitted)."""
-        from app.domain.enrollment.residency import create_round_two_quotas
         if not self._has_role(self.write_roles):
             abort(403)
         for batch in db.session.scalars(select(Batch).where(Batch.id.in_(self.get_scoped_ids(ids)))):
@@ -172,7 +180,6 @@ class BatchView(SecureModelView):
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
         if not is_created:
-            from app.domain.scores import recompute_combined_scores
             recompute_combined_scores(model)
 
     def create_form(self, obj=None):
@@ -227,7 +234,6 @@ def previous_batch_error(round_, program, previous, own_id) -> str | None:
 
 def validate_exam_settings(form) -> bool:
     """Exam settings (app.domain.scores rules): theory-exam window, weights, skills items; messages by the field."""
-    from app.domain.scores import exam_window_error, skill_items_error, weights_error
     errors = []
     window = exam_window_error(form.theory_exam_starts_at.data, form.theory_exam_ends_at.data)
     if window:
@@ -241,7 +247,6 @@ def validate_exam_settings(form) -> bool:
     if skills:
         errors.append((form.skill_items, skills))
     if hasattr(form, "tie_break"):
-        from app.domain.admission import validate_tie_break
         tie_break = validate_tie_break(form.tie_break.data)
         if tie_break:
             errors.append((form.tie_break, str(tie_break)))
@@ -255,7 +260,6 @@ def with_formula(form):
     weights' own message goes under the skills weight, so both stay visible)."""
     from markupsafe import escape
 
-    from app.domain.scores import formula_text
     if hasattr(form, "skills_weight"):
         theory = form.theory_weight.data if form.theory_weight.data is not None else Decimal("0.5")
         skills = form.skills_weight.data if form.skills_weight.data is not None else Decimal("0.5")

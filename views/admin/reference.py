@@ -3,6 +3,7 @@ from flask_admin.contrib.sqla import filters
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from app.domain.institutions import IMPORT_ROLES
 from app.extensions import db
 from models import Institution, PracticeScope, Region, Role, Specialty, TrainingBase
 from models.enums import InstitutionKind, InstitutionLevel, PracticeCategory, RegionLevel
@@ -90,7 +91,6 @@ class InstitutionView(SecureModelView):
     @property
     def can_import(self) -> bool:
         """The Excel import (``views.admin.institutions``) is the province's and the superuser's."""
-        from app.domain.institutions import IMPORT_ROLES
         return self._has_role(IMPORT_ROLES)
 
 

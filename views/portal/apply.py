@@ -7,15 +7,22 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+import views.portal.residency as steps
 from app.domain import enrollment
+from app.domain.enrollment import residency
+from app.domain.rules import results_from_json
+from app.domain.rules.exemption import EXEMPTION_TYPES, required_evidence
 from app.domain.workflow import TransitionError, deadline_refusal, resubmission_reviewer, states
 from app.extensions import db
+from app.infra.storage import UploadError, delete, save
 from models import Application, Attachment, Batch, ExemptionRequest, ReviewRecord, Specialty, Status
 from models.clock import now
 from models.enums import AttachmentKind, Identity, Program
 from views.helpers import parse_id
-from views.portal import bp
+from views.portal.blueprint import bp
 from views.portal.forms import ExemptionChoiceForm, ExemptionForm, UploadForm
+from views.portal.residency import registration_form as pdf_response
+from views.portal.residency import step_labels
 from views.portal.routes import current_trainee, trainee_required
 
 STEPS = (1, 2, 3, 4, 5)
@@ -46,7 +53,6 @@ def own_draft(application_id: str) -> Application:
 
 
 def exemption_types():
-    from app.domain.rules.exemption import EXEMPTION_TYPES
     return EXEMPTION_TYPES
 
 
@@ -55,7 +61,6 @@ def exemption_types():
 def apply():
     """Step ①: choose an open batch (only inside its registration window, and only of a program whose
     business the trainee opened)."""
-    from app.domain.enrollment import residency
     trainee = current_trainee()
     batches, missing = enrollment.offered_batches(trainee.account)
     refused = {b.id: residency.refusal(trainee, b) for b in batches if b.program == Program.RESIDENCY}
@@ -91,7 +96,6 @@ def apply_step(application_id: str, step: int):
     application = own_draft(application_id)
     is_residency = application.batch.program == Program.RESIDENCY
     if is_residency and step != 3:
-        from views.portal import residency as steps
         return {2: steps.identity_step, 4: steps.choice_step, 5: steps.check_step}[step](application)
     form = UploadForm()
     if request.method == "POST":
@@ -119,7 +123,6 @@ def apply_step(application_id: str, step: int):
     trainee = application.trainee
     context = {"application": application, "step": step, "steps": STEPS, "form": form, "trainee": trainee}
     if is_residency:
-        from views.portal.residency import step_labels
         context["step_labels"] = step_labels()
     if step == 3:
         context["problems"] = enrollment.profile_problems(
@@ -143,7 +146,6 @@ def exemption_precheck(application: Application) -> list[dict]:
 
 
 def exemption_context(application: Application, exemption_form=None) -> dict:
-    from app.domain.rules.exemption import required_evidence
     types = exemption_types()
     claimed = {r.type for r in application.exemptions}
     form = exemption_form or ExemptionForm()
@@ -208,7 +210,6 @@ def exemption_delete(application_id: str, request_id: str):
     existing = next((r for r in application.exemptions if r.id == parse_id(request_id)), None)
     if existing is None or not UploadForm().validate_on_submit():
         abort(404)
-    from app.infra.storage import delete
     for attachment in enrollment.application_files(application, exemption=existing):
         delete(attachment)
     application.exemptions.remove(existing)
@@ -221,8 +222,6 @@ def exemption_delete(application_id: str, request_id: str):
 @trainee_required
 def application_upload(application_id: str):
     """Upload the 外出参培证明 or an evidence file of an exemption type."""
-    from app.domain.rules.exemption import required_evidence
-    from app.infra.storage import UploadError, save
     application = own_draft(application_id)
     if not UploadForm().validate_on_submit():
         abort(400)
@@ -260,7 +259,6 @@ def application_upload(application_id: str):
 @bp.route("/applications/<application_id>/files/<file_id>/delete", methods=["POST"])
 @trainee_required
 def application_file_delete(application_id: str, file_id: str):
-    from app.infra.storage import delete
     application = own_draft(application_id)
     attachment = db.session.get(Attachment, parse_id(file_id) or 0)
     if attachment is None or attachment.application_id != application.id or not UploadForm().validate_on_submit():
@@ -282,8 +280,6 @@ def application(application_id: str):
     returned = next((r for r in reversed(history) if r.status_after == Status.RETURNED), None)
     eligibility = []
     if application.batch.program == Program.RESIDENCY:
-        from app.domain.enrollment import residency
-        from app.domain.rules import results_from_json
         results = (residency.check(application, now().date()) if editable(application)
                    else results_from_json(application.eligibility))
         eligibility = [(r.passed, r.hard, r.render(gettext)) for r in results]
@@ -334,7 +330,6 @@ def application_submit(application_id: str):
 @trainee_required
 def registration_form(application_id: str):
     """报名表 of a submitted residency application, as a PDF to print, sign and bring to the base."""
-    from views.portal.residency import registration_form as pdf_response
     application = own_application(application_id)
     if application.batch.program != Program.RESIDENCY:
         abort(404)

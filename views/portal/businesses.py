@@ -10,7 +10,7 @@ from app.domain import enrollment
 from app.extensions import db
 from app.infra.audit import set_actor
 from models.enums import Business
-from views.portal import bp
+from views.portal.blueprint import bp
 from views.portal.forms import UploadForm
 from views.portal.routes import trainee_required
 

@@ -8,10 +8,11 @@ from sqlalchemy import select
 
 from app.domain.workflow import states
 from app.extensions import db
+from app.infra.storage import UploadError, delete, save
 from models import Application, Education, Employment, Institution, Licence, PracticeScope, Region
 from models.enums import AttachmentKind, InstitutionKind, InstitutionLevel, PracticeCategory, RegionLevel
 from views.helpers import parse_id
-from views.portal import bp
+from views.portal.blueprint import bp
 from views.portal.forms import (
     BasicForm,
     ContactForm,
@@ -230,7 +231,6 @@ def profile_row_delete(kind: str, row_id: str):
 @trainee_required
 def profile_photo():
     """Upload the one-inch photo (JPEG or PNG)."""
-    from app.infra.storage import UploadError, delete, save
     trainee = current_trainee()
     form = UploadForm()
     if not form.validate_on_submit():

@@ -9,12 +9,13 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
 from app.extensions import db, limiter
+from app.infra.sms import SmsCodeError, SmsError, issue_code, seconds_until_resend, verify_code
 from app.validators import PASSWORD_SPECIALS, id_number_birth_date, id_number_gender
 from models import Account, AccountBusiness, Role, Trainee
 from models.clock import now
 from models.enums import Business
 from models.sms import SmsPurpose
-from views.portal import bp
+from views.portal.blueprint import bp
 from views.portal.forms import AccountStepForm, BusinessStepForm, ForgotForm, IdentityStepForm
 
 STEPS = ("identity", "account", "business", "done")
@@ -26,7 +27,6 @@ def _client_address() -> str:
 
 def _send_code(phone: str, purpose: str) -> int | None:
     """Send a code; on refusal put the reason on the page. Returns the seconds until resend."""
-    from app.infra.sms import SmsError, issue_code, seconds_until_resend
     try:
         issue_code(phone, purpose, _client_address())
         flash(_("A verification code has been sent to %(phone)s.", phone=phone[:3] + "****" + phone[-4:]), "info")
@@ -37,7 +37,6 @@ def _send_code(phone: str, purpose: str) -> int | None:
 
 
 def _check_code(form, phone: str, purpose: str) -> bool:
-    from app.infra.sms import SmsCodeError, verify_code
     if not form.code.data:
         form.code.errors.append(_("Please enter the SMS code."))
         return False
@@ -87,7 +86,6 @@ def register():
                                            "id_number": form.id_number.data, "mobile": form.mobile.data}
                 return redirect(url_for("portal.register"))
         if form.mobile.data and not form.mobile.errors:
-            from app.infra.sms import seconds_until_resend
             wait = wait or seconds_until_resend(form.mobile.data, SmsPurpose.REGISTER)
     elif step == "account":
         form = AccountStepForm()

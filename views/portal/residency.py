@@ -9,7 +9,9 @@ from flask_babel import gettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.documents.regform import RegformError, registration_form_response
 from app.domain import enrollment
+from app.domain.admission import tie_break_message
 from app.domain.enrollment import residency
 from app.extensions import db
 from models import Application
@@ -81,7 +83,6 @@ def choice_step(application: Application):
             db.session.commit()
             return redirect(step_url(application, 5))
         db.session.rollback()
-    from app.domain.admission import tie_break_message
     shortage = {s.id for s in application.batch.shortage_specialties}
     return render(application, 4, bases=bases, available=available, values=values, errors=errors,
                   shortage=shortage, admission_rule=tie_break_message(application.batch.tie_break)[1]), \
@@ -106,7 +107,6 @@ def render(application: Application, step: int, **context):
 
 def registration_form(application: Application) -> Response:
     """The 报名表 PDF of a submitted residency application (the trainee prints, signs and brings it)."""
-    from app.documents.regform import RegformError, registration_form_response
     try:
         return registration_form_response(application)
     except RegformError as error:

@@ -5,9 +5,10 @@ from flask import abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.domain import enrollment
 from app.extensions import db
 from models import Application, Role, Trainee
-from views.portal import bp
+from views.portal.blueprint import bp
 
 
 def trainee_required(view):
@@ -40,6 +41,5 @@ def index():
         applications = db.session.scalars(
             select(Application).where(Application.trainee_id == trainee.id).order_by(Application.id.desc())
         ).all()
-    from app.domain.enrollment import profile_problems
-    problems = profile_problems(trainee) if trainee else []
+    problems = enrollment.profile_problems(trainee) if trainee else []
     return render_template("portal/index.html", trainee=trainee, applications=applications, problems=problems)

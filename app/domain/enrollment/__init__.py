@@ -6,8 +6,11 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.domain.enrollment import residency
 from app.domain.enrollment.snapshot import profile_snapshot
-from app.domain.rules import RuleResult
+from app.domain.rules import RuleResult, all_passed
+from app.domain.rules.exemption import EXEMPTION_TYPES, evaluate_exemption, required_evidence
+from app.domain.workflow import transition
 from app.extensions import db
 from models import (
     Account,
@@ -158,11 +161,9 @@ def application_files(application: Application, kind: str | None = None, exempti
 
 def submission_problems(application: Application) -> list[str]:
     """Everything that stops submission: the business, the profile, the 外出参培证明, the exemption evidence."""
-    from app.domain.rules.exemption import EXEMPTION_TYPES, required_evidence
     refusal = business_refusal(application.trainee.account, application.batch.program)
     problems = [refusal] if refusal else []
     if application.batch.program == Program.RESIDENCY:
-        from app.domain.enrollment import residency
         return problems + profile_problems(application.trainee, needs_employment=application.identity in (
             None, Identity.COMMISSIONED)) + residency.problems(application, now().date())
     problems += profile_problems(application.trainee)
@@ -201,7 +202,6 @@ def exemption_checks(application: Application, snapshot: dict | None = None,
     """Evaluate each exemption claim of ``application`` now: every rule of its type, against ``snapshot``
     (default: the trainee's profile as it stands) on ``on`` (default: today). The results inform; the
     reviewers decide, and nothing here stops a submission."""
-    from app.domain.rules.exemption import evaluate_exemption
     snapshot = profile_snapshot(application.trainee) if snapshot is None else snapshot
     on = on or now().date()
     return [(request, evaluate_exemption(request.type, snapshot, claim_of(request), on))
@@ -212,8 +212,6 @@ def submit(application: Application, actor) -> None:
     """Freeze the profile, run the exemption rules, and submit (or resubmit) through the workflow.
 
     Raises ``EnrollmentError`` when the trainee has not opened the business the batch's program needs."""
-    from app.domain.rules import all_passed
-    from app.domain.workflow import transition
     trainee = application.trainee
     refusal = business_refusal(trainee.account, application.batch.program)
     if refusal:
@@ -230,7 +228,6 @@ def submit(application: Application, actor) -> None:
         application.city_id = region.parent_id if region.level == "county" else region.id
     today = now().date()
     if application.batch.program == Program.RESIDENCY:
-        from app.domain.enrollment import residency
         application.eligibility = [r.to_json() for r in residency.check(application, today, snapshot)]
     for request, results in exemption_checks(application, snapshot, today):
         request.rule_results = [r.to_json() for r in results]

@@ -29,6 +29,7 @@ from app.domain.workflow.table import (
 )
 from app.extensions import db
 from app.i18n import cn_date
+from app.infra.audit import _text
 from app.infra.notify import queue_sms
 from models import Application, AuditLog, Batch, ReviewRecord, Role, Status, Trainee
 from models.clock import now
@@ -255,7 +256,6 @@ def transition_many(applications_by_action: Mapping[str, Iterable[Application]],
 
 
 def _audit_text(value) -> str | None:
-    from app.infra.audit import _text
     return _text(value)
 
 
