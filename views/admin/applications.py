@@ -28,7 +28,8 @@ from app.domain.enrollment.snapshot_diff import (
 from app.domain.review.assignment import assign_base, gp_bases
 from app.domain.rules import results_from_json
 from app.domain.rules.exemption import EXEMPTION_TYPES as CLAIM_TYPES
-from app.domain.workflow import TRANSITIONS, TransitionError, action_label, find_edge, transition
+from app.domain.workflow import TransitionError, action_label, find_edge, transition
+from app.domain.workflow.table import needs_reason, review_actions, role_may
 from app.errors import unsent_text
 from app.extensions import db
 from models import (
@@ -53,13 +54,6 @@ from views.helpers import parse_id
 
 APPLICATION_EDITORS = (Role.PROVINCE_ADMIN, Role.SUPERUSER)
 
-# the review actions of each reviewer role: (approve, return, reject)
-REVIEW_ACTIONS = {
-    Role.COUNTY_REVIEWER: {"approve": "county_approve", "return": "county_return", "reject": "county_reject"},
-    Role.CITY_REVIEWER: {"approve": "city_approve", "return": "city_return", "reject": "city_reject"},
-    Role.BASE_STAFF: {"approve": "base_approve", "return": "base_return", "reject": "base_reject",
-                      "report": "report"},
-}
 # common reasons a reviewer can click to insert, then edit
 PRESET_REASONS = (
     _l("The proof of leave for training lacks the unit's official seal"),
@@ -289,7 +283,7 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
     # --- review and base assignment ------------------------------------------------------------
     def review_actions(self) -> dict[str, str]:
         """The user's review actions by kind (approve / return / reject); empty for other roles."""
-        return REVIEW_ACTIONS.get(current_user.role, {}) if current_user.is_authenticated else {}
+        return review_actions(current_user.role) if current_user.is_authenticated else {}
 
     def row_review_actions(self, application) -> list[tuple[str, str, bool]]:
         """(action, label, needs a form) for the buttons of one list row: only what is possible now."""
@@ -299,7 +293,7 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
             edge = find_edge(program, application.status, name)
             if edge is not None and edge.role == current_user.role:
                 buttons.append((name, action_label(name), edge.needs_reason))
-        if (current_user.is_authenticated and current_user.role == Role.CITY_REVIEWER
+        if (current_user.is_authenticated and role_may(current_user.role, "assign_base")
                 and find_edge(program, application.status, "assign_base") is not None):
             buttons.append(("assign_base", _("Assign base"), True))
         return buttons
@@ -308,7 +302,7 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
         if name in ("approve", "return", "reject", "report"):
             return name in self.review_actions()
         if name == "assign_base":
-            return current_user.is_authenticated and current_user.role == Role.CITY_REVIEWER
+            return current_user.is_authenticated and role_may(current_user.role, "assign_base")
         return super().is_action_allowed(name)
 
     def _to_review(self, kind, ids):
@@ -401,7 +395,7 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
         name = request.values.get("action", "")
         if not actions or name not in actions.values():
             abort(403)
-        needs_reason = any(edge.needs_reason for edge in TRANSITIONS if edge.action == name)
+        reason_needed = needs_reason(name)
         is_return = name.endswith("_return")
         raw_ids = self._posted_ids()
         applications, refused = self._scoped_applications(raw_ids)
@@ -413,7 +407,7 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
         chosen = [f for f in request.form.getlist("fields_to_fix") if f in allowed_fields] if is_return else []
         errors = {}
         if request.method == "POST":
-            if needs_reason and not reason:
+            if reason_needed and not reason:
                 errors["reason"] = _("Please give a reason.")
             if not errors:
                 actor = current_user._get_current_object()
@@ -424,7 +418,7 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
                                    return_url=self.get_url(".index_view"))
         return self.render("admin/review.html", title=action_label(name), action_name=name,
                            applications=applications, refused=refused, raw_ids=raw_ids,
-                           needs_reason=needs_reason, is_return=is_return, reason=reason, errors=errors,
+                           needs_reason=reason_needed, is_return=is_return, reason=reason, errors=errors,
                            seen_version=self.seen_version,
                            presets=[str(p) for p in PRESET_REASONS], fields=allowed_fields, chosen=chosen,
                            status_label=lambda a: Status.label_for(a.status, a.batch.program),
@@ -432,7 +426,7 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
 
     @expose("/assign/", methods=("GET", "POST"))
     def assign_view(self):
-        if not (current_user.is_authenticated and current_user.role == Role.CITY_REVIEWER):
+        if not (current_user.is_authenticated and role_may(current_user.role, "assign_base")):
             abort(403)
         raw_ids = self._posted_ids()
         applications, refused = self._scoped_applications(raw_ids)

@@ -12,6 +12,7 @@ from app.domain.access import can_see, scope
 from app.domain.review.confirmation import MATERIAL_KEYS, ConfirmationError, confirm_onsite, onsite_materials
 from app.domain.review.verification import VerificationError, extract_code, verify
 from app.domain.workflow import TransitionError, states
+from app.domain.workflow.table import role_may
 from app.extensions import db
 from app.infra.audit import set_actor
 from models import Application, ApplicationChoice, Role, Status
@@ -66,7 +67,7 @@ class ConfirmView(RoleAccessMixin, BaseView):
             errors=errors or {}, materials=materials, ticked=set(ticked or ()), confirmed=confirmed,
             received=[m for m in materials if m.key in received],
             can_confirm=(application is not None and not confirmed and application.status == Status.BASE_APPROVED
-                         and current_user.role == Role.BASE_STAFF),
+                         and role_may(current_user.role, "confirm_onsite")),
             waiting=application is not None and not confirmed and application.status != Status.BASE_APPROVED,
             status_text=Status.label_for(application.status, Program.RESIDENCY) if application is not None else "",
             identity_text=Identity.label(application.identity) if application is not None and application.identity

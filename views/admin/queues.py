@@ -15,6 +15,7 @@ from flask_admin.menu import MenuLink
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.domain.workflow.table import workers
 from models import Role, Status
 from models.enums import Program
 
@@ -26,9 +27,15 @@ class Queue:
     status: str
     label: object  # the step, on the dashboard
     menu_label: object  # the link, in the worker's words
-    roles: tuple[str, ...]
+    overseers: tuple[str, ...] = ()  # a watch list: these roles see it instead of those who act on it
     timed: bool = True  # a review step whose waiting time the dashboard shows
     since_submission: bool = False  # waiting counted from submitted_at (else from entering the status)
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """Who sees the queue: the roles the transition table lets act from its state (or, for a watch
+        list, its overseers)."""
+        return self.overseers or workers(self.program, self.status)
 
     def url(self) -> str:
         return url_for("application.index_view", flt1_program_equals=self.program, flt2_status_equals=self.status)
@@ -36,21 +43,15 @@ class Queue:
 
 GP, RES, S, R = Program.GP_TRANSFER, Program.RESIDENCY, Status, Role
 QUEUES: tuple[Queue, ...] = (
-    Queue("county", GP, S.SUBMITTED, _l("County review"), _l("Awaiting my review"), (R.COUNTY_REVIEWER,),
-          since_submission=True),
-    Queue("city", GP, S.COUNTY_APPROVED, _l("City review"), _l("Awaiting my review"), (R.CITY_REVIEWER,)),
-    Queue("assignment", GP, S.CITY_APPROVED, _l("Base assignment"), _l("Awaiting base assignment"),
-          (R.CITY_REVIEWER,)),
-    Queue("base_review", RES, S.SUBMITTED, _l("Base review"), _l("Awaiting base review"), (R.BASE_STAFF,),
-          since_submission=True),
-    Queue("onsite", RES, S.BASE_APPROVED, _l("On-site confirmation"), _l("Awaiting on-site confirmation"),
-          (R.BASE_STAFF,)),
-    Queue("reporting", RES, S.ADMITTED, _l("Reporting"), _l("Admitted, awaiting reporting"), (R.BASE_STAFF,),
-          timed=False),
-    Queue("admission", RES, S.CONFIRMED, _l("Admission"), _l("Confirmed, awaiting admission"),
-          (R.PROVINCE_ADMIN,), timed=False),
+    Queue("county", GP, S.SUBMITTED, _l("County review"), _l("Awaiting my review"), since_submission=True),
+    Queue("city", GP, S.COUNTY_APPROVED, _l("City review"), _l("Awaiting my review")),
+    Queue("assignment", GP, S.CITY_APPROVED, _l("Base assignment"), _l("Awaiting base assignment")),
+    Queue("base_review", RES, S.SUBMITTED, _l("Base review"), _l("Awaiting base review"), since_submission=True),
+    Queue("onsite", RES, S.BASE_APPROVED, _l("On-site confirmation"), _l("Awaiting on-site confirmation")),
+    Queue("reporting", RES, S.ADMITTED, _l("Reporting"), _l("Admitted, awaiting reporting"), timed=False),
+    Queue("admission", RES, S.CONFIRMED, _l("Admission"), _l("Confirmed, awaiting admission"), timed=False),
     Queue("not_reported", RES, S.ADMITTED, _l("Reporting"), _l("Admitted, not yet reported"),
-          (R.PROVINCE_ADMIN,), timed=False),
+          overseers=(R.PROVINCE_ADMIN,), timed=False),
 )
 
 

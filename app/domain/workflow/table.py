@@ -98,3 +98,29 @@ def needs_reason(action: str) -> bool:
 def actions_of(role: str, program: str | None = None) -> list[str]:
     """The actions ``role`` may take, in table order, without repeats."""
     return list(dict.fromkeys(edge.action for edge in edges(program=program, role=role)))
+
+
+REVIEW_KINDS = ("approve", "return", "reject", "report")
+
+
+def review_actions(role: str) -> dict[str, str]:
+    """A reviewer role's actions by kind (approve / return / reject / report), read from the table:
+    the bulk buttons of the review list. Empty for a role with none."""
+    found: dict[str, str] = {}
+    for edge in edges(role=role):
+        kind = edge.action.rpartition("_")[2]
+        if kind in REVIEW_KINDS:
+            found.setdefault(kind, edge.action)
+    return found
+
+
+def role_may(role: str | None, action: str) -> bool:
+    """Whether ``role`` takes ``action`` anywhere in the table."""
+    return any(edge.role == role and edge.action == action for edge in TRANSITIONS)
+
+
+def workers(program: str, status: str) -> tuple[str, ...]:
+    """The roles that move an application of ``program`` on from ``status`` (support's reopening aside):
+    whose queue it is."""
+    return tuple(dict.fromkeys(edge.role for edge in edges(program=program, source=status)
+                               if edge.role != Role.SUPPORT))
