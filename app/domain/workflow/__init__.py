@@ -98,18 +98,25 @@ def transition(application: Application, action: str, actor, reason: str | None 
     if result.rowcount != 1:
         db.session.rollback()
         raise TransitionError(_("Someone else has just changed this application. Please reload the page."))
-    record = ReviewRecord(application_id=application.id, level=edge.level, action=action, reason=reason,
-                          fields_to_fix=fields_to_fix or None, actor_id=actor.id, created_at=moment,
-                          status_before=edge.source, status_after=edge.target)
+    review_row, audit_row = history_rows(application.id, edge, actor, moment, reason)
+    record = ReviewRecord(**review_row, fields_to_fix=fields_to_fix or None)
     db.session.add(record)
-    db.session.add(AuditLog(actor_id=actor.id, actor_name=actor.username, created_at=moment,
-                            table_name="application", record_id=str(application.id), action=AuditAction.UPDATE,
-                            field_name="status", old_value=edge.source, new_value=edge.target, reason=reason))
+    db.session.add(AuditLog(**audit_row, field_name="status", old_value=edge.source, new_value=edge.target))
     db.session.flush()
     db.session.refresh(application)
     if notify and edge.role != Role.TRAINEE:
         notify_trainee(application, edge, reason)
     return record
+
+
+def history_rows(application_id: int, edge: Edge, actor, moment, reason: str | None) -> tuple[dict, dict]:
+    """The review record of one transition and the shared part of its audit rows (the caller adds the
+    field, old and new value): the one builder that ``transition`` and ``transition_many`` use."""
+    review = {"application_id": application_id, "level": edge.level, "action": edge.action, "reason": reason,
+              "actor_id": actor.id, "created_at": moment, "status_before": edge.source, "status_after": edge.target}
+    audit = {"actor_id": actor.id, "actor_name": actor.username, "created_at": moment, "table_name": "application",
+             "record_id": str(application_id), "action": AuditAction.UPDATE, "reason": reason}
+    return review, audit
 
 
 def notify_trainee(application: Application, edge: Edge, reason: str | None) -> None:
@@ -222,12 +229,8 @@ def transition_many(applications_by_action: Mapping[str, Iterable[Application]],
         done.setdefault(edge.action, []).extend(group_ids)
         for application in group:
             reason = reasons.get(application.id) or None
-            records.append({"application_id": application.id, "level": edge.level, "action": edge.action,
-                            "reason": reason, "actor_id": actor.id, "created_at": moment,
-                            "status_before": edge.source, "status_after": edge.target})
-            audit = {"actor_id": actor.id, "actor_name": actor.username, "created_at": moment,
-                     "table_name": "application", "record_id": str(application.id), "action": AuditAction.UPDATE,
-                     "reason": reason}
+            review_row, audit = history_rows(application.id, edge, actor, moment, reason)
+            records.append(review_row)
             audits.append({**audit, "field_name": "status", "old_value": edge.source, "new_value": edge.target})
             for column, new in values.get(application.id, {}).items():
                 old = getattr(application, column)
