@@ -155,3 +155,9 @@ def world(app):
     and trainees with submitted applications in each county. See tests/factories.py."""
     from tests.factories import build_world
     return build_world()
+
+
+@pytest.fixture
+def runner(app):
+    """The Flask CLI of the test app: ``runner.invoke(args=["seed"])`` runs ``flask seed``."""
+    return app.test_cli_runner()

@@ -6,7 +6,7 @@ batch's published tie-break list (``Batch.tie_break``, e.g. ``"theory,skills,sub
 and finally by the application number; each is placed in the first of their ordered specialty
 choices that still has a free seat at their chosen base. This serial dictatorship gives the
 resident-optimal stable matching of the hospital–resident problem in which every (base,
-specialty) ranks applicants by that one common order (tests/test_admission.py checks it against
+specialty) ranks applicants by that one common order (tests/domain/test_admission.py checks it against
 the ``matching`` package).
 
 Explanations are English msgids with ``%(name)s`` placeholders (``Message``), translated only

@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 from app.domain.rules import RuleResult, all_passed, results_from_json, results_to_json
 from app.domain.rules.exemption import EXEMPTION_TYPES, evaluate_exemption, required_evidence, split_departments
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ON = date(2025, 5, 6)
 
 

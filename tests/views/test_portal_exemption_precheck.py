@@ -18,7 +18,7 @@ from models import Application, ExemptionRequest, Status
 from models.clock import now
 from tests.conftest import csrf_token
 from tests.portal_helpers import png_bytes
-from tests.test_portal import applicant, start, upload  # noqa: F401
+from tests.views.test_portal import applicant, start, upload  # noqa: F401
 
 STEP_FOUR = ("第四步，补充报名信息界面，上传外出参培证明并填写是否符合免培条件，如“是”选择申请减免内容，"
              "点击对应的“维护”选择减免具体内容（或科室）、减免理由以及上传相关佐证材料。")

@@ -13,7 +13,7 @@ from models import Batch, Quota
 from models.enums import BatchRound, BatchStatus, Program
 from tests.catalogue import zh
 from tests.factories import PASSWORD, BatchFactory, specialty
-from tests.test_validation import NOT_CREATED, NOT_SAVED, field_group, input_value, post
+from tests.views.test_validation import NOT_CREATED, NOT_SAVED, field_group, input_value, post
 
 NAME = "2026年住院医师规范化培训招收（第一阶段）"
 
@@ -264,7 +264,7 @@ def test_every_back_office_form_refuses_control_characters(world, auth, client):
     """The check sits in the base view: a trainee's name with a NUL is refused at the field, not
     turned into a database error (PostgreSQL refuses NUL in text)."""
     from models import Trainee
-    from tests.test_validation import trainee_form
+    from tests.views.test_validation import trainee_form
     auth.login("support", PASSWORD)
     response = post(client, "/admin/trainee/new/", trainee_form(name="张\x00三"))
     html = response.get_data(as_text=True)

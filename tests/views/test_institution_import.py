@@ -390,7 +390,7 @@ def test_a_sheet_declaring_a_huge_range_is_read_as_it_is(world, client, auth):
 
 
 def test_the_import_pages_show_no_english(world, client, auth):
-    from tests.test_i18n import english_on_page, load_catalogue
+    from tests.views.test_i18n import english_on_page, load_catalogue
     own = {m.id for m in load_catalogue() if m.id and isinstance(m.id, str)}
     InstitutionFactory(name="测试二院", region=world.regions["js"], level="secondary", kind="hospital")
     db.session.commit()

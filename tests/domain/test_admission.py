@@ -34,7 +34,7 @@ from tests.catalogue import compiled
 from tests.catalogue import zh as catalogue_zh
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, ApplicationFactory, BatchFactory, TraineeFactory, id_number, specialty
-from tests.test_queries import statements_for
+from tests.views.test_queries import statements_for
 
 PAGE = "/admin/admission/"
 PUBLISH = "/admin/admission/publish/"

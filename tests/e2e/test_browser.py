@@ -211,7 +211,7 @@ def test_residency_application_in_chromium(world, live_server, browser_page):
     """住培 on a phone: identity, one base, specialties filtered by that base in the page, the
     eligibility check, submission and the registration form."""
     from tests.factories import specialty
-    from tests.test_portal_residency import INTERNAL, PAEDIATRICS, ready_trainee, residency_batch
+    from tests.views.test_portal_residency import INTERNAL, PAEDIATRICS, ready_trainee, residency_batch
     page, base = browser_page, live_server
     batch = residency_batch(world)
     ready_trainee(world)

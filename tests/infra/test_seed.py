@@ -50,3 +50,11 @@ def test_seed_is_idempotent(app):
 def test_seed_command(app):
     result = app.test_cli_runner().invoke(args=["seed"])
     assert result.exit_code == 0 and "regions +0" in result.output
+
+
+def test_flask_seed_reports_what_it_added_and_is_idempotent(runner):
+    result = runner.invoke(args=["seed"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("seeded: regions +0, specialties +0, practice_scopes +0")
+    again = runner.invoke(args=["seed"])
+    assert again.exit_code == 0 and "support_contacts +0" in again.output

@@ -8,7 +8,7 @@ import pytest
 
 from app.domain.rules import RuleResult, all_passed, results_from_json, results_to_json
 from app.domain.rules.eligibility import evaluate_residency, is_clinical_major, is_tcm_major
-from tests.test_rules_exemption import zh  # noqa: F401  (the catalogue fixture)
+from tests.domain.test_rules_exemption import zh  # noqa: F401  (the catalogue fixture)
 
 ON = date(2024, 5, 10)
 SHORTAGE = ["0200", "0300", "0500", "0700", "0800", "1600", "1900", "2000", "3700"]

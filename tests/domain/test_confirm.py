@@ -18,7 +18,7 @@ from models.clock import today
 from models.enums import Identity
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD
-from tests.test_regform import residency_application
+from tests.domain.test_regform import residency_application
 
 PAGE = "/admin/confirm/"
 ALL = [SIGNED_FORM, PHOTOS, ID_COPY, DIPLOMAS, LICENCE]

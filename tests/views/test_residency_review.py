@@ -13,7 +13,7 @@ from models.clock import now
 from models.enums import AdmissionResult, Identity
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, TraineeFactory, id_number, specialty
-from tests.test_portal_residency import INTERNAL, residency_batch
+from tests.views.test_portal_residency import INTERNAL, residency_batch
 
 LIST = "/admin/application/"
 REVIEW = "/admin/application/review/"
@@ -145,7 +145,7 @@ def test_export_has_choices_scores_and_results_without_a_query_per_row(world, cl
     from openpyxl import load_workbook
     from sqlalchemy import event
 
-    from tests.test_queries import StatementCounter
+    from tests.views.test_queries import StatementCounter
 
     def statements_for(client, url):
         counter = StatementCounter()
@@ -251,7 +251,7 @@ def test_bulk_transitions_check_what_single_ones_check(world):
 
 
 def test_the_base_can_reprint_the_form_of_its_own_applicants_only(world, client, auth):
-    from tests.test_portal_residency import post_choices, post_identity, ready_trainee, start, submit
+    from tests.views.test_portal_residency import post_choices, post_identity, ready_trainee, start, submit
     batch = residency_batch(world)
     ready_trainee(world)
     auth.login("trainee_zy", PASSWORD)

@@ -289,7 +289,7 @@ MSGID_RE = re.compile(r"""\b_l?\(\s*((?:(?:"[^"]*"|'[^']*')\s*)+)""")
 
 
 def msgids_in(path: str) -> set[str]:
-    source = (Path(__file__).resolve().parent.parent / path).read_text(encoding="utf-8")
+    source = (Path(__file__).resolve().parents[2] / path).read_text(encoding="utf-8")
     return {"".join(a or b for a, b in re.findall(r""""([^"]*)"|'([^']*)'""", match))
             for match in MSGID_RE.findall(source)}
 

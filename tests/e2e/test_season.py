@@ -22,7 +22,7 @@ from models.enums import BatchStatus, Program
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, AccountFactory, TraineeFactory, id_number
 from tests.portal_helpers import complete_profile
-from tests.test_portal_residency import (
+from tests.views.test_portal_residency import (
     INTERNAL,
     SURGERY,
     post_choices,
@@ -31,8 +31,8 @@ from tests.test_portal_residency import (
     residency_batch,
     submit,
 )
-from tests.test_portal_residency import start as start_residency
-from tests.test_review import post_review
+from tests.views.test_portal_residency import start as start_residency
+from tests.views.test_review import post_review
 
 RESUBMIT_SEED = "报名状态为退回修改需依据原因重新维护信息进行再次上…报。"
 CONFIRM_SEED = "务必于 5 月 22 日前，持该表到所报考的培训基地进行现场确认"

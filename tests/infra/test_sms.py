@@ -86,7 +86,7 @@ def backend(app):
 
 @pytest.fixture
 def recording(backend):
-    backend("tests.test_sms:RecordingSender")
+    backend("tests.infra.test_sms:RecordingSender")
     return RecordingSender.sent
 
 
@@ -148,7 +148,7 @@ def test_console_sender_is_the_default_and_every_message_is_logged(app, caplog):
 
 
 def test_a_backend_named_by_dotted_path_is_built_with_the_config(recording, backend):
-    backend("tests.test_sms:RecordingSender", SMS_API_KEY="k-123")
+    backend("tests.infra.test_sms:RecordingSender", SMS_API_KEY="k-123")
     sender = get_sender()
     assert isinstance(sender, RecordingSender) and sender.api_key == "k-123"
     log = send_sms(PHONE, "测试短信", SmsPurpose.NOTIFY)
@@ -166,10 +166,10 @@ def test_the_backend_setting_is_restored_after_the_test(app):
 
 
 def test_a_failing_provider_is_logged_not_raised(backend):
-    backend("tests.test_sms:FailingSender")
+    backend("tests.infra.test_sms:FailingSender")
     log = send_sms(PHONE, "测试短信", SmsPurpose.NOTIFY)
     assert log.succeeded is False
-    backend("tests.test_sms:BrokenSender")
+    backend("tests.infra.test_sms:BrokenSender")
     log = send_sms(PHONE, "第二条", SmsPurpose.NOTIFY)
     assert log.succeeded is False
     db.session.commit()
@@ -180,7 +180,7 @@ def test_a_failing_provider_is_logged_not_raised(backend):
 
 
 def test_a_misconfigured_backend_is_refused_clearly(backend):
-    for path in ("nonsense", "tests.test_sms:NotASender", "tests.test_sms:Missing", "no.such.module:Sender"):
+    for path in ("nonsense", "tests.infra.test_sms:NotASender", "tests.infra.test_sms:Missing", "no.such.module:Sender"):
         backend(path)
         with pytest.raises(SmsConfigError):
             get_sender()
@@ -304,7 +304,7 @@ def test_two_concurrent_checks_cannot_both_succeed(recording, monkeypatch):
 
 
 def test_a_failed_send_stores_no_code_and_does_not_block_a_retry(backend, recording):
-    backend("tests.test_sms:FailingSender")
+    backend("tests.infra.test_sms:FailingSender")
     with pytest.raises(SmsSendError) as info:
         issue_code(PHONE, REG, "10.0.0.1")
     assert str(info.value) == "短信发送失败，请稍后重试。"
@@ -313,7 +313,7 @@ def test_a_failed_send_stores_no_code_and_does_not_block_a_retry(backend, record
     [log] = stored_logs()
     assert (log.succeeded, log.error, log.purpose) == (False, "网关超时", REG)
     assert seconds_until_resend(PHONE, REG) == 0
-    backend("tests.test_sms:RecordingSender")
+    backend("tests.infra.test_sms:RecordingSender")
     issue_code(PHONE, REG, "10.0.0.1")
     assert verify_code(PHONE, REG, last_code(recording)) is True
 

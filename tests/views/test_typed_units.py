@@ -18,7 +18,7 @@ from tests.catalogue import zh
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, BatchFactory, InstitutionFactory, specialty
 from tests.portal_helpers import png_bytes
-from tests.test_portal_residency import (
+from tests.views.test_portal_residency import (
     INTERNAL,
     PAEDIATRICS,
     post_choices,
@@ -384,7 +384,7 @@ def test_support_edits_a_typed_units_level_and_kind_from_lists(world, client, au
 
 
 def test_the_employment_form_with_its_errors_shows_no_english(world, trainee_client):
-    from tests.test_i18n import english_on_page, load_catalogue
+    from tests.views.test_i18n import english_on_page, load_catalogue
     own = {m.id for m in load_catalogue() if m.id and isinstance(m.id, str)}
     html = text(trainee_client.post(NEW, data=job(world, trainee_client, unit_level="bogus")))
     assert errors(html) and english_on_page(html, own) == ([], [])

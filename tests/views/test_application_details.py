@@ -12,7 +12,7 @@ from models import Account, Application, Attachment, Employment, ExemptionReques
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD
 from tests.portal_helpers import png_bytes
-from tests.test_portal import (  # noqa: F401
+from tests.views.test_portal import (  # noqa: F401
     applicant,
     start,
     test_submission_lists_what_is_missing_then_succeeds,

@@ -12,7 +12,7 @@ from app.extensions import db
 from models import Application, SkillItem, Status
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, specialty
-from tests.test_portal_residency import (
+from tests.views.test_portal_residency import (
     INTERNAL,
     SURGERY,
     post_choices,

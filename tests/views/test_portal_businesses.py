@@ -12,7 +12,7 @@ from models import AccountBusiness, Application, AuditLog, Trainee
 from models.enums import AuditAction, Business
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, AccountFactory, TraineeFactory, id_number
-from tests.test_portal_residency import residency_batch
+from tests.views.test_portal_residency import residency_batch
 
 GUIDE_OPEN = "选择业务处，点击“全科转岗培训”开通。然后选择“学员”角色。"
 
