@@ -17,8 +17,8 @@ from models import Application, ReviewRecord, Status
 from models.clock import today
 from models.enums import Identity
 from tests.conftest import csrf_token
-from tests.factories import PASSWORD
 from tests.domain.test_regform import residency_application
+from tests.factories import PASSWORD
 
 PAGE = "/admin/confirm/"
 ALL = [SIGNED_FORM, PHOTOS, ID_COPY, DIPLOMAS, LICENCE]

@@ -93,9 +93,9 @@ def test_demo_trainees_opened_the_businesses_of_their_applications(app):
                   "6 月 1 日—10 日，对未被录取的招收对象进行调剂补录 … 6 月 15 日前完成第二阶段招收工作")
 def test_the_province_demo_calendar_passes_the_form_rules(app):
     """`flask demo` gives its batches the plan's calendar relative to the demo clock."""
+    from app.domain.batches import calendar_errors
     from app.seed.demo import ensure_fixtures
     from models.enums import BatchRound
-    from views.admin.batches import calendar_errors
     ensure_fixtures(echo=lambda *a: None)
     batches = {(b.program, b.round): b for b in db.session.scalars(select(Batch))}
     first = batches[(Program.RESIDENCY, BatchRound.FIRST)]

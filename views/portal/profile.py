@@ -6,10 +6,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.domain.workflow import states
+from app.domain import enrollment
 from app.extensions import db
 from app.infra.storage import UploadError, delete, save
-from models import Application, Education, Employment, Institution, Licence, PracticeScope, Region
+from models import Education, Employment, Institution, Licence, PracticeScope, Region
 from models.enums import AttachmentKind, InstitutionKind, InstitutionLevel, PracticeCategory, RegionLevel
 from views.helpers import parse_id
 from views.portal.blueprint import bp
@@ -29,15 +29,9 @@ ROWS = {"education": (Education, EducationForm), "employment": (Employment, Empl
         "licence": (Licence, LicenceForm)}
 
 
-def profile_locked(trainee) -> bool:
-    """While an application is being reviewed, the information it was submitted with stays put."""
-    return db.session.scalar(select(Application.id).where(Application.trainee_id == trainee.id,
-                                                          Application.status.in_(states.UNDER_REVIEW)).limit(1)) is not None
-
-
 def refuse_if_profile_locked(trainee, tab: str) -> None:
     """Stop a change while an application is being reviewed, saying why."""
-    if profile_locked(trainee):
+    if enrollment.profile_locked(trainee):
         flash(_("Your application is being reviewed; your information cannot be changed now."), "error")
         abort(redirect(url_for("portal.profile", tab=tab)))
 
@@ -73,7 +67,7 @@ def render_profile(tab: str, trainee, **forms):
     forms.setdefault("picked_unit", None)
     forms.setdefault("upload_form", UploadForm())
     return render_template("portal/profile.html", tab=tab, tabs=TABS, trainee=trainee,
-                           locked=profile_locked(trainee), **forms)
+                           locked=enrollment.profile_locked(trainee), **forms)
 
 
 @bp.route("/profile/")

@@ -16,7 +16,6 @@ from app.domain.enrollment import residency
 from app.extensions import db
 from models import Application
 from models.clock import now
-from models.enums import Identity
 from views.helpers import parse_id
 from views.portal.forms import ResidencyIdentityForm, UploadForm
 
@@ -44,9 +43,7 @@ def identity_step(application: Application):
         "prior_residency_passed_on": trainee.prior_residency_passed_on})
     if request.method == "POST":
         if form.validate_on_submit():
-            application.identity = form.identity.data
-            application.commissioning_unit = ((form.commissioning_unit.data or "").strip() or None
-                                              if form.identity.data == Identity.COMMISSIONED else None)
+            enrollment.set_residency_identity(application, form.identity.data, form.commissioning_unit.data)
             trainee.residency_withdrawn_on = form.residency_withdrawn_on.data
             enrollment.record_prior_residency(
                 trainee, base=form.prior_residency_base.data, ended_on=form.prior_residency_ended_on.data,

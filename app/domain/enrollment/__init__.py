@@ -10,7 +10,7 @@ from app.domain.enrollment import residency
 from app.domain.enrollment.snapshot import profile_snapshot
 from app.domain.rules import RuleResult, all_passed
 from app.domain.rules.exemption import EXEMPTION_TYPES, evaluate_exemption, required_evidence
-from app.domain.workflow import transition
+from app.domain.workflow import states, transition
 from app.extensions import db
 from models import (
     Account,
@@ -92,6 +92,19 @@ def profile_problems(trainee: Trainee, needs_employment: bool = True) -> list[st
     elif trainee.has_licence and not trainee.licences:
         problems.append(_("Licence: you chose 'yes'; add at least one licence record."))
     return problems
+
+
+def profile_locked(trainee) -> bool:
+    """While an application is being reviewed, the information it was submitted with stays put."""
+    return db.session.scalar(select(Application.id).where(Application.trainee_id == trainee.id,
+                                                          Application.status.in_(states.UNDER_REVIEW)).limit(1)) is not None
+
+
+def set_residency_identity(application: Application, identity: str, commissioning_unit: str | None) -> None:
+    """The residency applicant's identity; only a commissioned trainee (单位委派) names a commissioning unit."""
+    application.identity = identity
+    unit = (commissioning_unit or "").strip() or None
+    application.commissioning_unit = unit if identity == Identity.COMMISSIONED else None
 
 
 def record_prior_residency(trainee: Trainee, base: str | None, ended_on, passed: bool | None, passed_on) -> None:
