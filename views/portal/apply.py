@@ -15,7 +15,7 @@ from app.domain.rules.exemption import EXEMPTION_TYPES, required_evidence
 from app.domain.workflow import TransitionError, deadline_refusal, resubmission_reviewer, states
 from app.extensions import db
 from app.infra.storage import UploadError, delete, save
-from models import Application, Attachment, Batch, ExemptionRequest, ReviewRecord, Specialty, Status
+from models import Application, Attachment, Batch, ReviewRecord, Specialty, Status
 from models.clock import now
 from models.enums import AttachmentKind, Identity, Program
 from views.helpers import parse_id
@@ -187,17 +187,13 @@ def exemption(application_id: str, request_id: str | None = None):
         if existing is not None:
             context["edit_form"] = form
         return render_template("portal/apply_step.html", **context), 400
-    if existing is None:
-        if any(r.type == form.type.data for r in application.exemptions):
-            flash(_("You have already added this exemption type."), "error")
-            return redirect(url_for("portal.apply_step", application_id=application.id, step=4))
-        existing = ExemptionRequest(application=application, type=form.type.data)
-        db.session.add(existing)
-        application.claims_exemption = True
-    existing.content = form.content.data.strip()
-    existing.reason = form.reason.data.strip()
-    existing.certificate_date = form.certificate_date.data
-    existing.training_months = form.training_months.data
+    try:
+        existing = enrollment.save_exemption_claim(
+            application, existing, form.type.data, content=form.content.data, reason=form.reason.data,
+            certificate_date=form.certificate_date.data, training_months=form.training_months.data)
+    except enrollment.EnrollmentError as error:
+        flash(str(error), "error")
+        return redirect(url_for("portal.apply_step", application_id=application.id, step=4))
     db.session.commit()
     flash(_("Saved."), "success")
     return redirect(url_for("portal.apply_step", application_id=application.id, step=4) + f"#exemption-{existing.id}")
@@ -232,10 +228,7 @@ def application_upload(application_id: str):
                                   if r.id == parse_id(request.form["exemption_id"])), None)
         if exemption_request is None:
             abort(404)
-        allowed = {k for kinds in required_evidence(exemption_request.type, enrollment.claim_of(exemption_request))
-                   for k in kinds}
-    else:
-        allowed = {AttachmentKind.OUTING_PROOF}
+    allowed = enrollment.upload_kinds(exemption_request)
     back = url_for("portal.apply_step", application_id=application.id, step=4) + (
         f"#exemption-{exemption_request.id}" if exemption_request else "#outing-proof")
     if kind not in allowed:

@@ -204,6 +204,31 @@ def submission_problems(application: Application) -> list[str]:
     return problems
 
 
+def save_exemption_claim(application: Application, claim: ExemptionRequest | None, exemption_type: int, *,
+                         content: str, reason: str, certificate_date, training_months) -> ExemptionRequest:
+    """Add a claim of ``exemption_type`` (once per type) or change ``claim``: its content or departments,
+    reason and certificate facts. Raises ``EnrollmentError`` for a type claimed twice; the caller commits."""
+    if claim is None:
+        if any(r.type == exemption_type for r in application.exemptions):
+            raise EnrollmentError(_("You have already added this exemption type."))
+        claim = ExemptionRequest(application=application, type=exemption_type)
+        db.session.add(claim)
+        application.claims_exemption = True
+    claim.content = (content or "").strip()
+    claim.reason = (reason or "").strip()
+    claim.certificate_date = certificate_date
+    claim.training_months = training_months
+    db.session.flush()
+    return claim
+
+
+def upload_kinds(claim: ExemptionRequest | None) -> set[str]:
+    """The kinds of file asked for: a claim's evidence (its type's list), else the 外出参培证明."""
+    if claim is None:
+        return {AttachmentKind.OUTING_PROOF}
+    return {kind for kinds in required_evidence(claim.type, claim_of(claim)) for kind in kinds}
+
+
 def claim_of(request) -> dict:
     return {"content": request.content, "reason": request.reason,
             "certificate_date": request.certificate_date.isoformat() if request.certificate_date else None,
