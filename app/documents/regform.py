@@ -42,6 +42,7 @@ from models.enums import (
 
 FONT_PATH = PROJECT_ROOT / "app" / "static" / "fonts" / "NotoSerifCJKsc-Regular-subset.otf"
 FONT = "NotoSerifSC"
+SEAL_LABEL_W = 28.0  # the label column of the choices and the seal box
 # a form can be printed once the trainee has submitted, and for as long as it stays in the process
 
 PAGE_W, PAGE_H = 210.0, 297.0
@@ -271,29 +272,35 @@ def registration_form_pdf(application: Application) -> bytes:
 
     Needs an application context, and a request context or ``SERVER_NAME`` for the QR code's
     absolute URL. Raises :class:`RegformError` for drafts, returned or rejected applications and
-    other programs.
+    other programs. Each section of the form is drawn by a function of its own, top to bottom.
     """
     check_printable(application)
     snapshot = application.snapshot or {}
     code = short_code(application)
     pdf = FormPDF(code)
-    title = _("Henan Province Resident Standardized Training Registration Form")
-    pdf.set_title(title)
+    pdf.set_title(_("Henan Province Resident Standardized Training Registration Form"))
     pdf.set_author(_text(snapshot.get("name")))
     pdf.set_creator(_("Henan Health Training Enrollment Platform"))
     pdf.set_lang("zh-CN")
     pdf.alias_nb_pages()
     pdf.add_page()
+    for section in (_heading, _personal_data, _education, _work_history, _licences, _choices, _pledge,
+                    _commissioning_seal, _what_to_bring):
+        section(pdf, application, snapshot)
+    return bytes(pdf.output())
 
-    # --- heading: title and batch in the middle, the QR code with its short code on the right --------
+
+def _heading(pdf: FormPDF, application: Application, snapshot: dict) -> None:
+    """Title and batch in the middle; the QR code with its short code on the right."""
     qr_size, qr_top = 24.0, 8.0
     qr_x = PAGE_W - MARGIN - qr_size
     pdf.qr(verification_url(application), qr_x, qr_top, qr_size)
     pdf.set_font(FONT, size=7.5)
     pdf.set_xy(qr_x - 6, qr_top + qr_size + 0.6)
-    pdf.cell(qr_size + 12, 3.4, code, align="C")
+    pdf.cell(qr_size + 12, 3.4, pdf.code, align="C")
     pdf.set_xy(qr_x - 6, qr_top + qr_size + 4.0)
     pdf.cell(qr_size + 12, 3.4, _("Scan at on-site confirmation"), align="C")
+    title = _("Henan Province Resident Standardized Training Registration Form")
     middle = WIDTH - 2 * (qr_size + 4)  # centred on the page, clear of the QR code
     title_size = 18.0
     pdf.set_font(FONT, size=title_size)
@@ -312,7 +319,9 @@ def registration_form_pdf(application: Application) -> bytes:
     pdf.set_font(FONT, size=BODY_SIZE)
     pdf.set_y(41.0)
 
-    # --- personal data, with the photo on the right -----------------------------------------
+
+def _personal_data(pdf: FormPDF, application: Application, snapshot: dict) -> None:
+    """Personal data, with the photo on the right."""
     photo_w = 36.0
     left = WIDTH - photo_w
     lw, vw = 21.0, (left - 3 * 21.0) / 3  # label and value widths of the three-pair rows
@@ -349,7 +358,9 @@ def registration_form_pdf(application: Application) -> bytes:
                   Cell(lw + 6, _("Emergency contact phone"), True),
                   Cell(half - lw - 6, _text(snapshot.get("emergency_phone")))])
 
-    # --- education ----------------------------------------------------------------------------
+
+def _education(pdf: FormPDF, application: Application, snapshot: dict) -> None:
+    """Education, from the bachelor's degree on."""
     pdf.section(_("Education (from the bachelor's degree on)"))
     widths = (36.0, 47.0, 35.0, 20.0, 22.0, WIDTH - 160.0)
     headers = (_("Period"), _("School"), _("Major"), _("Education level"), _("Degree"), _("Full-time"))
@@ -366,7 +377,9 @@ def registration_form_pdf(application: Application) -> bytes:
     if not educations:
         pdf.draw_row([Cell(WIDTH, _("None recorded"), align="C")])
 
-    # --- employment ----------------------------------------------------------------------------
+
+def _work_history(pdf: FormPDF, application: Application, snapshot: dict) -> None:
+    """Work history."""
     pdf.section(_("Work history"))
     widths = (36.0, 80.0, 32.0, WIDTH - 148.0)
     headers = (_("Period"), _("Work unit"), _("Department"), _("Job title"))
@@ -380,7 +393,9 @@ def registration_form_pdf(application: Application) -> bytes:
     if not employments:
         pdf.draw_row([Cell(WIDTH, _("None recorded"), align="C")])
 
-    # --- licence ------------------------------------------------------------------------------
+
+def _licences(pdf: FormPDF, application: Application, snapshot: dict) -> None:
+    """Physician qualification and practising licence."""
     pdf.section(_("Physician qualification and practising licence"))
     widths = (26.0, 42.0, 56.0, WIDTH - 124.0)
     headers = (_("Practice category"), _("Practice scope"), _("Physician qualification certificate number"),
@@ -396,15 +411,19 @@ def registration_form_pdf(application: Application) -> bytes:
     else:
         pdf.draw_row([Cell(WIDTH, _("No physician qualification or practising licence yet"), align="C")])
 
-    # --- choices -------------------------------------------------------------------------------
+
+def _choices(pdf: FormPDF, application: Application, snapshot: dict) -> None:
+    """The base and the ordered specialties."""
     pdf.section(_("Choices"))
     choices = {c.rank: c.specialty.name for c in application.choices if c.specialty is not None}
-    cw = 28.0
+    cw = SEAL_LABEL_W
     pdf.draw_row([Cell(cw, _("Training base"), True), Cell(WIDTH - cw, application.base.name if application.base else "")])
     pdf.draw_row([Cell(cw, _("First-choice specialty"), True), Cell(WIDTH / 2 - cw, choices.get(1, "")),
                   Cell(cw, _("Second-choice specialty"), True), Cell(WIDTH / 2 - cw, choices.get(2) or _("None"))])
 
-    # --- pledge and signature -------------------------------------------------------------------
+
+def _pledge(pdf: FormPDF, application: Application, snapshot: dict) -> None:
+    """The personal pledge and the signature line."""
     pdf.section(_("Personal pledge"))
     pledge = _("I declare that the information above and the materials I submit are true, accurate and complete, and "
                "I accept all consequences of anything false. I am not a current graduate student and have no plan "
@@ -428,32 +447,37 @@ def registration_form_pdf(application: Application) -> bytes:
              align="R")
     pdf.set_y(y + height)
 
-    # --- the commissioning unit's seal ----------------------------------------------------------
-    if identity == Identity.COMMISSIONED:
-        height = 26.0
-        if pdf.get_y() + height > BOTTOM:
-            pdf.add_page()
-        y = pdf.get_y()
-        pdf.set_fill_color(242)
-        pdf.rect(MARGIN, y, cw, height, style="DF")
-        pdf.rect(MARGIN + cw, y, WIDTH - cw, height)
-        for number, line in enumerate(pdf.wrap(_("Opinion of the commissioning unit (seal)"), cw - 2 * PAD)):
-            pdf.set_xy(MARGIN, y + height / 2 - LINE_H + number * LINE_H)
-            pdf.cell(cw, LINE_H, line, align="C")
-        pdf.set_xy(MARGIN + WIDTH / 2, y + height - 15)
-        pdf.cell(WIDTH / 2 - 6, 6, _("(official seal)"), align="R")
-        pdf.set_xy(MARGIN + WIDTH / 2, y + height - 9)
-        pdf.cell(WIDTH / 2 - 6, 6, _("%(y)s year %(m)s month %(d)s day", y="\u3000\u3000", m="\u3000",
-                                     d="\u3000"), align="R")
-        pdf.set_y(y + height)
 
-    # --- a note on what to bring ----------------------------------------------------------------
+def _commissioning_seal(pdf: FormPDF, application: Application, snapshot: dict) -> None:
+    """The commissioning unit's opinion and seal (单位委派 only)."""
+    if application.identity != Identity.COMMISSIONED:
+        return
+    height = 26.0
+    if pdf.get_y() + height > BOTTOM:
+        pdf.add_page()
+    y = pdf.get_y()
+    pdf.set_fill_color(242)
+    pdf.rect(MARGIN, y, SEAL_LABEL_W, height, style="DF")
+    pdf.rect(MARGIN + SEAL_LABEL_W, y, WIDTH - SEAL_LABEL_W, height)
+    for number, line in enumerate(pdf.wrap(_("Opinion of the commissioning unit (seal)"), SEAL_LABEL_W - 2 * PAD)):
+        pdf.set_xy(MARGIN, y + height / 2 - LINE_H + number * LINE_H)
+        pdf.cell(SEAL_LABEL_W, LINE_H, line, align="C")
+    pdf.set_xy(MARGIN + WIDTH / 2, y + height - 15)
+    pdf.cell(WIDTH / 2 - 6, 6, _("(official seal)"), align="R")
+    pdf.set_xy(MARGIN + WIDTH / 2, y + height - 9)
+    pdf.cell(WIDTH / 2 - 6, 6, _("%(y)s year %(m)s month %(d)s day", y="\u3000\u3000", m="\u3000",
+                                 d="\u3000"), align="R")
+    pdf.set_y(y + height)
+
+
+def _what_to_bring(pdf: FormPDF, application: Application, snapshot: dict) -> None:
+    """A note on what to bring to on-site confirmation."""
     pdf.set_font(FONT, size=8.5)
     note = _("Bring this form, printed on A4 and signed, to the training base for on-site confirmation by "
              "%(date)s, with four recent bare-headed one-inch photos, a copy of your identity card, your diploma "
              "and degree certificate, and your physician qualification certificate if required.",
              date=cn_date(application.batch.confirmation_deadline) or _("the deadline"))
-    if identity == Identity.COMMISSIONED:
+    if application.identity == Identity.COMMISSIONED:
         note += _(" Commissioned trainees' forms need the official seal of their unit.")
     lines = pdf.wrap(note, WIDTH)
     if pdf.get_y() + 2 + len(lines) * 4 > BOTTOM:
@@ -463,7 +487,6 @@ def registration_form_pdf(application: Application) -> bytes:
         pdf.set_x(MARGIN)
         pdf.cell(WIDTH, 4, line)
         pdf.set_y(pdf.get_y() + 4)
-    return bytes(pdf.output())
 
 
 def registration_form_filename(application: Application) -> str:
