@@ -178,55 +178,18 @@ def transition_many(applications_by_action: Mapping[str, Iterable[Application]],
     """
     reasons = {key: (text or "").strip() for key, text in (reasons or {}).items()}
     values = values or {}
-    plan: list[tuple[Edge, list[Application]]] = []
-    seen: set[int] = set()
-    for action, applications in applications_by_action.items():
-        applications = list(applications)
-        by_edge: dict[Edge, list[Application]] = {}
-        for application in applications:
-            if application.id in seen:
-                raise TransitionError(_("Application No. %(number)s is listed twice.", number=application.id))
-            seen.add(application.id)
-            edge = checked_edge(application, action, actor, reasons.get(application.id) or None)
-            if edge.role == Role.TRAINEE:
-                raise TransitionError(_("Your role may not do \u201c%(action)s\u201d.", action=action_label(action)))
-            by_edge.setdefault(edge, []).append(application)
-        plan.extend(by_edge.items())
+    plan = _bulk_plan(applications_by_action, actor, reasons)
     unknown = {column for row in values.values() for column in row} - BULK_VALUE_COLUMNS
     if unknown:
         raise ValueError(f"transition_many may not write {sorted(unknown)}")
-    ids = sorted(seen)
-    in_scope: set[int] = set()
-    for chunk in _chunks(ids):
-        in_scope.update(db.session.scalars(
-            select(Application.id).where(Application.id.in_(chunk), scope_condition(Application, actor))))
-    if len(in_scope) != len(ids):
-        raise TransitionError(_("This application is outside your scope."))
+    ids = sorted(a.id for _edge, group in plan for a in group)
+    _check_bulk_scope(ids, actor)
     moment = now()
     done: dict[str, list[int]] = {}
     records, audits, messages = [], [], []
-    table = Application.__table__
-    extra_columns = sorted({column for row in values.values() for column in row})
     for edge, group in plan:
-        group_ids = [application.id for application in group]
-        changed: set[int] = set()
-        for chunk in _chunks(group_ids):
-            changed.update(db.session.scalars(
-                update(Application)
-                .where(Application.id.in_(chunk), Application.status == edge.source)
-                .values(status=edge.target, updated_at=moment, version=Application.version + 1,
-                        **({TIMESTAMPS[edge.action]: moment} if edge.action in TIMESTAMPS else {}))
-                .returning(Application.id)
-                .execution_options(synchronize_session=False)))
-        # each row was changed exactly once since it was read: its version moved by one, no more
-        # (a score import committed after the caller read the applications would show up here)
-        versions = {}
-        for chunk in _chunks(group_ids):
-            versions.update(db.session.execute(select(Application.id, Application.version)
-                                               .where(Application.id.in_(chunk))).all())
-        if len(changed) != len(group_ids) or any(versions.get(a.id) != a.version + 1 for a in group):
-            raise TransitionError(_("Someone else has just changed this application. Please reload the page."))
-        done.setdefault(edge.action, []).extend(group_ids)
+        _bulk_update_status(edge, group, moment)
+        done.setdefault(edge.action, []).extend(application.id for application in group)
         for application in group:
             reason = reasons.get(application.id) or None
             review_row, audit = history_rows(application.id, edge, actor, moment, reason)
@@ -239,13 +202,7 @@ def transition_many(applications_by_action: Mapping[str, Iterable[Application]],
                                    "new_value": _audit_text(new)})
             if notify:
                 messages.append((application.id, edge, reason))
-    if extra_columns:
-        statement = (update(table).where(table.c.id == bindparam("b_id"))
-                     .values({column: bindparam(f"b_{column}") for column in extra_columns}))
-        rows = [{"b_id": application_id, **{f"b_{column}": row.get(column) for column in extra_columns}}
-                for application_id, row in values.items() if application_id in seen]
-        for chunk in _chunks(rows):
-            db.session.execute(statement, chunk)
+    _bulk_write_values(values, set(ids))
     # plain executemany of the tables (one statement per chunk; the ORM's bulk insert batches small)
     for chunk in _chunks(records, 1000):
         db.session.execute(ReviewRecord.__table__.insert(), chunk)
@@ -256,6 +213,68 @@ def transition_many(applications_by_action: Mapping[str, Iterable[Application]],
     for application in (a for _edge, group in plan for a in group):
         db.session.expire(application)  # their status, version and the extra values changed in SQL
     return done
+
+
+def _bulk_plan(applications_by_action, actor, reasons) -> list[tuple[Edge, list[Application]]]:
+    """The edge of every application, checked as ``transition`` checks it; each application once."""
+    plan: list[tuple[Edge, list[Application]]] = []
+    seen: set[int] = set()
+    for action, applications in applications_by_action.items():
+        by_edge: dict[Edge, list[Application]] = {}
+        for application in applications:
+            if application.id in seen:
+                raise TransitionError(_("Application No. %(number)s is listed twice.", number=application.id))
+            seen.add(application.id)
+            edge = checked_edge(application, action, actor, reasons.get(application.id) or None)
+            if edge.role == Role.TRAINEE:
+                raise TransitionError(_("Your role may not do \u201c%(action)s\u201d.", action=action_label(action)))
+            by_edge.setdefault(edge, []).append(application)
+        plan.extend(by_edge.items())
+    return plan
+
+
+def _check_bulk_scope(ids: list[int], actor) -> None:
+    in_scope: set[int] = set()
+    for chunk in _chunks(ids):
+        in_scope.update(db.session.scalars(
+            select(Application.id).where(Application.id.in_(chunk), scope_condition(Application, actor))))
+    if len(in_scope) != len(ids):
+        raise TransitionError(_("This application is outside your scope."))
+
+
+def _bulk_update_status(edge: Edge, group: list[Application], moment) -> None:
+    """One conditional UPDATE per chunk (``status = source``); each row must have changed exactly once
+    since it was read (its version moved by one: a score import committed meanwhile shows up here)."""
+    group_ids = [application.id for application in group]
+    changed: set[int] = set()
+    for chunk in _chunks(group_ids):
+        changed.update(db.session.scalars(
+            update(Application)
+            .where(Application.id.in_(chunk), Application.status == edge.source)
+            .values(status=edge.target, updated_at=moment, version=Application.version + 1,
+                    **({TIMESTAMPS[edge.action]: moment} if edge.action in TIMESTAMPS else {}))
+            .returning(Application.id)
+            .execution_options(synchronize_session=False)))
+    versions = {}
+    for chunk in _chunks(group_ids):
+        versions.update(db.session.execute(select(Application.id, Application.version)
+                                           .where(Application.id.in_(chunk))).all())
+    if len(changed) != len(group_ids) or any(versions.get(a.id) != a.version + 1 for a in group):
+        raise TransitionError(_("Someone else has just changed this application. Please reload the page."))
+
+
+def _bulk_write_values(values: Mapping[int, dict], ids: set[int]) -> None:
+    """The extra column values (admission results) of the changed applications, one statement per chunk."""
+    extra_columns = sorted({column for row in values.values() for column in row})
+    if not extra_columns:
+        return
+    table = Application.__table__
+    statement = (update(table).where(table.c.id == bindparam("b_id"))
+                 .values({column: bindparam(f"b_{column}") for column in extra_columns}))
+    rows = [{"b_id": application_id, **{f"b_{column}": row.get(column) for column in extra_columns}}
+            for application_id, row in values.items() if application_id in ids]
+    for chunk in _chunks(rows):
+        db.session.execute(statement, chunk)
 
 
 def _audit_text(value) -> str | None:
