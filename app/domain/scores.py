@@ -414,6 +414,33 @@ def import_scores(data: bytes, batch: Batch, base: TrainingBase, actor) -> Impor
     The caller has checked that ``actor`` may manage ``base`` (``may_manage_base``) and commits;
     the writes are flushed here in one go (audited by the session hook) and guarded by the
     applications' version numbers. ``ScoreFileError`` refuses the whole file."""
+    items = _importable_items(batch)
+    rows = sheet_rows(data)
+    if not rows:
+        raise ScoreFileError(_("The file is empty."))
+    report = ImportReport()
+    candidates = _read_rows(rows, map_columns(rows[0], batch), items, report)
+    _match_applications(candidates, batch, base, actor)
+    for outcome, _number, _id_text in candidates:
+        if outcome.reasons:
+            report.refused.append(outcome)
+            continue
+        outcome.skills = skills_score_of(outcome.items)
+        outcome.combined = combined_score(outcome.theory, outcome.skills, batch.theory_weight, batch.skills_weight)
+        application = outcome.application
+        application.theory_score = outcome.theory
+        application.skill_scores = {name: float(score) for name, score in outcome.items.items()}
+        application.skills_score = outcome.skills
+        application.combined_score = outcome.combined
+        report.imported.append(outcome)
+    report.refused.sort(key=lambda o: o.row)
+    if report.imported:
+        db.session.flush()
+    return report
+
+
+def _importable_items(batch: Batch) -> list[str]:
+    """The skills items of a batch that may take scores now; ``ScoreFileError`` when it may not."""
     if batch.program != Program.RESIDENCY:
         raise ScoreFileError(_("Scores are imported only for residency batches."))
     if batch.admission_published_at is not None:
@@ -423,13 +450,14 @@ def import_scores(data: bytes, batch: Batch, base: TrainingBase, actor) -> Impor
     if not items:
         raise ScoreFileError(_("This batch has no skills exam items yet; the province administrator sets them "
                                "in the batch's exam settings."))
-    rows = sheet_rows(data)
-    if not rows:
-        raise ScoreFileError(_("The file is empty."))
-    columns = map_columns(rows[0], batch)
+    return items
+
+
+def _read_rows(rows, columns, items, report) -> list[tuple[RowOutcome, int | None, str]]:
+    """Each non-empty row's scores checked (a wholly blank score row is skipped), with its application
+    number and ID number as written."""
     theory_label = str(dict(FIXED_COLUMNS)[THEORY_COLUMN])
     id_label = str(dict(FIXED_COLUMNS)[ID_COLUMN])
-    report = ImportReport()
     candidates: list[tuple[RowOutcome, int | None, str]] = []
 
     def cell(values, key):
@@ -458,7 +486,13 @@ def import_scores(data: bytes, batch: Batch, base: TrainingBase, actor) -> Impor
             outcome.reasons.insert(0, _("%(column)s is empty.", column=id_label) if not cell_text(raw_id)
                                    else _("%(column)s is not a valid number.", column=id_label))
         candidates.append((outcome, number, cell_text(cell(values, ID_NUMBER_COLUMN)).upper()))
+    return candidates
 
+
+def _match_applications(candidates, batch: Batch, base: TrainingBase, actor) -> None:
+    """Each row's application, in one query within the actor's scope and the base, with the reasons a
+    row is refused: repeated, unknown (base staff are never told whether another base's number
+    exists), another batch, not confirmed on site, or the ID number does not match."""
     by_number: dict[int, list[RowOutcome]] = {}
     for outcome, number, _id_text in candidates:
         if number is not None:
@@ -474,7 +508,6 @@ def import_scores(data: bytes, batch: Batch, base: TrainingBase, actor) -> Impor
     absent = [n for n in wanted if n not in found]
     if absent and actor.role in Role.PROVINCE_WIDE:  # province-wide users may learn that a number is unused
         existing = set(db.session.scalars(select(Application.id).where(Application.id.in_(absent))))
-
     for outcome, number, id_text in candidates:
         if number is None:
             continue
@@ -487,7 +520,7 @@ def import_scores(data: bytes, batch: Batch, base: TrainingBase, actor) -> Impor
         if application is None:
             if actor.role in Role.PROVINCE_WIDE and number not in existing:
                 outcome.reasons.append(_("No such application."))
-            else:  # base staff are never told whether another base's number exists
+            else:
                 outcome.reasons.append(_("Not an application of this base."))
             continue
         if application.batch_id != batch.id:
@@ -499,23 +532,6 @@ def import_scores(data: bytes, batch: Batch, base: TrainingBase, actor) -> Impor
         if id_text != (application.trainee.id_number or "").upper():
             outcome.reasons.append(_("The ID number does not match the application."))
         outcome.application = application
-
-    for outcome, _number, _id_text in candidates:
-        if outcome.reasons:
-            report.refused.append(outcome)
-            continue
-        outcome.skills = skills_score_of(outcome.items)
-        outcome.combined = combined_score(outcome.theory, outcome.skills, batch.theory_weight, batch.skills_weight)
-        application = outcome.application
-        application.theory_score = outcome.theory
-        application.skill_scores = {name: float(score) for name, score in outcome.items.items()}
-        application.skills_score = outcome.skills
-        application.combined_score = outcome.combined
-        report.imported.append(outcome)
-    report.refused.sort(key=lambda o: o.row)
-    if report.imported:
-        db.session.flush()
-    return report
 
 
 def scored_applications_query(batch: Batch, user, base: TrainingBase | None = None):
