@@ -14,6 +14,10 @@ from sqlalchemy import func, insert, select
 from stdnum.cn import ric
 from werkzeug.security import generate_password_hash
 
+from app.domain.enrollment.residency import batch_facts
+from app.domain.rules import all_passed, results_to_json
+from app.domain.rules.eligibility import evaluate_residency
+from app.domain.rules.exemption import evaluate_exemption
 from app.extensions import db
 from app.seed.reference import seed_reference_data
 from models import (
@@ -354,6 +358,8 @@ def demo_snapshot(trainee: dict, plan: dict, scope_names: dict) -> dict:
 def insert_applications(rng, application_plans, batches, gp_bases, res_bases, specialties, reviewers, moment):
     """Applications in a spread of statuses, each with the review history that led there."""
     rows, extras = [], []
+    facts = {program: batch_facts(batch) for program, batch in batches.items()
+             if program == Program.RESIDENCY}
     for plan, trainee_id, program in application_plans:
         institution = plan["institution"]
         county = institution.region
@@ -382,6 +388,11 @@ def insert_applications(rng, application_plans, batches, gp_bases, res_bases, sp
             "claims_exemption": program == Program.GP_TRANSFER and rng.random() < 0.4,
             "no_postgrad_pledge": program == Program.RESIDENCY,
             "snapshot": plan["snapshot"] if submitted_at else None,
+            # the rule checks stored at submission, as reviewers see them on the detail page
+            "eligibility": results_to_json(evaluate_residency(
+                plan["snapshot"], {"identity": identity, "specialty_codes": choice_codes, "no_postgrad_pledge": True,
+                                   "unit_kind": None}, facts[program], submitted_at.date()))
+            if submitted_at and program == Program.RESIDENCY else None,
             "created_at": (submitted_at or moment) - timedelta(days=1), "updated_at": submitted_at or moment,
             "submitted_at": submitted_at, "theory_score": theory, "skills_score": skills,
             "combined_score": combined,
@@ -402,9 +413,13 @@ def insert_applications(rng, application_plans, batches, gp_bases, res_bases, sp
             choice_rows.append({"application_id": application_id, "rank": rank, "specialty_id": specialties[code]})
         if row["claims_exemption"]:
             for exemption_type in rng.sample([1, 2, 3, 5], rng.choice([1, 2])):
+                content = "基层医疗卫生实践" if exemption_type == 1 else "内科"
+                results = (evaluate_exemption(exemption_type, row["snapshot"], {"content": content}, submitted_at.date())
+                           if submitted_at else None)
                 exemption_rows.append({"application_id": application_id, "type": exemption_type,
-                                       "content": "基层医疗卫生实践" if exemption_type == 1 else "内科",
-                                       "reason": "符合减免条件", "rule_results": None, "rules_passed": None})
+                                       "content": content, "reason": "符合减免条件",
+                                       "rule_results": results_to_json(results) if results else None,
+                                       "rules_passed": all_passed(results) if results else None})
         path = (GP_PATH if program == Program.GP_TRANSFER else RES_PATH).get(status, [])
         for step, (level, action, before) in enumerate(path):
             after = path[step + 1][2] if step + 1 < len(path) else status
