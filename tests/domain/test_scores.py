@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import zipfile
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -18,6 +17,7 @@ from models.enums import BatchRound, BatchStatus, Program
 from tests.catalogue import compiled
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, ApplicationFactory, BatchFactory, TraineeFactory, id_number, specialty
+from tests.workbooks import OLE, broken_xlsx, zip_without_workbook
 
 PAGE = "/admin/scores/"
 TEMPLATE = "/admin/scores/template/"
@@ -390,22 +390,6 @@ def test_province_imports_for_a_chosen_base(app, exam, client, auth, world):
     assert scores_of(exam["ly"])[0] == Decimal("80.00") and scores_of(exam["zz"][0])[0] is None
 
 
-OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600
-
-
-def zip_without_workbook() -> bytes:
-    stream = io.BytesIO()
-    with zipfile.ZipFile(stream, "w") as archive:
-        archive.writestr("hello.txt", "not a workbook")
-    return stream.getvalue()
-
-
-def broken_xlsx() -> bytes:
-    stream = io.BytesIO()
-    with zipfile.ZipFile(stream, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<broken")
-        archive.writestr("xl/workbook.xml", "<broken")
-    return stream.getvalue()
 
 
 @pytest.mark.parametrize("data,filename,message", [

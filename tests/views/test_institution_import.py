@@ -19,6 +19,7 @@ from models.enums import AuditAction, InstitutionKind, InstitutionLevel
 from tests.catalogue import zh
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, InstitutionFactory
+from tests.workbooks import broken_xlsx, zip_without_workbook
 
 PAGE = "/admin/institution-import/"
 TEMPLATE = PAGE + "template/"
@@ -317,21 +318,6 @@ def test_a_unit_repeated_many_times_names_a_few_of_the_other_rows(app):
 
 
 # --- files refused whole: nothing written ------------------------------------------------------------------------
-
-def zip_without_workbook() -> bytes:
-    stream = io.BytesIO()
-    with zipfile.ZipFile(stream, "w") as archive:
-        archive.writestr("hello.txt", "not a workbook")
-    return stream.getvalue()
-
-
-def broken_xlsx() -> bytes:
-    stream = io.BytesIO()
-    with zipfile.ZipFile(stream, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<broken")
-        archive.writestr("xl/workbook.xml", "<broken")
-    return stream.getvalue()
-
 
 NOT_XLSX = "The file is not an Excel workbook (.xlsx). Please upload the filled-in template."
 LACKS = "The file lacks these columns: %(columns)s. Please download the template again and fill it in."
