@@ -327,3 +327,11 @@ def test_a_failing_provider_is_logged_after_commit_and_the_change_stays(world, a
     [message] = sms_to(world.trainees["zy"].mobile)
     assert not message.succeeded and message.error == "网关拒绝"
     assert state(application.id).status == Status.COUNTY_APPROVED
+
+
+def test_the_next_reviewer_of_a_resubmission_is_read_from_the_table(app):
+    from app.domain.workflow import resubmission_reviewer
+    with app.test_request_context():
+        assert resubmission_reviewer("gp_transfer") == "区县卫健委"
+        assert resubmission_reviewer("residency") == "培训基地"
+        assert resubmission_reviewer("assistant_gp") == ""  # no workflow yet: nothing named, no error

@@ -146,9 +146,12 @@ def notification_text(batch_name: str, result: str, has_reason: bool, resubmit_b
 
 
 def resubmission_reviewer(program: str) -> str:
-    """Who reviews a resubmitted application: the edge out of 已提交 in the transition table."""
-    edge = next(edge for edge in TRANSITIONS if edge.program == program and edge.source == S.SUBMITTED
-                and edge.target not in (S.RETURNED, S.REJECTED, S.DRAFT))
+    """Who reviews a resubmitted application: the edge out of 已提交 in the transition table ("" for a
+    program without one, such as 助理全科 until its workflow exists)."""
+    edge = next((edge for edge in TRANSITIONS if edge.program == program and edge.source == S.SUBMITTED
+                 and edge.target not in (S.RETURNED, S.REJECTED, S.DRAFT)), None)
+    if edge is None:
+        return ""
     return {L.COUNTY: _("the county health commission"), L.BASE: _("the training base")}.get(edge.level, "")
 
 
