@@ -62,6 +62,7 @@ def test_city_queues_split_review_and_assignment(world, client, auth):
     make(world, "xg", Status.COUNTY_APPROVED)  # another city
     auth.login("city_zz", PASSWORD)
     links = queue_links(client.get("/admin/").get_data(as_text=True))
-    rows = lambda url: set(re.findall(r'name="rowid" class="action-checkbox" value="(\d+)"', client.get(url).get_data(as_text=True)))
+    def rows(url):
+        return set(re.findall(r'name="rowid" class="action-checkbox" value="(\d+)"', client.get(url).get_data(as_text=True)))
     assert rows(links["待我审核"]) == {str(review.id)}
     assert rows(links["待分配基地"]) == {str(assign.id)}
