@@ -31,8 +31,6 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import insert, select
 
@@ -47,6 +45,9 @@ from app.infra.xlsx import (
     read_upload,
     safe_file_part,
     sheet_rows,
+    workbook_stream,
+    write_header,
+    write_instructions,
 )
 from models import AuditLog, Institution, Region, Role
 from models.clock import now
@@ -73,7 +74,6 @@ COLUMNS = (
 FORMULA_STARTS = ("=", "+", "-", "@")
 CONTROL_RE = re.compile(r"[\x01-\x1f\x7f]")
 
-HEADER_FILL = PatternFill("solid", start_color="FFBFBFBF", end_color="FFBFBFBF")
 
 
 def column_label(key: str) -> str:
@@ -278,29 +278,13 @@ def build_template() -> io.BytesIO:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Units")[:31]
-    headers = [column_label(key) for key, _texts in COLUMNS]
-    sheet.append(headers)
-    bold = Font(bold=True)
-    for col, width in zip(range(1, 5), (40, 24, 20, 22)):
-        cell = sheet.cell(row=1, column=col)
-        cell.font, cell.fill = bold, HEADER_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="center")
-        sheet.column_dimensions[get_column_letter(col)].width = width
+    write_header(sheet, [column_label(key) for key, _texts in COLUMNS], (40, 24, 20, 22))
     sheet.freeze_panes = "A2"
-    last = MAX_DATA_ROWS + 1
     for col in ("A", "B"):
         for row in range(2, 201):  # the first rows as text, so that codes keep their form
             sheet[f"{col}{row}"].number_format = "@"
-
-    counties = workbook.create_sheet(_("Counties")[:31])
-    counties.append([_("County code"), _("County"), _("City")])
-    for region in regions:
-        city = region.parent.name if region.level == RegionLevel.COUNTY and region.parent else region.name
-        counties.append([region.code, region.name, city])
-    for col, width in zip("ABC", (14, 20, 16)):
-        counties[f"{col}1"].font = bold
-        counties.column_dimensions[col].width = width
-
+    counties = _counties_sheet(workbook, regions)
+    last = MAX_DATA_ROWS + 1
     county_list = DataValidation(type="list", formula1=f"'{counties.title}'!$B$2:$B${len(regions) + 1}",
                                  allow_blank=True, showErrorMessage=False)  # a code may be typed instead
     county_list.add(f"B2:B{last}")
@@ -311,9 +295,21 @@ def build_template() -> io.BytesIO:
                                     errorTitle=_("Not in the list"), error=_("Choose a value from the list."))
         validation.add(f"{letter}2:{letter}{last}")
         sheet.add_data_validation(validation)
+    write_instructions(workbook, _("Instructions"), _instructions())
+    return workbook_stream(workbook)
 
-    notes = workbook.create_sheet(_("Instructions")[:31])
-    lines = [
+
+def _counties_sheet(workbook, regions: list[Region]):
+    counties = workbook.create_sheet(_("Counties")[:31])
+    write_header(counties, [_("County code"), _("County"), _("City")], (14, 20, 16))
+    for region in regions:
+        city = region.parent.name if region.level == RegionLevel.COUNTY and region.parent else region.name
+        counties.append([region.code, region.name, city])
+    return counties
+
+
+def _instructions() -> list[str]:
+    return [
         _("Unit directory import template"),
         _("Generated at: %(time)s", time=cn_datetime(now())),
         "",
@@ -330,14 +326,6 @@ def build_template() -> io.BytesIO:
         _("7. Plain text only: formulas, and text starting with = + - @, are refused. At most %(count)s rows.",
           count=MAX_DATA_ROWS),
     ]
-    for line in lines:
-        notes.append([line])
-    notes["A1"].font = Font(bold=True, size=14)
-    notes.column_dimensions["A"].width = 110
-    stream = io.BytesIO()
-    workbook.save(stream)
-    stream.seek(0)
-    return stream
 
 
 # --- import -----------------------------------------------------------------------------------------
@@ -373,14 +361,30 @@ def import_units(data: bytes, filename: str, actor) -> ImportReport:
     rows = sheet_rows(data, MAX_DATA_ROWS, formulas=True)
     regions = county_regions()
     parsed = parse_rows(rows, county_index(regions))
-    region_names = {region.id: region.full_name for region in regions}
     report = ImportReport(filename=filename, problems=parsed.problems)
+    new_rows, changes = _match_units(parsed, report, {region.id: region.full_name for region in regions})
+    report.problems.sort(key=lambda p: p.row)
+    report.refused = len(parsed.refused_rows)
+    ids = list(changes)
+    for start in range(0, len(ids), CHUNK):  # through the ORM: each changed field is audited
+        for institution in db.session.scalars(select(Institution).where(Institution.id.in_(ids[start:start + CHUNK]))):
+            unit = changes[institution.id]
+            institution.level, institution.kind = unit.level, unit.kind
+        db.session.flush()
+    for start in range(0, len(new_rows), CHUNK):  # in bulk: recorded by the import's audit row below
+        db.session.execute(insert(Institution), new_rows[start:start + CHUNK])
+    report.added = len(new_rows)
+    _audit_import(report, actor)
+    db.session.flush()
+    return report
 
+
+def _match_units(parsed, report: ImportReport, region_names: dict[int, str]) -> tuple[list[dict], dict]:
+    """The rows to add and the units to change (by id), counting the unchanged ones into ``report``."""
     existing: dict[tuple[str, int], list[tuple[int, str, str]]] = {}
     for unit_id, name, region_id, level, kind in db.session.execute(
             select(Institution.id, Institution.name, Institution.region_id, Institution.level, Institution.kind)):
         existing.setdefault(((name or "").strip(), region_id), []).append((unit_id, level, kind))
-
     new_rows, changes = [], {}
     label = {LEVEL: column_label(LEVEL), KIND: column_label(KIND)}
     for unit in parsed.units:
@@ -392,38 +396,27 @@ def import_units(data: bytes, filename: str, actor) -> ImportReport:
             parsed.refused_rows.add(unit.row)
         elif not matches:
             new_rows.append({"name": unit.name, "region_id": unit.region_id, "level": unit.level, "kind": unit.kind})
+        elif matches[0][1:] == (unit.level, unit.kind):
+            report.unchanged += 1
         else:
             unit_id, level, kind = matches[0]
-            if (level, kind) == (unit.level, unit.kind):
-                report.unchanged += 1
-            else:
-                changes[unit_id] = unit
-                said = []
-                if level != unit.level:
-                    said.append(f"{label[LEVEL]}：{InstitutionLevel.label(level)} → {InstitutionLevel.label(unit.level)}")
-                if kind != unit.kind:
-                    said.append(f"{label[KIND]}：{InstitutionKind.label(kind)} → {InstitutionKind.label(unit.kind)}")
-                report.updated.append(UpdatedUnit(unit.row, unit.name, region_names.get(unit.region_id, ""), said))
-    report.problems.sort(key=lambda p: p.row)
-    report.refused = len(parsed.refused_rows)
+            changes[unit_id] = unit
+            said = []
+            if level != unit.level:
+                said.append(f"{label[LEVEL]}：{InstitutionLevel.label(level)} → {InstitutionLevel.label(unit.level)}")
+            if kind != unit.kind:
+                said.append(f"{label[KIND]}：{InstitutionKind.label(kind)} → {InstitutionKind.label(unit.kind)}")
+            report.updated.append(UpdatedUnit(unit.row, unit.name, region_names.get(unit.region_id, ""), said))
+    return new_rows, changes
 
-    ids = list(changes)
-    for start in range(0, len(ids), CHUNK):  # through the ORM: each changed field is audited
-        for institution in db.session.scalars(select(Institution).where(Institution.id.in_(ids[start:start + CHUNK]))):
-            unit = changes[institution.id]
-            institution.level, institution.kind = unit.level, unit.kind
-        db.session.flush()
-    for start in range(0, len(new_rows), CHUNK):  # in bulk: recorded by the import's audit row below
-        db.session.execute(insert(Institution), new_rows[start:start + CHUNK])
-    report.added = len(new_rows)
-    counts = {"file": filename, "added": report.added, "updated": len(report.updated),
+
+def _audit_import(report: ImportReport, actor) -> None:
+    """One audit row for the whole import, with its counts."""
+    counts = {"file": report.filename, "added": report.added, "updated": len(report.updated),
               "unchanged": report.unchanged, "refused": report.refused}
     db.session.add(AuditLog(
         actor_id=getattr(actor, "id", None), actor_name=(getattr(actor, "username", "") or "")[:50],
         table_name=Institution.__tablename__, record_id="import", action=AuditAction.CREATE, field_name=None,
         new_value=json.dumps(counts, ensure_ascii=False),
         reason=_("Unit directory imported from %(file)s: %(added)s added, %(updated)s updated, %(unchanged)s "
-                 "unchanged, %(refused)s rows refused.", file=filename, **{k: v for k, v in counts.items()
-                                                                          if k != "file"})))
-    db.session.flush()
-    return report
+                 "unchanged, %(refused)s rows refused.", **counts)))

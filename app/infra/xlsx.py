@@ -19,7 +19,9 @@ import zipfile
 from typing import BinaryIO, Iterable
 
 from flask_babel import gettext as _
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 (.xls)
@@ -141,3 +143,36 @@ def cell_text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+# --- writing templates ------------------------------------------------------------------------------
+
+HEADER_FILL = PatternFill("solid", start_color="FFBFBFBF", end_color="FFBFBFBF")
+
+
+def write_header(sheet, headers: list[str], widths: Iterable[int], wrap: bool = False) -> None:
+    """``headers`` as the sheet's bold, grey, centred first row, with the columns' ``widths``."""
+    sheet.append(headers)
+    for col, (header, width) in enumerate(zip(headers, widths), start=1):
+        cell = sheet.cell(row=1, column=col)
+        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=wrap)
+        sheet.column_dimensions[get_column_letter(col)].width = width
+
+
+def write_instructions(workbook: Workbook, title: str, lines: list[str]) -> None:
+    """A sheet of instructions: ``lines`` under a large ``title``, wrapped in one wide column."""
+    notes = workbook.create_sheet(title[:31])
+    for line in lines:
+        notes.append([line])
+    notes["A1"].font = Font(bold=True, size=14)
+    notes.column_dimensions["A"].width = 110
+    for row in notes.iter_rows(min_row=2):
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def workbook_stream(workbook: Workbook) -> io.BytesIO:
+    stream = io.BytesIO()
+    workbook.save(stream)
+    stream.seek(0)
+    return stream

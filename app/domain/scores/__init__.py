@@ -28,7 +28,7 @@ from typing import BinaryIO
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.styles import PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import inspect, select
@@ -54,7 +54,15 @@ from app.domain.scores.rules import (
 from app.domain.workflow import states
 from app.extensions import db
 from app.i18n import cn_datetime
-from app.infra.xlsx import WorkbookError, cell_text, header_key, safe_file_part
+from app.infra.xlsx import (
+    WorkbookError,
+    cell_text,
+    header_key,
+    safe_file_part,
+    workbook_stream,
+    write_header,
+    write_instructions,
+)
 from app.infra.xlsx import read_upload as read_xlsx_upload
 from app.infra.xlsx import sheet_rows as read_sheet_rows
 from models import Application, ApplicationChoice, Batch, Role, Status, TrainingBase
@@ -72,7 +80,6 @@ REQUIRED_FIXED = (ID_COLUMN, ID_NUMBER_COLUMN, THEORY_COLUMN)
 IDENTIFYING = (ID_COLUMN, NAME_COLUMN, ID_NUMBER_COLUMN, FIRST_COLUMN, SECOND_COLUMN)
 
 GREY = PatternFill("solid", start_color="FFD9D9D9", end_color="FFD9D9D9")
-HEADER_FILL = PatternFill("solid", start_color="FFBFBFBF", end_color="FFBFBFBF")
 
 
 ScoreFileError = WorkbookError  # the whole file is refused; ``str(error)`` is the Chinese message
@@ -144,25 +151,23 @@ def build_template(batch: Batch, base: TrainingBase, user) -> io.BytesIO:
     sheet = workbook.active
     sheet.title = _("Scores")[:31]
     headers = column_headers(batch)
-    sheet.append(headers)
+    write_header(sheet, headers, [max(10, min(30, len(header) * 2 + 4)) for header in headers], wrap=True)
+    sheet.column_dimensions[get_column_letter(3)].width = 22
     for application in applications:
         scores = application.skill_scores or {}
         sheet.append([application.id, application.trainee.name, application.trainee.id_number,
                       choice_name(application, 1), choice_name(application, 2),
                       _number(application.theory_score)] + [scores.get(name) for name in items])
-    last_row = max(len(applications) + 1, 2)
+    _lock_identifying_columns(sheet, last_row=max(len(applications) + 1, 2), last_score=len(headers))
+    write_instructions(workbook, _("Instructions"), _instructions(batch, base, len(applications), items))
+    return workbook_stream(workbook)
+
+
+def _lock_identifying_columns(sheet, last_row: int, last_score: int) -> None:
+    """Grey, locked identifying columns; unlocked score cells that take decimals 0–100; a protected sheet."""
     first_score = len(IDENTIFYING) + 1
-    last_score = len(headers)
-    bold = Font(bold=True)
-    for col, header in enumerate(headers, start=1):
-        cell = sheet.cell(row=1, column=col)
-        cell.font = bold
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.protection = Protection(locked=True)
-        width = max(10, min(30, len(header) * 2 + 4))
-        sheet.column_dimensions[get_column_letter(col)].width = width
-    sheet.column_dimensions[get_column_letter(3)].width = 22
+    for col in range(1, last_score + 1):
+        sheet.cell(row=1, column=col).protection = Protection(locked=True)
     for row in range(2, last_row + 1):
         for col in range(1, first_score):
             cell = sheet.cell(row=row, column=col)
@@ -185,13 +190,14 @@ def build_template(batch: Batch, base: TrainingBase, user) -> io.BytesIO:
     sheet.protection.formatColumns = False
     sheet.protection.formatRows = False
 
-    notes = workbook.create_sheet(_("Instructions")[:31])
-    lines = [
+
+def _instructions(batch: Batch, base: TrainingBase, count: int, items: list[str]) -> list[str]:
+    return [
         _("Score import template"),
         _("Batch: %(batch)s", batch=batch.name),
         _("Training base: %(base)s", base=base.name),
         _("Generated at: %(time)s", time=cn_datetime(now())),
-        _("Applicants listed: %(count)s (only those confirmed on site)", count=len(applications)),
+        _("Applicants listed: %(count)s (only those confirmed on site)", count=count),
         "",
         _("1. Fill in the theory score and the score of every skills exam item: a number from 0 to 100 with at "
           "most two decimal places."),
@@ -204,16 +210,6 @@ def build_template(batch: Batch, base: TrainingBase, user) -> io.BytesIO:
         _("6. Importing again overwrites the scores imported before; every change is recorded."),
         _("7. Rows of other training bases or batches, and applicants not confirmed on site, are refused."),
     ]
-    for line in lines:
-        notes.append([line])
-    notes["A1"].font = Font(bold=True, size=14)
-    notes.column_dimensions["A"].width = 110
-    for row in notes.iter_rows(min_row=2):
-        row[0].alignment = Alignment(wrap_text=True, vertical="top")
-    stream = io.BytesIO()
-    workbook.save(stream)
-    stream.seek(0)
-    return stream
 
 
 # --- reading the file ---------------------------------------------------------------------------
