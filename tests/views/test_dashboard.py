@@ -182,7 +182,7 @@ def queued(world):
 
 @pytest.fixture
 def fixed_now(monkeypatch):
-    monkeypatch.setattr("views.admin.dashboard.now", lambda: AT)
+    monkeypatch.setattr("app.domain.reporting.dashboard.now", lambda: AT)
 
 
 QUEUE_ROWS = {

@@ -24,7 +24,7 @@ AT = datetime(2024, 5, 20, 10, 0)
 def clock(monkeypatch):
     """The dashboard's clock, settable by the test."""
     moment = {"at": AT}
-    monkeypatch.setattr("views.admin.dashboard.now", lambda: moment["at"])
+    monkeypatch.setattr("app.domain.reporting.dashboard.now", lambda: moment["at"])
     return moment
 
 

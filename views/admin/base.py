@@ -29,7 +29,7 @@ from app.i18n import cn_date, cn_datetime, yes_no
 from app.infra.audit import set_actor
 from models import Role
 from models.clock import now
-from views.admin.dashboard import dashboard_context
+from app.domain.reporting import dashboard_context
 from views.helpers import parse_id
 
 MAX_PAGE = 10**6

@@ -40,7 +40,7 @@ class BasePlaces:
         return max(self.quota.capacity - self.taken, 0)
 
 
-def _gp_specialty_id():
+def gp_specialty_id():
     return select(Specialty.id).where(Specialty.code == Specialty.GP_CODE).scalar_subquery()
 
 
@@ -56,7 +56,7 @@ def gp_bases(batch: Batch) -> list[BasePlaces]:
     rows = db.session.execute(
         select(TrainingBase, Quota)
         .join(Quota, Quota.base_id == TrainingBase.id)
-        .where(Quota.batch_id == batch.id, Quota.specialty_id == _gp_specialty_id(),
+        .where(Quota.batch_id == batch.id, Quota.specialty_id == gp_specialty_id(),
                TrainingBase.trains_gp_transfer.is_(True))
         .order_by(TrainingBase.name)).all()
     if not rows:
@@ -71,7 +71,7 @@ def gp_bases(batch: Batch) -> list[BasePlaces]:
 
 def _lock_quota(batch_id: int, base_id: int) -> Quota | None:
     """The 全科 quota of (batch, base), locked until the transaction ends (see the module notes)."""
-    condition = (Quota.batch_id == batch_id, Quota.base_id == base_id, Quota.specialty_id == _gp_specialty_id())
+    condition = (Quota.batch_id == batch_id, Quota.base_id == base_id, Quota.specialty_id == gp_specialty_id())
     if db.session.get_bind().dialect.name == "sqlite":
         # takes SQLite's write lock now, before the count below
         db.session.execute(update(Quota).where(*condition).values(capacity=Quota.capacity)

@@ -11,3 +11,4 @@ CONFIRMED_OR_LATER = (S.CONFIRMED, S.ADMITTED, S.NOT_ADMITTED, S.REPORTED)  # co
 ADMITTED = (S.ADMITTED, S.REPORTED)  # a seat taken in the batch
 ADMISSION_DECIDED = (S.ADMITTED, S.NOT_ADMITTED, S.REPORTED)  # the admission result is published
 PRINTABLE = (S.SUBMITTED, S.BASE_APPROVED, *CONFIRMED_OR_LATER)  # the 报名表 can be printed
+APPLIED = PRINTABLE  # residency: counts as an applicant of its first choice (submitted, not returned or rejected)

@@ -1,4 +1,4 @@
-"""The back-office dashboard (工作台): review queues, places left and counts by status and region.
+"""What the back-office dashboard (工作台) shows: review queues, places left and counts by status and region.
 
 Everything is restricted to the viewer through ``app.domain.access.scope_condition``: a county reviewer sees
 their county, a city reviewer their city, base staff their base, province-wide roles everything.
@@ -28,19 +28,20 @@ so the linked list shows exactly the applications counted.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, distinct, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from app.domain.access import scope_condition
-from app.domain.review.assignment import BasePlaces, _gp_specialty_id
+from app.domain.reporting.progress import CURRENT_BATCH_STATUSES, recruitment_progress
+from app.domain.review.assignment import BasePlaces, gp_specialty_id
 from app.domain.workflow import states
+from app.domain.workflow.queues import timed_queues
 from app.extensions import db
-from app.i18n import cn_date
 from models import (
     Application,
     ApplicationChoice,
@@ -54,20 +55,14 @@ from models import (
     TrainingBase,
 )
 from models.clock import now
-from models.enums import BatchRound, BatchStatus, Program
-from views.admin.queues import timed_queues
+from models.enums import Program
 
 S, GP, RES = Status, Program.GP_TRANSFER, Program.RESIDENCY
-CURRENT_BATCH_STATUSES = (BatchStatus.OPEN, BatchStatus.CLOSED)
 
 
 # waiting-time buckets: (lower bound in days, label); the list's waiting filter offers 3, 7 and 14
 BUCKETS = ((0, _l("Within 3 days")), (3, _l("3–7 days")), (7, _l("7–14 days")), (14, _l("Over 14 days")))
 WAITING_FILTER_DAYS = (3, 7, 14)
-# residency applications that count as applicants of their first choice: submitted and later
-APPLIED = states.PRINTABLE  # submitted to a residency base and not returned or rejected
-# who sees the recruitment progress against the province's plan
-PROGRESS_ROLES = (Role.PROVINCE_ADMIN, Role.SUPERUSER)
 # who sees residency places per base and specialty: those whose application scope matches the quota's
 RESIDENCY_PLACES_ROLES = (*Role.PROVINCE_WIDE, Role.BASE_STAFF)
 SCORE_BANDS = 10  # 0–10, …, 90–100 (100 itself in the last band); above 100 in an extra band
@@ -196,7 +191,7 @@ def _gp_places(user, batches: dict) -> None:
         .join(Quota, Quota.batch_id == Batch.id)
         .join(TrainingBase, TrainingBase.id == Quota.base_id)
         .outerjoin(taken, and_(taken.c.batch_id == Quota.batch_id, taken.c.base_id == Quota.base_id))
-        .where(Batch.program == GP, _current_batch(), Quota.specialty_id == _gp_specialty_id(),
+        .where(Batch.program == GP, _current_batch(), Quota.specialty_id == gp_specialty_id(),
                TrainingBase.trains_gp_transfer.is_(True), scope_condition(Quota, user))
         .order_by(TrainingBase.name)).all()
     for batch_id, name, program, base, quota, count in rows:
@@ -221,6 +216,16 @@ def _gp_places(user, batches: dict) -> None:
 def _residency_places(user, batches: dict) -> None:
     if user.role not in RESIDENCY_PLACES_ROLES:
         return
+    quotas, counts = _residency_place_rows(user)
+    _place_table(batches, quotas, counts)
+    for entry in batches.values():
+        if entry["residency_places"]:
+            _residency_bases(entry)
+
+
+def _residency_place_rows(user) -> tuple[list, list]:
+    """The residency quotas in ``user``'s scope, and the first-choice applicants and admissions per
+    batch, base and specialty (a union of two grouped counts)."""
     quotas = db.session.execute(
         select(Batch.id, Batch.name, Batch.program, Quota.base_id, TrainingBase.name, Quota.specialty_id,
                Specialty.name, Specialty.code, Quota.capacity)
@@ -234,7 +239,7 @@ def _residency_places(user, batches: dict) -> None:
                       func.count(Application.id))
                .join(Batch, residency)
                .join(first, and_(first.application_id == Application.id, first.rank == 1))
-               .where(scope_condition(Application, user), Application.status.in_(APPLIED),
+               .where(scope_condition(Application, user), Application.status.in_(states.APPLIED),
                       Application.base_id.is_not(None))
                .group_by(Application.batch_id, Application.base_id, first.specialty_id))
     # the admitted specialty; an admission recorded without one counts for the first choice
@@ -253,6 +258,11 @@ def _residency_places(user, batches: dict) -> None:
         .join(Batch, Batch.id == columns[0])
         .join(TrainingBase, TrainingBase.id == columns[1])
         .join(Specialty, Specialty.id == columns[2])).all()
+    return quotas, counts
+
+
+def _place_table(batches: dict, quotas: list, counts: list) -> None:
+    """One row per batch, base and specialty: quota, applicants, admitted, remaining, ratio."""
     table: dict[tuple[int, int, int], dict] = {}
 
     def row(batch_id, batch_name, program, base_id, base_name, specialty_id, specialty_name, code):
@@ -270,29 +280,30 @@ def _residency_places(user, batches: dict) -> None:
         item["remaining"] = max(quota - item["admitted"], 0) if item["quota"] is not None else None
         item["ratio"] = f"{item['applied'] / quota:.1f}" if quota else None
         batches[batch_id]["residency_places"].append(item)
-    for entry in batches.values():
-        places = entry["residency_places"]
-        if not places:
-            continue
-        entry["residency_totals"] = {key: sum(p[key] or 0 for p in places)
-                                     for key in ("quota", "applied", "admitted", "remaining")}
-        by_base: dict[int, dict] = {}
-        for place in places:
-            by_base.setdefault(place["base_id"], {"id": place["base_id"], "name": place["base"], "rows": []})[
-                "rows"].append(place)
-        for base in by_base.values():
-            rows = base["rows"]
-            base["totals"] = {key: sum(p[key] or 0 for p in rows) for key in ("quota", "applied", "admitted",
-                                                                                "remaining")}
-            base["chart"] = {
-                "kind": "bar", "horizontal": True, "stacked": False,
-                "labels": [p["specialty"] for p in rows],
-                "datasets": [{"label": _("Quota"), "color": "res_quota", "data": [p["quota"] or 0 for p in rows]},
-                             {"label": _("Applicants (first choice)"), "color": "res_applied",
-                              "data": [p["applied"] for p in rows]},
-                             {"label": _("Admitted"), "color": "res_admitted", "data": [p["admitted"] for p in rows]}],
-            }
-        entry["residency_bases"] = list(by_base.values())
+
+
+def _residency_bases(entry: dict) -> None:
+    """The batch's totals, and its places grouped by base, each with a chart."""
+    places = entry["residency_places"]
+    entry["residency_totals"] = {key: sum(p[key] or 0 for p in places)
+                                 for key in ("quota", "applied", "admitted", "remaining")}
+    by_base: dict[int, dict] = {}
+    for place in places:
+        by_base.setdefault(place["base_id"], {"id": place["base_id"], "name": place["base"], "rows": []})[
+            "rows"].append(place)
+    for base in by_base.values():
+        rows = base["rows"]
+        base["totals"] = {key: sum(p[key] or 0 for p in rows) for key in ("quota", "applied", "admitted",
+                                                                            "remaining")}
+        base["chart"] = {
+            "kind": "bar", "horizontal": True, "stacked": False,
+            "labels": [p["specialty"] for p in rows],
+            "datasets": [{"label": _("Quota"), "color": "res_quota", "data": [p["quota"] or 0 for p in rows]},
+                         {"label": _("Applicants (first choice)"), "color": "res_applied",
+                          "data": [p["applied"] for p in rows]},
+                         {"label": _("Admitted"), "color": "res_admitted", "data": [p["admitted"] for p in rows]}],
+        }
+    entry["residency_bases"] = list(by_base.values())
 
 
 # --- 5. residency: combined-score distribution ---------------------------------------------------
@@ -334,115 +345,6 @@ def _score_histogram(user, batches: dict) -> None:
         }
 
 
-# --- 7. recruitment progress against the plan (province) -----------------------------------------
-
-def deadline_state(deadline: date | None, today: date) -> dict:
-    """Where ``today`` stands against a deadline that includes its whole day."""
-    if deadline is None:
-        return {"key": "unset", "text": _("Not set")}
-    days = (deadline - today).days
-    if days > 0:
-        return {"key": "ahead", "days": days, "text": _("%(days)s days left", days=days)}
-    if days == 0:
-        return {"key": "today", "days": 0, "text": _("Due today")}
-    return {"key": "passed", "days": -days, "text": _("Passed %(days)s days ago", days=-days)}
-
-
-def plan_state(admitted: int, plan: int | None) -> dict:
-    """Whether the admissions reach the plan figure."""
-    if plan is None:
-        return {"key": "no_plan", "text": _("No plan figure set"), "percent": None}
-    percent = min(100, round(100 * admitted / plan)) if plan else 100
-    if admitted >= plan:
-        return {"key": "met", "text": _("Plan met"), "percent": percent}
-    return {"key": "short", "text": _("Plan not met"), "detail": _("%(count)s short", count=plan - admitted),
-            "percent": percent}
-
-
-def _phase(key: str, label: str, note: str | None, deadline: date | None, admitted: int, plan: int | None,
-           today: date) -> dict:
-    return {"key": key, "label": label, "note": note, "deadline": deadline, "deadline_text": cn_date(deadline),
-            "state": deadline_state(deadline, today), "admitted": admitted, "plan": plan,
-            "result": plan_state(admitted, plan)}
-
-
-def _recruitment_progress(user, at: datetime) -> list[dict] | None:
-    """Current batches, each round-2 (调剂补录) batch under the first round it follows: plan, quota
-    total, bases with places against the bases expected, admissions so far and the phase deadlines.
-
-    Admitted means, for residency, admitted or reported (``app.domain.workflow.states.ADMITTED``); for GP
-    transfer, assigned to a base. Phase one counts the first round; phase two adds its round-2 batches.
-    A round-2 batch not yet published is shown (it is being prepared); archived ones are not."""
-    if user.role not in PROGRESS_ROLES:
-        return None
-    first, shown_batch = aliased(Batch), aliased(Batch)
-    current_first = select(first.id).where(first.round == BatchRound.FIRST, first.status.in_(CURRENT_BATCH_STATUSES))
-    shown = select(shown_batch.id).where(or_(
-        shown_batch.status.in_(CURRENT_BATCH_STATUSES),
-        and_(shown_batch.round == BatchRound.SUPPLEMENTARY, shown_batch.status != BatchStatus.ARCHIVED,
-             shown_batch.previous_batch_id.in_(current_first))))
-    quota_batch, admitted_batch = aliased(Batch), aliased(Batch)
-    # a GP batch's places are its 全科 quotas, as in the places per base above
-    places = (select(Quota.batch_id.label("batch_id"), func.sum(Quota.capacity).label("places"),
-                     func.count(distinct(case((Quota.capacity > 0, Quota.base_id)))).label("bases"))
-              .join(quota_batch, quota_batch.id == Quota.batch_id)
-              .where(Quota.batch_id.in_(shown),
-                     or_(quota_batch.program != GP, Quota.specialty_id == _gp_specialty_id()))
-              .group_by(Quota.batch_id).subquery())
-    admitted = (select(Application.batch_id.label("batch_id"), func.count(Application.id).label("admitted"))
-                .join(admitted_batch, admitted_batch.id == Application.batch_id)
-                .where(Application.batch_id.in_(shown),
-                       or_(and_(admitted_batch.program == RES, Application.status.in_(states.ADMITTED)),
-                           and_(admitted_batch.program != RES, Application.status == S.ASSIGNED)))
-                .group_by(Application.batch_id).subquery())
-    rows = db.session.execute(
-        select(Batch.id, Batch.name, Batch.program, Batch.round, Batch.status, Batch.previous_batch_id,
-               Batch.plan_total, Batch.expected_base_count, Batch.phase_one_deadline, Batch.phase_two_deadline,
-               func.coalesce(places.c.places, 0), func.coalesce(places.c.bases, 0),
-               func.coalesce(admitted.c.admitted, 0))
-        .outerjoin(places, places.c.batch_id == Batch.id)
-        .outerjoin(admitted, admitted.c.batch_id == Batch.id)
-        .where(Batch.id.in_(shown))
-        .order_by(Batch.id)).all()
-    batches = {}
-    for (batch_id, name, program, round_, status, previous_id, plan, expected, phase_one, phase_two, quota_total,
-         bases, admitted_count) in rows:
-        batches[batch_id] = {
-            "id": batch_id, "name": name, "program": program, "program_label": Program.label(program),
-            "round": round_, "round_label": BatchRound.label(round_), "status": status,
-            "status_label": BatchStatus.label(status), "previous_id": previous_id, "plan": plan,
-            "expected_bases": expected, "phase_one_deadline": phase_one, "phase_two_deadline": phase_two,
-            "places": int(quota_total), "bases": int(bases), "admitted": int(admitted_count),
-            "bases_short": expected is not None and bases < expected}
-    groups: dict[int, dict] = {}
-    for batch in batches.values():
-        head = batches.get(batch["previous_id"]) if batch["round"] == BatchRound.SUPPLEMENTARY else None
-        if head is not None and head["round"] == BatchRound.FIRST:
-            groups[head["id"]]["batches"].append(batch)
-        else:
-            groups[batch["id"]] = {"head": batch, "batches": [batch]}
-    today = at.date()
-    result = []
-    for group in groups.values():
-        head, later = group["head"], group["batches"][1:]
-        plan = head["plan"]
-        phases = []
-        if head["round"] == BatchRound.FIRST:
-            phases.append(_phase("one", _("Phase one"), None, head["phase_one_deadline"], head["admitted"], plan,
-                                 today))
-        second = head["phase_two_deadline"] or max(
-            (b["phase_two_deadline"] for b in later if b["phase_two_deadline"]), default=None)
-        phases.append(_phase("two", _("Phase two"), _("with the supplementary round"), second,
-                             sum(b["admitted"] for b in group["batches"]), plan, today))
-        group.update({
-            "id": head["id"], "name": head["name"], "program_label": head["program_label"], "plan": plan,
-            "phases": phases, "admitted": phases[-1]["admitted"], "result": phases[-1]["result"],
-            "places_short": plan is not None and head["places"] < plan})
-        result.append(group)
-    order = {Program.RESIDENCY: 0, Program.GP_TRANSFER: 1}
-    return sorted(result, key=lambda g: (order.get(g["head"]["program"], 2), -g["id"]))
-
-
 def dashboard_context(user, at: datetime | None = None) -> dict:
     """Everything the dashboard shows for ``user``, at ``at`` (now by default), in seven grouped queries
     at most (the recruitment progress only for the province admin and the superuser)."""
@@ -454,7 +356,7 @@ def dashboard_context(user, at: datetime | None = None) -> dict:
     _residency_places(user, batches)
     _score_histogram(user, batches)
     ordered = sorted(batches.values(), key=lambda b: b["id"], reverse=True)
-    return {"batches": ordered, "progress": _recruitment_progress(user, at), "user": user,
+    return {"batches": ordered, "progress": recruitment_progress(user, at), "user": user,
             "region_level": region_level(user), "at": at,
             "buckets": [str(label) for _days, label in BUCKETS], "waiting_days": WAITING_FILTER_DAYS,
             "status_label": Status.label_for}
