@@ -28,13 +28,13 @@ from models import (
 )
 from views.admin.accounts import AccountView
 from views.admin.admission import AdmissionView
-from views.admin.applications import (
+from views.admin.application_records import (
     ApplicationChoiceView,
-    ApplicationView,
     AttachmentView,
     ExemptionRequestView,
     ReviewRecordView,
 )
+from views.admin.applications import ApplicationView
 from views.admin.audit import AuditLogView
 from views.admin.base import DashboardView
 from views.admin.batches import BatchView, QuotaView
