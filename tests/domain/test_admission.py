@@ -479,6 +479,7 @@ def test_search_and_pages(world, client, auth):
     first = client.get(f"{PAGE}?batch_id={batch.id}").get_data(as_text=True)
     second = client.get(f"{PAGE}?batch_id={batch.id}&page=2").get_data(as_text=True)
     assert body(first).count("<tr") == 50 and body(second).count("<tr") == 10
+    assert "page=2" in first.split('class="pagination', 1)[1] and "上一页" in second
     found = client.get(f"{PAGE}?batch_id={batch.id}&q=候选07").get_data(as_text=True)
     assert body(found).count("<tr") == 1 and "候选07" in body(found)
     number = people[11].trainee.id_number

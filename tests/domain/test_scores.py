@@ -489,6 +489,8 @@ def test_list_is_paginated(exam, client, auth, world):
     first = client.get(f"{PAGE}?batch={exam['batch'].id}").get_data(as_text=True)
     second = client.get(f"{PAGE}?batch={exam['batch'].id}&page=2").get_data(as_text=True)
     assert first.count('data-application="') == 50 and second.count('data-application="') == 3
+    assert "page=2" in first.split('class="pagination', 1)[1] and "下一页" in first
+    assert "上一页" in second and 'aria-current="page"><span class="page-link">2<' in second
     assert client.get(f"{PAGE}?batch={exam['batch'].id}&page=abc").status_code == 200
 
 

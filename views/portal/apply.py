@@ -209,6 +209,11 @@ def exemption_delete(application_id: str, request_id: str):
     for attachment in enrollment.application_files(application, exemption=existing):
         delete(attachment)
     application.exemptions.remove(existing)
+    return _deleted(application)
+
+
+def _deleted(application):
+    """Commit a deletion and go back to the materials step."""
     db.session.commit()
     flash(_("Deleted."), "success")
     return redirect(url_for("portal.apply_step", application_id=application.id, step=4))
@@ -257,9 +262,7 @@ def application_file_delete(application_id: str, file_id: str):
     if attachment is None or attachment.application_id != application.id or not UploadForm().validate_on_submit():
         abort(404)
     delete(attachment)
-    db.session.commit()
-    flash(_("Deleted."), "success")
-    return redirect(url_for("portal.apply_step", application_id=application.id, step=4))
+    return _deleted(application)
 
 
 @bp.route("/applications/<application_id>", methods=["GET"])
