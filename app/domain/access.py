@@ -141,3 +141,26 @@ def can(user: Account, action: str, obj=None, roles: tuple[str, ...] = ()) -> bo
     if roles and user.role not in roles:
         return False
     return obj is None or can_see(user, obj)
+
+
+# --- what a list filter offers ----------------------------------------------------------------------
+
+def base_choice_condition(user: Account) -> ColumnElement[bool]:
+    """The bases a filter offers ``user``: those in scope and those their in-scope applications are assigned to."""
+    return or_(scope_condition(TrainingBase, user),
+               TrainingBase.id.in_(select(Application.base_id).where(scope_condition(Application, user))))
+
+
+def city_choice_condition(user: Account) -> ColumnElement[bool]:
+    """The cities a filter offers ``user``: a reviewer's own city (or their county's); all for others."""
+    if user.role in (R.COUNTY_REVIEWER, R.CITY_REVIEWER):
+        return or_(Region.id.in_(select(Region.parent_id).where(Region.id == user.region_id)),
+                   Region.id == user.region_id)
+    return true()
+
+
+def county_choice_condition(user: Account) -> ColumnElement[bool]:
+    """The counties a filter offers ``user``: those in a reviewer's region; all for others."""
+    if user.role in (R.COUNTY_REVIEWER, R.CITY_REVIEWER):
+        return region_condition(Region.id, user)
+    return true()

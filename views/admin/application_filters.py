@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.domain.access import region_condition
+from app.domain.access import city_choice_condition, county_choice_condition
 from app.domain.review.listing import (
     EXEMPTION_TYPE_NUMBERS,
     RULE_CHECK_VALUES,
@@ -43,10 +43,7 @@ def status_options():
 
 @request_options
 def city_level_options():
-    query = select(Region).where(Region.level == RegionLevel.CITY)
-    if current_user.role in (Role.COUNTY_REVIEWER, Role.CITY_REVIEWER):
-        query = query.where(Region.id.in_(select(Region.parent_id).where(Region.id == current_user.region_id))
-                            | (Region.id == current_user.region_id))
+    query = select(Region).where(Region.level == RegionLevel.CITY, city_choice_condition(current_user))
     return [(str(r.id), r.name) for r in db.session.scalars(query.order_by(Region.code))]
 
 
@@ -54,9 +51,8 @@ def city_level_options():
 def county_level_options():
     """Counties, and cities that have none (济源), within the user's region."""
     query = select(Region).where((Region.level == RegionLevel.COUNTY)
-                                 | ((Region.level == RegionLevel.CITY) & ~Region.children.any()))
-    if current_user.role in (Role.COUNTY_REVIEWER, Role.CITY_REVIEWER):
-        query = query.where(region_condition(Region.id, current_user))
+                                 | ((Region.level == RegionLevel.CITY) & ~Region.children.any()),
+                                 county_choice_condition(current_user))
     return [(str(r.id), r.name) for r in db.session.scalars(query.order_by(Region.code))]
 
 

@@ -9,10 +9,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from wtforms.validators import NumberRange
 
-from app.domain.access import scope_condition
+from app.domain.access import base_choice_condition
 from app.domain.admission import validate_tie_break
 from app.domain.batches import CALENDAR_RULES, calendar_errors, previous_batch_error
 from app.domain.enrollment.residency import create_round_two_quotas
@@ -25,7 +25,7 @@ from app.domain.scores import (
 )
 from app.extensions import db
 from app.i18n import cn_date
-from models import Application, Batch, Quota, Role, SkillItem, TrainingBase
+from models import Batch, Quota, Role, SkillItem, TrainingBase
 from models.enums import BatchRound, BatchStatus, Program
 from views.admin.base import SecureModelView, request_options
 from views.admin.labels import LABELS
@@ -227,10 +227,8 @@ def with_formula(form):
 @request_options
 def base_options():
     """The bases a user may see, and those their in-scope applications are assigned to."""
-    visible = or_(scope_condition(TrainingBase, current_user),
-                  TrainingBase.id.in_(select(Application.base_id).where(scope_condition(Application, current_user))))
     return [(str(b.id), b.name) for b in db.session.scalars(
-        select(TrainingBase).where(visible).order_by(TrainingBase.name))]
+        select(TrainingBase).where(base_choice_condition(current_user)).order_by(TrainingBase.name))]
 
 
 class QuotaView(SecureModelView):

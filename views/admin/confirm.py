@@ -9,10 +9,16 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.domain.access import can_see, scope
-from app.domain.review.confirmation import MATERIAL_KEYS, ConfirmationError, confirm_onsite, onsite_materials
+from app.domain.review.confirmation import (
+    MATERIAL_KEYS,
+    ConfirmationError,
+    confirm_onsite,
+    is_confirmed,
+    may_confirm,
+    onsite_materials,
+)
 from app.domain.review.verification import VerificationError, extract_code, verify
-from app.domain.workflow import TransitionError, states
-from app.domain.workflow.table import role_may
+from app.domain.workflow import TransitionError
 from app.extensions import db
 from app.infra.audit import set_actor
 from models import Application, ApplicationChoice, Role, Status
@@ -59,15 +65,13 @@ class ConfirmView(RoleAccessMixin, BaseView):
 
     def _page(self, raw: str, application=None, code_error=None, errors=None, ticked=None, status: int = 200):
         materials = onsite_materials(application) if application is not None else []
-        confirmed = application is not None and (application.status in states.CONFIRMED_OR_LATER
-                                                 or application.onsite_confirmed_at is not None)
+        confirmed = application is not None and is_confirmed(application)
         received = set(application.onsite_materials or []) if confirmed else set()
         html = self.render(
             "admin/confirm.html", raw=raw, code=extract_code(raw), application=application, code_error=code_error,
             errors=errors or {}, materials=materials, ticked=set(ticked or ()), confirmed=confirmed,
             received=[m for m in materials if m.key in received],
-            can_confirm=(application is not None and not confirmed and application.status == Status.BASE_APPROVED
-                         and role_may(current_user.role, "confirm_onsite")),
+            can_confirm=application is not None and may_confirm(application, current_user),
             waiting=application is not None and not confirmed and application.status != Status.BASE_APPROVED,
             status_text=Status.label_for(application.status, Program.RESIDENCY) if application is not None else "",
             identity_text=Identity.label(application.identity) if application is not None and application.identity

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from app.domain.rules.eligibility import evaluate_residency
-from app.domain.workflow import transition
+from app.domain.workflow import states, transition
+from app.domain.workflow.table import role_may
 from app.extensions import db
-from models import Application
+from models import Application, Status
 from models.clock import today
 from models.enums import Identity
 
@@ -29,6 +30,18 @@ class Material:
 
 class ConfirmationError(ValueError):
     """On-site confirmation refused for a reason about the materials; ``str(error)`` is Chinese."""
+
+
+def is_confirmed(application: Application) -> bool:
+    """Confirmed on site, or at a later step that follows confirmation."""
+    return application.status in states.CONFIRMED_OR_LATER or application.onsite_confirmed_at is not None
+
+
+def may_confirm(application: Application, user) -> bool:
+    """Whether ``user`` may confirm ``application`` on site now: approved by the base, not yet confirmed,
+    and the transition table lets the user's role confirm."""
+    return (not is_confirmed(application) and application.status == Status.BASE_APPROVED
+            and role_may(user.role, "confirm_onsite"))
 
 
 def licence_required(application: Application) -> bool:
