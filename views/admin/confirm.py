@@ -25,8 +25,6 @@ from models import Application, ApplicationChoice, Role, Status
 from models.enums import Identity, Program
 from views.admin.base import RoleAccessMixin
 
-# states in which the form has been confirmed on site (or later steps that follow confirmation)
-
 
 def load_application(application_id: int, user) -> Application | None:
     """The application with what the page shows, if ``user`` may see it (one query, choices in a second)."""
