@@ -450,6 +450,12 @@ def test_every_message_renders_in_chinese(zh):
     assert years.render(zh) == "在所在二级及以上医院独立设置的全科医学科工作 0 年 11 个月 0 天，要求满 1 年"
 
 
+def test_dates_in_chinese_messages_read_as_chinese_dates(zh):
+    result = evaluate_exemption(2, profile(), claim(certificate_date="2020-04-30"), ON)[0]
+    text = result.render(zh)
+    assert "2020年4月30日" in text and "2020年5月1日" in text and "2020-04-30" not in text, text
+
+
 def test_render_without_translation_fills_the_english():
     result = evaluate_exemption(2, profile(), claim(certificate_date="2020-04-30"), ON)[0]
     assert result.render() == "The certificate was obtained on 2020-04-30; it must be obtained on or after 2020-05-01."

@@ -93,7 +93,7 @@ def test_step_four_and_the_application_page_show_every_rule_and_a_failing_one_do
     assert any(passed for passed, _ in rows) and any(not passed for passed, _ in rows)
     assert all(re.search(r"[\u4e00-\u9fff]", words) for _, words in rows), rows  # Chinese, not msgids
     type_two = next(rule_rows for heading, rule_rows in shown.items() if heading.startswith("（2）"))
-    assert type_two == [(False, type_two[0][1])] and "2019-06-01" in type_two[0][1] and "2020-05-01" in type_two[0][1]
+    assert type_two == [(False, type_two[0][1])] and "2019年6月1日" in type_two[0][1] and "2020年5月1日" in type_two[0][1]
 
     # evidence, proof and specialty: nothing is missing, the failing rules notwithstanding
     requests = {r.type: r for r in db.session.scalars(select(ExemptionRequest).where(

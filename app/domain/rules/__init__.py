@@ -19,6 +19,7 @@ are translated first, so that facts like "当前工作单位为二级医院" com
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Callable, Iterable
@@ -61,12 +62,25 @@ class RuleResult:
         ``translate`` is a gettext-like callable, ``translate(msgid, **variables)`` (Flask-Babel's
         ``gettext``); without one the English msgid is filled in as is.
         """
-        if translate is None:
-            def translate(msgid, **variables):
-                return msgid % variables if variables else msgid
-        params = {key: (translate(value) if key.endswith("_label") and isinstance(value, str) and value else value)
-                  for key, value in self.params.items()}
+        if translate is None:  # English, for logs and tests: values as stored
+            return self.message % self.params if self.params else self.message
+        params = {key: _shown(key, value, translate) for key, value in self.params.items()}
         return translate(self.message, **params)
+
+
+ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def _shown(key: str, value, translate):
+    """A parameter as the Chinese message shows it: labels translated, ISO dates as 2020年5月1日."""
+    if isinstance(value, str) and key.endswith("_label") and value:
+        return translate(value)
+    if isinstance(value, date):
+        value = value.isoformat()
+    if isinstance(value, str) and (match := ISO_DATE.match(value)):
+        year, month, day = (int(part) for part in match.groups())
+        return f"{year}年{month}月{day}日"
+    return value
 
 
 def results_to_json(results: Iterable[RuleResult]) -> list[dict]:
