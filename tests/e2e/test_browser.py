@@ -294,3 +294,23 @@ def test_typed_work_unit_on_a_phone(world, live_server, browser_page):
     assert "已保存" in page.content() and "测试西工区卫生院分院" in page.content()
     row = db.session.scalar(select(Employment).where(Employment.unit_name == "测试西工区卫生院分院"))
     assert (row.institution_id, row.unit_level, row.unit_kind) == (None, "primary", "township")
+
+
+def test_batch_form_shows_only_the_programs_fields(world, live_server, browser_page):
+    """A GP-transfer batch has no exams, confirmation or phases: the form hides those fields, and shows
+    them again when the program is set to residency."""
+    page, base = browser_page, live_server
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(base + "/login")
+    page.fill("#username", "province")
+    page.fill("#password", "Secret.123")
+    submit_in(page, "form")
+    page.goto(base + "/admin/batch/new/")
+    exams = page.locator("fieldset.form-section", has=page.locator("#confirmation_deadline"))
+    licence_year = page.locator(".form-group", has=page.locator("#licence_required_graduation_year"))
+    page.evaluate("$('#program').val('gp_transfer').trigger('change')")
+    assert exams.is_hidden() and licence_year.is_hidden()
+    assert page.locator("#resubmission_deadline").is_visible() and page.locator("#plan_total").is_visible()
+    assert page.locator("#phase_one_deadline").is_hidden()
+    page.evaluate("$('#program').val('residency').trigger('change')")
+    assert exams.is_visible() and licence_year.is_visible() and page.locator("#phase_one_deadline").is_visible()

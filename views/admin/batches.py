@@ -48,16 +48,21 @@ def whole_number(minimum: int, maximum: int) -> NumberRange:
 
 
 class Section(rules.NestedRule):
-    """A titled group of form fields: a ``<fieldset>`` with its ``<legend>``."""
+    """A titled group of form fields: a ``<fieldset>`` with its ``<legend>``. The fields that only a
+    residency batch has are named in ``data-residency-only``: the form hides them for a GP-transfer
+    batch (static/admin/batch_form.js), and the whole group when all of its fields are such."""
 
-    def __init__(self, legend, children):
+    def __init__(self, legend, children, residency_only=()):
         super().__init__(children)
         self.legend = legend
+        self.residency_only = " ".join(residency_only)
+        self.all_residency_only = bool(residency_only) and set(residency_only) == set(children)
 
     def __call__(self, form, form_opts=None, field_args=None):
         inner = super().__call__(form, form_opts, field_args)
-        return Markup('<fieldset class="form-section"><legend>{}</legend>{}</fieldset>').format(
-            str(self.legend), inner)
+        return Markup('<fieldset class="form-section" data-residency-only="{}" data-all="{}"><legend>{}</legend>'
+                      '{}</fieldset>').format(self.residency_only, "yes" if self.all_residency_only else "no",
+                                              str(self.legend), inner)
 
 
 def two_line_datetime(view, context, model, name):
@@ -68,9 +73,15 @@ def two_line_datetime(view, context, model, name):
     return Markup('{}<br><span class="text-muted">{:%H:%M}</span>').format(cn_date(value), value)
 
 
+EXAM_FIELDS = ("confirmation_deadline", "theory_exam_starts_at", "theory_exam_ends_at", "skill_items",
+               "theory_weight", "skills_weight", "tie_break")
+
+
 class BatchView(SecureModelView):
     write_roles = BATCH_EDITORS
     list_template = "admin/batch_list.html"
+    create_template = "admin/batch_create.html"
+    edit_template = "admin/batch_edit.html"
     column_labels = LABELS
     column_list = ("name", "year", "program", "round", "status", "opens_at", "closes_at", "resubmission_deadline",
                    "phase_one_deadline", "phase_two_deadline", "plan_total")
@@ -90,13 +101,13 @@ class BatchView(SecureModelView):
     form_rules = (
         Section(_l("Basic information"), ("name", "year", "program", "round", "previous_batch", "status")),
         Section(_l("Registration"), ("opens_at", "closes_at", "licence_required_graduation_year",
-                                     "shortage_specialties")),
+                                     "shortage_specialties"),
+                residency_only=("licence_required_graduation_year", "shortage_specialties")),
         Section(_l("Review and returns for changes"), ("resubmission_deadline",)),
-        Section(_l("On-site confirmation and exams"), ("confirmation_deadline", "theory_exam_starts_at",
-                                                       "theory_exam_ends_at", "skill_items", "theory_weight",
-                                                       "skills_weight", "tie_break")),
+        Section(_l("On-site confirmation and exams"), EXAM_FIELDS, residency_only=EXAM_FIELDS),
         Section(_l("Recruitment progress"), ("plan_total", "expected_base_count", "phase_one_deadline",
-                                             "phase_two_deadline", "report_deadline")),
+                                             "phase_two_deadline", "report_deadline"),
+                residency_only=("phase_one_deadline", "phase_two_deadline", "report_deadline")),
         Section(_l("Other"), ("notes",)),
     )
     form_columns = ("name", "year", "program", "round", "previous_batch", "status", "opens_at", "closes_at",
