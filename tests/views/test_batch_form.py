@@ -272,3 +272,15 @@ def test_every_back_office_form_refuses_control_characters(world, auth, client):
     assert input_value(html, "name") == "张三"  # what was typed, without the invisible character
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Trainee).where(Trainee.name.like("张%三"))) == 0
+
+
+def test_tie_break_is_chosen_from_orders_in_words(province, client):
+    html = client.get("/admin/batch/new/").get_data(as_text=True)
+    group = field_group(html, "tie_break")
+    assert ">理论成绩高者优先 → 技能成绩高者优先 → 报名提交时间早者优先 → 报名编号小者优先</option>" in group
+    assert ">报名编号小者优先</option>" in group  # no tie-break item: the application number alone
+    assert ">theory" not in group
+    response = post(client, "/admin/batch/new/", residency_form(tie_break="theory,age"))
+    assert NOT_CREATED in response.get_data(as_text=True) and batch_count() == 1
+    assert post(client, "/admin/batch/new/", residency_form(tie_break="skills,theory")).status_code == 302
+    assert stored().tie_break == "skills,theory"

@@ -5,15 +5,17 @@ from flask import abort, flash, request
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import filters
 from flask_admin.form import rules
+from flask_babel import gettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
+from wtforms import SelectField
 from wtforms.validators import NumberRange
 
 from app.domain.access import base_choice_condition
-from app.domain.admission import validate_tie_break
+from app.domain.admission import TIE_BREAK_LABELS, TIE_BREAK_ORDERS, validate_tie_break
 from app.domain.batches import CALENDAR_RULES, calendar_errors, previous_batch_error
 from app.domain.enrollment.residency import create_round_two_quotas
 from app.domain.scores import (
@@ -63,6 +65,13 @@ class Section(rules.NestedRule):
         return Markup('<fieldset class="form-section" data-residency-only="{}" data-all="{}"><legend>{}</legend>'
                       '{}</fieldset>').format(self.residency_only, "yes" if self.all_residency_only else "no",
                                               str(self.legend), inner)
+
+
+def tie_break_choices() -> list[tuple[str, str]]:
+    """Every valid tie-break order, in words: 理论成绩高者优先 → 技能成绩高者优先 → … → 报名编号小者优先."""
+    last = gettext("smaller application number")
+    return [(order, " → ".join([gettext(TIE_BREAK_LABELS[key]) for key in order.split(",") if key] + [last]))
+            for order in TIE_BREAK_ORDERS]
 
 
 def two_line_datetime(view, context, model, name):
@@ -115,7 +124,10 @@ class BatchView(SecureModelView):
                     "phase_two_deadline", "theory_exam_starts_at", "theory_exam_ends_at", "confirmation_deadline",
                     "report_deadline", "licence_required_graduation_year", "theory_weight", "skills_weight",
                     "tie_break", "shortage_specialties", "notes")
+    form_overrides = {"tie_break": SelectField}
     form_args = {
+        "tie_break": {"choices": tie_break_choices, "description": _l(
+            "Applicants with the same combined score are ordered by these items in turn.")},
         "year": {"validators": [whole_number(2000, 2100)]},
         "licence_required_graduation_year": {"validators": [whole_number(1950, 2100)]},
         "plan_total": {"validators": [whole_number(0, MAX_COUNT)],

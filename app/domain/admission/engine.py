@@ -17,6 +17,7 @@ queries and writes all results in one transaction through ``app.domain.workflow.
 """
 from __future__ import annotations
 
+from itertools import permutations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -65,6 +66,11 @@ TIE_BREAK_LABELS = {
     "skills": N_("higher skills score"),
     "submitted_at": N_("earlier submission"),
 }
+
+
+# every valid tie-break list, most complete first: what the batch form offers
+TIE_BREAK_ORDERS = tuple(",".join(order) for size in range(len(TIE_BREAK_KEYS), -1, -1)
+                         for order in permutations(TIE_BREAK_KEYS, size))
 
 
 class TieBreakError(ValueError):
@@ -260,4 +266,4 @@ def explain(result: Result, applicant_id: int, names: Mapping[int, str],
     return Message(N_("Not admitted: %(missed)s"), {"missed": missed})
 
 
-__all__ = ['Applicant', 'DEFAULT_TIE_BREAK', 'Message', 'N_', 'ORDINAL_LABELS', 'Outcome', 'Result', 'Seat', 'SeatStats', 'TIE_BREAK_KEYS', 'TIE_BREAK_LABELS', 'TieBreakError', 'describe_tie_break', 'explain', 'format_score', 'parse_tie_break', 'rank_key', 'run']
+__all__ = ['Applicant', 'DEFAULT_TIE_BREAK', 'TIE_BREAK_ORDERS', 'Message', 'N_', 'ORDINAL_LABELS', 'Outcome', 'Result', 'Seat', 'SeatStats', 'TIE_BREAK_KEYS', 'TIE_BREAK_LABELS', 'TieBreakError', 'describe_tie_break', 'explain', 'format_score', 'parse_tie_break', 'rank_key', 'run']
