@@ -46,6 +46,12 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     # behind N reverse proxies, trust N X-Forwarded-* hops (the login limit counts real addresses)
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", 0))
+    # logs: "json" (one JSON object a line, for a log collector) or "text" (readable, the default)
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    # /metrics answers these networks (comma-separated CIDR), or a request with "Authorization: Bearer <token>"
+    METRICS_ALLOWED_NETWORKS = tuple(n.strip() for n in os.environ.get(
+        "METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128").split(",") if n.strip())
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 10 minutes")
     LOGIN_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5))

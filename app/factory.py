@@ -16,11 +16,13 @@ from app.domain.workflow.table import action_label
 from app.errors import register_error_handlers
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.i18n import register_template_helpers, select_locale, select_timezone
-from app.infra import audit, notify
+from app.infra import audit, notify, observability
+from app.infra.health import database_gauges
 from models import Account
 from views.admin import init_admin
 from views.auth import bp as auth_bp
 from views.files import bp as files_bp
+from views.health import bp as health_bp
 from views.portal import bp as portal_bp
 
 
@@ -35,6 +37,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     if app.config.get("PROXY_COUNT"):
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+    observability.init_app(app, gauges=database_gauges)  # request ids, logs, metrics
     if app.logger.level == logging.NOTSET:
         app.logger.setLevel(logging.INFO)  # the console SMS sender's messages show in the server log
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -79,6 +82,7 @@ def configure_blueprints(app: Flask) -> None:
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(files_bp)
+    app.register_blueprint(health_bp)
     app.register_blueprint(portal_bp)
 
     @app.route("/")
