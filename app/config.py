@@ -33,10 +33,10 @@ class Config:
     SMS_MAX_PER_PHONE_PER_DAY = int(os.environ.get("SMS_MAX_PER_PHONE_PER_DAY", 10))
     SMS_MAX_PER_ADDRESS_PER_HOUR = int(os.environ.get("SMS_MAX_PER_ADDRESS_PER_HOUR", 20))
     # support's password reset: a one-time link, valid this long
-    PASSWORD_RESET_LINK_MINUTES = int(os.environ.get("PASSWORD_RESET_LINK_MINUTES", 30))
+    PASSWORD_RESET_LINK_MINUTES = int(os.environ.get("PASSWORD_RESET_LINK_MINUTES", "30"))
     # anonymous pages that may send a code (registration, forgotten password) answer no sooner than this,
     # so the time an SMS provider takes does not tell whether a number is registered
-    SMS_ANSWER_MIN_SECONDS = float(os.environ.get("SMS_ANSWER_MIN_SECONDS", 1.0))
+    SMS_ANSWER_MIN_SECONDS = float(os.environ.get("SMS_ANSWER_MIN_SECONDS", "1.0"))
 
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select, text, update
 
 import app.infra.sms as sms
+from app.config import Config
 from app.extensions import db
 from app.infra.audit import acting_as
 from app.infra.sms import (
@@ -27,7 +28,6 @@ from app.infra.sms import (
     send_sms,
     verify_code,
 )
-from app.config import Config
 from models import AuditLog, SmsCode, SmsLog, SmsPurpose
 from tests.conftest import OUTBOX_SENDER
 from tests.factories import PASSWORD

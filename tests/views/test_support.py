@@ -4,12 +4,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.domain.passwords import token_hash
 from app.extensions import db
 from models import Account, Application, AuditLog, ReviewRecord, SmsLog
 from models.application import Status
 from models.clock import now
 from tests.conftest import csrf_token
-from app.domain.passwords import token_hash
 from tests.factories import PASSWORD, ApplicationFactory, BatchFactory
 from tests.portal_helpers import last_link
 
