@@ -32,6 +32,11 @@ class Config:
     SMS_RESEND_SECONDS = int(os.environ.get("SMS_RESEND_SECONDS", 60))
     SMS_MAX_PER_PHONE_PER_DAY = int(os.environ.get("SMS_MAX_PER_PHONE_PER_DAY", 10))
     SMS_MAX_PER_ADDRESS_PER_HOUR = int(os.environ.get("SMS_MAX_PER_ADDRESS_PER_HOUR", 20))
+    # support's password reset: a one-time link, valid this long
+    PASSWORD_RESET_LINK_MINUTES = int(os.environ.get("PASSWORD_RESET_LINK_MINUTES", "30"))
+    # anonymous pages that may send a code (registration, forgotten password) answer no sooner than this,
+    # so the time an SMS provider takes does not tell whether a number is registered
+    SMS_ANSWER_MIN_SECONDS = float(os.environ.get("SMS_ANSWER_MIN_SECONDS", "1.0"))
 
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -69,3 +74,4 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL"), "sqlite://")
     WTF_CSRF_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
+    SMS_ANSWER_MIN_SECONDS = 0.0

@@ -5,6 +5,7 @@ from models.attachment import Attachment
 from models.audit import AuditLog
 from models.batch import Batch, Quota, SkillItem, batch_shortage_specialty
 from models.institution import Institution, TrainingBase, base_specialty
+from models.password_reset import PasswordReset
 from models.region import Region
 from models.review import ReviewRecord
 from models.setting import SupportContact
@@ -15,7 +16,7 @@ from models.trainee import Education, Employment, Licence, Trainee
 __all__ = [
     "Account", "AccountBusiness", "Application", "ApplicationChoice", "Attachment", "AuditLog",
     "Batch", "Education", "Employment", "ExemptionRequest", "Institution", "Licence",
-    "PracticeScope", "Quota", "Region", "ReviewRecord", "Role", "SkillItem", "SmsCode", "SmsLog", "SmsPurpose",
+    "PasswordReset", "PracticeScope", "Quota", "Region", "ReviewRecord", "Role", "SkillItem", "SmsCode", "SmsLog", "SmsPurpose",
     "Specialty", "Status", "SupportContact",
     "Trainee", "TrainingBase", "base_specialty", "batch_shortage_specialty",
 ]

@@ -13,17 +13,23 @@ from models.enums import Choices
 
 
 class SmsPurpose(Choices):
-    REGISTER, RESET_PASSWORD, NOTIFY, PASSWORD_SENT = "register", "reset_password", "notify", "password_sent"
+    """What a message is for. ``PASSWORD_SENT`` is historical (support once texted new passwords;
+    those rows are masked); support now sends a ``RESET_LINK``."""
+
+    REGISTER, RESET_PASSWORD, NOTIFY, PASSWORD_SENT, RESET_LINK = (
+        "register", "reset_password", "notify", "password_sent", "reset_link")
     items = (
         (REGISTER, _l("Registration code")),
         (RESET_PASSWORD, _l("Password reset code")),
         (NOTIFY, _l("Notification")),
         (PASSWORD_SENT, _l("New password")),
+        (RESET_LINK, _l("Password reset link")),
     )
 
 
 class SmsLog(db.Model):
-    """One message handed to the SMS sender, as sent (codes included: superusers only)."""
+    """One message handed to the SMS sender. Codes and reset links are masked (``****``): the
+    sender gets the clear text, the log never does."""
 
     __tablename__ = "sms_log"
     __table_args__ = (SmsPurpose.check("purpose"),)

@@ -16,7 +16,9 @@ from sqlalchemy import create_engine, text
 from app import create_app
 from app.config import TestConfig, database_url
 from app.extensions import db, limiter
+from tests.portal_helpers import OutboxSender
 
+OUTBOX_SENDER = "tests.portal_helpers:OutboxSender"
 REFERENCE_TABLES = {"region", "specialty", "practice_scope", "alembic_version"}
 SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
 
@@ -79,6 +81,7 @@ def app(tmp_path_factory):
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = url
         UPLOAD_FOLDER = str(uploads)
+        SMS_BACKEND = OUTBOX_SENDER  # the console sender, keeping what it sends (tests.portal_helpers)
 
     application = create_app(Config)
     application.test_client_class = IsolatedClient
@@ -97,6 +100,7 @@ def clean_db(app):
     ctx = app.app_context()
     ctx.push()
     limiter.reset()
+    OutboxSender.sent.clear()
     yield
     db.session.rollback()
     db.session.remove()

@@ -1,15 +1,17 @@
-"""Helpers for portal tests: images, SMS codes from the log, a complete trainee profile."""
+"""Helpers for portal tests: images, SMS codes and links as the phone receives them, a complete trainee profile."""
 from __future__ import annotations
 
 import io
 import re
 from datetime import date
+from typing import ClassVar
 
 from PIL import Image
 from sqlalchemy import select
 
 from app.extensions import db
-from models import Education, Employment, Licence, PracticeScope, SmsLog
+from app.infra.sms import ConsoleSender
+from models import Education, Employment, Licence, PracticeScope
 from models.enums import InstitutionLevel
 
 
@@ -23,11 +25,37 @@ def file_upload(data: bytes, name: str):
     return (io.BytesIO(data), name)
 
 
+class OutboxSender(ConsoleSender):
+    """The test suite's SMS sender (``SMS_BACKEND`` of the test app): it logs like the development
+    console and keeps every message it was handed, as the trainee's phone would. The SMS log in the
+    database holds codes and links masked; tests read them here."""
+
+    name = "console"
+    sent: ClassVar[list[tuple[str, str]]] = []
+
+    def send(self, phone: str, text: str) -> None:
+        super().send(phone, text)
+        OutboxSender.sent.append((phone, text))
+
+
+def texts_to(phone: str) -> list[str]:
+    """Every message sent to ``phone`` in this test, oldest first, as the phone shows it."""
+    return [text for to, text in OutboxSender.sent if to == phone]
+
+
 def last_code(phone: str) -> str:
     """The code in the latest text message to ``phone`` (what the trainee reads on the phone)."""
-    content = db.session.scalar(select(SmsLog.content).where(SmsLog.phone == phone).order_by(SmsLog.id.desc()))
-    match = re.search(r"\b(\d{6})\b", content or "")
-    assert match, content
+    texts = texts_to(phone)
+    match = re.search(r"\b(\d{6})\b", texts[-1] if texts else "")
+    assert match, texts
+    return match.group(1)
+
+
+def last_link(phone: str) -> str:
+    """The path of the reset link in the latest text message to ``phone``."""
+    texts = texts_to(phone)
+    match = re.search(r"https?://[^/\s]+(/portal/reset/[A-Za-z0-9_-]+)", texts[-1] if texts else "")
+    assert match, texts
     return match.group(1)
 
 

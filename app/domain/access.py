@@ -20,6 +20,7 @@ from models import (
     ExemptionRequest,
     Institution,
     Licence,
+    PasswordReset,
     Quota,
     Region,
     ReviewRecord,
@@ -110,8 +111,8 @@ def scope_condition(model, user: Account) -> ColumnElement[bool]:
         if user.role == R.CITY_REVIEWER:
             return Quota.base_id.in_(select(TrainingBase.id).where(TrainingBase.city_id == user.region_id))
         return true() if user.role in Role.PROVINCE_WIDE else false()
-    if model in (Account, SmsLog, SmsCode):
-        return false()  # accounts and text messages belong to the superuser alone
+    if model in (Account, SmsLog, SmsCode, PasswordReset):
+        return false()  # accounts, text messages and reset links belong to the superuser alone
     if model is AuditLog:
         return true() if user.role in Role.PROVINCE_WIDE else false()
     # reference data (regions, specialties, practice scopes, batches, skill items) is open to staff

@@ -1,27 +1,24 @@
-"""Technical support (技术支持): find a trainee, reset a password, unlock an account, reopen an application.
+"""Technical support (技术支持): find a trainee, send a password reset link, unlock an account, reopen an
+application.
 
 Every action takes the acting support account and a reason; changes are attributed with
 ``app.infra.audit.set_actor`` so the audit hook writes them down with the reason. The caller commits.
 """
 from __future__ import annotations
 
-import secrets
-import string
+from collections.abc import Callable
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
+from app.domain.passwords import issue_reset_link
 from app.domain.workflow import transition
 from app.extensions import db
 from app.infra.audit import set_actor
-from app.infra.sms import send_sms
-from app.validators import PASSWORD_SPECIALS, password_problems
 from models import Account, Application, Trainee
-from models.sms import SmsPurpose
 
 MAX_RESULTS = 50
-PASSWORD_LENGTH = 12
 
 
 class SupportError(Exception):
@@ -79,49 +76,30 @@ def get_trainee(trainee_id: int | None) -> Trainee | None:
     return db.session.scalar(select(Trainee).where(Trainee.id == trainee_id).options(joinedload(Trainee.account)))
 
 
-def new_password() -> str:
-    """A random password that satisfies ``password_problems``."""
-    letters, digits = string.ascii_letters, string.digits
-    alphabet = letters + digits + PASSWORD_SPECIALS.replace("'", "")
-    while True:
-        chars = [secrets.choice(letters), secrets.choice(digits), secrets.choice(PASSWORD_SPECIALS.replace("'", ""))]
-        chars += [secrets.choice(alphabet) for _i in range(PASSWORD_LENGTH - len(chars))]
-        secrets.SystemRandom().shuffle(chars)
-        password = "".join(chars)
-        if not password_problems(password):
-            return password
-
-
 def sms_phone(trainee: Trainee) -> str | None:
     account = trainee.account
     return (account.phone if account is not None and account.phone else None) or trainee.mobile or None
 
 
-def reset_password(trainee: Trainee, actor, reason: str) -> str:
-    """Give the trainee's account a new random password, clear its lock, and text it to the
-    trainee. Returns the phone it went to; the password itself is never returned."""
+def reset_password(trainee: Trainee, actor, reason: str, link_for: Callable[[str], str]) -> str:
+    """Text the trainee a one-time link to set a new password (valid for
+    ``PASSWORD_RESET_LINK_MINUTES``); the password itself is unchanged until the trainee uses it.
+    Returns the phone it went to. No password is generated, sent or shown."""
     account = trainee.account
     if account is None:
         raise SupportError(_("This trainee has no login account."))
     phone = sms_phone(trainee)
     if not phone:
-        raise SupportError(_("No mobile number is on record; the new password cannot be sent."))
+        raise SupportError(_("No mobile number is on record; the reset link cannot be sent."))
     set_actor(actor, reason)
-    password = new_password()
-    account.set_password(password)
-    account.failed_logins = 0
-    account.locked_until = None
-    db.session.flush()
     try:
-        text = _("Your password for the Henan health training enrollment platform has been reset to "
-                 "%(password)s . Please log in and change it.", password=password)
-        log = send_sms(phone, text, SmsPurpose.PASSWORD_SENT)
+        log = issue_reset_link(account, phone, link_for, created_by=actor)
     except ValueError:
         db.session.rollback()
-        raise SupportError(_("The mobile number on record is not valid; the new password cannot be sent."))
+        raise SupportError(_("The mobile number on record is not valid; the reset link cannot be sent."))
     if not log.succeeded:
         db.session.rollback()
-        raise SupportError(_("The SMS could not be sent; the password was not changed. Please try again later."))
+        raise SupportError(_("The SMS could not be sent; nothing was changed. Please try again later."))
     return phone
 
 

@@ -18,7 +18,7 @@ from models import AuditLog
 from models.clock import now
 from models.enums import AuditAction
 
-SECRET_FIELDS = {"password_hash"}
+SECRET_FIELDS = {"password_hash", "token_hash", "code_hash"}
 MASK = "******"
 
 

@@ -4,16 +4,19 @@
 dotted path ``"package.module:ClassName"`` of an ``SmsSender`` subclass, built once per app as
 ``ClassName(app.config)`` so a provider reads its own keys (``SMS_API_URL``, ``SMS_API_KEY``...).
 
-* ``send_sms(phone, text, purpose)`` sends and always writes an ``SmsLog`` row, even when the
-  provider fails; it never raises on a provider failure and leaves the commit to the caller.
+* ``send_sms(phone, text, purpose, hide=...)`` sends and always writes an ``SmsLog`` row, even when
+  the provider fails; it never raises on a provider failure and leaves the commit to the caller.
+  Every string in ``hide`` (a code, a reset link) reaches the sender but is stored as ``****``.
 * ``issue_code(phone, purpose, address)`` sends a 6-digit code, stored only as an HMAC, within
-  the resend and per-phone / per-address limits (``SmsRateError``); it commits.
+  the resend and per-phone / per-address limits (``SmsRateError``); it commits. With
+  ``deliver=False`` it sends nothing but records an unusable code under the same limits, so a
+  number nobody registered gets the same answer, countdown and limits as a registered one.
 * ``verify_code(phone, purpose, code)`` accepts the latest code once (``SmsCodeError`` otherwise);
   a wrong code is counted and committed at once, a right one is marked used in the caller's
   transaction (a conditional UPDATE, so two concurrent checks cannot both pass).
 
 Rows are written with statements rather than ``session.add``: the audit hook would otherwise copy
-every message (codes, new passwords) into the audit log, which more roles may read.
+every message into the audit log, which more roles may read. No password is ever sent by SMS.
 """
 from __future__ import annotations
 
@@ -38,6 +41,7 @@ PHONE_RE = re.compile(r"1\d{10}")
 CODE_RE = re.compile(r"\d{%d}" % CODE_DIGITS)
 DAY = timedelta(hours=24)
 HOUR = timedelta(hours=1)
+MASK = "****"
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -136,8 +140,16 @@ def _insert(model, **values):
     return db.session.scalars(insert(model).returning(model), [values]).one()
 
 
-def attempt(phone: str, text: str, purpose: str) -> dict:
-    """Hand ``text`` to the configured sender; return the SmsLog row's values, success or not.
+def masked(text: str, hide=()) -> str:
+    """``text`` with every secret of ``hide`` replaced by ``****`` (what the SMS log keeps)."""
+    for secret in sorted((h for h in hide if h), key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return text
+
+
+def attempt(phone: str, text: str, purpose: str, hide=()) -> dict:
+    """Hand ``text`` to the configured sender; return the SmsLog row's values, success or not,
+    with the secrets of ``hide`` masked.
 
     A provider failure (any exception from ``send``) is logged, never raised."""
     _check(phone, purpose)
@@ -151,15 +163,16 @@ def attempt(phone: str, text: str, purpose: str) -> dict:
     except Exception as exc:  # a provider's own bug or network error must not break the caller
         error = f"{type(exc).__name__}: {exc}"
         current_app.logger.exception("SMS to %s via %s failed", phone, sender.name)
-    return {"phone": phone, "purpose": purpose, "content": text, "backend": str(sender.name)[:50],
+    return {"phone": phone, "purpose": purpose, "content": masked(text, hide), "backend": str(sender.name)[:50],
             "succeeded": error is None, "error": error[:200] if error else None, "created_at": now()}
 
 
-def send_sms(phone: str, text: str, purpose: str) -> SmsLog:
-    """Send ``text`` to ``phone`` and record it; the log's ``succeeded`` says whether it went.
+def send_sms(phone: str, text: str, purpose: str, hide=()) -> SmsLog:
+    """Send ``text`` to ``phone`` and record it, with the strings of ``hide`` masked; the log's
+    ``succeeded`` says whether it went.
 
     The row joins the current transaction: the caller commits."""
-    return _insert(SmsLog, **attempt(phone, text, purpose))
+    return _insert(SmsLog, **attempt(phone, text, purpose, hide))
 
 
 # --- verification codes -----------------------------------------------------------------------
@@ -223,23 +236,32 @@ def _check_rate(phone: str, purpose: str, address: str | None, moment: datetime)
                                  "Please try again in %(seconds)s seconds.", seconds=wait), wait)
 
 
-def issue_code(phone: str, purpose: str, address: str | None = None) -> SmsCode:
+def issue_code(phone: str, purpose: str, address: str | None = None, deliver: bool = True) -> SmsCode:
     """Send a new code to ``phone`` for ``purpose`` and store its hash; commits.
 
     Raises ``SmsRateError`` (nothing sent) when asked too often, and ``SmsSendError`` when the
-    provider fails (the failure is logged; no code is stored, so the user may retry at once)."""
+    provider fails (the failure is logged; no code is stored, so the user may retry at once).
+
+    ``deliver=False`` (a number with no account asking for a reset code) sends nothing and logs
+    nothing, but stores a code that no input can match, under the same limits: the caller answers
+    as if it had been sent, and the countdown, the limits and a later wrong-code message are the
+    same as for a registered number."""
     _check(phone, purpose)
     address = (address or "")[:45] or None
     moment = now()
     _check_rate(phone, purpose, address, moment)
-    code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
     ttl = _setting("SMS_CODE_TTL_SECONDS")
-    text = _("[Henan Health Training Enrollment Platform] Your verification code is %(code)s, valid for "
-             "%(minutes)s minutes. Do not share it with anyone.", code=code, minutes=max(1, math.ceil(ttl / 60)))
-    log = send_sms(phone, text, purpose)
-    if not log.succeeded:
-        db.session.commit()
-        raise SmsSendError(_("The text message could not be sent. Please try again later."), log)
+    if deliver:
+        code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+        text = _("[Henan Health Training Enrollment Platform] Your verification code is %(code)s, valid for "
+                 "%(minutes)s minutes. Do not share it with anyone.", code=code,
+                 minutes=max(1, math.ceil(ttl / 60)))
+        log = send_sms(phone, text, purpose, hide=(code,))
+        if not log.succeeded:
+            db.session.commit()
+            raise SmsSendError(_("The text message could not be sent. Please try again later."), log)
+    else:
+        code = secrets.token_hex(16)  # not six digits: verify_code can never accept it
     record = _insert(SmsCode, phone=phone, purpose=purpose, code_hash=code_hash(phone, purpose, code),
                      address=address, created_at=moment, expires_at=moment + timedelta(seconds=ttl),
                      attempts=0)

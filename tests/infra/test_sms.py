@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select, text, update
 
 import app.infra.sms as sms
+from app.config import Config
 from app.extensions import db
 from app.infra.audit import acting_as
 from app.infra.sms import (
@@ -28,6 +29,7 @@ from app.infra.sms import (
     verify_code,
 )
 from models import AuditLog, SmsCode, SmsLog, SmsPurpose
+from tests.conftest import OUTBOX_SENDER
 from tests.factories import PASSWORD
 
 PHONE = "13912345678"
@@ -133,9 +135,10 @@ def refused(call, *args) -> str:
 
 # --- senders and the log ----------------------------------------------------------------------
 
-def test_console_sender_is_the_default_and_every_message_is_logged(app, caplog):
-    assert app.config["SMS_BACKEND"] == "console"
-    assert isinstance(get_sender(), ConsoleSender)
+def test_console_sender_is_the_default_and_every_message_is_logged(app, backend, caplog):
+    assert Config.SMS_BACKEND == "console"
+    backend("console")  # the suite's own sender is the console sender that also keeps what it sends
+    assert type(get_sender()) is ConsoleSender
     caplog.set_level(logging.INFO, logger=app.logger.name)
     log = send_sms(PHONE, "您的报名已通过审核。", SmsPurpose.NOTIFY)
     db.session.commit()
@@ -160,7 +163,7 @@ def test_a_backend_named_by_dotted_path_is_built_with_the_config(recording, back
 
 
 def test_the_backend_setting_is_restored_after_the_test(app):
-    assert app.config["SMS_BACKEND"] == "console"
+    assert app.config["SMS_BACKEND"] == OUTBOX_SENDER
     assert "SMS_API_KEY" not in app.config
     assert isinstance(get_sender(), ConsoleSender)
 
@@ -209,8 +212,34 @@ def test_a_code_is_sent_and_only_its_hash_is_stored(app, recording):
     assert (row.phone, row.purpose, row.address, row.attempts, row.used_at) == (PHONE, REG, "10.0.0.1", 0, None)
     stored = db.session.execute(text("SELECT * FROM sms_code")).one()
     assert not any(code in str(value) for value in stored)
-    [log] = stored_logs()  # the message itself is logged (superusers only)
-    assert (log.purpose, log.succeeded) == (REG, True) and code in log.content
+    [log] = stored_logs()  # the message is logged with the code masked; the phone got it in clear
+    assert (log.purpose, log.succeeded) == (REG, True) and code not in log.content
+    assert log.content == recording[-1][1].replace(code, "****")
+    assert log.content == "【河南省卫生健康培训招收平台】您的验证码是 ****，5分钟内有效。请勿泄露。"
+    stored = db.session.execute(text("SELECT * FROM sms_log")).one()
+    assert not any(code in str(value) for value in stored)
+
+
+def test_the_console_prints_the_code_for_development_but_the_log_row_is_masked(app, backend, caplog):
+    backend("console")
+    caplog.set_level(logging.INFO, logger=app.logger.name)
+    issue_code(PHONE, REG)
+    code = re.search(r"验证码是 (\d{6})", caplog.text).group(1)
+    [log] = stored_logs()
+    assert code not in log.content and "****" in log.content
+
+
+def test_a_request_for_an_unregistered_number_sends_nothing_but_counts_alike(recording, clock):
+    """deliver=False: no message, no log row; an unusable code under the same countdown and limits."""
+    issue_code(PHONE, SmsPurpose.RESET_PASSWORD, "10.0.0.1", deliver=False)
+    assert recording == [] and stored_logs() == []
+    [row] = stored_codes()
+    assert (row.phone, row.address, row.attempts) == (PHONE, "10.0.0.1", 0)
+    assert seconds_until_resend(PHONE, SmsPurpose.RESET_PASSWORD) == 60
+    with pytest.raises(SmsRateError):
+        issue_code(PHONE, SmsPurpose.RESET_PASSWORD, "10.0.0.1", deliver=False)
+    for guess in ("000000", "123456"):
+        assert refused(verify_code, PHONE, SmsPurpose.RESET_PASSWORD, guess).startswith("验证码错误")
 
 
 def test_codes_are_random(recording, clock):
@@ -321,7 +350,7 @@ def test_a_failed_send_stores_no_code_and_does_not_block_a_retry(backend, record
 def test_codes_and_messages_stay_out_of_the_audit_log(world, recording):
     with acting_as(world.accounts["support"]):
         issue_code(PHONE, SmsPurpose.RESET_PASSWORD)
-        send_sms(PHONE, "您的新密码是 Abc.12345", SmsPurpose.PASSWORD_SENT)
+        send_sms(PHONE, "重置链接 https://example.cn/portal/reset/abc", SmsPurpose.RESET_LINK, hide=("abc",))
         db.session.commit()
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(AuditLog)) == 0

@@ -1,16 +1,17 @@
 """The technical-support page: find a trainee, reset a password, unlock, reopen — each with a reason."""
-import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from app.domain.passwords import token_hash
 from app.extensions import db
 from models import Account, Application, AuditLog, ReviewRecord, SmsLog
 from models.application import Status
 from models.clock import now
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, ApplicationFactory, BatchFactory
+from tests.portal_helpers import last_link
 
 URL = "/admin/support/"
 
@@ -50,31 +51,42 @@ def test_search_by_the_start_of_an_id_number(support, client):
     assert "没有符合条件的学员" in html
 
 
-def test_reset_password_sends_it_by_sms_and_audits_masked(support, client, auth, app):
+def test_reset_sends_a_one_time_link_not_a_password(support, client, auth):
+    """Support's reset texts a link; the trainee sets the password; nobody else ever sees one."""
     zy = support.trainees["zy"]
     account = zy.account
     account.failed_logins = 3
     db.session.commit()
+    old_hash = account.password_hash
     response = act(client, zy, "reset", reason="学员忘记密码")
     assert response.status_code == 302
     page = client.get(response.location).get_data(as_text=True)
-    assert "密码已重置" in page
-    log = db.session.scalars(select(SmsLog).where(SmsLog.purpose == "password_sent")).one()
-    assert log.phone == zy.mobile
-    password = re.search(r"重置为 (\S+) ", log.content).group(1)
-    assert password not in page
+    assert f"已通过短信向 {zy.mobile} 发送一次性重置密码链接，30分钟内有效" in page
+    assert db.session.get(Account, account.id).password_hash == old_hash  # nothing changes until it is used
+    link = last_link(zy.mobile)
+    token = link.rsplit("/", 1)[1]
+    log = db.session.scalars(select(SmsLog).where(SmsLog.purpose == "reset_link")).one()
+    assert log.phone == zy.mobile and token not in log.content and "/portal/reset/****" in log.content
+    assert token not in page
+    rows = db.session.scalars(select(AuditLog).where(AuditLog.table_name == "password_reset")).all()
+    assert len(rows) == 1 and rows[0].reason == "学员忘记密码" and rows[0].actor_name == "support"
+    assert token not in rows[0].new_value and token_hash(token) not in rows[0].new_value
+    auth.logout()
+    response = client.post(link, data={"password": "Mine.2025x", "confirm": "Mine.2025x",
+                                       "csrf_token": csrf_token(client, link)})
+    assert response.status_code == 302 and response.location.endswith("/login")
     account = db.session.get(Account, account.id)
     assert account.failed_logins == 0
     rows = db.session.scalars(select(AuditLog).where(AuditLog.table_name == "account",
                                                      AuditLog.field_name == "password_hash")).all()
-    assert len(rows) == 1
-    assert rows[0].reason == "学员忘记密码" and rows[0].actor_name == "support"
+    assert len(rows) == 1 and rows[0].actor_name == "trainee_zy"
     assert rows[0].old_value == "******" and rows[0].new_value == "******"
-    assert password not in " ".join(str(r.new_value) for r in db.session.scalars(select(AuditLog)))
-    auth.logout()
     assert auth.login("trainee_zy", PASSWORD).status_code == 200  # the old password fails
-    response = auth.login("trainee_zy", password)
+    response = auth.login("trainee_zy", "Mine.2025x")
     assert response.status_code == 302 and "/login" not in response.location
+    everything = " ".join(db.session.scalars(select(SmsLog.content))) + " ".join(
+        str(r.new_value) + str(r.old_value) for r in db.session.scalars(select(AuditLog)))
+    assert "Mine.2025x" not in everything and token not in everything
 
 
 def test_unlock_lets_a_locked_account_log_in(support, client, auth):

@@ -1,4 +1,4 @@
-"""Back-office view of the SMS log (read-only, superusers only: messages include codes)."""
+"""Back-office view of the SMS log (read-only, superusers only; codes and reset links are stored masked)."""
 from flask_admin.contrib.sqla import filters
 from flask_babel import lazy_gettext as _l
 

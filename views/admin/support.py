@@ -1,11 +1,12 @@
 """The technical-support page (技术支持): find a trainee and fix what blocks them, with a reason."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.domain.passwords import link_minutes
 from app.domain.support import (
     MAX_RESULTS,
     SupportError,
@@ -72,8 +73,11 @@ class SupportView(RoleAccessMixin, BaseView):
         actor = current_user._get_current_object()
         try:
             if action == "reset":
-                phone = reset_password(trainee, actor, reason)
-                message = _("The password was reset and sent by SMS to %(phone)s.", phone=phone)
+                phone = reset_password(trainee, actor, reason,
+                                       lambda token: url_for("portal.reset_with_link", token=token, _external=True))
+                message = _("A one-time link to set a new password was sent by SMS to %(phone)s. It is valid for "
+                            "%(minutes)s minutes; the current password keeps working until the link is used.",
+                            phone=phone, minutes=link_minutes())
             elif action == "unlock":
                 unlock(trainee, actor, reason)
                 message = _("The account was unlocked.")

@@ -86,6 +86,14 @@ class ForgotForm(FlaskForm):
         Optional(), EqualTo("password", message=_l("The two passwords differ."))])
 
 
+class ResetLinkForm(FlaskForm):
+    """The new password, set through support's one-time link (the rules of registration)."""
+
+    password = PasswordField(_l("New password"), validators=[required(), StrongPassword()])
+    confirm = PasswordField(_l("Confirm password"), validators=[
+        required(), EqualTo("password", message=_l("The two passwords differ."))])
+
+
 class BasicForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[required(), Length(max=50)])
     gender = SelectField(_l("Gender"), choices=choices_with_blank(Gender), validators=[required()])
