@@ -67,6 +67,8 @@ class Account(UserMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
+    # bumped to end every session of the account at once (app/domain/sessions.py)
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=now)
 
     region: Mapped[Region | None] = relationship()
