@@ -54,9 +54,9 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
     # a session ends after this much inactivity (staff / trainees), and in any case this long after login
-    SESSION_IDLE_MINUTES_STAFF = int(os.environ.get("SESSION_IDLE_MINUTES_STAFF", 30))
-    SESSION_IDLE_MINUTES_TRAINEE = int(os.environ.get("SESSION_IDLE_MINUTES_TRAINEE", 120))
-    SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", 12))
+    SESSION_IDLE_MINUTES_STAFF = int(os.environ.get("SESSION_IDLE_MINUTES_STAFF", "30"))
+    SESSION_IDLE_MINUTES_TRAINEE = int(os.environ.get("SESSION_IDLE_MINUTES_TRAINEE", "120"))
+    SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     # behind N reverse proxies, trust N X-Forwarded-* hops (the login limit counts real addresses)

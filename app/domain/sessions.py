@@ -2,12 +2,15 @@
 
 At login the session gets a *stamp*: an HMAC (keyed with SECRET_KEY) of the account's id, its
 ``session_epoch`` and every field whose change must end its sessions — the password hash, role,
-region, base, enabled flag and lock. Flask-Login's user loader (``load_session_account``) recomputes
-the stamp from the database on every request; any difference ends the session. So a password
-change or reset, a lock or unlock, a disable, or a change of role or scope ends every session of the
-account at once, wherever the change is made (a view, support, the account admin, a command, SQL),
-and nothing has to remember to call anything. What changes no field — logout, "sign out everywhere" —
-calls ``end_sessions``, which bumps the epoch.
+region, base, enabled flag and lock (``models.account.SESSION_ENDING_FIELDS``). Flask-Login's user
+loader (``load_session_account``) recomputes the stamp from the database on every request; any
+difference ends the session. Besides, every ORM update of one of those fields bumps
+``session_epoch`` in the same UPDATE (``models/account.py``), so a change that is undone later
+(locked, then unlocked) still leaves the old sessions ended; the stamp alone covers changes made
+outside the ORM (a bulk UPDATE, SQL by hand). So a password change or reset, a lock or unlock, a
+disable, or a change of role or scope ends every session of the account at once, wherever the change
+is made (a view, support, the account admin, a command), and no caller has to remember anything.
+What changes no field — logout, "sign out everywhere" — calls ``end_sessions``, which bumps the epoch.
 
 The session also records when it started and when it was last used: it ends after
 ``SESSION_IDLE_MINUTES_STAFF`` / ``SESSION_IDLE_MINUTES_TRAINEE`` of inactivity and
@@ -108,7 +111,6 @@ def _invalid(message: str | None = None) -> None:
     g.pop(CSRF_KEY, None)
     if message:
         flash(message, "warning")
-    return None
 
 
 def _format(moment: datetime) -> str:
