@@ -86,13 +86,13 @@ def idle_limit(account: Account) -> timedelta:
 def load_session_account(user_id: str) -> Account | None:
     """Flask-Login's user loader: the session's account if the session is still valid, else ``None``
     (the session is cleared and the visitor told why on the login page)."""
-    if not user_id.isdigit() or len(user_id) > MAX_ID_DIGITS:
+    if not isinstance(user_id, str) or not (user_id.isascii() and user_id.isdigit()) or len(user_id) > MAX_ID_DIGITS:
         return _invalid()
     account = db.session.get(Account, int(user_id))
     if account is None or not account.is_active:
         return _invalid()
     stamp = session.get(STAMP)
-    if not isinstance(stamp, str) or not hmac.compare_digest(stamp, session_stamp(account)):
+    if not isinstance(stamp, str) or not hmac.compare_digest(stamp.encode(), session_stamp(account).encode()):
         return _invalid(_("You have been signed out: you logged out elsewhere, or your password or "
                           "permissions changed. Please log in again."))
     moment = now()

@@ -351,3 +351,13 @@ def test_a_forged_session_without_the_servers_stamp_opens_nothing(world, app):
     with forger.session_transaction() as session:
         session["_user_id"] = "9" * 40
     assert is_login_redirect(forger.get("/admin/"))
+
+
+@pytest.mark.parametrize("key,value", [("auth_stamp", "签名\x00" * 10), ("auth_stamp", None),
+                                       ("auth_login_at", "2025-13-99"), ("auth_seen_at", 12345),
+                                       ("_user_id", 7), ("_user_id", "١٢")])
+def test_a_tampered_session_value_logs_out_without_an_error(world, client, key, value):
+    logged_in_as(client, "county_zy", "/admin/")
+    with client.session_transaction() as session:
+        session[key] = value
+    assert is_login_redirect(client.get("/admin/"))
