@@ -1,4 +1,4 @@
-"""Commands: ``flask seed``, ``flask demo``, ``flask create-admin`` and ``flask translate``."""
+"""Commands: ``flask seed``, ``flask demo``, ``flask create-admin``, ``flask check-deploy`` and ``flask translate``."""
 from __future__ import annotations
 
 import subprocess
@@ -10,6 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from app.config import PROJECT_ROOT
+from app.deploy import deploy_problems
 from app.extensions import db
 from app.seed.demo import load_demo
 from app.seed.reference import seed_reference_data
@@ -52,6 +53,18 @@ def register_commands(app: Flask) -> None:
         db.session.add(account)
         db.session.commit()
         click.echo(f"created superuser {username}")
+
+    @app.cli.command("check-deploy")
+    def check_deploy_command():
+        """List every setting unsafe for production (like Django's ``check --deploy``); exit 1 if any."""
+        problems = deploy_problems(app.config)
+        for problem in problems:
+            click.echo(f"{'ERROR  ' if problem.refuse else 'WARNING'} {problem}")
+        if problems:
+            refused = sum(problem.refuse for problem in problems)
+            raise click.ClickException(f"{len(problems)} unsafe setting(s), {refused} of which stop the app "
+                                       "from starting in production mode (APP_ENV=production)")
+        click.echo("no unsafe setting found")
 
     @app.cli.group("translate")
     def translate():

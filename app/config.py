@@ -14,10 +14,21 @@ def database_url(url: str | None, default: str) -> str:
     return url
 
 
+DEV_SECRET_KEY = "dev-only-secret-change-me"
+
+
+def environment_config() -> type["Config"]:
+    """The configuration ``APP_ENV`` selects: ``production`` gives ``ProductionConfig``, anything else
+    (``make run``, development) ``Config``."""
+    return ProductionConfig if os.environ.get("APP_ENV", "").strip().lower() == "production" else Config
+
+
 class Config:
     """Settings for running the platform; every value can come from the environment."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+    # "production" refuses to start with unsafe settings (app/deploy.py); see ProductionConfig
+    APP_ENV = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = database_url(
         os.environ.get("DATABASE_URL"), f"sqlite:///{PROJECT_ROOT / 'instance' / 'platform.db'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
@@ -47,6 +58,10 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
+    # a session ends after this much inactivity (staff / trainees), and in any case this long after login
+    SESSION_IDLE_MINUTES_STAFF = int(os.environ.get("SESSION_IDLE_MINUTES_STAFF", "30"))
+    SESSION_IDLE_MINUTES_TRAINEE = int(os.environ.get("SESSION_IDLE_MINUTES_TRAINEE", "120"))
+    SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     # behind N reverse proxies, trust N X-Forwarded-* hops (the login limit counts real addresses)
@@ -64,6 +79,17 @@ class Config:
 
     FLASK_ADMIN_SWATCH = "default"
     ADMIN_PAGE_SIZE = 20
+
+
+class ProductionConfig(Config):
+    """``APP_ENV=production``: safe defaults; the app refuses to start while a setting is unsafe
+    (the development SECRET_KEY, an insecure session cookie, per-process rate-limit storage)."""
+
+    APP_ENV = "production"
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+    # shared by every worker process, e.g. redis://127.0.0.1:6379/0; memory:// is refused
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
 
 
 class TestConfig(Config):

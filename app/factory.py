@@ -5,20 +5,20 @@ import logging
 from pathlib import Path
 
 from flask import Flask, redirect, url_for
-from flask_login import current_user
+from flask_login import current_user, user_logged_in
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import models  # noqa: F401  (every table registers on the metadata)
 from app.cli import register_commands
-from app.config import Config
-from app.domain import support_contacts
+from app.config import Config, environment_config
+from app.deploy import refuse_unsafe_production
+from app.domain import sessions, support_contacts
 from app.domain.workflow.table import action_label
 from app.errors import register_error_handlers
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.i18n import register_template_helpers, select_locale, select_timezone
 from app.infra import audit, notify, observability
 from app.infra.health import database_gauges
-from models import Account
 from views.admin import init_admin
 from views.auth import bp as auth_bp
 from views.files import bp as files_bp
@@ -27,9 +27,12 @@ from views.portal import bp as portal_bp
 
 
 def create_app(config: type[Config] | dict | None = None) -> Flask:
-    """Build the app: configuration, extensions, blueprints, admin and commands."""
+    """Build the app: configuration, extensions, blueprints, admin and commands.
+
+    Without ``config``, ``APP_ENV`` chooses the configuration (``production``: ``ProductionConfig``).
+    In production mode the app refuses to start with an unsafe setting (``app.deploy``)."""
     app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
-    app.config.from_object(Config)
+    app.config.from_object(environment_config() if config is None else Config)
     if isinstance(config, dict):
         app.config.update(config)
     elif config is not None:
@@ -40,6 +43,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     observability.init_app(app, gauges=database_gauges)  # request ids, logs, metrics
     if app.logger.level == logging.NOTSET:
         app.logger.setLevel(logging.INFO)  # the console SMS sender's messages show in the server log
+    refuse_unsafe_production(app.config, app.logger)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
 
@@ -67,11 +71,9 @@ def configure_extensions(app: Flask) -> None:
     notify.init_app(app)  # notification SMS are sent after commit
 
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        if not user_id.isdigit():
-            return None
-        return db.session.get(Account, int(user_id))
+    # every request checks the session against the account (logout, password, lock, role, scope, timeouts)
+    login_manager.user_loader(sessions.load_session_account)
+    user_logged_in.connect(lambda _app, user, **_extra: sessions.stamp_session(user), app, weak=False)
 
     register_template_helpers(app)
     app.add_template_filter(action_label, "action_label")

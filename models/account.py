@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -67,6 +67,8 @@ class Account(UserMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
+    # bumped to end every session of the account at once (app/domain/sessions.py)
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=now)
 
     region: Mapped[Region | None] = relationship()
@@ -102,6 +104,21 @@ class Account(UserMixin, db.Model):
 
     def __str__(self) -> str:
         return f"{self.display_name or self.username}（{self.username}）"
+
+
+# a change of any of these ends every session of the account (app/domain/sessions.py)
+SESSION_ENDING_FIELDS = ("password_hash", "role", "region_id", "base_id", "is_active_account", "locked_until")
+
+
+@event.listens_for(Account, "before_update")
+def _end_sessions_on_credential_change(_mapper, _connection, account: Account) -> None:
+    """A new password, role, scope, enabled flag or lock bumps the session epoch in the same UPDATE,
+    so even a change that is later undone (locked, then unlocked) leaves old sessions ended."""
+    state = inspect(account)
+    if state.attrs.session_epoch.history.has_changes():
+        return
+    if any(state.attrs[name].history.has_changes() for name in SESSION_ENDING_FIELDS):
+        account.session_epoch = Account.session_epoch + 1
 
 
 class AccountBusiness(db.Model):

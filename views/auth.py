@@ -7,13 +7,14 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from app.domain.sessions import end_sessions, forget_session, start_session
 from app.extensions import db, limiter
 from models import Account
 from models.clock import now
@@ -89,7 +90,7 @@ def login():
             account.locked_until = None
             account.last_login_at = moment
             db.session.commit()
-            login_user(account)
+            start_session(account)  # a fresh session and CSRF token: nothing from before login survives
             return redirect(_safe_next(request.args.get("next")) or home_for(account))
     return render_template("auth/login.html", form=form)
 
@@ -97,6 +98,10 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    """End this session and every other session of the account (a copied cookie no longer works)."""
+    end_sessions(current_user._get_current_object())
+    db.session.commit()
     logout_user()
+    forget_session()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))

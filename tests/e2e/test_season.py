@@ -121,7 +121,8 @@ def test_a_season_walked_with_a_moving_clock(world, client, season):
         client = login(client, "doctor_a")
         assert gp.name not in text(client.get("/portal/apply"))
 
-    with at("2025-05-10"):  # inside the window: everyone applies
+    with at("2025-05-10"):  # inside the window: everyone applies (a session does not last for days)
+        client = login(client, "doctor_a")
         a = gp_apply_and_submit(client, gp)
         client = login(client, "doctor_b")
         b = gp_apply_and_submit(client, gp)
@@ -148,6 +149,7 @@ def test_a_season_walked_with_a_moving_clock(world, client, season):
         assert "2025年6月5日" in page and "区县卫健委" in page and "外出参培证明未盖章" in page
 
     with at("2025-06-05", hour=23):  # the deadline day, late in the evening: resubmission goes through
+        client = login(client, "doctor_a")
         html = resubmit(client, a)
         assert db.session.get(Application, a).status == Status.SUBMITTED, html
 
@@ -164,8 +166,10 @@ def test_a_season_walked_with_a_moving_clock(world, client, season):
 
     on_time, late = residency_ids
     with at("2025-05-22", hour=17):  # the confirmation deadline: confirmed
+        client = login(client, "base_zz")
         assert _confirm(client, on_time) == Status.CONFIRMED
     with at("2025-05-23", hour=9):  # the day after: refused, and the code on the form says so
+        client = login(client, "base_zz")
         page = text(client.get("/admin/confirm/", query_string={"code": _code(late)}))
         assert "现场确认已于 2025年5月22日 截止" in page
         assert _confirm(client, late) == Status.BASE_APPROVED

@@ -1,0 +1,126 @@
+"""Login sessions, checked against the server on every request.
+
+At login the session gets a *stamp*: an HMAC (keyed with SECRET_KEY) of the account's id, its
+``session_epoch`` and every field whose change must end its sessions — the password hash, role,
+region, base, enabled flag and lock (``models.account.SESSION_ENDING_FIELDS``). Flask-Login's user
+loader (``load_session_account``) recomputes the stamp from the database on every request; any
+difference ends the session. Besides, every ORM update of one of those fields bumps
+``session_epoch`` in the same UPDATE (``models/account.py``), so a change that is undone later
+(locked, then unlocked) still leaves the old sessions ended; the stamp alone covers changes made
+outside the ORM (a bulk UPDATE, SQL by hand). So a password change or reset, a lock or unlock, a
+disable, or a change of role or scope ends every session of the account at once, wherever the change
+is made (a view, support, the account admin, a command), and no caller has to remember anything.
+What changes no field — logout, "sign out everywhere" — calls ``end_sessions``, which bumps the epoch.
+
+The session also records when it started and when it was last used: it ends after
+``SESSION_IDLE_MINUTES_STAFF`` / ``SESSION_IDLE_MINUTES_TRAINEE`` of inactivity and
+``SESSION_MAX_HOURS`` after login, whatever the activity. Times come from ``models.clock.now``.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime, timedelta
+
+from flask import current_app, flash, g, session
+from flask_babel import gettext as _
+from flask_login import login_user
+
+from app.extensions import db
+from models import Account
+from models.clock import now
+
+STAMP = "auth_stamp"
+LOGIN_AT = "auth_login_at"
+SEEN_AT = "auth_seen_at"
+CSRF_KEY = "csrf_token"  # Flask-WTF's session and ``g`` key (WTF_CSRF_FIELD_NAME)
+MAX_ID_DIGITS = 18  # a forged id past 64 bits is no account, not a database error
+
+
+def session_stamp(account: Account) -> str:
+    """The HMAC of the account's session epoch and of the fields that end its sessions when changed."""
+    parts = (account.id, account.session_epoch, account.password_hash, account.role, account.region_id,
+             account.base_id, bool(account.is_active_account),
+             account.locked_until.isoformat() if account.locked_until else "")
+    key = current_app.secret_key
+    key = key if isinstance(key, bytes) else str(key).encode()
+    return hmac.new(key, "|".join(map(str, parts)).encode(), hashlib.sha256).hexdigest()
+
+
+def end_sessions(account: Account) -> None:
+    """End every existing session of ``account`` (on every device) at once. The caller commits."""
+    account.session_epoch = Account.session_epoch + 1  # in SQL: two at once both count
+    db.session.flush()
+
+
+def start_session(account: Account) -> None:
+    """Log ``account`` in on a fresh session: nothing a visitor (or an attacker) put in the session
+    before login survives it, and the CSRF token is a new one (``stamp_session`` runs on login)."""
+    session.clear()
+    g.pop(CSRF_KEY, None)
+    login_user(account)
+
+
+def stamp_session(account: Account) -> None:
+    """Record the stamp and the login time; give the session a new CSRF token. Connected to
+    Flask-Login's ``user_logged_in``, so every ``login_user`` call gets it."""
+    moment = _format(now())
+    session[STAMP] = session_stamp(account)
+    session[LOGIN_AT] = session[SEEN_AT] = moment
+    session.pop(CSRF_KEY, None)
+    g.pop(CSRF_KEY, None)
+
+
+def forget_session() -> None:
+    """Drop the login from this browser's session (logout's own part; ``end_sessions`` does the rest)."""
+    session.clear()
+    g.pop(CSRF_KEY, None)
+
+
+def idle_limit(account: Account) -> timedelta:
+    config = current_app.config
+    minutes = config["SESSION_IDLE_MINUTES_STAFF"] if account.is_staff else config["SESSION_IDLE_MINUTES_TRAINEE"]
+    return timedelta(minutes=minutes)
+
+
+def load_session_account(user_id: str) -> Account | None:
+    """Flask-Login's user loader: the session's account if the session is still valid, else ``None``
+    (the session is cleared and the visitor told why on the login page)."""
+    if not isinstance(user_id, str) or not (user_id.isascii() and user_id.isdigit()) or len(user_id) > MAX_ID_DIGITS:
+        return _invalid()
+    account = db.session.get(Account, int(user_id))
+    if account is None or not account.is_active:
+        return _invalid()
+    stamp = session.get(STAMP)
+    if not isinstance(stamp, str) or not hmac.compare_digest(stamp.encode(), session_stamp(account).encode()):
+        return _invalid(_("You have been signed out: you logged out elsewhere, or your password or "
+                          "permissions changed. Please log in again."))
+    moment = now()
+    login_at, seen_at = _parse(session.get(LOGIN_AT)), _parse(session.get(SEEN_AT))
+    if login_at is None or seen_at is None:
+        return _invalid()
+    if (moment - seen_at > idle_limit(account)
+            or moment - login_at > timedelta(hours=current_app.config["SESSION_MAX_HOURS"])):
+        return _invalid(_("Your session has timed out. Please log in again."))
+    session[SEEN_AT] = _format(moment)
+    return account
+
+
+def _invalid(message: str | None = None) -> None:
+    session.clear()
+    g.pop(CSRF_KEY, None)
+    if message:
+        flash(message, "warning")
+
+
+def _format(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def _parse(value) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
