@@ -107,7 +107,8 @@ def test_development_mode_starts_with_memory_storage_and_the_development_key(mon
 
 # --- flask check-deploy ------------------------------------------------------------------------
 
-def test_check_deploy_lists_every_unsafe_setting_of_the_test_app(app, runner):
+def test_check_deploy_lists_every_unsafe_setting_of_the_test_app(app, runner, monkeypatch):
+    monkeypatch.setitem(app.config, "SMS_BACKEND", "console")  # as in make run
     result = runner.invoke(args=["check-deploy"])
     assert result.exit_code == 1
     lines = result.output.splitlines()

@@ -16,7 +16,7 @@ from models import Account, Role
 from models.clock import now
 from tests.conftest import CSRF_RE, Auth, csrf_token
 from tests.factories import PASSWORD
-from tests.portal_helpers import last_code
+from tests.portal_helpers import last_code, last_link
 
 TIMED_OUT = "登录已超时，请重新登录。"
 SIGNED_OUT = "登录已失效"
@@ -117,10 +117,16 @@ def support_act(client, trainee, action: str, reason: str = "学员来电申请"
 
 
 def test_support_password_reset_ends_the_trainees_sessions(world, app, client):
+    """Support texts a one-time link; the sessions end when the trainee sets the new password with it."""
     cookie = logged_in_as(client, "trainee_zy", "/portal/")
     support = app.test_client()
     Auth(support).login("support", PASSWORD)
     assert support_act(support, world.trainees["zy"], "reset", "学员称账号被盗").status_code == 302
+    assert opens(replay(app, cookie, "/portal/"))  # the link alone changes nothing
+    link = last_link(world.trainees["zy"].mobile)
+    phone = app.test_client()
+    assert phone.post(link, data={"password": "Mine.2025x", "confirm": "Mine.2025x",
+                                  "csrf_token": csrf_token(phone, link)}).status_code == 302
     assert is_login_redirect(replay(app, cookie, "/portal/"))
     assert is_login_redirect(client.get("/portal/"))
     assert opens(support.get("/admin/support/"))  # support's own session goes on
