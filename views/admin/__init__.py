@@ -4,6 +4,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.security_headers import csp_nonce
 from models import (
     Account,
     Application,
@@ -56,7 +57,8 @@ def init_admin(app) -> Admin:
     """Create the back office on ``app`` with every view."""
     admin = Admin(app, name=_l("Henan Health Training Enrollment Platform"),
                   theme=Bootstrap4Theme(swatch="default", fluid=True, base_template="admin/site_master.html"),
-                  index_view=DashboardView(name=_l("Dashboard"), url="/admin"))
+                  index_view=DashboardView(name=_l("Dashboard"), url="/admin"),
+                  csp_nonce_generator=csp_nonce)  # its inline scripts carry the page's CSP nonce
     for link in queue_links(REVIEW):  # each role's default filters, first in the review menu
         admin.add_link(link)
     views = [
