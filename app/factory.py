@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask, redirect, url_for
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 import models  # noqa: F401  (every table registers on the metadata)
 from app.cli import register_commands
@@ -16,7 +17,8 @@ from app.domain.workflow.table import action_label
 from app.errors import register_error_handlers
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.i18n import register_template_helpers, select_locale, select_timezone
-from app.infra import audit, notify
+from app.infra import audit, notify, pdf_preview
+from app.security_headers import init_app as init_security_headers
 from models import Account
 from views.admin import init_admin
 from views.auth import bp as auth_bp
@@ -24,9 +26,18 @@ from views.files import bp as files_bp
 from views.portal import bp as portal_bp
 
 
+class Int64Converter(IntegerConverter):
+    """``<int:…>`` in every route: at most 2**63 - 1, the largest id a database column holds; a larger
+    number does not match the route (404) instead of overflowing the query (500)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**63 - 1, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def create_app(config: type[Config] | dict | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, admin and commands."""
     app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
+    app.url_map.converters["int"] = Int64Converter  # before any route is added
     app.config.from_object(Config)
     if isinstance(config, dict):
         app.config.update(config)
@@ -71,6 +82,8 @@ def configure_extensions(app: Flask) -> None:
         return db.session.get(Account, int(user_id))
 
     register_template_helpers(app)
+    init_security_headers(app)  # CSP, nosniff, Referrer-, Permissions-Policy, HSTS on every response
+    app.add_template_global(pdf_preview.preview, "pdf_preview")
     app.add_template_filter(action_label, "action_label")
     support_contacts.init_app(app)  # the footer of the layout and the error pages
 
