@@ -1,5 +1,6 @@
 /* The Content-Security-Policy refuses inline event handlers and javascript: links. Flask-Admin's
-   templates carry a few (the filter menu, the delete button's confirmation, "add an inline row"):
+   templates carry a few (the filter menu, the delete button's confirmation, "with selected" actions,
+   "add an inline row"):
    before anything is clicked, each becomes an ordinary listener doing the same thing, and a click on
    a javascript: link only has its default action cancelled (the listeners of the page still run). */
 (function () {
@@ -17,6 +18,11 @@
     } else if ((text = quoted(code, 'safeConfirm')) !== null || (text = quoted(code, 'confirm')) !== null) {
       element.addEventListener('click', function (event) {
         if (!window.confirm(text)) { event.preventDefault(); event.stopImmediatePropagation(); }
+      });
+    } else if ((text = quoted(code, 'modelActions\\.execute')) !== null) {
+      element.addEventListener('click', function (event) {
+        event.preventDefault();
+        window.modelActions.execute(text);
       });
     } else if ((text = quoted(code, 'addInlineField')) !== null) {
       element.addEventListener('click', function (event) {
