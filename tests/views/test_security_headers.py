@@ -63,10 +63,11 @@ def assert_scripts_allowed(html: str, scripts: list[str]) -> None:
         elif 'type="application/json"' not in tag:  # a data block, never run
             nonce = re.search(r'\snonce="([^"]*)"', tag)
             assert nonce and nonce.group(1) in nonces, tag
-    handlers = re.findall(r'\son[a-z]+="([^"]*)"', html)
-    for code in handlers:
+    assert re.findall(r'\son[a-z]+=', html) == []  # no inline handler: Chromium reports each one
+    renamed = re.findall(r'\sdata-onclick="([^"]*)"', html)  # Flask-Admin's, for admin/csp.js
+    for code in renamed:
         assert any(known in code for known in HANDLERS_CSP_JS_KNOWS), code
-    if handlers or "javascript:" in html:
+    if renamed or "javascript:" in html:
         assert "/static/admin/csp.js" in html
     assert "data-confirm" in html or "confirm(" not in re.sub(r"<script\b[^>]*src=[^>]*>", "", html)
 

@@ -40,6 +40,7 @@ from views.admin.audit import AuditLogView
 from views.admin.base import DashboardView
 from views.admin.batches import BatchView, QuotaView
 from views.admin.confirm import ConfirmView
+from views.admin.csp_templates import without_inline_handlers
 from views.admin.institutions import InstitutionImportView
 from views.admin.queues import queue_links
 from views.admin.reference import InstitutionView, PracticeScopeView, RegionView, SpecialtyView, TrainingBaseView
@@ -91,4 +92,5 @@ def init_admin(app) -> Admin:
     admin.add_view(SupportView(name=_l("Technical support"), category=SYSTEM, endpoint="support"))
     admin.add_view(InstitutionImportView(name=_l("Import unit directory"), category=REFERENCE,
                                          endpoint="institution_import", url="/admin/institution-import"))
+    without_inline_handlers(app)  # the Content-Security-Policy refuses onclick="…" (static/admin/csp.js)
     return admin

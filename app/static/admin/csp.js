@@ -1,8 +1,8 @@
 /* The Content-Security-Policy refuses inline event handlers and javascript: links. Flask-Admin's
-   templates carry a few (the filter menu, the delete button's confirmation, "with selected" actions,
-   "add an inline row"):
-   before anything is clicked, each becomes an ordinary listener doing the same thing, and a click on
-   a javascript: link only has its default action cancelled (the listeners of the page still run). */
+   templates carry a few onclick="…" (the filter menu, the delete button's confirmation, "with
+   selected" actions, "add an inline row"); they reach the page renamed data-onclick
+   (views/admin/csp_templates.py), and each becomes here an ordinary listener doing the same thing.
+   A click on a javascript: link only has its default action cancelled (the page's listeners run). */
 (function () {
   function quoted(code, name) {
     var match = code.match(new RegExp(name + "\\(\\s*(?:this\\s*,\\s*)?'((?:[^'\\\\]|\\\\.)*)'"));
@@ -10,8 +10,8 @@
   }
 
   function adopt(element) {
-    var code = element.getAttribute('onclick') || '';
-    element.removeAttribute('onclick');
+    var code = element.getAttribute('data-onclick') || '';
+    element.removeAttribute('data-onclick');
     var text;
     if (/^\s*return false;?\s*$/.test(code)) {
       element.addEventListener('click', function (event) { event.preventDefault(); });
@@ -39,13 +39,13 @@
     if (link) { event.preventDefault(); }
   }, true);
 
-  document.querySelectorAll('[onclick]').forEach(adopt);
+  document.querySelectorAll('[data-onclick]').forEach(adopt);
   new MutationObserver(function (records) {  // rows and modals added later
     records.forEach(function (record) {
       record.addedNodes.forEach(function (node) {
         if (node.nodeType !== 1) { return; }
-        if (node.hasAttribute('onclick')) { adopt(node); }
-        node.querySelectorAll('[onclick]').forEach(adopt);
+        if (node.hasAttribute('data-onclick')) { adopt(node); }
+        node.querySelectorAll('[data-onclick]').forEach(adopt);
       });
     });
   }).observe(document.body, {childList: true, subtree: true});
