@@ -14,7 +14,8 @@ stricter ``sandbox`` policy of ``app.infra.storage.protect_file_response``.
 Every response also gets ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: same-origin``
 (Flask-WTF's HTTPS check needs the same-origin referrer), a ``Permissions-Policy`` that turns off
 the devices and APIs the platform never uses, ``X-Frame-Options: DENY`` for old browsers, and over
-HTTPS ``Strict-Transport-Security`` (``HSTS_SECONDS``, 0 turns it off; ``HSTS_INCLUDE_SUBDOMAINS``).
+HTTPS ``Strict-Transport-Security`` (``HSTS_SECONDS``, 0 turns it off; ``HSTS_INCLUDE_SUBDOMAINS``)
+and ``Cross-Origin-Opener-Policy: same-origin``.
 Behind a proxy that ends TLS, set ``PROXY_COUNT`` so that the request is known to be HTTPS.
 """
 from __future__ import annotations
@@ -62,7 +63,6 @@ def add_security_headers(response: Response) -> Response:
     headers.setdefault("Referrer-Policy", REFERRER_POLICY)
     headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
     headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     return response
 
 
@@ -75,6 +75,8 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def security_headers(response: Response) -> Response:
         add_security_headers(response)
-        if max_age and request.is_secure:
-            response.headers.setdefault("Strict-Transport-Security", hsts)
+        if request.is_secure:  # browsers ignore (and complain about) these over plain HTTP
+            response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+            if max_age:
+                response.headers.setdefault("Strict-Transport-Security", hsts)
         return response

@@ -46,6 +46,7 @@ def assert_page_headers(response, secure: bool = False) -> None:
     assert headers["X-Frame-Options"] == "DENY"
     if secure:
         assert headers["Strict-Transport-Security"] == "max-age=31536000"
+        assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
     else:
         assert "Strict-Transport-Security" not in headers  # never over plain HTTP
     if response.mimetype == "text/html":
