@@ -80,6 +80,14 @@ class Config:
     FLASK_ADMIN_SWATCH = "default"
     ADMIN_PAGE_SIZE = 20
 
+    # Strict-Transport-Security on HTTPS responses (app/security_headers.py); 0 turns it off
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
+    HSTS_INCLUDE_SUBDOMAINS = os.environ.get("HSTS_INCLUDE_SUBDOMAINS", "0") == "1"
+    # uploaded PDFs are shown to reviewers as page images (app/infra/pdf_preview.py)
+    PDF_PREVIEW_PAGES = int(os.environ.get("PDF_PREVIEW_PAGES", "3"))
+    PDF_PREVIEW_MAX_SIDE = int(os.environ.get("PDF_PREVIEW_MAX_SIDE", "1600"))
+    PDF_PREVIEW_TIMEOUT = float(os.environ.get("PDF_PREVIEW_TIMEOUT", "10"))
+
 
 class ProductionConfig(Config):
     """``APP_ENV=production``: safe defaults; the app refuses to start while a setting is unsafe

@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask, redirect, url_for
 from flask_login import current_user, user_logged_in
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 import models  # noqa: F401  (every table registers on the metadata)
 from app.cli import register_commands
@@ -17,13 +18,22 @@ from app.domain.workflow.table import action_label
 from app.errors import register_error_handlers
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.i18n import register_template_helpers, select_locale, select_timezone
-from app.infra import audit, notify, observability
+from app.infra import audit, notify, observability, pdf_preview
 from app.infra.health import database_gauges
+from app.security_headers import init_app as init_security_headers
 from views.admin import init_admin
 from views.auth import bp as auth_bp
 from views.files import bp as files_bp
 from views.health import bp as health_bp
 from views.portal import bp as portal_bp
+
+
+class Int64Converter(IntegerConverter):
+    """``<int:…>`` in every route: at most 2**63 - 1, the largest id a database column holds; a larger
+    number does not match the route (404) instead of overflowing the query (500)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**63 - 1, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def create_app(config: type[Config] | dict | None = None) -> Flask:
@@ -32,6 +42,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     Without ``config``, ``APP_ENV`` chooses the configuration (``production``: ``ProductionConfig``).
     In production mode the app refuses to start with an unsafe setting (``app.deploy``)."""
     app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
+    app.url_map.converters["int"] = Int64Converter  # before any route is added
     app.config.from_object(environment_config() if config is None else Config)
     if isinstance(config, dict):
         app.config.update(config)
@@ -76,6 +87,8 @@ def configure_extensions(app: Flask) -> None:
     user_logged_in.connect(lambda _app, user, **_extra: sessions.stamp_session(user), app, weak=False)
 
     register_template_helpers(app)
+    init_security_headers(app)  # CSP, nosniff, Referrer-, Permissions-Policy, HSTS on every response
+    app.add_template_global(pdf_preview.preview, "pdf_preview")
     app.add_template_filter(action_label, "action_label")
     support_contacts.init_app(app)  # the footer of the layout and the error pages
 

@@ -1,6 +1,7 @@
 """File downloads: every attachment is served through a scope check, never from a static folder.
 
-Storage itself (paths, checks, thumbnails, responses) lives in ``app.infra.storage``.
+Storage itself (paths, checks, thumbnails, responses) lives in ``app.infra.storage``; PDF page
+images in ``app.infra.pdf_preview``.
 """
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from flask import Blueprint, abort, request
 from flask_login import current_user, login_required
 
 from app.domain.access import scope
+from app.errors import error_page
 from app.extensions import db
-from app.infra import storage
+from app.infra import pdf_preview, storage
 from models import Attachment
 
 bp = Blueprint("files", __name__, url_prefix="/files")
@@ -25,3 +27,17 @@ def download(attachment_id: int):
     if attachment is None:
         abort(404)
     return storage.send(attachment, thumbnail=request.args.get("thumb") == "1")
+
+
+@bp.route("/<int:attachment_id>/page/<int:number>.png")
+@login_required
+def page_image(attachment_id: int, number: int):
+    """Page ``number`` of a PDF as a PNG rendered on the server, under the same scope as the file."""
+    attachment = db.session.scalar(
+        scope(db.select(Attachment).where(Attachment.id == attachment_id), Attachment, current_user))
+    if attachment is None:
+        abort(404)
+    try:
+        return pdf_preview.page_response(attachment, number)
+    except pdf_preview.PreviewError as error:
+        return error_page(422, str(error))

@@ -26,7 +26,7 @@ from app.domain.rules import parse_date
 from app.domain.workflow import states
 from app.extensions import db
 from app.i18n import cn_date, cn_datetime, yes_no
-from app.infra.storage import stored_path
+from app.infra.storage import protect_file_response, stored_path
 from models import Application, Attachment
 from models.enums import (
     Degree,
@@ -496,12 +496,12 @@ def registration_form_filename(application: Application) -> str:
 
 
 def registration_form_response(application: Application):
-    """The PDF as an inline download with a Chinese file name, never cached; raises ``RegformError``."""
+    """The PDF as a download (an attachment, like every PDF) with a Chinese file name, sandboxed and
+    never cached (``protect_file_response``); raises ``RegformError``."""
     from urllib.parse import quote
 
     from flask import Response
     response = Response(registration_form_pdf(application), mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
-        f"inline; filename=form.pdf; filename*=UTF-8''{quote(registration_form_filename(application))}")
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+        f"attachment; filename=form.pdf; filename*=UTF-8''{quote(registration_form_filename(application))}")
+    return protect_file_response(response)

@@ -4,7 +4,13 @@ Only JPEG, PNG and PDF are accepted, recognised by their content (never by the c
 or content type). Images are decoded with Pillow under size and pixel limits, turned upright
 from their EXIF orientation and re-encoded, which drops every piece of metadata (EXIF, GPS,
 ICC, comments, text chunks); a JPEG thumbnail (at most 320 px) is written next to them. PDFs are
-stored as sent.
+stored as sent, and shown as page images rendered on the server (``app.infra.pdf_preview``, cached
+next to the file).
+
+Only the platform's own re-encoded images are sent inline; PDFs always download as attachments
+(a PDF may carry JavaScript). Every file response carries ``Content-Security-Policy: sandbox``
+(nothing it holds may run as this site) and ``X-Content-Type-Options: nosniff``
+(``protect_file_response``).
 
 Files go to ``UPLOAD_FOLDER`` under a random name (``secrets.token_hex(16)`` plus the real
 extension); the client's name is kept, cleaned, as display text only. Files follow the database
@@ -16,6 +22,7 @@ Configuration: ``UPLOAD_FOLDER``, ``UPLOAD_MAX_BYTES`` (default 10 MB) and
 """
 from __future__ import annotations
 
+import glob
 import hashlib
 import io
 import os
@@ -50,8 +57,10 @@ PDF_EOF_WINDOW = 1024  # readers look for %%EOF within the last 1024 bytes
 
 JPEG, PNG, PDF = "image/jpeg", "image/png", "application/pdf"
 EXTENSIONS = {JPEG: ".jpg", PNG: ".png", PDF: ".pdf"}
-INLINE_TYPES = frozenset(EXTENSIONS)
 IMAGE_TYPES = frozenset({JPEG, PNG})
+INLINE_TYPES = IMAGE_TYPES  # re-encoded by the platform (``_process_image``); PDFs are stored as sent
+# a file opened on its own runs nothing, loads nothing and cannot be framed
+FILE_POLICY = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 THUMBNAIL_SUFFIX = ".thumb.jpg"
 
 # Pillow errors on damaged input are not all OSError
@@ -114,6 +123,11 @@ def thumbnail_path(attachment: Attachment) -> Path | None:
     if attachment.content_type not in IMAGE_TYPES:
         return None
     return _path_in_folder(thumbnail_name(attachment.stored_name))
+
+
+def derived_path(attachment: Attachment, suffix: str) -> Path:
+    """A file made from the stored one (``<stem><suffix>``, e.g. a rendered PDF page) in UPLOAD_FOLDER."""
+    return _path_in_folder(Path(attachment.stored_name).stem + suffix)
 
 
 def open_file(attachment: Attachment) -> BinaryIO:
@@ -375,9 +389,20 @@ def save(file: FileStorage, kind: str, trainee, uploaded_by=None, application=No
 # Sending and deleting
 # --------------------------------------------------------------------------------------------
 
+def protect_file_response(response: Response) -> Response:
+    """The headers of every file response: the sandbox policy, nosniff, never cached by others."""
+    response.headers["Content-Security-Policy"] = FILE_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.cache_control.no_cache = None
+    response.cache_control.private = True
+    response.cache_control.no_store = True
+    return response
+
+
 def send(attachment: Attachment, thumbnail: bool = False) -> Response:
-    """The file (or the image's thumbnail) as a response: inline for images and PDFs, named
-    after the original name (RFC 5987 ``filename*`` for Chinese), never cached by others.
+    """The file (or the image's thumbnail) as a response: inline for the platform's re-encoded
+    images, an attachment for PDFs; named after the original name (RFC 5987 ``filename*`` for
+    Chinese); sandboxed and never cached by others (``protect_file_response``).
     Raises NotFound when there is no such file (or no thumbnail, as for PDFs)."""
     try:
         path = thumbnail_path(attachment) if thumbnail else stored_path(attachment)
@@ -398,16 +423,12 @@ def send(attachment: Attachment, thumbnail: bool = False) -> Response:
         fallback = f"attachment-{attachment.id}{Path(name).suffix if Path(name).suffix.isascii() else ''}"
         names = {"filename": fallback, "filename*": "UTF-8''" + quote(name, safe="!#$&+-.^_`|~")}
     response.headers.set("Content-Disposition", disposition, **names)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.cache_control.no_cache = None
-    response.cache_control.private = True
-    response.cache_control.no_store = True
-    return response
+    return protect_file_response(response)
 
 
 def delete(attachment: Attachment) -> None:
-    """Delete the row now (flushed) and its files once the transaction commits; a trainee whose
-    photo it was keeps no reference to it."""
+    """Delete the row now (flushed) and its files (with its thumbnail and rendered PDF pages) once
+    the transaction commits; a trainee whose photo it was keeps no reference to it."""
     paths = []
     for path_of in (stored_path, thumbnail_path):
         try:
@@ -416,6 +437,8 @@ def delete(attachment: Attachment) -> None:
             continue
         if path is not None:
             paths.append(path)
+    if paths:  # files made from the stored one share its random stem
+        paths.extend(p for p in upload_folder().glob(glob.escape(paths[0].stem) + ".*") if p not in paths)
     trainee = attachment.trainee
     if trainee is not None and trainee.photo_id == attachment.id:
         trainee.photo = None

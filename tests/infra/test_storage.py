@@ -485,14 +485,14 @@ def test_the_thumbnail_of_an_image_downloads(auth, client, photo):
     assert f"filename*=UTF-8''{quote('学员照片.thumb.jpg')}" in response.headers["Content-Disposition"]
 
 
-def test_a_pdf_downloads_inline_and_has_no_thumbnail(auth, client, world, folder):
+def test_a_pdf_downloads_as_an_attachment_and_has_no_thumbnail(auth, client, world, folder):
     attachment = save(world, PDF_BYTES, "学历证书.pdf", kind="diploma")
     db.session.commit()
     login(auth, "county_zy")
     response = client.get(f"/files/{attachment.id}")
     assert response.status_code == 200 and response.data == PDF_BYTES
     assert response.mimetype == "application/pdf"
-    assert response.headers["Content-Disposition"].startswith("inline;")
+    assert response.headers["Content-Disposition"].startswith("attachment;")  # never the browser's viewer
     assert client.get(f"/files/{attachment.id}?thumb=1").status_code == 404
 
 

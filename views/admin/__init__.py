@@ -4,6 +4,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.security_headers import csp_nonce
 from models import (
     Account,
     Application,
@@ -39,6 +40,7 @@ from views.admin.audit import AuditLogView
 from views.admin.base import DashboardView
 from views.admin.batches import BatchView, QuotaView
 from views.admin.confirm import ConfirmView
+from views.admin.csp_templates import without_inline_handlers
 from views.admin.institutions import InstitutionImportView
 from views.admin.queues import queue_links
 from views.admin.reference import InstitutionView, PracticeScopeView, RegionView, SpecialtyView, TrainingBaseView
@@ -56,7 +58,8 @@ def init_admin(app) -> Admin:
     """Create the back office on ``app`` with every view."""
     admin = Admin(app, name=_l("Henan Health Training Enrollment Platform"),
                   theme=Bootstrap4Theme(swatch="default", fluid=True, base_template="admin/site_master.html"),
-                  index_view=DashboardView(name=_l("Dashboard"), url="/admin"))
+                  index_view=DashboardView(name=_l("Dashboard"), url="/admin"),
+                  csp_nonce_generator=csp_nonce)  # its inline scripts carry the page's CSP nonce
     for link in queue_links(REVIEW):  # each role's default filters, first in the review menu
         admin.add_link(link)
     views = [
@@ -89,4 +92,5 @@ def init_admin(app) -> Admin:
     admin.add_view(SupportView(name=_l("Technical support"), category=SYSTEM, endpoint="support"))
     admin.add_view(InstitutionImportView(name=_l("Import unit directory"), category=REFERENCE,
                                          endpoint="institution_import", url="/admin/institution-import"))
+    without_inline_handlers(app)  # the Content-Security-Policy refuses onclick="…" (static/admin/csp.js)
     return admin
