@@ -14,11 +14,14 @@ from models.enums import Choices
 
 class SmsPurpose(Choices):
     REGISTER, RESET_PASSWORD, NOTIFY, PASSWORD_SENT = "register", "reset_password", "notify", "password_sent"
+    UNLOCK, LOGIN = "unlock", "login"
     items = (
         (REGISTER, _l("Registration code")),
         (RESET_PASSWORD, _l("Password reset code")),
         (NOTIFY, _l("Notification")),
         (PASSWORD_SENT, _l("New password")),
+        (UNLOCK, _l("Account unlock code")),
+        (LOGIN, _l("Login verification code")),
     )
 
 
