@@ -48,8 +48,20 @@ class Config:
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", 0))
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 10 minutes")
-    LOGIN_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5))
+    # whoever guesses a password is slowed per (user name, address): each tier used up refuses for longer
+    LOGIN_BACKOFF = os.environ.get("LOGIN_BACKOFF", "3 per minute; 6 per 15 minutes; 10 per hour; 20 per day")
+    # a picture to answer after this many wrong passwords from one address, or for the name from all addresses
+    LOGIN_CAPTCHA_AFTER = int(os.environ.get("LOGIN_CAPTCHA_AFTER", 2))
+    LOGIN_CAPTCHA_AFTER_ACCOUNT = int(os.environ.get("LOGIN_CAPTCHA_AFTER_ACCOUNT", 5))
+    LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", 24 * 3600))
+    # the last resort: every this many failures in a row, the account is locked for LOGIN_LOCK_MINUTES
+    # (trainees unlock it by SMS code, staff call technical support)
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ACCOUNT", 20))
     LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", 15))
+    # staff sign in with an SMS code to their mobile too (production must set it: STAFF_TWO_FACTOR=1);
+    # a browser can be remembered for this many days (0: never)
+    STAFF_TWO_FACTOR = os.environ.get("STAFF_TWO_FACTOR", "0") == "1"
+    STAFF_TWO_FACTOR_REMEMBER_DAYS = int(os.environ.get("STAFF_TWO_FACTOR_REMEMBER_DAYS", 30))
 
     FLASK_ADMIN_SWATCH = "default"
     ADMIN_PAGE_SIZE = 20
@@ -63,3 +75,4 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL"), "sqlite://")
     WTF_CSRF_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
+    STAFF_TWO_FACTOR = False
