@@ -38,9 +38,9 @@ class LoginError(Exception):
 
 
 def find_account(username: str) -> Account | None:
-    name = (username or "").replace("\x00", "").strip()
-    if not name:
-        return None
+    name = (username or "").strip()
+    if not name or any(ord(char) < 32 for char in name):  # no user name holds control characters (NUL:
+        return None                                       # PostgreSQL refuses it even in a query)
     return db.session.scalar(select(Account).where(func.lower(Account.username) == name.lower()))
 
 
