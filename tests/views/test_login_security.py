@@ -512,3 +512,15 @@ def test_the_login_form_refuses_bad_input_in_chinese(world, client):
         html = response.get_data(as_text=True)
         assert any(text in html for text in ("最多20个字符。", "最多128个字符。", WRONG, "最多6个字符。")), html
         assert not in_back_office(client)
+
+
+def test_the_superuser_unlocks_a_locked_staff_account(world, client, auth):
+    lock("county_zy")
+    auth.login("super", PASSWORD)
+    response = client.post("/admin/account/action/", data={
+        "action": "unlock", "rowid": str(stored("county_zy").id),
+        "csrf_token": csrf_token(client, "/admin/account/")})
+    assert response.status_code == 302
+    assert "已解除 1 个账号的锁定。" in client.get("/admin/account/").get_data(as_text=True)
+    account = stored("county_zy")
+    assert account.locked_until is None and account.failed_logins == 0
