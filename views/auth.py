@@ -124,9 +124,9 @@ def _mask(phone: str) -> str:
 @bp.before_app_request
 def require_own_password():
     """Someone signed in with an administrator's password opens nothing before choosing their own."""
-    endpoint = request.endpoint or ""
-    if endpoint in OPEN_ENDPOINTS or endpoint.endswith(".static"):
-        return None
+    endpoint = request.endpoint
+    if not endpoint or endpoint in OPEN_ENDPOINTS or endpoint.endswith(".static") or "_user_id" not in session:
+        return None  # no page (a 404 answers as it is), an open page, or nobody signed in
     if current_user.is_authenticated and getattr(current_user, "must_change_password", False):
         return redirect(url_for("auth.change_password"))
     return None

@@ -67,7 +67,7 @@ SECOND = SETUP + textwrap.dedent("""
 
 def run(script: str, *args: str) -> list[str]:
     result = subprocess.run([sys.executable, "-c", script, *args], cwd=PROJECT_ROOT, capture_output=True,
-                            text=True, timeout=120)
+                            text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout.strip().splitlines()
 
