@@ -74,8 +74,20 @@ class Config:
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 10 minutes")
-    LOGIN_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5))
+    # whoever guesses a password is slowed per (user name, address): each tier used up refuses for longer
+    LOGIN_BACKOFF = os.environ.get("LOGIN_BACKOFF", "3 per minute; 6 per 15 minutes; 10 per hour; 20 per day")
+    # a picture to answer after this many wrong passwords from one address, or for the name from all addresses
+    LOGIN_CAPTCHA_AFTER = int(os.environ.get("LOGIN_CAPTCHA_AFTER", 2))
+    LOGIN_CAPTCHA_AFTER_ACCOUNT = int(os.environ.get("LOGIN_CAPTCHA_AFTER_ACCOUNT", 5))
+    LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", 24 * 3600))
+    # the last resort: every this many failures in a row, the account is locked for LOGIN_LOCK_MINUTES
+    # (trainees unlock it by SMS code, staff call technical support)
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ACCOUNT", 20))
     LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", 15))
+    # staff sign in with an SMS code to their mobile too (production must set it: STAFF_TWO_FACTOR=1);
+    # a browser can be remembered for this many days (0: never)
+    STAFF_TWO_FACTOR = os.environ.get("STAFF_TWO_FACTOR", "0") == "1"
+    STAFF_TWO_FACTOR_REMEMBER_DAYS = int(os.environ.get("STAFF_TWO_FACTOR_REMEMBER_DAYS", 30))
 
     FLASK_ADMIN_SWATCH = "default"
     ADMIN_PAGE_SIZE = 20
@@ -98,6 +110,8 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
     # shared by every worker process, e.g. redis://127.0.0.1:6379/0; memory:// is refused
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # staff give an SMS code besides the password (STAFF_TWO_FACTOR=0 turns it off, and check-deploy says so)
+    STAFF_TWO_FACTOR = os.environ.get("STAFF_TWO_FACTOR", "1") == "1"
 
 
 class TestConfig(Config):
@@ -109,3 +123,4 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     SMS_ANSWER_MIN_SECONDS = 0.0
+    STAFF_TWO_FACTOR = False

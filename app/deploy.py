@@ -80,6 +80,8 @@ def deploy_problems(config: Mapping) -> list[Problem]:
                                                 "(DATABASE_URL=postgresql://…)"))
     if str(config.get("SMS_BACKEND") or "console") == "console":
         found.append(Problem("sms_console", "SMS_BACKEND is console: verification codes go to the log, not to phones"))
+    if not config.get("STAFF_TWO_FACTOR"):
+        found.append(Problem("staff_two_factor_off", "STAFF_TWO_FACTOR is off: staff sign in with a password alone"))
     if int(config.get("SESSION_MAX_HOURS") or 0) > MAX_SESSION_HOURS or int(config.get("SESSION_MAX_HOURS") or 0) <= 0:
         found.append(Problem("session_lifetime", f"SESSION_MAX_HOURS is {config.get('SESSION_MAX_HOURS')}; "
                                                  f"keep it between 1 and {MAX_SESSION_HOURS}"))

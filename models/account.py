@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, event, inspect
+from sqlalchemy import CheckConstraint, ForeignKey, String, event, false, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -66,6 +66,8 @@ class Account(UserMixin, db.Model):
     is_active_account: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
+    # set when an administrator chose the password: the holder must replace it before anything else
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     last_login_at: Mapped[datetime | None]
     # bumped to end every session of the account at once (app/domain/sessions.py)
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")

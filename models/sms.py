@@ -18,12 +18,15 @@ class SmsPurpose(Choices):
 
     REGISTER, RESET_PASSWORD, NOTIFY, PASSWORD_SENT, RESET_LINK = (
         "register", "reset_password", "notify", "password_sent", "reset_link")
+    UNLOCK, LOGIN = "unlock", "login"
     items = (
         (REGISTER, _l("Registration code")),
         (RESET_PASSWORD, _l("Password reset code")),
         (NOTIFY, _l("Notification")),
         (PASSWORD_SENT, _l("New password")),
         (RESET_LINK, _l("Password reset link")),
+        (UNLOCK, _l("Account unlock code")),
+        (LOGIN, _l("Login verification code")),
     )
 
 

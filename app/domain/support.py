@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from app.domain.passwords import issue_reset_link
 from app.domain.workflow import transition
 from app.extensions import db
+from app.infra import throttle
 from app.infra.audit import set_actor
 from models import Account, Application, Trainee
 
@@ -114,6 +115,7 @@ def unlock(trainee: Trainee, actor, reason: str) -> None:
     account.failed_logins = 0
     account.locked_until = None
     db.session.flush()
+    throttle.forget_name(account.username)  # no picture asked of the name any more
 
 
 def reopen(application: Application, actor, reason: str) -> None:

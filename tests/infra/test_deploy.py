@@ -113,7 +113,8 @@ def test_check_deploy_lists_every_unsafe_setting_of_the_test_app(app, runner, mo
     assert result.exit_code == 1
     lines = result.output.splitlines()
     expected = ["ERROR   secret_key_dev", "ERROR   cookie_not_secure", "ERROR   ratelimit_per_process",
-                "WARNING testing_on", "WARNING sms_console", "WARNING not_production"]
+                "WARNING testing_on", "WARNING sms_console", "WARNING staff_two_factor_off",
+                "WARNING not_production"]
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         expected.insert(4, "WARNING database_sqlite")
     assert [line.split(":")[0] for line in lines[:-1]] == expected

@@ -84,25 +84,34 @@ def test_username_is_not_case_sensitive(world, client):
 
 # --- lock-out per account ---------------------------------------------------------------------
 
-def test_account_locks_after_too_many_failures(world, client, app):
-    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-    assert limit == 5
+def test_account_locks_after_too_many_failures(world, client, app, monkeypatch):
+    """The last resort: every LOGIN_MAX_FAILURES_PER_ACCOUNT failures in a row (here from as many
+    addresses, so the per-address backoff does not stop them first) lock the account."""
+    assert app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] == 20
+    monkeypatch.setitem(app.config, "LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
+    monkeypatch.setitem(app.config, "LOGIN_CAPTCHA_AFTER_ACCOUNT", 100)
+    limit = 5
     for attempt in range(1, limit):
-        assert WRONG in post_login(client, "county_zy", f"Wrong.{attempt}").get_data(as_text=True)
+        html = post_login(client, "county_zy", f"Wrong.{attempt}",
+                          environ_base={"REMOTE_ADDR": f"10.0.0.{attempt}"}).get_data(as_text=True)
+        assert WRONG in html
         assert stored("county_zy").locked_until is None
         assert stored("county_zy").failed_logins == attempt
     before = now()
-    post_login(client, "county_zy", "Wrong.last")
+    html = post_login(client, "county_zy", "Wrong.last", environ_base={"REMOTE_ADDR": "10.0.0.99"}).get_data(
+        as_text=True)
+    assert LOCKED in html
     account = stored("county_zy")
     minutes = app.config["LOGIN_LOCK_MINUTES"]
     assert account.locked_until is not None
     assert before + timedelta(minutes=minutes - 1) < account.locked_until <= now() + timedelta(minutes=minutes)
 
-    # while locked, even the right password is refused, with the lock message
+    # while locked, even the right password is refused, with the lock message and the ways out
     response = post_login(client, "county_zy", PASSWORD)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert LOCKED in html and f"请 {minutes} 分钟后再试" in html
+    assert LOCKED in html and f"锁定 {minutes} 分钟" in html and "联系技术支持" in html
+    assert 'href="/unlock"' in html
     assert not logged_in(client)
     assert stored("county_zy").last_login_at is None
 
@@ -121,7 +130,7 @@ def test_lock_ends_when_its_time_is_up(world, client):
 
 def test_successful_login_resets_the_failure_count(world, client):
     for attempt in range(3):
-        post_login(client, "base_zz", f"Wrong.{attempt}")
+        post_login(client, "base_zz", f"Wrong.{attempt}", environ_base={"REMOTE_ADDR": f"10.0.1.{attempt}"})
     assert stored("base_zz").failed_logins == 3
     response = post_login(client, "base_zz", PASSWORD)
     assert response.status_code == 302

@@ -1,7 +1,10 @@
 """Back-office view of accounts and roles (system administrators only)."""
+from flask import flash
+from flask_admin.actions import action
 from flask_admin.contrib.sqla import filters
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import PasswordField
 
@@ -27,7 +30,7 @@ class AccountView(SecureModelView):
     write_roles = (Role.SUPERUSER,)
     column_labels = LABELS
     column_list = ("username", "display_name", "role", "region", "base", "phone", "is_active_account",
-                   "locked_until", "last_login_at")
+                   "failed_logins", "locked_until", "must_change_password", "last_login_at")
     column_default_sort = ("id", True)
     column_searchable_list = ("username", "display_name", "phone")
     column_choices = {"role": Role.lazy_choices()}
@@ -70,8 +73,22 @@ class AccountView(SecureModelView):
     def on_model_change(self, form, model, is_created):
         if form.password.data:
             model.set_password(form.password.data)
+            # the administrator knows this password: its holder chooses their own at the next login
+            model.must_change_password = is_created or model.id != current_user.id
+        if not is_created and hasattr(form, "phone") and form.phone.object_data != form.phone.data:
+            model.phone_verified_at = None  # a number typed in the back office is proven by its first code
         if is_created and not model.display_name:
             model.display_name = model.username
+
+    @action("unlock", _l("Unlock"), _l("Unlock the selected accounts?"))
+    def action_unlock(self, ids):
+        """Lift the lock after too many failed logins (staff call technical support for this)."""
+        accounts = self.get_query().filter(Account.id.in_(self.get_scoped_ids(ids))).all()
+        for account in accounts:
+            account.failed_logins = 0
+            account.locked_until = None
+        db.session.commit()
+        flash(_("%(count)s accounts unlocked.", count=len(accounts)), "success")
 
 
 def request_is_create() -> bool:

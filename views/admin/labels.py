@@ -26,6 +26,7 @@ LABELS = {
     "is_active_account": _l("Enabled"),
     "failed_logins": _l("Failed logins"),
     "locked_until": _l("Locked until"),
+    "must_change_password": _l("Must change password"),
     "last_login_at": _l("Last login"),
     "created_at": _l("Created at"),
     "updated_at": _l("Updated at"),
