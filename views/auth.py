@@ -343,7 +343,8 @@ def change_password():
             form.password.errors.append(_("The new password must differ from the current one."))
         else:
             signin.change_password(account, form.password.data)
-            db.session.commit()
+            db.session.commit()  # ends every session of the account, this one too …
+            start_session(account)  # … which goes on as a fresh one
             flash(_("Your password has been changed."), "success")
             return redirect(home_for(account))
     return render_template("auth/password.html", form=form, specials=PASSWORD_SPECIALS,

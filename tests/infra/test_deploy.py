@@ -25,6 +25,7 @@ SAFE = {
     "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15",
     "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://platform@127.0.0.1:5432/platform",
     "SMS_BACKEND": "provider.module:ProviderSender",
+    "STAFF_TWO_FACTOR": True,
 }
 
 
@@ -193,3 +194,10 @@ def test_a_worker_with_per_process_storage_does_not_start():
     assert result.returncode != 0
     assert "refusing to start in production mode: ratelimit_per_process" in result.stderr
     assert "UnsafeConfiguration" in result.stderr
+
+
+def test_check_deploy_warns_when_staff_sign_in_with_a_password_alone():
+    base = {**SAFE, "APP_ENV": "production", "SESSION_COOKIE_HTTPONLY": True, "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_MAX_HOURS": 12}
+    assert [p.code for p in deploy_problems({**base, "STAFF_TWO_FACTOR": False})] == ["staff_two_factor_off"]
+    assert ProductionConfig.STAFF_TWO_FACTOR is True  # on unless STAFF_TWO_FACTOR=0
