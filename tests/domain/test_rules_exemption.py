@@ -12,6 +12,7 @@ import pytest
 
 from app.domain.rules import RuleResult, all_passed, results_from_json, results_to_json
 from app.domain.rules.exemption import EXEMPTION_TYPES, evaluate_exemption, required_evidence, split_departments
+from models.enums import AttachmentKind
 from tests.rule_builders import (  # noqa: F401  (zh is a fixture)
     by_code,
     claim,
@@ -337,8 +338,6 @@ def test_type8_future_certificate_date_fails():
 # --- the table of types and the evidence they need -------------------------------------------------------------
 
 def test_types_table_and_required_evidence():
-    from models.enums import AttachmentKind  # the tests may import the models; the rules may not
-
     assert sorted(EXEMPTION_TYPES) == list(range(1, 9))
     kinds = set(AttachmentKind.values())
     for spec in EXEMPTION_TYPES.values():

@@ -14,9 +14,11 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from app.config import PROJECT_ROOT
+from app.domain.support_contacts import seed_support_contacts
 from app.extensions import db
 from models import Application, Employment, ExemptionRequest, Status, Trainee
-from tests.factories import PASSWORD, id_number
+from tests.factories import PASSWORD, id_number, specialty
+from tests.flows import INTERNAL, PAEDIATRICS, ready_trainee, residency_batch
 from tests.portal_helpers import last_code, png_bytes
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -65,7 +67,6 @@ def submit_in(page, form_selector: str, button_text: str | None = None) -> None:
 
 
 def test_trainee_journey_in_chromium(world, live_server, browser_page, tmp_path):
-    from app.domain.support_contacts import seed_support_contacts
     page, base = browser_page, live_server
     seed_support_contacts()
     db.session.commit()
@@ -210,8 +211,6 @@ def test_trainee_journey_in_chromium(world, live_server, browser_page, tmp_path)
 def test_residency_application_in_chromium(world, live_server, browser_page):
     """住培 on a phone: identity, one base, specialties filtered by that base in the page, the
     eligibility check, submission and the registration form."""
-    from tests.factories import specialty
-    from tests.views.test_portal_residency import INTERNAL, PAEDIATRICS, ready_trainee, residency_batch
     page, base = browser_page, live_server
     batch = residency_batch(world)
     ready_trainee(world)
