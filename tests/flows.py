@@ -1,8 +1,9 @@
 """What a trainee or a reviewer does through the pages, shared by the tests that need it.
 
-GP transfer (全科转岗): the ``applicant`` fixture, ``start_gp``, ``upload``, ``submit_gp_without_claims``,
-``claim_gp_exemptions``, ``upload_gp_evidence``, ``submit_gp_with_claims``. Residency (住培): ``residency_batch``, ``ready_trainee``, ``start_application``,
-``post_identity``, ``post_choices``, ``apply_residency``, ``submit_application``. Review: ``post_review``.
+Any program: ``start_application``, ``upload``, ``submit_application``. GP transfer (全科转岗): the
+``applicant`` fixture, ``start_gp``, ``submit_gp_without_claims``, ``claim_gp_exemptions``,
+``upload_gp_evidence``, ``submit_gp_with_claims``. Residency (住培): ``residency_batch``,
+``ready_trainee``, ``post_identity``, ``post_choices``, ``apply_residency``. Review: ``post_review``.
 The lower-level pieces (images, SMS codes, a complete profile) are in tests/portal_helpers.py."""
 from __future__ import annotations
 
@@ -60,10 +61,7 @@ def submit_gp_without_claims(client, application_id):
     token = csrf_token(client, f"{base}/step/4")
     client.post(f"{base}/step/4", data={"claims_exemption": "no", "csrf_token": token})
     upload(client, f"{base}/files", png_bytes(), "外出参培证明.png", kind="outing_proof")
-    client.post(f"{base}/step/5", data={"csrf_token": token})
-    response = client.post(f"{base}/submit", data={"csrf_token": token})
-    assert db.session.get(Application, application_id).status == Status.SUBMITTED, response.location
-    return response
+    return _step_five_and_submit(client, application_id, token)
 
 
 def claim_gp_exemptions(client, application_id, certificate_dates=("2021-06-01", "2021-06-01")):
@@ -84,9 +82,13 @@ def claim_gp_exemptions(client, application_id, certificate_dates=("2021-06-01",
 def submit_gp_with_claims(client, application_id):
     """Claims of types 1 and 2 with every file they need, step ⑤ and submission; the response of the
     submission (a redirect). The application is submitted afterwards."""
-    base = f"/portal/applications/{application_id}"
     token = claim_gp_exemptions(client, application_id)
     upload_gp_evidence(client, application_id)
+    return _step_five_and_submit(client, application_id, token)
+
+
+def _step_five_and_submit(client, application_id, token):
+    base = f"/portal/applications/{application_id}"
     client.post(f"{base}/step/5", data={"csrf_token": token})
     response = client.post(f"{base}/submit", data={"csrf_token": token})
     assert db.session.get(Application, application_id).status == Status.SUBMITTED, response.location
