@@ -11,11 +11,14 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
 from app import create_app
 from app.config import TestConfig, database_url
 from app.extensions import db, limiter
+from app.seed.reference import seed_reference_data
+from tests.factories import build_world
 from tests.portal_helpers import OutboxSender
 
 OUTBOX_SENDER = "tests.portal_helpers:OutboxSender"
@@ -86,9 +89,6 @@ def app(tmp_path_factory):
     application = create_app(Config)
     application.test_client_class = IsolatedClient
     with application.app_context():
-        from flask_migrate import upgrade
-
-        from app.seed.reference import seed_reference_data
         upgrade()
         seed_reference_data()
     return application
@@ -157,7 +157,6 @@ def auth(client):
 def world(app):
     """Two cities with a county each (plus 济源), a base per city, one account per role and scope,
     and trainees with submitted applications in each county. See tests/factories.py."""
-    from tests.factories import build_world
     return build_world()
 
 

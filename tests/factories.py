@@ -9,6 +9,7 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 from sqlalchemy import select
 from stdnum.cn import ric
+from werkzeug.security import generate_password_hash
 
 from app.extensions import db
 from models import (
@@ -92,7 +93,6 @@ _HASH: list[str] = []
 
 def _password_hash() -> str:
     if not _HASH:
-        from werkzeug.security import generate_password_hash
         _HASH.append(generate_password_hash(PASSWORD))
     return _HASH[0]
 

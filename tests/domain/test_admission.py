@@ -2,7 +2,9 @@
 the dry run, publication (once, also under concurrency) and the back-office page."""
 from __future__ import annotations
 
+import ast
 import io
+import re
 import threading
 from datetime import timedelta
 from decimal import Decimal
@@ -34,7 +36,7 @@ from tests.catalogue import compiled
 from tests.catalogue import zh as catalogue_zh
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, ApplicationFactory, BatchFactory, TraineeFactory, id_number, specialty
-from tests.views.test_queries import statements_for
+from tests.queries import statements_for
 
 PAGE = "/admin/admission/"
 PUBLISH = "/admin/admission/publish/"
@@ -134,7 +136,6 @@ def test_the_rule_is_shown_in_words():
 
 def test_every_message_has_a_chinese_translation():
     catalogue = compiled()
-    import ast
     sources = [Path("app/domain/admission/engine.py"), Path("app/domain/admission/publication.py"),
                Path("views/admin/admission.py")]
     msgids = set()
@@ -144,7 +145,6 @@ def test_every_message_has_a_chinese_translation():
                     and node.args and isinstance(node.args[0], ast.Constant)):
                 msgids.add(node.args[0].value)
     for template in Path("app/templates/admin").glob("admission*.html"):
-        import re
         msgids.update(re.findall(r'_\(\s*"([^"]+)"', template.read_text(encoding="utf-8")))
         msgids.update(re.findall(r"_\(\s*'([^']+)'", template.read_text(encoding="utf-8")))
     missing = sorted(m for m in msgids if m not in catalogue)

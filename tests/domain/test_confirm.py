@@ -16,8 +16,8 @@ from app.extensions import db
 from models import Application, ReviewRecord, Status
 from models.clock import today
 from models.enums import Identity
-from tests.conftest import csrf_token
-from tests.domain.test_regform import residency_application
+from tests.applications import residency_application
+from tests.conftest import Auth, csrf_token
 from tests.factories import PASSWORD
 
 PAGE = "/admin/confirm/"
@@ -131,7 +131,6 @@ def test_gp_application_is_refused(app, world, client, auth):
 
 
 def test_other_roles_are_refused(app, world):
-    from tests.conftest import Auth
     application = residency_application(world)
     token, _url, _code = codes(app, application)
     for username in ("province", "city_zz", "county_zy", "support", "trainee_zy"):

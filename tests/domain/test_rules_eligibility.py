@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from app.domain.rules import RuleResult, all_passed, results_from_json, results_to_json
+from app.domain.rules import all_passed, results_from_json, results_to_json
 from app.domain.rules.eligibility import evaluate_residency, is_clinical_major, is_tcm_major
-from tests.domain.test_rules_exemption import zh  # noqa: F401  (the catalogue fixture)
+from tests.rule_builders import by_code, failed, zh  # noqa: F401  (zh is the catalogue fixture)
 
 ON = date(2024, 5, 10)
 SHORTAGE = ["0200", "0300", "0500", "0700", "0800", "1600", "1900", "2000", "3700"]
@@ -48,14 +48,6 @@ QUALIFICATION = {"category": "clinical", "scope_code": "11", "scope_name": "å†…ç
 
 def check(prof=None, app=None, batch=None, on=ON):
     return evaluate_residency(prof or profile(), app or application(), batch or BATCH, on)
-
-
-def failed(results) -> list[str]:
-    return [r.code for r in results if r.hard and not r.passed]
-
-
-def by_code(results, code) -> RuleResult:
-    return next(r for r in results if r.code == code)
 
 
 def test_eligible_profile_passes_every_rule():

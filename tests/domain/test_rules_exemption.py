@@ -9,77 +9,28 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from babel.messages.pofile import read_po
 
 from app.domain.rules import RuleResult, all_passed, results_from_json, results_to_json
 from app.domain.rules.exemption import EXEMPTION_TYPES, evaluate_exemption, required_evidence, split_departments
+from models.enums import AttachmentKind
+from tests.rule_builders import (  # noqa: F401  (zh is a fixture)
+    by_code,
+    claim,
+    failed,
+    gp_dept,
+    job,
+    licence,
+    outcome,
+    primary_gp,
+    profile,
+    zh,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 ON = date(2025, 5, 6)
 
 
-def job(**fields) -> dict:
-    row = {"unit_name": "某县人民医院", "institution_id": None, "unit_level": "secondary", "unit_kind": "hospital",
-           "region_id": 1, "region_name": "河南省郑州市中原区", "department": "内科", "title": "attending",
-           "title_grade": "intermediate", "start_date": "2015-07-01", "end_date": None, "is_current": True,
-           "unit_has_independent_gp_dept": False, "in_independent_gp_dept": False}
-    row.update(fields)
-    return row
-
-
-def gp_dept(**fields) -> dict:
-    row = {"unit_level": "tertiary", "department": "全科医学科", "unit_has_independent_gp_dept": True,
-           "in_independent_gp_dept": True}
-    return job(**(row | fields))
-
-
-def licence(scope_code="11", scope_name="内科专业", category="clinical") -> dict:
-    return {"category": category, "scope_code": scope_code, "scope_name": scope_name,
-            "qualification_number": "Q123", "practice_number": "P456", "registered_on": "2012-01-01"}
-
-
-def profile(*employments, licences=()) -> dict:
-    return {"name": "张三", "has_licence": bool(licences), "is_graduate_student": False, "educations": [],
-            "employments": list(employments), "licences": list(licences)}
-
-
-def claim(content="", certificate_date=None, training_months=None, certificate_kind=None) -> dict:
-    return {"content": content, "certificate_date": certificate_date, "training_months": training_months,
-            "certificate_kind": certificate_kind}
-
-
-def outcome(results) -> dict[str, bool]:
-    return {r.code: r.passed for r in results}
-
-
-def failed(results) -> list[str]:
-    return [r.code for r in results if r.hard and not r.passed]
-
-
-def by_code(results, code) -> RuleResult:
-    return next(r for r in results if r.code == code)
-
-
-@pytest.fixture(scope="module")
-def zh():
-    """A gettext-like translate function over the project's catalogue."""
-    with open(ROOT / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po", "rb") as handle:
-        catalogue = read_po(handle)
-
-    def translate(msgid, **variables):
-        message = catalogue.get(msgid)
-        assert message is not None and message.string and not message.fuzzy, f"not translated: {msgid!r}"
-        return message.string % variables if variables else message.string
-    return translate
-
-
 # --- type 1: primary care, 2 years of GP work, intermediate title -------------------------------------------
-
-def primary_gp(**fields):
-    row = {"unit_name": "某镇卫生院", "unit_level": "primary", "unit_kind": "township", "department": "全科",
-           "start_date": "2020-01-01"}
-    return job(**(row | fields))
-
 
 def test_type1_passes():
     results = evaluate_exemption(1, profile(primary_gp()), claim(), ON)
@@ -387,8 +338,6 @@ def test_type8_future_certificate_date_fails():
 # --- the table of types and the evidence they need -------------------------------------------------------------
 
 def test_types_table_and_required_evidence():
-    from models.enums import AttachmentKind  # the tests may import the models; the rules may not
-
     assert sorted(EXEMPTION_TYPES) == list(range(1, 9))
     kinds = set(AttachmentKind.values())
     for spec in EXEMPTION_TYPES.values():

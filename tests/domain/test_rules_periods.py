@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from app.domain.rules.exemption import evaluate_exemption, work_period
-from tests.domain.test_rules_exemption import claim, gp_dept, job, primary_gp, profile
+from tests.rule_builders import claim, gp_dept, job, primary_gp, profile
 
 TYPE1 = "在基层医疗卫生机构从事全科医疗工作2年以上、具有中级及以上职称，其基层医疗卫生实践可予以减免"
 TYPE4 = "在所在医院独立设置的全科医学科，全职从事全科相关医疗、教学工作满2年"

@@ -2,21 +2,26 @@
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from decimal import Decimal
 from urllib.parse import quote
 
 import pytest
 from flask_babel import gettext
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-from app.domain.scores import CPR_NAME
+import app.domain.scores as scores
+from app.domain.scores import CPR_NAME, column_headers, sheet_rows
 from app.extensions import db
 from models import Application, ApplicationChoice, AuditLog, Batch, SkillItem, Status
+from models.clock import now
 from models.enums import BatchRound, BatchStatus, Program
 from tests.catalogue import compiled
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, ApplicationFactory, BatchFactory, TraineeFactory, id_number, specialty
+from tests.queries import statements
 from tests.workbooks import OLE, broken_xlsx, zip_without_workbook
 
 PAGE = "/admin/scores/"
@@ -70,7 +75,6 @@ def xlsx(rows) -> bytes:
 
 
 def header(app, batch) -> list[str]:
-    from app.domain.scores import column_headers
     with app.test_request_context():
         return column_headers(db.session.get(Batch, batch.id))
 
@@ -416,7 +420,6 @@ def test_wrong_files_are_refused_with_a_message(app, exam, client, auth, data, f
 
 
 def test_too_large_file_is_refused(app, exam, client, auth, monkeypatch):
-    import app.domain.scores as scores
     monkeypatch.setattr(scores, "MAX_FILE_BYTES", 1024)
     auth.login("base_zz", PASSWORD)
     batch = exam["batch"]
@@ -453,19 +456,6 @@ def test_province_lists_every_base_or_one(exam, client, auth, world):
     assert shown == {a.id for a in exam["zz"]} | {exam["ly"].id}
     html = client.get(f"{PAGE}?batch={exam['batch'].id}&base={world.bases['ly'].id}").get_data(as_text=True)
     assert {int(chunk.split('"', 1)[0]) for chunk in html.split('data-application="')[1:]} == {exam["ly"].id}
-
-
-def statements(client, url) -> int:
-    count = [0]
-
-    def counter(*args, **kwargs):
-        count[0] += 1
-    event.listen(db.engine, "before_cursor_execute", counter)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", counter)
-    return count[0]
 
 
 def test_list_runs_no_query_per_row(exam, client, auth, world):
@@ -615,24 +605,19 @@ def test_changing_the_weights_recomputes_waiting_combined_scores(world, client, 
 
 def test_a_sheet_claiming_sixteen_thousand_columns_is_read_as_it_is(app, exam):
     """A file may declare a huge used range; only the cells it holds are read (memory stays small)."""
-    import re as re_
-    import zipfile
-
-    from app.domain.scores import sheet_rows
     data = xlsx([header(app, exam["batch"]), row_of(exam["zz"][0], 80, 90, 70)])
     source, target = io.BytesIO(data), io.BytesIO()
     with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
         for item in zin.infolist():
             content = zin.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
-                content = re_.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:XFD1001"', content)
+                content = re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:XFD1001"', content)
             zout.writestr(item, content)
     rows = sheet_rows(target.getvalue())
     assert len(rows) == 2 and max(len(row) for row in rows) == 8
 
 
 def test_scores_cannot_change_after_admission_is_published(app, exam, client, auth):
-    from models.clock import now
     batch = exam["batch"]
     batch.admission_published_at = now()
     db.session.commit()

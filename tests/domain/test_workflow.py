@@ -7,8 +7,9 @@ import re
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from app.domain.workflow import TRANSITIONS, TransitionError, transition
+from app.domain.workflow import TRANSITIONS, TransitionError, resubmission_reviewer, transition
 from app.extensions import db
+from app.infra.sms import ConsoleSender, SmsSendError
 from models import Account, Application, AuditLog, ReviewRecord, Role, SmsLog, Status
 from models.enums import Program
 from tests.factories import ApplicationFactory, BatchFactory
@@ -316,8 +317,6 @@ def test_notify_false_sends_nothing(world):
 
 
 def test_a_failing_provider_is_logged_after_commit_and_the_change_stays(world, app, monkeypatch):
-    from app.infra.sms import ConsoleSender, SmsSendError
-
     def refuse(self, phone, text):
         raise SmsSendError("网关拒绝")
     monkeypatch.setattr(ConsoleSender, "send", refuse)
@@ -330,7 +329,6 @@ def test_a_failing_provider_is_logged_after_commit_and_the_change_stays(world, a
 
 
 def test_the_next_reviewer_of_a_resubmission_is_read_from_the_table(app):
-    from app.domain.workflow import resubmission_reviewer
     with app.test_request_context():
         assert resubmission_reviewer("gp_transfer") == "区县卫健委"
         assert resubmission_reviewer("residency") == "培训基地"

@@ -4,68 +4,19 @@ exemption types, submission and the status page — on a phone-sized screen, wit
 at 390 px and 1280 px wide kept in screenshots/browser/ for looking at."""
 from __future__ import annotations
 
-import shutil
-import threading
-from pathlib import Path
-
 import pytest
-from playwright.sync_api import sync_playwright
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from app.config import PROJECT_ROOT
+from app.domain.support_contacts import seed_support_contacts
 from app.extensions import db
 from models import Application, Employment, ExemptionRequest, Status, Trainee
-from tests.factories import PASSWORD, id_number
+from tests.browser import SHOTS, browser_page, live_server, shoot, submit_in  # noqa: F401
+from tests.factories import PASSWORD, id_number, specialty
+from tests.flows import INTERNAL, PAEDIATRICS, ready_trainee, residency_batch
 from tests.portal_helpers import last_code, png_bytes
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--lang=zh-CN", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-SHOTS = PROJECT_ROOT / "screenshots" / "browser"
-
-
-@pytest.fixture
-def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
-
-
-@pytest.fixture
-def browser_page():
-    assert Path(CHROMIUM).exists(), "Chromium is required: apt-get install chromium (make test does it)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
-        page.set_default_timeout(10000)
-        page.on("dialog", lambda dialog: dialog.accept())
-        yield page
-        browser.close()
-
-
-def shoot(page, name: str) -> None:
-    """Screenshots of the current page at phone and desktop widths."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width, height in ((390, 844), (1280, 900)):
-        page.set_viewport_size({"width": width, "height": height})
-        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 390, "height": 844})
-
-
-def submit_in(page, form_selector: str, button_text: str | None = None) -> None:
-    form = page.locator(form_selector).first
-    button = form.locator("button[type=submit]", has_text=button_text) if button_text else \
-        form.locator("button[type=submit]")
-    with page.expect_navigation():
-        button.first.click()
 
 
 def test_trainee_journey_in_chromium(world, live_server, browser_page, tmp_path):
-    from app.domain.support_contacts import seed_support_contacts
     page, base = browser_page, live_server
     seed_support_contacts()
     db.session.commit()
@@ -210,8 +161,6 @@ def test_trainee_journey_in_chromium(world, live_server, browser_page, tmp_path)
 def test_residency_application_in_chromium(world, live_server, browser_page):
     """住培 on a phone: identity, one base, specialties filtered by that base in the page, the
     eligibility check, submission and the registration form."""
-    from tests.factories import specialty
-    from tests.views.test_portal_residency import INTERNAL, PAEDIATRICS, ready_trainee, residency_batch
     page, base = browser_page, live_server
     batch = residency_batch(world)
     ready_trainee(world)

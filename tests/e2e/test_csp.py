@@ -15,9 +15,9 @@ from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
 from app.infra import storage
-from tests.e2e.test_browser import browser_page, live_server  # noqa: F401
+from tests.browser import browser_page, live_server  # noqa: F401
 from tests.factories import PASSWORD
-from tests.views.test_pdf_files import pdf_pages, save_pdf
+from tests.files import pdf_pages, save_pdf
 
 WATCH = """
 window.__problems = [];

@@ -8,20 +8,12 @@ import re
 
 from openpyxl import load_workbook
 
+from app.domain.review.verification import short_code
 from app.extensions import db
 from models import Application, SkillItem, Status
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, specialty
-from tests.views.test_portal_residency import (
-    INTERNAL,
-    SURGERY,
-    post_choices,
-    post_identity,
-    ready_trainee,
-    residency_batch,
-    start,
-    submit,
-)
+from tests.flows import INTERNAL, SURGERY, apply_residency, ready_trainee, residency_batch, submit_application
 
 
 def test_from_submission_to_reporting(world, client, auth):
@@ -32,10 +24,9 @@ def test_from_submission_to_reporting(world, client, auth):
 
     # the trainee applies and submits
     auth.login("trainee_zy", PASSWORD)
-    application_id = start(client, batch)
-    post_identity(client, application_id, identity="open_entry")
-    post_choices(client, application_id, [world.bases["zz"].id], [specialty(INTERNAL).id, specialty(SURGERY).id])
-    submit(client, application_id)
+    application_id = apply_residency(client, batch, world.bases["zz"].id,
+                                     [specialty(INTERNAL).id, specialty(SURGERY).id])
+    submit_application(client, application_id)
     assert client.get(f"/portal/applications/{application_id}/registration-form.pdf").status_code == 200
     auth.logout()
 
@@ -46,7 +37,6 @@ def test_from_submission_to_reporting(world, client, auth):
     assert "review-done" in response.get_data(as_text=True)
 
     # 现场确认: the code printed on the form opens the application; the materials are ticked
-    from app.domain.review.verification import short_code
     application = db.session.get(Application, application_id)
     code = short_code(application)
     page = client.get("/admin/confirm/", query_string={"code": code}).get_data(as_text=True)

@@ -14,25 +14,26 @@ import time_machine
 from flask import current_app
 from sqlalchemy import select
 
+from app.domain.review.verification import short_code
 from app.domain.workflow import deadline_refusal
 from app.extensions import db
 from models import Application, Batch, SmsLog, Status
 from models.clock import CST
 from models.enums import BatchStatus, Program
 from tests.conftest import csrf_token
-from tests.factories import PASSWORD, AccountFactory, TraineeFactory, id_number
-from tests.portal_helpers import complete_profile
-from tests.views.test_portal_residency import (
+from tests.factories import PASSWORD, AccountFactory, TraineeFactory, id_number, specialty
+from tests.flows import (
     INTERNAL,
     SURGERY,
-    post_choices,
-    post_identity,
+    apply_residency,
+    post_review,
     ready_trainee,
     residency_batch,
-    submit,
+    start_application,
+    submit_application,
+    submit_gp_without_claims,
 )
-from tests.views.test_portal_residency import start as start_residency
-from tests.views.test_review import post_review
+from tests.portal_helpers import complete_profile
 
 RESUBMIT_SEED = "报名状态为退回修改需依据原因重新维护信息进行再次上…报。"
 CONFIRM_SEED = "务必于 5 月 22 日前，持该表到所报考的培训基地进行现场确认"
@@ -70,24 +71,9 @@ def gp_trainee(world, username: str, name: str):
 
 
 def gp_apply_and_submit(client, batch) -> int:
-    response = client.post("/portal/apply", data={"batch_id": batch.id, "csrf_token": csrf_token(client, "/portal/apply")})
-    assert response.status_code == 302, text(response)
-    application_id = int(re.search(r"/applications/(\d+)/", response.location).group(1))
-    page = f"/portal/applications/{application_id}"
-    token = csrf_token(client, f"{page}/step/4")
-    client.post(f"{page}/step/4", data={"claims_exemption": "no", "csrf_token": token})
-    client.post(f"{page}/files", data={"file": (__import__("io").BytesIO(png()), "外出参培证明.png"),
-                                       "kind": "outing_proof", "csrf_token": token},
-                content_type="multipart/form-data")
-    client.post(f"{page}/step/5", data={"csrf_token": token})
-    response = client.post(f"{page}/submit", data={"csrf_token": token}, follow_redirects=True)
-    assert db.session.get(Application, application_id).status == Status.SUBMITTED, text(response)
+    application_id = start_application(client, batch)
+    submit_gp_without_claims(client, application_id)
     return application_id
-
-
-def png() -> bytes:
-    from tests.portal_helpers import png_bytes
-    return png_bytes()
 
 
 def resubmit(client, application_id) -> str:
@@ -129,11 +115,9 @@ def test_a_season_walked_with_a_moving_clock(world, client, season):
         residency_ids = []
         for username in ("trainee_zy", "trainee_xg"):
             client = login(client, username)
-            application_id = start_residency(client, residency)
-            post_identity(client, application_id, identity="open_entry")
-            post_choices(client, application_id, [world.bases["zz"].id],
-                         [_specialty(INTERNAL), _specialty(SURGERY)])
-            submit(client, application_id)
+            application_id = apply_residency(client, residency, world.bases["zz"].id,
+                                             [specialty(INTERNAL).id, specialty(SURGERY).id])
+            submit_application(client, application_id)
             assert db.session.get(Application, application_id).status == Status.SUBMITTED
             residency_ids.append(application_id)
 
@@ -175,13 +159,7 @@ def test_a_season_walked_with_a_moving_clock(world, client, season):
         assert _confirm(client, late) == Status.BASE_APPROVED
 
 
-def _specialty(code):
-    from tests.factories import specialty
-    return specialty(code).id
-
-
 def _code(application_id) -> str:
-    from app.domain.review.verification import short_code
     with current_app.test_request_context("/"):
         return short_code(db.session.get(Application, application_id))
 
@@ -252,13 +230,12 @@ def test_the_retrain_flag_is_shown_to_the_trainee_the_base_and_the_province(worl
     flag = "需重新参加住院医师规范化培训，培训相关费用由个人承担"
     with at("2025-05-10"):
         client = login(None, "trainee_zy")
-        application_id = start_residency(client, residency)
-        post_identity(client, application_id, identity="open_entry", prior_residency_base="某住培基地",
-                      prior_residency_ended_on="2021-06-30", prior_residency_passed="no")
-        post_choices(client, application_id, [world.bases["zz"].id], [_specialty(INTERNAL)])
+        application_id = apply_residency(client, residency, world.bases["zz"].id, [specialty(INTERNAL).id],
+                                         prior_residency_base="某住培基地", prior_residency_ended_on="2021-06-30",
+                                         prior_residency_passed="no")
         check = text(client.get(f"/portal/applications/{application_id}/step/5"))
         assert flag in check and "！" in check
-        submit(client, application_id)  # a flag never blocks
+        submit_application(client, application_id)  # a flag never blocks
         assert db.session.get(Application, application_id).status == Status.SUBMITTED
         assert flag in text(client.get(f"/portal/applications/{application_id}"))
         for username in ("base_zz", "province"):

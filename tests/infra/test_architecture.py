@@ -19,7 +19,7 @@ def module_name(path: Path) -> str:
     return ".".join(parts)
 
 
-def _targets(node: ast.AST, package: str) -> list[str]:
+def _targets(node: ast.AST, package: str, roots: tuple[str, ...] = PACKAGES) -> list[str]:
     if isinstance(node, ast.Import):
         names = [alias.name for alias in node.names]
     elif isinstance(node, ast.ImportFrom):
@@ -30,7 +30,7 @@ def _targets(node: ast.AST, package: str) -> list[str]:
         names = [base] + [f"{base}.{alias.name}" for alias in node.names]
     else:
         return []
-    return [name for name in names if name.split(".")[0] in PACKAGES]
+    return [name for name in names if name.split(".")[0] in roots]
 
 
 @lru_cache(maxsize=1)
@@ -132,3 +132,33 @@ ALLOWED_LOCAL_IMPORTS = {"app": ["app.factory"]}
 def test_no_function_local_imports_of_the_projects_modules():
     _edges, local = graph()
     assert local == ALLOWED_LOCAL_IMPORTS
+
+
+# --- the tests themselves ------------------------------------------------------------------------------------
+# A test module imports shared flows and helpers from the helper modules (tests/flows.py, tests/forms.py, …),
+# never from another test module: importing a test function runs it twice, and a helper kept in a test
+# module hides where it lives. Function-local imports of the tests' helpers hide dependencies as above.
+
+def _test_imports(path: Path) -> tuple[list[str], list[str]]:
+    """(``tests.…`` modules ``path`` imports at module level, those it imports inside a function)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = module_name(path).rpartition(".")[0]
+    top = [name for node in tree.body for name in _targets(node, package, ("tests",))]
+    local = [name for function in ast.walk(tree) if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+             for node in ast.walk(function) for name in _targets(node, package, ("tests",))]
+    return top, local
+
+
+def test_no_test_module_imports_another_test_module():
+    """Nor does a helper module, and no ``test_…`` function is imported (it would be collected, and run, again)."""
+    crossing_tests = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        top, local = _test_imports(path)
+        crossing_tests += [f"{module_name(path)} → {name}" for name in top + local
+                           if any(part.startswith("test_") for part in name.split(".")[1:])]
+    assert crossing_tests == []
+
+
+def test_tests_import_their_helpers_at_module_level():
+    local = {module_name(path): _test_imports(path)[1] for path in sorted((ROOT / "tests").rglob("*.py"))}
+    assert {name: targets for name, targets in local.items() if targets} == {}

@@ -2,10 +2,14 @@
 import pytest
 from sqlalchemy import func, select
 
+from app.domain.batches import calendar_errors
+from app.domain.enrollment import may_apply, offered_batches
+from app.domain.enrollment.snapshot import profile_snapshot
 from app.extensions import db
+from app.seed.demo import ensure_fixtures
 from app.validators import check_id_number
 from models import Account, Application, Batch, Institution, Role, Status, Trainee, TrainingBase
-from models.enums import Program
+from models.enums import BatchRound, Program
 
 
 def run_demo(app, *args):
@@ -64,7 +68,6 @@ def test_demo_runs_again_without_duplicating_and_adds_on_request(app):
 
 
 def test_demo_snapshots_have_the_shape_of_a_real_submission(app):
-    from app.domain.enrollment.snapshot import profile_snapshot
     run_demo(app, "--trainees", "40")
     application = db.session.scalar(select(Application).where(Application.snapshot.is_not(None)).limit(1))
     real = profile_snapshot(application.trainee)
@@ -77,7 +80,6 @@ def test_demo_snapshots_have_the_shape_of_a_real_submission(app):
 
 
 def test_demo_trainees_opened_the_businesses_of_their_applications(app):
-    from app.domain.enrollment import may_apply, offered_batches
     run_demo(app, "--trainees", "60")
     trainees = db.session.scalars(select(Trainee)).all()
     assert all("gp_transfer" in t.account.businesses for t in trainees)
@@ -93,9 +95,6 @@ def test_demo_trainees_opened_the_businesses_of_their_applications(app):
                   "6 月 1 日—10 日，对未被录取的招收对象进行调剂补录 … 6 月 15 日前完成第二阶段招收工作")
 def test_the_province_demo_calendar_passes_the_form_rules(app):
     """`flask demo` gives its batches the plan's calendar relative to the demo clock."""
-    from app.domain.batches import calendar_errors
-    from app.seed.demo import ensure_fixtures
-    from models.enums import BatchRound
     ensure_fixtures(echo=lambda *a: None)
     batches = {(b.program, b.round): b for b in db.session.scalars(select(Batch))}
     first = batches[(Program.RESIDENCY, BatchRound.FIRST)]

@@ -2,9 +2,12 @@
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import delete, select, update
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import delete, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app import create_app
+from app.config import TestConfig
 from app.extensions import db
 from models import Application, Education, Trainee
 from tests.factories import TraineeFactory, id_number
@@ -19,7 +22,6 @@ def test_autogenerate_finds_no_difference_between_models_and_migrations(app):
 
 def test_review_lists_filter_and_sort_on_indexed_columns(app):
     with db.engine.connect() as connection:
-        from sqlalchemy import inspect
         indexed = {tuple(ix["column_names"]) for ix in inspect(connection).get_indexes("application")}
     for column in ("status", "batch_id", "county_id", "city_id", "base_id", "submitted_at"):
         assert (column,) in indexed, column
@@ -80,11 +82,6 @@ def test_foreign_keys_are_enforced(world):
 
 def test_migrations_downgrade_and_upgrade_again(tmp_path):
     """The migration chain runs down to nothing and up again (on a scratch SQLite database)."""
-    from flask_migrate import downgrade, upgrade
-    from sqlalchemy import inspect
-
-    from app import create_app
-    from app.config import TestConfig
 
     class Scratch(TestConfig):
         SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'scratch.db'}"

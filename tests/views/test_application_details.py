@@ -7,17 +7,12 @@ import re
 from sqlalchemy import select
 
 from app.domain.enrollment.snapshot_diff import snapshot_changes
+from app.domain.workflow import transition
 from app.extensions import db
 from models import Account, Application, Attachment, Employment, ExemptionRequest, Trainee
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD
-from tests.portal_helpers import png_bytes
-from tests.views.test_portal import (  # noqa: F401
-    applicant,
-    start,
-    test_submission_lists_what_is_missing_then_succeeds,
-    upload,
-)
+from tests.flows import applicant, start_gp, submit_gp_with_claims, submit_gp_without_claims  # noqa: F401  (a fixture)
 
 
 def text(response) -> str:
@@ -30,9 +25,11 @@ def details(client, application_id) -> str:
     return text(response)
 
 
-def submitted_with_exemptions(world, client, applicant) -> Application:
-    test_submission_lists_what_is_missing_then_succeeds(world, client, applicant)
-    return db.session.scalar(select(Application).where(Application.trainee_id == applicant.id))
+def submitted_with_exemptions(world, client) -> Application:
+    """The applicant's submitted application claiming exemption types 1 and 2, with every file."""
+    application = start_gp(client, world)
+    submit_gp_with_claims(client, application.id)
+    return db.session.get(Application, application.id)
 
 
 def as_reviewer(client, auth, username="county_zy"):
@@ -41,7 +38,7 @@ def as_reviewer(client, auth, username="county_zy"):
 
 
 def test_page_shows_the_frozen_snapshot_not_the_live_profile(world, client, applicant, auth):
-    application = submitted_with_exemptions(world, client, applicant)
+    application = submitted_with_exemptions(world, client)
     trainee = db.session.get(Trainee, applicant.id)
     trainee.address = "后来改的地址"
     db.session.scalar(select(Employment).where(Employment.trainee_id == trainee.id)).department = "后来的科室"
@@ -57,7 +54,7 @@ def test_page_shows_the_frozen_snapshot_not_the_live_profile(world, client, appl
 
 
 def test_claims_show_rule_checks_in_chinese_and_files_open_in_the_page(world, client, applicant, auth):
-    application = submitted_with_exemptions(world, client, applicant)
+    application = submitted_with_exemptions(world, client)
     as_reviewer(client, auth)
     html = details(client, application.id)
     requests = db.session.scalars(select(ExemptionRequest).where(ExemptionRequest.application_id == application.id)
@@ -82,14 +79,10 @@ def test_claims_show_rule_checks_in_chinese_and_files_open_in_the_page(world, cl
 
 
 def test_history_and_changes_since_the_return(world, client, applicant, auth):
-    from app.domain.workflow import transition
-    application = start(client, world)
+    application = start_gp(client, world)
     base = f"/portal/applications/{application.id}"
-    token = csrf_token(client, f"{base}/step/4")
-    client.post(f"{base}/step/4", data={"claims_exemption": "no", "csrf_token": token})
-    upload(client, f"{base}/files", png_bytes(), "证明.png", kind="outing_proof")
-    client.post(f"{base}/step/5", data={"csrf_token": token})
-    client.post(f"{base}/submit", data={"csrf_token": token})
+    submit_gp_without_claims(client, application.id)
+    token = csrf_token(client, "/portal/")
     application = db.session.get(Application, application.id)
     assert application.previous_snapshot is None
     transition(application, "county_return", db.session.get(Account, world.accounts["county_zy"].id),
@@ -134,7 +127,7 @@ def test_snapshot_changes_lists_changed_added_and_removed_rows():
 
 
 def test_out_of_scope_reviewer_sees_no_data(world, client, applicant, auth):
-    application = submitted_with_exemptions(world, client, applicant)
+    application = submitted_with_exemptions(world, client)
     files = db.session.scalars(select(Attachment.id).where(Attachment.application_id == application.id)).all()
     as_reviewer(client, auth, "county_xg")
     response = client.get(f"/admin/application/details/?id={application.id}", follow_redirects=True)

@@ -3,17 +3,18 @@ season's order, numbers in range (no server error for a number PostgreSQL cannot
 characters; a refused form shows the message at the field, keeps what was typed and saves nothing."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from models import Batch, Quota
+from models import Batch, Quota, Trainee
 from models.enums import BatchRound, BatchStatus, Program
 from tests.catalogue import zh
 from tests.factories import PASSWORD, BatchFactory, specialty
-from tests.views.test_validation import NOT_CREATED, NOT_SAVED, field_group, input_value, post
+from tests.forms import NOT_CREATED, NOT_SAVED, field_group, input_value, post, trainee_form
 
 NAME = "2026年住院医师规范化培训招收（第一阶段）"
 
@@ -92,7 +93,6 @@ def test_a_batch_with_the_whole_calendar_is_saved(province, client):
 
 
 def field_errors(response) -> list[str]:
-    import re
     return re.findall(r"<li>([^<]+)</li>", response.get_data(as_text=True))
 
 
@@ -263,8 +263,6 @@ def test_line_breaks_in_notes_are_kept(province, client):
 def test_every_back_office_form_refuses_control_characters(world, auth, client):
     """The check sits in the base view: a trainee's name with a NUL is refused at the field, not
     turned into a database error (PostgreSQL refuses NUL in text)."""
-    from models import Trainee
-    from tests.views.test_validation import trainee_form
     auth.login("support", PASSWORD)
     response = post(client, "/admin/trainee/new/", trainee_form(name="张\x00三"))
     html = response.get_data(as_text=True)

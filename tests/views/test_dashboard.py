@@ -6,89 +6,27 @@ import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 from html import unescape
-from html.parser import HTMLParser
 
 import pytest
-from sqlalchemy import event
 
 from app.extensions import db
-from models import Application, ApplicationChoice, Quota, ReviewRecord, Status
+from models import ApplicationChoice, Quota, ReviewRecord, Status
 from models.clock import now
-from models.enums import Program, ReviewLevel
-from tests.factories import PASSWORD, ApplicationFactory, BatchFactory, TraineeFactory, id_number, specialty
+from models.enums import BatchStatus, Program, ReviewLevel
+from tests.dashboard import add_application, dashboard, rows_by, tables
+from tests.factories import PASSWORD, BatchFactory, specialty
+from tests.queries import statements_for
 
 AT = datetime(2025, 3, 20, 12, 0, 0)
 
 
 # --- reading the page ---------------------------------------------------------------------------
 
-class Tables(HTMLParser):
-    """Every table with an id: its rows (tr attributes, cells as (text, href))."""
-
-    def __init__(self):
-        super().__init__()
-        self.tables: dict[str, list[tuple[dict, list[tuple[str, str | None]]]]] = {}
-        self._table = None
-        self._row = None
-        self._cell = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "table" and attrs.get("id"):
-            self._table = self.tables.setdefault(attrs["id"], [])
-        elif self._table is not None and tag == "tr":
-            self._row = (attrs, [])
-            self._table.append(self._row)
-        elif self._row is not None and tag in ("td", "th"):
-            self._cell = ["", None]
-        elif self._cell is not None and tag == "a":
-            self._cell[1] = attrs.get("href")
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th") and self._cell is not None:
-            self._row[1].append((self._cell[0].strip(), self._cell[1]))
-            self._cell = None
-        elif tag == "tr":
-            self._row = None
-        elif tag == "table":
-            self._table = None
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell[0] += data
-
-
-def tables(html: str) -> dict:
-    parser = Tables()
-    parser.feed(html)
-    return parser.tables
-
-
-def rows_by(table, attribute: str) -> dict[str, list[str]]:
-    """Row key (a data attribute of the row) → the texts of its cells after the first."""
-    return {attrs[attribute]: [text for text, _href in cells[1:]] for attrs, cells in table if attribute in attrs}
-
-
-def dashboard(client, user: str, auth) -> str:
-    auth.login(user, PASSWORD)
-    response = client.get("/admin/")
-    assert response.status_code == 200
-    return response.get_data(as_text=True)
-
-
 def list_rows(client, href: str) -> int:
     html = client.get(unescape(href)).get_data(as_text=True)
     table = html.split("model-list", 1)[1]
     body = table.split("</thead>", 1)[1].split("</table>", 1)[0]
     return len([row for row in body.split("<tr")[1:] if "colspan" not in row.split("</tr>", 1)[0]])
-
-
-def add_application(world, county_key: str, batch, status: str, submitted_at=None, **values) -> Application:
-    city_key = "ly" if county_key == "xg" else "zz"
-    county = world.regions[county_key]
-    trainee = TraineeFactory(id_number=id_number(county.code))
-    return ApplicationFactory(trainee=trainee, batch=batch, county=county, city=world.regions[city_key],
-                              status=status, submitted_at=submitted_at or now(), **values)
 
 
 # --- 1. scope: each role sees its own counts, never the others' --------------------------------
@@ -126,7 +64,6 @@ def test_counts_by_region_and_status_follow_scope(world, client, auth, user):
 
 
 def test_counts_exclude_archived_and_draft_batches(world, client, auth):
-    from models.enums import BatchStatus
     archived = BatchFactory(name="已归档批次", status=BatchStatus.ARCHIVED)
     draft = BatchFactory(name="未发布批次", status=BatchStatus.DRAFT)
     closed = BatchFactory(name="已截止批次", status=BatchStatus.CLOSED)
@@ -369,22 +306,10 @@ def test_score_above_100_gets_its_own_band(world, residency, client, auth):
 
 # --- 5. a fixed number of queries --------------------------------------------------------------
 
-def statements(client) -> tuple[int, str]:
-    counter = []
-    listener = lambda *args, **kwargs: counter.append(1)  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        response = client.get("/admin/")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    assert response.status_code == 200
-    return len(counter), response.get_data(as_text=True)
-
-
 @pytest.mark.parametrize("user", ["province", "city_zz", "county_zy", "base_zz"])
 def test_query_count_does_not_grow_with_rows(world, residency, client, auth, user):
     auth.login(user, PASSWORD)
-    few, _html = statements(client)
+    few, _html = statements_for(client, "/admin/")
     gp = world.batches["gp"]
     statuses = [Status.SUBMITTED, Status.COUNTY_APPROVED, Status.CITY_APPROVED, Status.ASSIGNED, Status.RETURNED]
     for n in range(60):
@@ -398,7 +323,7 @@ def test_query_count_does_not_grow_with_rows(world, residency, client, auth, use
                               combined_score=Decimal(n))
         db.session.add(ApplicationChoice(application=res, rank=1, specialty=specialty("0100")))
     db.session.commit()
-    many, html = statements(client)
+    many, html = statements_for(client, "/admin/")
     assert many == few, (few, many)
     assert few <= 8  # the account, then seven grouped queries at most (the progress: province-wide only)
 

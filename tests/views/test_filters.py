@@ -1,8 +1,17 @@
 """Filters chosen in the list page's menu really filter, and their URLs are stable bookmarks."""
+import io
 import json
 import re
+from datetime import timedelta
 from html import unescape
+from urllib.parse import unquote
 
+from openpyxl import load_workbook
+from sqlalchemy import update
+
+from app.extensions import db
+from models import Application, ExemptionRequest
+from models.clock import now
 from tests.factories import PASSWORD
 
 
@@ -51,8 +60,6 @@ def test_dashboard_links_open_the_filtered_list(world, client, auth):
 
 
 def test_program_exemption_type_and_rule_check_filters(world, client, auth):
-    from app.extensions import db
-    from models import ExemptionRequest
     zy, xg = world.applications["zy"], world.applications["xg"]
     db.session.get(ExemptionRequest, zy.exemptions[0].id).rules_passed = False
     db.session.get(ExemptionRequest, xg.exemptions[0].id).rules_passed = True
@@ -74,10 +81,6 @@ def test_program_exemption_type_and_rule_check_filters(world, client, auth):
 
 
 def test_export_is_the_application_summary_with_chinese_headers_and_values(world, client, auth):
-    import io
-    from urllib.parse import unquote
-
-    from openpyxl import load_workbook
     auth.login("city_zz", PASSWORD)
     response = client.get("/admin/application/export/xlsx/?flt0_county_equals=%d" % world.regions["js"].id)
     assert response.status_code == 200
@@ -89,13 +92,6 @@ def test_export_is_the_application_summary_with_chinese_headers_and_values(world
 
 
 def test_waiting_time_filter(world, client, auth):
-    from datetime import timedelta
-
-    from sqlalchemy import update
-
-    from app.extensions import db
-    from models import Application
-    from models.clock import now
     db.session.execute(update(Application).where(Application.id == world.applications["zy"].id)
                        .values(submitted_at=now() - timedelta(days=8)))
     db.session.execute(update(Application).where(Application.id == world.applications["js"].id)
@@ -116,9 +112,6 @@ def test_waiting_time_filter(world, client, auth):
 
 def test_status_filter_speaks_each_reviewers_language(world, client, auth):
     """The state after submission waits for the county (全科转岗) or the base (住培)."""
-    import json
-    from html import unescape
-
     def submitted_label(username):
         auth.login(username, PASSWORD)
         html = client.get("/admin/application/").get_data(as_text=True)

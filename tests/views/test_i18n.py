@@ -1,8 +1,6 @@
 """Everything a person sees is Chinese, and nothing loads from outside hosts."""
-import re
 import subprocess
 import sys
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -10,20 +8,10 @@ from babel.messages.pofile import read_po
 from flask_babel import gettext
 
 from app.config import PROJECT_ROOT
+from app.extensions import db
+from models import Application, Status
+from tests.catalogue import english_on_page, load_catalogue, own_msgids
 from tests.factories import PASSWORD
-
-CATALOGUE = PROJECT_ROOT / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
-# Flask-Admin's own English, which must come out translated
-FLASK_ADMIN_ENGLISH = ["List", "Create", "Edit", "Details", "Export", "Add Filter", "Search", "Save", "Cancel",
-                       "Delete", "Home", "With selected", "Apply", "Reset Filters", "Filter", "Previous", "Next",
-                       "Record does not exist.", "Are you sure", "Save and Continue Editing", "Save and Add Another",
-                       "equals", "not equal", "contains", "greater than", "smaller than", "empty", "between",
-                       "__None"]
-
-
-def load_catalogue():
-    with open(CATALOGUE, "rb") as handle:
-        return read_po(handle)
 
 
 def test_every_message_is_translated():
@@ -47,48 +35,6 @@ def test_the_app_catalogue_is_loaded(app):
         assert gettext("Henan Health Training Enrollment Platform") == "河南省卫生健康培训招收平台"
 
 
-class VisibleText(HTMLParser):
-    """Text a person sees, plus placeholders, titles and outside addresses of assets."""
-
-    def __init__(self):
-        super().__init__()
-        self.skip = 0
-        self.text: list[str] = []
-        self.outside: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag in ("script", "style"):
-            self.skip += 1
-        for key in ("placeholder", "title", "data-placeholder"):
-            if attrs.get(key):
-                self.text.append(attrs[key])
-        if tag == "input" and attrs.get("type") in ("submit", "button") and attrs.get("value"):
-            self.text.append(attrs["value"])
-        for key in ("src", "href"):
-            value = attrs.get(key) or ""
-            if re.match(r"^(https?:)?//", value) and tag in ("script", "link", "img", "iframe"):
-                self.outside.append(value)
-
-    def handle_endtag(self, tag):
-        if tag in ("script", "style") and self.skip:
-            self.skip -= 1
-
-    def handle_data(self, data):
-        if not self.skip and data.strip():
-            self.text.append(data.strip())
-
-
-def english_on_page(html: str, own_messages: set[str]) -> tuple[list[str], list[str]]:
-    parser = VisibleText()
-    parser.feed(html)
-    found = []
-    for text in parser.text:
-        if text in own_messages or text in FLASK_ADMIN_ENGLISH:
-            found.append(text)
-    return found, parser.outside
-
-
 ADMIN_PAGES = ["/admin/"] + [f"/admin/{e}/" for e in (
     "application", "exemption_request", "application_choice", "attachment", "review_record", "trainee",
     "education", "employment", "licence", "batch", "quota", "region", "institution", "training_base",
@@ -99,7 +45,7 @@ ADMIN_PAGES = ["/admin/"] + [f"/admin/{e}/" for e in (
 
 @pytest.fixture
 def own_messages():
-    return {m.id for m in load_catalogue() if m.id and isinstance(m.id, str)}
+    return own_msgids()
 
 
 def test_back_office_pages_show_no_english_and_load_nothing_from_outside(world, client, auth, own_messages):
@@ -140,8 +86,6 @@ def test_public_and_portal_pages_show_no_english(world, client, auth, own_messag
 
 
 def test_review_and_assignment_forms_show_no_english(world, client, auth, own_messages):
-    from app.extensions import db
-    from models import Application, Status
     county_app = world.applications["js"]  # 待区县审核 in 金水区 (郑州)
     auth.login("city_zz", PASSWORD)
     db.session.get(Application, county_app.id).status = Status.CITY_APPROVED

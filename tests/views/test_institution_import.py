@@ -12,11 +12,12 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
+import app.domain.institutions as institutions
 from app.domain.institutions import county_index, county_regions, parse_rows
 from app.extensions import db
-from models import AuditLog, Institution
+from models import AuditLog, Institution, Region, Role
 from models.enums import AuditAction, InstitutionKind, InstitutionLevel
-from tests.catalogue import zh
+from tests.catalogue import english_on_page, own_msgids, zh
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, InstitutionFactory
 from tests.workbooks import broken_xlsx, zip_without_workbook
@@ -75,7 +76,6 @@ def counts(added=0, updated=0, unchanged=0, refused=0) -> str:
 
 def units() -> dict[tuple[str, str], tuple[str, str]]:
     rows = db.session.execute(select(Institution.name, Institution.region_id, Institution.level, Institution.kind))
-    from models import Region
     codes = {r.id: r.code for r in db.session.scalars(select(Region))}
     return {(name, codes[region_id]): (level, kind) for name, region_id, level, kind in rows}
 
@@ -109,7 +109,6 @@ def test_other_roles_cannot_reach_the_import(world, client, auth, username):
 
 
 def test_the_import_view_declares_the_province_and_the_superuser(app):
-    from models import Role
     [view] = [v for v in app.extensions["admin"][0]._views if v.endpoint == "institution_import"]
     assert set(view.read_roles) == {Role.PROVINCE_ADMIN, Role.SUPERUSER}
 
@@ -351,7 +350,6 @@ def test_a_broken_file_is_refused_whole(world, client, auth, data, filename, mes
 
 
 def test_too_many_rows_or_too_large_a_file_is_refused_whole(world, client, auth, monkeypatch):
-    import app.domain.institutions as institutions
     auth.login("province", PASSWORD)
     assert institutions.MAX_DATA_ROWS == 20000
     monkeypatch.setattr(institutions, "MAX_DATA_ROWS", 3)
@@ -376,8 +374,7 @@ def test_a_sheet_declaring_a_huge_range_is_read_as_it_is(world, client, auth):
 
 
 def test_the_import_pages_show_no_english(world, client, auth):
-    from tests.views.test_i18n import english_on_page, load_catalogue
-    own = {m.id for m in load_catalogue() if m.id and isinstance(m.id, str)}
+    own = own_msgids()
     InstitutionFactory(name="测试二院", region=world.regions["js"], level="secondary", kind="hospital")
     db.session.commit()
     auth.login("province", PASSWORD)

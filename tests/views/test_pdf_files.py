@@ -17,7 +17,9 @@ from app.extensions import db
 from app.infra import pdf_preview, storage
 from models import Attachment
 from tests.factories import PASSWORD
-from tests.views.test_portal import applicant, start, upload  # noqa: F401
+from tests.files import BROKEN_PDF, HUGE, JS_PDF, UNREADABLE, assert_file_headers, pdf_pages, save_pdf
+from tests.flows import applicant, upload  # noqa: F401
+from tests.flows import start_gp as start
 
 JS_PDF = (b"%PDF-1.4\n"
           b"1 0 obj << /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >> endobj\n"

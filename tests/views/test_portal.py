@@ -1,19 +1,28 @@
 """The trainee portal through the client: registration, profile, application, submission, access."""
 from __future__ import annotations
 
-import io
 import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, update
 
+from app.domain.workflow import transition
 from app.extensions import db
 from models import Account, Application, Attachment, AuditLog, ExemptionRequest, ReviewRecord, SmsCode, Status, Trainee
 from models.clock import now
 from tests.conftest import csrf_token
-from tests.factories import PASSWORD, AccountFactory, TraineeFactory, id_number
-from tests.portal_helpers import complete_profile, last_code, png_bytes
+from tests.factories import PASSWORD, id_number
+from tests.flows import (  # noqa: F401  (applicant is a fixture)
+    applicant,
+    claim_gp_exemptions,
+    submit_gp_with_claims,
+    submit_gp_without_claims,
+    upload,
+    upload_gp_evidence,
+)
+from tests.flows import start_gp as start
+from tests.portal_helpers import last_code, png_bytes
 
 REG = "/portal/register"
 
@@ -208,51 +217,16 @@ def test_another_trainees_rows_cannot_be_edited_or_deleted(world, trainee_client
 
 # --- applying --------------------------------------------------------------------------------------
 
-@pytest.fixture
-def applicant(world, client, auth):
-    """A trainee of 中原区 with a complete profile and no application yet."""
-    account = AccountFactory(username="applicant", role="trainee")
-    trainee = TraineeFactory(name="申请人", account=account, id_number=id_number("410102"))
-    db.session.commit()
-    auth.login("applicant", PASSWORD)
-    upload(client, "/portal/profile/photo", png_bytes(), "照片.png")
-    complete_profile(db.session.get(Trainee, trainee.id), world.regions["zy"])
-    return trainee
-
-
-def upload(client, url, data, name, **fields):
-    page = "/portal/profile/basic"
-    return client.post(url, data={"file": (io.BytesIO(data), name), "csrf_token": csrf_token(client, page), **fields},
-                       content_type="multipart/form-data")
-
-
-def start(client, world) -> Application:
-    token = csrf_token(client, "/portal/apply")
-    response = client.post("/portal/apply", data={"batch_id": world.batches["gp"].id, "csrf_token": token})
-    assert response.status_code == 302
-    return db.session.scalar(select(Application).where(Application.trainee.has(Trainee.name == "申请人")))
-
-
 def test_submission_lists_what_is_missing_then_succeeds(world, client, applicant):
     application = start(client, world)
     base = f"/portal/applications/{application.id}"
-    token = csrf_token(client, f"{base}/step/4")
-    client.post(f"{base}/step/4", data={"claims_exemption": "yes", "csrf_token": token})
-    for exemption_type, content in ((1, "基层医疗卫生实践"), (2, "全科医学基本理论知识培训")):
-        response = client.post(f"{base}/exemptions", data={"type": exemption_type, "content": content,
-                                                           "reason": "符合条件", "certificate_date": "2021-06-01",
-                                                           "csrf_token": token})
-        assert response.status_code == 302
+    token = claim_gp_exemptions(client, application.id)
     client.post(f"{base}/step/5", data={"csrf_token": token})
     response = client.post(f"{base}/submit", data={"csrf_token": token}, follow_redirects=True)
     html = text(response)
     assert "尚未提交" in html and "请上传外出参培证明。" in html and "请上传" in html
     assert db.session.get(Application, application.id).status == Status.DRAFT
-    upload(client, f"{base}/files", png_bytes(), "外出参培证明.png", kind="outing_proof")
-    requests = {r.type: r for r in db.session.scalars(select(ExemptionRequest))}
-    upload(client, f"{base}/files", png_bytes(), "工作证明.png", kind="gp_work_proof", exemption_id=requests[1].id)
-    upload(client, f"{base}/files", png_bytes(), "职称证.png", kind="title_cert", exemption_id=requests[1].id)
-    upload(client, f"{base}/files", png_bytes(), "师资证.png", kind="teacher_cert", exemption_id=requests[2].id)
+    upload_gp_evidence(client, application.id)
     response = client.post(f"{base}/submit", data={"csrf_token": token}, follow_redirects=True)
     html = text(response)
     assert "提交成功" in html and "待区县审核" in html
@@ -269,7 +243,7 @@ def test_submission_lists_what_is_missing_then_succeeds(world, client, applicant
 
 
 def test_reviewer_reads_the_rule_checks_in_chinese(world, client, applicant, auth):
-    test_submission_lists_what_is_missing_then_succeeds(world, client, applicant)
+    submit_gp_with_claims(client, start(client, world).id)
     request = db.session.scalar(select(ExemptionRequest).where(ExemptionRequest.type == 2)
                                 .order_by(ExemptionRequest.id.desc()))
     auth.logout(page="/portal/")
@@ -282,12 +256,9 @@ def test_reviewer_reads_the_rule_checks_in_chinese(world, client, applicant, aut
 def test_nothing_can_change_after_submission(world, client, applicant):
     application = start(client, world)
     base = f"/portal/applications/{application.id}"
-    token = csrf_token(client, f"{base}/step/4")
-    client.post(f"{base}/step/4", data={"claims_exemption": "no", "csrf_token": token})
-    upload(client, f"{base}/files", png_bytes(), "证明.png", kind="outing_proof")
-    client.post(f"{base}/step/5", data={"csrf_token": token})
-    assert client.post(f"{base}/submit", data={"csrf_token": token}).status_code == 302
+    assert submit_gp_without_claims(client, application.id).status_code == 302
     assert db.session.get(Application, application.id).status == Status.SUBMITTED
+    token = csrf_token(client, "/portal/")
     files_before = db.session.scalar(select(func.count()).select_from(Attachment))
     response = upload(client, f"{base}/files", png_bytes(), "又一个.png", kind="outing_proof")
     assert "报名信息已提交，无法修改" in text(client.get(response.location))
@@ -304,14 +275,10 @@ def test_nothing_can_change_after_submission(world, client, applicant):
 
 
 def test_returned_application_is_fixed_and_goes_to_the_county_again(world, client, applicant):
-    from app.domain.workflow import transition
     application = start(client, world)
     base = f"/portal/applications/{application.id}"
-    token = csrf_token(client, f"{base}/step/4")
-    client.post(f"{base}/step/4", data={"claims_exemption": "no", "csrf_token": token})
-    upload(client, f"{base}/files", png_bytes(), "证明.png", kind="outing_proof")
-    client.post(f"{base}/step/5", data={"csrf_token": token})
-    client.post(f"{base}/submit", data={"csrf_token": token})
+    submit_gp_without_claims(client, application.id)
+    token = csrf_token(client, "/portal/")
     application = db.session.get(Application, application.id)
     transition(application, "county_return", db.session.get(Account, world.accounts["county_zy"].id),
                reason="外出参培证明未盖章")

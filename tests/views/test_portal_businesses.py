@@ -12,7 +12,8 @@ from models import AccountBusiness, Application, AuditLog, Trainee
 from models.enums import AuditAction, Business
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, AccountFactory, TraineeFactory, id_number
-from tests.views.test_portal_residency import residency_batch
+from tests.flows import residency_batch, start_application
+from tests.portal_helpers import complete_profile
 
 GUIDE_OPEN = "选择业务处，点击“全科转岗培训”开通。然后选择“学员”角色。"
 
@@ -151,11 +152,9 @@ def test_opening_needs_the_csrf_token_and_a_trainee(world, client, auth):
 
 def test_a_draft_of_a_business_no_longer_opened_is_not_submitted(world, client, auth):
     """The rule is checked again at submission (a draft started before, or a forged state)."""
-    from tests.portal_helpers import complete_profile
     trainee = trainee_with(auth, "lapsed", [Business.GP_TRANSFER])
     complete_profile(db.session.get(Trainee, trainee.id), world.regions["zy"], photo=world.attachments["zy"])
-    response = post_apply(client, world.batches["gp"])
-    application_id = int(re.search(r"/applications/(\d+)/", response.location).group(1))
+    application_id = start_application(client, world.batches["gp"])
     db.session.execute(delete(AccountBusiness).where(AccountBusiness.account_id == trainee.account_id))
     db.session.commit()
     page = f"/portal/applications/{application_id}"

@@ -8,17 +8,15 @@ from datetime import date
 
 import pytest
 from flask_babel import gettext
-from sqlalchemy import select
 
 from app.domain import enrollment
 from app.domain.enrollment.snapshot import profile_snapshot
-from app.domain.rules.exemption import evaluate_exemption
+from app.domain.rules.exemption import EXEMPTION_TYPES, evaluate_exemption
 from app.extensions import db
-from models import Application, ExemptionRequest, Status
+from models import Application, Status
 from models.clock import now
 from tests.conftest import csrf_token
-from tests.portal_helpers import png_bytes
-from tests.views.test_portal import applicant, start, upload  # noqa: F401
+from tests.flows import applicant, claim_gp_exemptions, start_gp, upload_gp_evidence  # noqa: F401  (a fixture)
 
 STEP_FOUR = ("第四步，补充报名信息界面，上传外出参培证明并填写是否符合免培条件，如“是”选择申请减免内容，"
              "点击对应的“维护”选择减免具体内容（或科室）、减免理由以及上传相关佐证材料。")
@@ -45,7 +43,6 @@ def precheck(html: str) -> dict[str, list[tuple[bool, str]]] | None:
 
 def expected_rows(app, application_id) -> dict[str, list[tuple[bool, str]]]:
     """What the rules say now, rendered as the page renders them."""
-    from app.domain.rules.exemption import EXEMPTION_TYPES
     with app.test_request_context("/"):
         application = db.session.get(Application, application_id)
         return {f"（{r.type}）{gettext(EXEMPTION_TYPES[r.type].title)}": [(res.passed, res.render(gettext)) for res in results]
@@ -55,16 +52,9 @@ def expected_rows(app, application_id) -> dict[str, list[tuple[bool, str]]]:
 def claim_two_types(client, world):
     """Type 1 (the applicant works at a 二级 hospital: its unit rule fails) and type 2 with a teacher
     certificate of 2019 (before 2020-05-01: its date rule fails)."""
-    application = start(client, world)
+    application = start_gp(client, world)
     base = f"/portal/applications/{application.id}"
-    token = csrf_token(client, f"{base}/step/4")
-    client.post(f"{base}/step/4", data={"claims_exemption": "yes", "csrf_token": token})
-    for exemption_type, content, certificate_date in ((1, "基层医疗卫生实践", ""),
-                                                      (2, "全科医学基本理论知识培训", "2019-06-01")):
-        response = client.post(f"{base}/exemptions", data={"type": exemption_type, "content": content,
-                                                           "reason": "符合条件", "certificate_date": certificate_date,
-                                                           "csrf_token": token})
-        assert response.status_code == 302
+    token = claim_gp_exemptions(client, application.id, certificate_dates=("", "2019-06-01"))
     return application, base, token
 
 
@@ -96,12 +86,7 @@ def test_step_four_and_the_application_page_show_every_rule_and_a_failing_one_do
     assert type_two == [(False, type_two[0][1])] and "2019年6月1日" in type_two[0][1] and "2020年5月1日" in type_two[0][1]
 
     # evidence, proof and specialty: nothing is missing, the failing rules notwithstanding
-    requests = {r.type: r for r in db.session.scalars(select(ExemptionRequest).where(
-        ExemptionRequest.application_id == application.id))}
-    upload(client, f"{base}/files", png_bytes(), "外出参培证明.png", kind="outing_proof")
-    upload(client, f"{base}/files", png_bytes(), "工作证明.png", kind="gp_work_proof", exemption_id=requests[1].id)
-    upload(client, f"{base}/files", png_bytes(), "职称证.png", kind="title_cert", exemption_id=requests[1].id)
-    upload(client, f"{base}/files", png_bytes(), "师资证.png", kind="teacher_cert", exemption_id=requests[2].id)
+    upload_gp_evidence(client, application.id)
     client.post(f"{base}/step/5", data={"csrf_token": token})
     page = text(client.get(base))
     assert precheck(page) == expected and "审核人员最终决定" in page
@@ -117,7 +102,7 @@ def test_step_four_and_the_application_page_show_every_rule_and_a_failing_one_do
 
 
 def test_no_self_check_without_an_exemption_claim(world, client, applicant):
-    application = start(client, world)
+    application = start_gp(client, world)
     base = f"/portal/applications/{application.id}"
     token = csrf_token(client, f"{base}/step/4")
     assert precheck(text(client.get(f"{base}/step/4"))) is None

@@ -6,65 +6,26 @@ import re
 
 from sqlalchemy import select
 
+from app.domain.enrollment.residency import create_round_two_quotas
 from app.extensions import db
-from models import AccountBusiness, Application, Batch, Quota, Status
-from models.enums import AdmissionResult, BatchRound, Business, Identity, Program
+from models import Application, Quota, Status
+from models.enums import AdmissionResult, BatchRound, Identity, Program
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, BatchFactory, specialty
-from tests.portal_helpers import complete_profile
-
-INTERNAL, SURGERY, PAEDIATRICS, DENTAL_GENERAL = "0100", "0900", "0200", "2800"
-
-
-def residency_batch(world, name="测试住培批次", round_=BatchRound.FIRST, previous=None, codes=None) -> Batch:
-    """A residency batch with quotas at both test bases; 儿科 is the only shortage specialty."""
-    batch = BatchFactory(name=name, program=Program.RESIDENCY, year=2026, round=round_, previous_batch=previous)
-    batch.shortage_specialties = [specialty(PAEDIATRICS)]
-    for base in world.bases.values():
-        for code in codes or (INTERNAL, SURGERY, PAEDIATRICS):
-            db.session.add(Quota(batch=batch, base=base, specialty=specialty(code), capacity=3))
-    db.session.commit()
-    return batch
-
-
-def ready_trainee(world, key="zy"):
-    """A world trainee with a complete profile who also opened 住院医师规范化培训."""
-    trainee = world.trainees[key]
-    for row in list(trainee.educations) + list(trainee.employments) + list(trainee.licences):
-        db.session.delete(row)
-    trainee.account.business_rows.append(AccountBusiness(business=Business.RESIDENCY))
-    db.session.commit()
-    complete_profile(trainee, world.regions[key], photo=world.attachments[key])
-    return trainee
-
-
-def start(client, batch) -> int:
-    response = client.post("/portal/apply", data={"csrf_token": csrf_token(client, "/portal/apply"),
-                                                  "batch_id": batch.id})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return int(re.search(r"/applications/(\d+)/step/2", response.location).group(1))
-
-
-def step_url(application_id, step):
-    return f"/portal/applications/{application_id}/step/{step}"
-
-
-def post_identity(client, application_id, **data):
-    data.setdefault("csrf_token", csrf_token(client, step_url(application_id, 2)))
-    return client.post(step_url(application_id, 2), data=data)
-
-
-def post_choices(client, application_id, base_ids, specialty_ids, pledge=True):
-    data = {"csrf_token": csrf_token(client, step_url(application_id, 4)),
-            "base_id": [str(b) for b in base_ids], "specialty": [str(s) for s in specialty_ids]}
-    if pledge:
-        data["no_postgrad_pledge"] = "y"
-    return client.post(step_url(application_id, 4), data=data)
-
-
-def submit(client, application_id):
-    page = f"/portal/applications/{application_id}"
-    return client.post(f"{page}/submit", data={"csrf_token": csrf_token(client, page)})
+from tests.flows import (  # noqa: F401  (DENTAL_GENERAL: for the modules that import it from here)
+    DENTAL_GENERAL,
+    INTERNAL,
+    PAEDIATRICS,
+    SURGERY,
+    apply_residency,
+    post_choices,
+    post_identity,
+    ready_trainee,
+    residency_batch,
+    step_url,
+)
+from tests.flows import start_application as start
+from tests.flows import submit_application as submit
 
 
 def test_a_commissioned_trainee_applies_checks_eligibility_and_submits(world, client, auth):
@@ -149,9 +110,7 @@ def test_upgraded_bachelor_may_choose_only_shortage_specialties(world, client, a
     trainee.educations[0].upgraded_from_junior = True
     db.session.commit()
     auth.login("trainee_zy", PASSWORD)
-    application_id = start(client, batch)
-    post_identity(client, application_id, identity="open_entry")
-    post_choices(client, application_id, [world.bases["zz"].id], [specialty(INTERNAL).id])
+    application_id = apply_residency(client, batch, world.bases["zz"].id, [specialty(INTERNAL).id])
     html = client.get(step_url(application_id, 5)).get_data(as_text=True)
     assert "不能提交" in html and "专升本" in html
     submit(client, application_id)
@@ -168,9 +127,8 @@ def test_missing_pledge_blocks_submission(world, client, auth):
     batch = residency_batch(world)
     ready_trainee(world)
     auth.login("trainee_zy", PASSWORD)
-    application_id = start(client, batch)
-    post_identity(client, application_id, identity="graduate")
-    post_choices(client, application_id, [world.bases["zz"].id], [specialty(INTERNAL).id], pledge=False)
+    application_id = apply_residency(client, batch, world.bases["zz"].id, [specialty(INTERNAL).id],
+                                     identity="graduate", pledge=False)
     submit(client, application_id)
     assert db.session.get(Application, application_id).status == Status.DRAFT
     assert "不报考研究生" in client.get(f"/portal/applications/{application_id}").get_data(as_text=True) or \
@@ -184,9 +142,7 @@ def test_open_entry_without_a_current_job_can_submit(world, client, auth):
         db.session.delete(row)
     db.session.commit()
     auth.login("trainee_zy", PASSWORD)
-    application_id = start(client, batch)
-    post_identity(client, application_id, identity="open_entry")
-    post_choices(client, application_id, [world.bases["zz"].id], [specialty(INTERNAL).id])
+    application_id = apply_residency(client, batch, world.bases["zz"].id, [specialty(INTERNAL).id])
     submit(client, application_id)
     assert db.session.get(Application, application_id).status == Status.SUBMITTED
 
@@ -214,7 +170,6 @@ def test_round_two_refuses_trainees_admitted_in_round_one(world, client, auth):
 
 
 def test_round_two_quotas_are_the_seats_left(world):
-    from app.domain.enrollment.residency import create_round_two_quotas
     first = residency_batch(world, name="第一阶段", codes=(INTERNAL,))
     for _ in range(2):
         db.session.add(Application(trainee=None or world.trainees["zy" if _ == 0 else "js"], batch=first,

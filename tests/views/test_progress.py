@@ -12,9 +12,9 @@ from app.extensions import db
 from models import Quota, Status
 from models.enums import BatchRound, BatchStatus, Program
 from tests.catalogue import zh
+from tests.dashboard import add_application, dashboard, rows_by, tables
 from tests.factories import PASSWORD, BaseFactory, BatchFactory, specialty
-from tests.views.test_dashboard import add_application, dashboard, rows_by, tables
-from tests.views.test_queries import statements_for
+from tests.queries import statements_for
 
 PHASE_ONE, PHASE_TWO = date(2024, 5, 31), date(2024, 6, 15)
 AT = datetime(2024, 5, 20, 10, 0)

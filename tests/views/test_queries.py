@@ -3,12 +3,13 @@ import re
 from datetime import datetime
 
 import pytest
-from sqlalchemy import delete, event, insert, select
+from sqlalchemy import delete, insert, select
 
 from app.extensions import db
 from app.seed.demo import ensure_fixtures, generate_trainees
 from models import Attachment, AuditLog, Batch, PracticeScope, Region, Role, SmsLog, Trainee, TrainingBase
 from tests.factories import PASSWORD, AccountFactory
+from tests.queries import StatementCounter, statements_for  # noqa: F401  (StatementCounter: the old import path)
 
 LIST_ENDPOINTS = ["application", "exemption_request", "application_choice", "attachment", "review_record",
                   "trainee", "education", "employment", "licence", "batch", "quota", "region", "institution",
@@ -48,25 +49,6 @@ def crowded(app):
 
 
 ROW_RE = re.compile(r"<tr[ >]")
-
-
-class StatementCounter:
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, *args, **kwargs):
-        self.count += 1
-
-
-def statements_for(client, url: str) -> tuple[int, str]:
-    counter = StatementCounter()
-    event.listen(db.engine, "before_cursor_execute", counter)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", counter)
-    assert response.status_code == 200, url
-    return counter.count, response.get_data(as_text=True)
 
 
 def rows_shown(html: str) -> int:

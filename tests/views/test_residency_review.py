@@ -2,18 +2,24 @@
 and records 报到 of admitted trainees by the deadline; the province sees who has not reported."""
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
+from decimal import Decimal
 
+import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
+from app.domain.workflow import TransitionError, transition, transition_many
 from app.extensions import db
-from models import Application, ApplicationChoice, ReviewRecord, Status
+from models import Application, ApplicationChoice, Quota, ReviewRecord, Status
 from models.clock import now
-from models.enums import AdmissionResult, Identity
+from models.enums import AdmissionResult, BatchRound, Identity, Program
 from tests.conftest import csrf_token
-from tests.factories import PASSWORD, TraineeFactory, id_number, specialty
-from tests.views.test_portal_residency import INTERNAL, residency_batch
+from tests.factories import PASSWORD, BatchFactory, TraineeFactory, id_number, specialty
+from tests.flows import INTERNAL, apply_residency, ready_trainee, residency_batch, submit_application
+from tests.queries import statements
 
 LIST = "/admin/application/"
 REVIEW = "/admin/application/review/"
@@ -111,9 +117,6 @@ def test_reporting_after_the_deadline_is_refused(world, client, auth):
 
 
 def test_province_gives_a_round_two_batch_the_seats_left(world, client, auth):
-    from models import Quota
-    from models.enums import BatchRound, Program
-    from tests.factories import BatchFactory
     first = residency_batch(world, name="第一阶段")
     applicant(world, first, "zz", Status.ADMITTED)
     second = BatchFactory(name="调剂补录", program=Program.RESIDENCY, round=BatchRound.SUPPLEMENTARY,
@@ -139,22 +142,6 @@ def test_province_gives_a_round_two_batch_the_seats_left(world, client, auth):
 
 
 def test_export_has_choices_scores_and_results_without_a_query_per_row(world, client, auth):
-    import io
-    from decimal import Decimal
-
-    from openpyxl import load_workbook
-    from sqlalchemy import event
-
-    from tests.views.test_queries import StatementCounter
-
-    def statements_for(client, url):
-        counter = StatementCounter()
-        event.listen(db.engine, "before_cursor_execute", counter)
-        try:
-            assert client.get(url).status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", counter)
-        return counter.count, None
     batch = residency_batch(world)
     admitted = applicant(world, batch, "zz", Status.ADMITTED)
     admitted.choices.append(ApplicationChoice(rank=2, specialty=specialty("0900")))
@@ -163,10 +150,10 @@ def test_export_has_choices_scores_and_results_without_a_query_per_row(world, cl
     db.session.commit()
     auth.login("base_zz", PASSWORD)
     url = f"/admin/application/export/xlsx/?flt0_batch_equals={batch.id}"
-    few, _ = statements_for(client, url)
+    few = statements(client, url)
     for _i in range(12):
         applicant(world, batch, "zz")
-    many, _ = statements_for(client, url)
+    many = statements(client, url)
     assert many == few
     response = client.get(url)
     rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
@@ -206,7 +193,6 @@ def test_county_and_city_commissions_do_not_see_residency_applications(world, cl
 
 def test_nothing_re_enters_a_batch_whose_admission_is_published(world, client, auth):
     """After publication a late base approval or confirmation would strand the applicant: refused."""
-    from app.domain.workflow import TransitionError, transition
     batch = residency_batch(world)
     waiting, approved = applicant(world, batch, "zz"), applicant(world, batch, "zz", Status.BASE_APPROVED)
     batch.admission_published_at = now()
@@ -228,9 +214,6 @@ def test_nothing_re_enters_a_batch_whose_admission_is_published(world, client, a
 def test_bulk_transitions_check_what_single_ones_check(world):
     """transition_many refuses a reopen after a review, columns beyond the admission results, and
     rows changed since they were read."""
-    import pytest
-
-    from app.domain.workflow import TransitionError, transition_many
     reviewed = world.applications["js"]  # submitted, with a county record
     with pytest.raises(TransitionError, match="已有审核"):
         transition_many({"support_reopen": [reviewed]}, world.accounts["support"], reasons={reviewed.id: "来电"})
@@ -251,14 +234,11 @@ def test_bulk_transitions_check_what_single_ones_check(world):
 
 
 def test_the_base_can_reprint_the_form_of_its_own_applicants_only(world, client, auth):
-    from tests.views.test_portal_residency import post_choices, post_identity, ready_trainee, start, submit
     batch = residency_batch(world)
     ready_trainee(world)
     auth.login("trainee_zy", PASSWORD)
-    application_id = start(client, batch)
-    post_identity(client, application_id, identity="graduate")
-    post_choices(client, application_id, [world.bases["zz"].id], [specialty(INTERNAL).id])
-    submit(client, application_id)
+    application_id = apply_residency(client, batch, world.bases["zz"].id, [specialty(INTERNAL).id], identity="graduate")
+    submit_application(client, application_id)
     auth.logout()
     url = f"/admin/application/registration-form/?id={application_id}"
     auth.login("base_zz", PASSWORD)

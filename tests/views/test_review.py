@@ -6,8 +6,10 @@ import threading
 
 from sqlalchemy import func, select, update
 
+from app.domain.review.assignment import assign_base
+from app.domain.workflow import TransitionError
 from app.extensions import db
-from models import Application, AuditLog, Quota, ReviewRecord, Role, Status
+from models import Account, Application, AuditLog, Quota, ReviewRecord, Role, Status, TrainingBase
 from tests.conftest import csrf_token
 from tests.factories import (
     PASSWORD,
@@ -18,6 +20,7 @@ from tests.factories import (
     id_number,
     specialty,
 )
+from tests.flows import post_review
 
 REVIEW = "/admin/application/review/"
 ASSIGN = "/admin/application/assign/"
@@ -40,15 +43,6 @@ def status_of(application_id):
 
 def records_of(application_id):
     return db.session.scalars(select(ReviewRecord).where(ReviewRecord.application_id == application_id)).all()
-
-
-def post_review(client, action, ids, reason=None, token=None, fields=(), follow=False):
-    data = {"action": action, "ids": [str(i) for i in ids], "csrf_token": token or csrf_token(client, LIST)}
-    if reason is not None:
-        data["reason"] = reason
-    if fields:
-        data["fields_to_fix"] = list(fields)
-    return client.post(REVIEW, data=data, follow_redirects=follow)
 
 
 def test_list_shows_row_buttons_only_for_valid_actions(world, client, auth):
@@ -212,9 +206,6 @@ def test_assign_to_a_base_without_gp_is_refused(world, client, auth):
 def test_concurrent_assignments_never_overbook(app, world):
     """N threads, each with its own app context and session, assign N applications to a base with
     fewer places than N at once: exactly the free places are taken, the rest are refused."""
-    from app.domain.review.assignment import assign_base
-    from app.domain.workflow import TransitionError
-    from models import Account, TrainingBase
 
     n = 6
     ids = [new_application(world, status=Status.CITY_APPROVED).id for _ in range(n)]

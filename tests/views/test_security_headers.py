@@ -13,9 +13,9 @@ from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
 from app.infra import storage
-from tests.domain.test_regform import residency_application
+from tests.applications import residency_application
 from tests.factories import PASSWORD
-from tests.views.test_pdf_files import JS_PDF, assert_file_headers, pdf_pages, save_pdf
+from tests.files import JS_PDF, assert_file_headers, pdf_pages, save_pdf
 
 HANDLERS_CSP_JS_KNOWS = ("return false;", "faHelpers.safeConfirm(", "faForm.addInlineField(this, ",
                          "modelActions.execute(")

@@ -11,6 +11,7 @@ from models.application import Status
 from models.clock import now
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, ApplicationFactory, BatchFactory
+from tests.queries import counting_statements
 from tests.portal_helpers import last_link
 
 URL = "/admin/support/"
@@ -187,14 +188,6 @@ def test_support_cannot_review(support, client):
 
 
 def test_search_runs_a_fixed_number_of_queries(support, client):
-    from sqlalchemy import event
-    statements = []
-
-    def count(*args):
-        statements.append(args[2])
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with counting_statements() as counter:
         client.get(URL, query_string={"q": "学员"})
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    assert len([s for s in statements if "FROM application" in s]) <= 1
+    assert len([s for s in counter.statements if "FROM application" in s]) <= 1

@@ -5,14 +5,17 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import delete, func, select
 
+from app import create_app
+from app.config import TestConfig
 from app.extensions import db
 from app.seed.reference import seed_reference_data
 from models import AuditLog, SupportContact
 from models.enums import AuditAction
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD
+from tests.queries import counting_statements
 
 GUIDE = "技术支持联系方式 0371-65998221 赵佳庆: 15617918900 李乾坤: 18348381076 罗 辉: 15617915477"
 SEEDED = [("技术支持电话", "0371-65998221"), ("赵佳庆", "15617918900"), ("李乾坤", "18348381076"),
@@ -103,25 +106,14 @@ def test_inactive_contacts_are_not_shown_and_none_means_no_footer(world, client,
 
 def test_one_query_for_the_contacts_per_page(world, client, auth, seeded):
     auth.login("trainee_zy", PASSWORD)
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        if "support_contact" in statement:
-            statements.append(statement)
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        for url in ("/portal/", "/portal/apply", "/no-such-page"):
-            statements.clear()
+    for url in ("/portal/", "/portal/apply", "/no-such-page"):
+        with counting_statements() as counter:
             client.get(url)
-            assert len(statements) == 1, (url, statements)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+        statements = [s for s in counter.statements if "support_contact" in s]
+        assert len(statements) == 1, (url, statements)
 
 
 def test_error_and_login_pages_render_when_the_database_is_down(tmp_path):
-    from app import create_app
-    from app.config import TestConfig
-
     class Down(TestConfig):
         SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'missing-dir' / 'platform.db'}"
         UPLOAD_FOLDER = str(tmp_path / "uploads")

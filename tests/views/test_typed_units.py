@@ -14,21 +14,20 @@ from app.domain.rules.exemption import evaluate_exemption
 from app.extensions import db
 from models import Application, Employment, ExemptionRequest, Status, Trainee
 from models.enums import InstitutionKind, InstitutionLevel, Program
-from tests.catalogue import zh
+from tests.catalogue import english_on_page, own_msgids, zh
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, BatchFactory, InstitutionFactory, specialty
-from tests.portal_helpers import png_bytes
-from tests.views.test_portal_residency import (
+from tests.flows import (
     INTERNAL,
     PAEDIATRICS,
+    apply_residency,
     post_choices,
-    post_identity,
     ready_trainee,
     residency_batch,
-    start,
     step_url,
-    submit,
+    submit_application,
 )
+from tests.portal_helpers import png_bytes
 
 SEARCH_OR_TYPE = "工作单位可关键字搜索，如找不到可自行录入准确的单位名称"
 UPGRADED = "统招全日制专升本按本科毕业生对待，但仅限报紧缺专业或口腔全科（乡镇卫生院、社区服务中心在职人员不受此限制）"
@@ -247,10 +246,8 @@ def test_upgraded_bachelor_at_a_typed_township_or_community_centre_may_choose_an
                                                                                              kind):
     batch = residency_batch(world)
     upgraded_trainee_with_typed_job(world, client, auth, InstitutionLevel.PRIMARY, kind)
-    application_id = start(client, batch)
-    post_identity(client, application_id, identity="open_entry")
-    post_choices(client, application_id, [world.bases["zz"].id], [specialty(INTERNAL).id])  # not a shortage
-    assert submit(client, application_id).status_code == 302
+    application_id = apply_residency(client, batch, world.bases["zz"].id, [specialty(INTERNAL).id])  # not a shortage
+    assert submit_application(client, application_id).status_code == 302
     application = db.session.get(Application, application_id)
     assert application.status == Status.SUBMITTED
     assert application.snapshot["employments"][0]["unit_typed"] is True
@@ -265,16 +262,14 @@ def test_upgraded_bachelor_at_a_typed_township_or_community_centre_may_choose_an
 def test_upgraded_bachelor_at_a_typed_hospital_is_limited_to_shortage_specialties(world, client, auth, level, kind):
     batch = residency_batch(world)
     upgraded_trainee_with_typed_job(world, client, auth, level, kind)
-    application_id = start(client, batch)
-    post_identity(client, application_id, identity="open_entry")
-    post_choices(client, application_id, [world.bases["zz"].id], [specialty(INTERNAL).id])
+    application_id = apply_residency(client, batch, world.bases["zz"].id, [specialty(INTERNAL).id])
     html = text(client.get(step_url(application_id, 5)))
     assert "✘" in html and "专升本" in html
-    submit(client, application_id)
+    submit_application(client, application_id)
     assert db.session.get(Application, application_id).status == Status.DRAFT
     # the other side: a shortage specialty passes
     post_choices(client, application_id, [world.bases["zz"].id], [specialty(PAEDIATRICS).id])
-    assert submit(client, application_id).status_code == 302
+    assert submit_application(client, application_id).status_code == 302
     application = db.session.get(Application, application_id)
     assert application.status == Status.SUBMITTED
     assert rule(application.eligibility, "upgraded_bachelor_specialty")["passed"]
@@ -384,7 +379,6 @@ def test_support_edits_a_typed_units_level_and_kind_from_lists(world, client, au
 
 
 def test_the_employment_form_with_its_errors_shows_no_english(world, trainee_client):
-    from tests.views.test_i18n import english_on_page, load_catalogue
-    own = {m.id for m in load_catalogue() if m.id and isinstance(m.id, str)}
+    own = own_msgids()
     html = text(trainee_client.post(NEW, data=job(world, trainee_client, unit_level="bogus")))
     assert errors(html) and english_on_page(html, own) == ([], [])

@@ -3,9 +3,7 @@ forms, where a refused entry must show a Chinese message at the field, keep what
 change nothing in the database."""
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
-from html import unescape
 
 import pytest
 from sqlalchemy import func, select
@@ -16,8 +14,8 @@ from app.validators import IdNumberError, check_id_number, is_mobile, password_p
 from models import Account, Batch, Role, Trainee
 from models.clock import today
 from models.enums import BatchRound, BatchStatus, Program
-from tests.conftest import csrf_token
 from tests.factories import PASSWORD, TraineeFactory
+from tests.forms import NOT_CREATED, NOT_SAVED, field_group, input_value, post, trainee_form, valid_id
 
 # what a user reads (translations/zh_Hans_CN/LC_MESSAGES/messages.po)
 CHECK_DIGIT = "身份证号码校验位错误，请核对。"
@@ -33,16 +31,6 @@ PW_DIGIT = "密码须包含数字。"
 PW_SPECIAL = "密码须包含至少一个特殊字符 .#@!%$&_-'"
 PW_CHARSET = "密码只能包含字母、数字和特殊字符 .#@!%$&_-'"
 CSRF = "页面已过期或表单来源无效，本次操作未保存，请刷新页面后重试。"
-NOT_CREATED = "未创建：请按红色提示修改后重新提交。"
-NOT_SAVED = "未保存：请按红色提示修改后重新提交。"
-
-_serial = iter(range(100, 1000))
-
-
-def valid_id(region_code: str = "410102", birth: date = date(1986, 6, 6)) -> str:
-    """A valid, unique 居民身份证 number (GB 11643 check digit)."""
-    body = f"{region_code}{birth:%Y%m%d}{next(_serial):03d}"
-    return body + ric.calc_check_digit(body + "0")  # stdnum wants the number with a check digit slot
 
 
 def with_check_digit(body: str) -> str:
@@ -143,35 +131,9 @@ def test_each_password_rule_alone(request_ctx, password, problem):
 
 # --- back-office helpers ----------------------------------------------------------------------
 
-def field_group(html: str, field_id: str) -> str:
-    """The text of the form group (label, input, error list) of ``id=field_id``, inside the form."""
-    at = html.index(f'id="{field_id}"')
-    assert html.rfind("<form", 0, at) > html.rfind("</form>", 0, at), f"{field_id} is not inside a form"
-    start = html.rfind('class="form-group', 0, at)
-    end = html.find('class="form-group', at)
-    return unescape(html[start:end if end != -1 else html.index("</form>", at)])
-
-
-def input_value(html: str, field_id: str) -> str | None:
-    tag = re.search(rf'<input[^>]*id="{field_id}"[^>]*>', html)
-    value = re.search(r'value="([^"]*)"', tag.group(0)) if tag else None
-    return value.group(1) if value else None
-
-
 def count(model) -> int:
     db.session.rollback()  # the test and the requests share a session: read what is stored
     return db.session.scalar(select(func.count()).select_from(model))
-
-
-def post(client, url: str, data: dict, **kwargs):
-    return client.post(url, data={**data, "csrf_token": csrf_token(client, url)}, **kwargs)
-
-
-def trainee_form(**changes) -> dict:
-    form = {"name": "张三丰", "gender": "male", "id_type": "resident", "id_number": valid_id(),
-            "mobile": "13912345678"}
-    form.update(changes)
-    return form
 
 
 @pytest.fixture
