@@ -27,6 +27,7 @@ from app.domain.access import scope
 from app.extensions import db
 from app.i18n import cn_date, cn_datetime, yes_no
 from app.infra.audit import set_actor
+from app.infra.xlsx import safe_row
 from models import Role
 from models.clock import now
 from views.admin.dashboard import dashboard_context
@@ -377,7 +378,7 @@ class SecureModelView(RoleAccessMixin, ModelView):
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(str(self.export_name or self.name)[:31])
         for row in self.export_rows():
-            sheet.append(row)
+            sheet.append(safe_row(sheet, row))
         spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
         workbook.save(spool)
         spool.seek(0)
