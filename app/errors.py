@@ -3,7 +3,7 @@ from flask import current_app, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -83,6 +83,17 @@ def register_error_handlers(app) -> None:
     def server_error(error):
         if isinstance(error, HTTPException):
             return http_error(error)
+        if isinstance(error, DataError):
+            # input the database cannot hold that no form caught (a NUL, a number past its column):
+            # the user's input, not a fault of the platform
+            app.logger.warning("Refused input the database cannot store: %s", error.orig)
+            try:
+                db.session.rollback()
+            except SQLAlchemyError:
+                pass
+            return error_page(400, _("The input contains characters or numbers that cannot be stored (for example "
+                                     "a NUL character or a very large number). Nothing was saved; please correct "
+                                     "it and try again."))
         app.logger.exception("Unhandled error")
         try:
             db.session.rollback()

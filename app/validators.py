@@ -159,3 +159,35 @@ class Phone:
             field.data = field.data.strip()
         if field.data and not is_phone(field.data):
             raise ValidationError(str(_l("Enter digits and dashes only (e.g. 0371-65998221), at most 30 characters.")))
+
+
+# --- what any typed text may hold (the portal's forms; the back office strips and refuses the same) ----
+
+# controls nobody types: NUL (PostgreSQL refuses it in text) and the other C0 codes; a one-line field
+# takes no tab or line break either
+LINE_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+TEXT_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# bidirectional controls (U+202E RIGHT-TO-LEFT OVERRIDE …): they make text read in another order than
+# it is stored, e.g. a name or a file reference that looks like another on a reviewer's screen
+BIDI_RE = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# pictographs and their joiners: emoji, symbols and dingbats, variation selector 16, tags
+EMOJI_RE = re.compile("[\U0001F000-\U0001FAFF\u2300-\u23ff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d"
+                      "\U000E0020-\U000E007F\u3030\u303d\u3297\u3299]")
+
+
+def typed_text_problem(value: str | None, multiline: bool = False, emoji: bool = False) -> str | None:
+    """Why ``value`` may not be stored as typed text (Chinese), or None.
+
+    Control characters and bidirectional controls are always refused; line breaks and tabs only in
+    a one-line field; emoji unless ``emoji`` (free-text remarks accept them)."""
+    if not value:
+        return None
+    if (TEXT_CONTROL_RE if multiline else LINE_CONTROL_RE).search(value):
+        return str(_l("Contains invisible control characters (such as NUL or line breaks), which cannot be saved: "
+                      "please remove them."))
+    if BIDI_RE.search(value):
+        return str(_l("Contains invisible text-direction marks (such as U+202E), which are not allowed: please "
+                      "retype the text."))
+    if not emoji and EMOJI_RE.search(value):
+        return str(_l("Emoji and pictographs are not allowed here."))
+    return None

@@ -23,6 +23,10 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 
+# the largest value of an Integer column (every id and foreign key): PostgreSQL's INTEGER has 32 bits,
+# so a larger number from a URL or a form would fail the query there ("integer out of range")
+MAX_INT = 2**31 - 1
+
 
 @event.listens_for(Engine, "connect")
 def _sqlite_foreign_keys(dbapi_connection, connection_record):

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from models.base import MAX_INT
+
 INT_RE = re.compile(r"^\d{1,18}$")
 
 
@@ -13,4 +15,4 @@ def parse_id(value) -> int | None:
     if not isinstance(value, str) or not INT_RE.match(value.strip()):
         return None
     number = int(value.strip())
-    return number if 0 < number < 2**63 else None
+    return number if 0 < number <= MAX_INT else None

@@ -46,6 +46,7 @@ from app.infra.xlsx import (
     safe_file_part,
     sheet_rows,
     workbook_stream,
+    safe_row,
     write_header,
     write_instructions,
 )
@@ -304,7 +305,7 @@ def _counties_sheet(workbook, regions: list[Region]):
     write_header(counties, [_("County code"), _("County"), _("City")], (14, 20, 16))
     for region in regions:
         city = region.parent.name if region.level == RegionLevel.COUNTY and region.parent else region.name
-        counties.append([region.code, region.name, city])
+        counties.append(safe_row(counties, [region.code, region.name, city]))
     return counties
 
 

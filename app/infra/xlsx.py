@@ -8,11 +8,23 @@
 - ``header_key`` and ``find_columns`` match header cells to the columns an import reads.
 - ``cell_text`` and ``decode_ooxml`` turn a cell into the text a person saw in Excel.
 
+Writing workbooks (every export and template the platform makes):
+
+- ``safe_row`` turns a row of values into what ``sheet.append`` writes, so that no text becomes a
+  formula (OWASP "CSV injection"): text that Excel or LibreOffice would run (starting with
+  = + - @, a tab or a line break, also after spaces or as full-width ＝ ＋ － ＠) is written as a
+  text cell (``data_type`` "s", an inline string with no ``<f>`` element), with Excel's apostrophe
+  flag (``quotePrefix``) and the text number format "@", so that editing the cell keeps it text.
+  The text itself is unchanged: people see what they typed, and an import of the file reads it back
+  as it was (no apostrophe is added to the value). Numbers, dates and booleans stay what they are.
+  ``write_header`` and ``write_instructions`` write through it too.
+
 Every refusal of the whole file is a ``WorkbookError`` whose ``str`` is the Chinese message.
 """
 from __future__ import annotations
 
 import io
+import math
 import re
 import unicodedata
 import zipfile
@@ -20,6 +32,7 @@ from typing import BinaryIO, Iterable
 
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, KNOWN_TYPES, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -145,14 +158,58 @@ def cell_text(value) -> str:
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 
-# --- writing templates ------------------------------------------------------------------------------
+# --- writing ----------------------------------------------------------------------------------------
+
+FORMULA_STARTS = ("=", "+", "-", "@")  # after NFKC, which folds ＝ ＋ － ＠ and ideographic spaces
+EXCEL_MAX_TEXT = 32767  # characters a cell holds
+
+
+def _runs_as_formula(text: str) -> bool:
+    """Whether a spreadsheet could take ``text`` for a formula (OWASP: = + - @ tab CR, also after
+    leading spaces or in full width)."""
+    return text[:1] in ("\t", "\r", "\n") or unicodedata.normalize("NFKC", text).lstrip().startswith(FORMULA_STARTS)
+
+
+def safe_row(sheet, values) -> list:
+    """The row ``values`` ready for ``sheet.append`` (a normal or a write-only worksheet): every
+    workbook the platform writes goes through here.
+
+    Text that a spreadsheet could run becomes a text cell flagged as such; characters a workbook
+    cannot hold (NUL and the other C0 controls but tab and line breaks) are dropped and text longer
+    than a cell holds is cut, rather than failing the whole file; other text, numbers, dates and
+    booleans are written as they are."""
+    row = []
+    for value in values:
+        if isinstance(value, float) and not math.isfinite(value):
+            value = str(value)
+        elif value is not None and not isinstance(value, KNOWN_TYPES):
+            value = str(value)  # lazy translations and other objects: their text
+        if isinstance(value, str):
+            value = str(value)  # Markup and other str subclasses: plain text
+            if ILLEGAL_CHARACTERS_RE.search(value):
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)
+            if len(value) > EXCEL_MAX_TEXT:
+                value = value[:EXCEL_MAX_TEXT - 1] + "…"
+            formula_like = _runs_as_formula(value)
+            if formula_like or value.startswith("#"):
+                cell = Cell(sheet, row=1, column=1, value=value)  # append places it
+                cell.data_type = "s"  # openpyxl makes "=…" a formula and "#N/A" an error otherwise
+                if formula_like:
+                    cell.quotePrefix = True
+                    cell.number_format = "@"
+                value = cell
+        row.append(value)
+    return row
+
+
+# --- templates --------------------------------------------------------------------------------------
 
 HEADER_FILL = PatternFill("solid", start_color="FFBFBFBF", end_color="FFBFBFBF")
 
 
 def write_header(sheet, headers: list[str], widths: Iterable[int], wrap: bool = False) -> None:
     """``headers`` as the sheet's bold, grey, centred first row, with the columns' ``widths``."""
-    sheet.append(headers)
+    sheet.append(safe_row(sheet, headers))
     for col, (header, width) in enumerate(zip(headers, widths), start=1):
         cell = sheet.cell(row=1, column=col)
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
@@ -164,7 +221,7 @@ def write_instructions(workbook: Workbook, title: str, lines: list[str]) -> None
     """A sheet of instructions: ``lines`` under a large ``title``, wrapped in one wide column."""
     notes = workbook.create_sheet(title[:31])
     for line in lines:
-        notes.append([line])
+        notes.append(safe_row(notes, [line]))
     notes["A1"].font = Font(bold=True, size=14)
     notes.column_dimensions["A"].width = 110
     for row in notes.iter_rows(min_row=2):

@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from app.domain.admission import AdmissionError, Plan, format_score, plan, publish
 from app.extensions import db
 from app.i18n import cn_datetime
+from app.infra.xlsx import safe_row
 from models import Application, ApplicationChoice, Batch, Role, Specialty, Trainee, TrainingBase
 from models.clock import now
 from models.enums import Program
@@ -129,9 +130,9 @@ class AdmissionView(RoleAccessMixin, BaseView):
         result = plan(batch)
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(_("Admission dry run")[:31])
-        sheet.append([_("Ranking"), _("No."), _("Trainee name"), _("ID number"), _("Training base"),
+        sheet.append(safe_row(sheet, [_("Ranking"), _("No."), _("Trainee name"), _("ID number"), _("Training base"),
                       _("First choice"), _("Second choice"), _("Combined score"), _("Theory score"),
-                      _("Skills score"), _("Result"), _("Explanation")])
+                      _("Skills score"), _("Result"), _("Explanation")]))
         chunk = 2000
         for start in range(0, len(result.order), chunk):
             ids = result.order[start:start + chunk]
@@ -140,17 +141,17 @@ class AdmissionView(RoleAccessMixin, BaseView):
                 outcome = result.outcomes[application_id]
                 row = details.get(application_id, {})
                 choices = row.get("choices", {})
-                sheet.append([outcome.position or "", application_id, row.get("name", ""), row.get("id_number", ""),
+                sheet.append(safe_row(sheet, [outcome.position or "", application_id, row.get("name", ""), row.get("id_number", ""),
                               row.get("base", ""), choices.get(1, ""), choices.get(2, ""), row.get("combined", ""),
                               row.get("theory", ""), row.get("skills", ""),
                               _("Admitted") if outcome.admitted else _("Not admitted"),
-                              result.notes.get(application_id, "")])
+                              result.notes.get(application_id, "")]))
         summary = workbook.create_sheet(_("Quotas")[:31])
-        summary.append([_("Training base"), _("Specialty"), _("Quota"), _("Taken earlier"), _("Admitted"),
-                        _("Lowest admitted score")])
+        summary.append(safe_row(summary, [_("Training base"), _("Specialty"), _("Quota"), _("Taken earlier"), _("Admitted"),
+                        _("Lowest admitted score")]))
         for line in result.seat_lines:
-            summary.append([line.base_name, line.specialty_name, line.capacity, line.taken, line.admitted,
-                            line.lowest_text])
+            summary.append(safe_row(summary, [line.base_name, line.specialty_name, line.capacity, line.taken, line.admitted,
+                            line.lowest_text]))
         spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
         workbook.save(spool)
         spool.seek(0)

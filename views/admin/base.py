@@ -1,6 +1,7 @@
 """The back office's base view: access by role, scope on every query, audit, Chinese output."""
 from __future__ import annotations
 
+import math
 import re
 import tempfile
 from collections import OrderedDict
@@ -10,6 +11,7 @@ from urllib.parse import quote
 from flask import abort, flash, has_request_context, redirect, request, send_file, session, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.actions import action
+from flask_admin._compat import as_unicode
 from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
@@ -20,24 +22,57 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from openpyxl import Workbook
+from sqlalchemy import BigInteger
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from wtforms.fields import FieldList, FormField
+from wtforms.fields import FieldList, FormField, IntegerField
 
 from app.domain.access import scope
 from app.extensions import db
 from app.i18n import cn_date, cn_datetime, yes_no
 from app.infra.audit import set_actor
+from app.infra.xlsx import safe_row
 from models import Role
+from models.base import MAX_INT
 from models.clock import now
 from app.domain.reporting import dashboard_context
 from views.helpers import parse_id
 
 MAX_PAGE = 10**6
+MAX_FILTER_VALUE = 200  # characters: a filter value is a number, a date (range), a code or a short text
+SHOWN_VALUE = 30  # characters of a refused value repeated in a message
 
 
 def without_nul(value):
     """``value`` without NUL characters, which PostgreSQL refuses in text (a server error otherwise)."""
     return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+def filter_value_fits(flt, value: str) -> bool:
+    """Whether a filter value from the URL may be applied: the filter accepts it, it is short, holds
+    no control character, and every number in it fits a 64-bit column (a larger one fails the
+    database: PostgreSQL's INTEGER has 32 bits, SQLite's and BIGINT 64)."""
+    if len(value) > MAX_FILTER_VALUE or CONTROL_CHARACTERS.search(value):
+        return False
+    try:
+        if not flt.validate(value):
+            return False
+        cleaned = flt.clean(value)
+    except (ValueError, TypeError, ArithmeticError):  # int(float("9"*400)) and the like
+        return False
+    column_type = getattr(getattr(flt, "column", None), "type", None)
+    most = 2**63 - 1 if isinstance(column_type, BigInteger) else MAX_INT
+    for item in cleaned if isinstance(cleaned, (list, tuple)) else (cleaned,):
+        if isinstance(item, int) and not isinstance(item, bool) and not -most - 1 <= item <= most:
+            return False
+        if isinstance(item, float) and not math.isfinite(item):
+            return False
+    return True
+
+
+def shown_value(value: str) -> str:
+    """A value typed by someone, for a message: printable and short."""
+    text = "".join(ch if ch.isprintable() else "?" for ch in value[:SHOWN_VALUE + 1])
+    return text if len(text) <= SHOWN_VALUE else text[:SHOWN_VALUE] + "…"
 
 
 def leaf_fields(fields):
@@ -52,8 +87,8 @@ def leaf_fields(fields):
 
 
 # control characters nobody types: NUL (refused by PostgreSQL in text) and the other C0 codes, except
-# tab and line breaks
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# tab and line breaks; and the bidirectional controls (U+202E …) that make text read in another order
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def strip_control_characters(form) -> list:
@@ -123,7 +158,7 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
 
     def get_list(self, term, offset=0, limit=None):
         """A page of matches; offset and limit come from the URL, so keep them in range."""
-        offset = offset if isinstance(offset, int) and offset > 0 else 0
+        offset = offset if isinstance(offset, int) and 0 < offset <= MAX_INT else 0
         most = self.options.get("page_size", 20)
         limit = limit if isinstance(limit, int) and 0 < limit <= most else most
         return super().get_list(without_nul(term or ""), offset, limit)
@@ -273,6 +308,10 @@ class SecureModelView(RoleAccessMixin, ModelView):
         would save silently, dropping its current value."""
         with_control_characters = strip_control_characters(form)
         valid = super().validate_form(form)
+        for field in leaf_fields(form):
+            if isinstance(field, IntegerField) and isinstance(field.data, int) and abs(field.data) > MAX_INT:
+                field.errors = list(field.errors) + [_("The number is too large.")]
+                valid = False
         if valid:
             unresolved = [field for field in ajax_fields(form)
                           if field.raw_data and field.raw_data[0] not in ("", "__None") and field.data is None]
@@ -307,6 +346,30 @@ class SecureModelView(RoleAccessMixin, ModelView):
             return str(args[0]) if args else str(text)
         name = f"{msgid(flt.name)} {msgid(flt.operation())}".lower()
         return re.sub(r"\s+", "_", re.sub(r"[^a-z0-9 ]", "", name).strip())
+
+    def _get_list_filter_args(self):
+        """The filters in the URL that may be applied (``filter_value_fits``); each other one is
+        left out with a Chinese message, instead of failing the list or the export."""
+        if not self._filters:
+            return None
+        found = []
+        for arg in request.args:
+            if not arg.startswith("flt") or "_" not in arg:
+                continue
+            position, key = arg[3:].split("_", 1)
+            if key not in self._filter_args:
+                continue
+            index, flt = self._filter_args[key]
+            value = request.args[arg]
+            if filter_value_fits(flt, value):
+                found.append((position, (index, as_unicode(flt.name), value)))
+            else:
+                flash(self.get_invalid_value_msg(value, flt), "error")
+        return [entry for _position, entry in sorted(found, key=lambda item: item[0])]
+
+    def get_invalid_value_msg(self, value, filter) -> str:
+        return _("The filter “%(filter)s” was not applied: “%(value)s” is not a valid value.",
+                 filter=str(filter.name), value=shown_value(value))
 
     def _get_filter_groups(self):
         """Filter groups with options computed now, for this user (Flask-Admin caches them at start-up)."""
@@ -377,7 +440,7 @@ class SecureModelView(RoleAccessMixin, ModelView):
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(str(self.export_name or self.name)[:31])
         for row in self.export_rows():
-            sheet.append(row)
+            sheet.append(safe_row(sheet, row))
         spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
         workbook.save(spool)
         spool.seek(0)

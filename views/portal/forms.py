@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.validators import IdNumber, Mobile, PlainText, StrongPassword
+from app.validators import IdNumber, Mobile, PlainText, StrongPassword, typed_text_problem
 from models.enums import (
     Business,
     Degree,
@@ -41,12 +41,34 @@ def choices_with_blank(choices_class):
     return [("", _l("Please choose"))] + choices_class.lazy_choices()
 
 
+class PortalForm(FlaskForm):
+    """Base of every portal form: each typed field is also checked by ``typed_text_problem``, so
+    that no control character (NUL, which PostgreSQL refuses), bidirectional mark or, outside the
+    free-text remarks named in ``emoji_fields``, emoji is stored. A refused field keeps what was
+    typed and shows why; its length limits are the field's own validators."""
+
+    emoji_fields: tuple[str, ...] = ()  # free-text remarks, where emoji are accepted
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        for field in self:
+            if field.type not in ("StringField", "TextAreaField", "PasswordField", "HiddenField") \
+                    or not isinstance(field.data, str):
+                continue
+            problem = typed_text_problem(field.data, multiline=field.type == "TextAreaField",
+                                         emoji=field.name in self.emoji_fields)
+            if problem:
+                field.errors = [*field.errors, problem]
+                valid = False
+        return valid
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
 
-class IdentityStepForm(FlaskForm):
+class IdentityStepForm(PortalForm):
     """Registration step ①: who you are, checked by an SMS code."""
 
     name = StringField(_l("Full name"), validators=[required(), Length(max=50)])
@@ -55,7 +77,7 @@ class IdentityStepForm(FlaskForm):
     code = StringField(_l("SMS code"), validators=[Optional(), Length(max=6)])
 
 
-class AccountStepForm(FlaskForm):
+class AccountStepForm(PortalForm):
     """Registration step ②: username and password."""
 
     username = StringField(_l("Username"), validators=[
@@ -66,7 +88,7 @@ class AccountStepForm(FlaskForm):
         required(), EqualTo("password", message=_l("The two passwords differ."))])
 
 
-class BusinessStepForm(FlaskForm):
+class BusinessStepForm(PortalForm):
     """Registration step ③: the businesses to open, and the 学员 role."""
 
     businesses = MultiCheckboxField(_l("Businesses"), choices=Business.lazy_choices())
@@ -78,7 +100,7 @@ class BusinessStepForm(FlaskForm):
             raise ValidationError(str(_l("You must open at least one business to finish registering.")))
 
 
-class ForgotForm(FlaskForm):
+class ForgotForm(PortalForm):
     mobile = StringField(_l("Mobile"), validators=[required(), Mobile()])
     code = StringField(_l("SMS code"), validators=[Optional(), Length(max=6)])
     password = PasswordField(_l("New password"), validators=[Optional(), StrongPassword()])
@@ -86,7 +108,7 @@ class ForgotForm(FlaskForm):
         Optional(), EqualTo("password", message=_l("The two passwords differ."))])
 
 
-class ResetLinkForm(FlaskForm):
+class ResetLinkForm(PortalForm):
     """The new password, set through support's one-time link (the rules of registration)."""
 
     password = PasswordField(_l("New password"), validators=[required(), StrongPassword()])
@@ -94,7 +116,7 @@ class ResetLinkForm(FlaskForm):
         required(), EqualTo("password", message=_l("The two passwords differ."))])
 
 
-class BasicForm(FlaskForm):
+class BasicForm(PortalForm):
     name = StringField(_l("Full name"), validators=[required(), Length(max=50)])
     gender = SelectField(_l("Gender"), choices=choices_with_blank(Gender), validators=[required()])
     ethnicity = StringField(_l("Ethnicity"), validators=[required(), Length(max=20)])
@@ -103,7 +125,7 @@ class BasicForm(FlaskForm):
     is_graduate_student = BooleanField(_l("I am currently a graduate student"))
 
 
-class ContactForm(FlaskForm):
+class ContactForm(PortalForm):
     mobile = StringField(_l("Mobile"), render_kw={"readonly": True})
     email = StringField(_l("Email"), validators=[Optional(), Length(max=100),
                                                   Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
@@ -122,7 +144,7 @@ class DatesMixin:
             raise ValidationError(str(_l("The end date must not be before the start date.")))
 
 
-class EducationForm(DatesMixin, FlaskForm):
+class EducationForm(DatesMixin, PortalForm):
     school = StringField(_l("School"), validators=[required(), Length(max=100)])
     major = StringField(_l("Major"), validators=[required(), Length(max=100)])
     level = SelectField(_l("Education level"), choices=choices_with_blank(EducationLevel), validators=[required()])
@@ -136,7 +158,7 @@ class EducationForm(DatesMixin, FlaskForm):
     degree_number = StringField(_l("Degree certificate number"), validators=[Optional(), Length(max=50)])
 
 
-class EmploymentForm(DatesMixin, FlaskForm):
+class EmploymentForm(DatesMixin, PortalForm):
     """One job. The unit is picked from the directory (``institution_id``) or typed in full; a typed
     unit also needs its level and kind, which the view requires (it knows whether the pick holds)."""
 
@@ -157,12 +179,12 @@ class EmploymentForm(DatesMixin, FlaskForm):
     in_independent_gp_dept = BooleanField(_l("I work full-time in that GP department"))
 
 
-class LicenceChoiceForm(FlaskForm):
+class LicenceChoiceForm(PortalForm):
     has_licence = RadioField(_l("Practising licence"), choices=[("yes", _l("Yes")), ("no", _l("No"))],
                              validators=[required()])
 
 
-class LicenceForm(FlaskForm):
+class LicenceForm(PortalForm):
     qualification_number = StringField(_l("Physician qualification certificate number"),
                                        validators=[required(), Length(max=50)])
     practice_number = StringField(_l("Practising certificate number"), validators=[Optional(), Length(max=50)])
@@ -172,16 +194,17 @@ class LicenceForm(FlaskForm):
     registered_on = DateField(_l("Registered on"), validators=[Optional()])
 
 
-class UploadForm(FlaskForm):
+class UploadForm(PortalForm):
     """Just the CSRF token: the file itself is read from request.files."""
 
 
-class ExemptionChoiceForm(FlaskForm):
+class ExemptionChoiceForm(PortalForm):
     claims_exemption = RadioField(_l("Do you claim an exemption?"), choices=[("yes", _l("Yes")), ("no", _l("No"))],
                                   validators=[required()])
 
 
-class ExemptionForm(FlaskForm):
+class ExemptionForm(PortalForm):
+    emoji_fields = ("content", "reason")  # free text in the trainee's words
     type = SelectField(_l("Exemption type"), coerce=int, validators=[required()])
     content = TextAreaField(_l("Exempted content or departments"), validators=[required(), Length(max=500)])
     reason = TextAreaField(_l("Reason"), validators=[required(), Length(max=1000)])
@@ -189,7 +212,7 @@ class ExemptionForm(FlaskForm):
     training_months = IntegerField(_l("Training months"), validators=[Optional(), NumberRange(min=1, max=60)])
 
 
-class ResidencyIdentityForm(FlaskForm):
+class ResidencyIdentityForm(PortalForm):
     """Residency step ②: identity, the commissioning unit, and the facts the rules ask about."""
 
     identity = RadioField(_l("Identity"), validators=[required()], choices=[

@@ -34,6 +34,7 @@ from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from app.extensions import db
 from app.i18n import cn_date
 from models import Application
+from models.base import MAX_INT
 from models.clock import CST, now
 
 TOKEN_SALT = "hn-residency-regform-onsite-confirmation"
@@ -149,7 +150,7 @@ def verify(token: str | None) -> int:
 
 
 def _load(application_id) -> Application:
-    if not isinstance(application_id, int) or isinstance(application_id, bool) or not 0 < application_id < 2**63:
+    if not isinstance(application_id, int) or isinstance(application_id, bool) or not 0 < application_id <= MAX_INT:
         raise _forged()
     application = db.session.get(Application, application_id)
     if application is None:
@@ -184,7 +185,7 @@ def _verify_token(code: str) -> int:
 def _verify_short(compact: str) -> int:
     match = SHORT_CODE_RE.match(compact)
     number, mac = int(match.group(1)), match.group(2)
-    if not 0 < number < 2**63:
+    if not 0 < number <= MAX_INT:
         raise _forged()
     application = db.session.get(Application, number)
     if application is None:

@@ -60,6 +60,7 @@ from app.infra.xlsx import (
     header_key,
     safe_file_part,
     workbook_stream,
+    safe_row,
     write_header,
     write_instructions,
 )
@@ -155,9 +156,9 @@ def build_template(batch: Batch, base: TrainingBase, user) -> io.BytesIO:
     sheet.column_dimensions[get_column_letter(3)].width = 22
     for application in applications:
         scores = application.skill_scores or {}
-        sheet.append([application.id, application.trainee.name, application.trainee.id_number,
-                      choice_name(application, 1), choice_name(application, 2),
-                      _number(application.theory_score)] + [scores.get(name) for name in items])
+        sheet.append(safe_row(sheet, [application.id, application.trainee.name, application.trainee.id_number,
+                                      choice_name(application, 1), choice_name(application, 2),
+                                      _number(application.theory_score)] + [scores.get(name) for name in items]))
     _lock_identifying_columns(sheet, last_row=max(len(applications) + 1, 2), last_score=len(headers))
     write_instructions(workbook, _("Instructions"), _instructions(batch, base, len(applications), items))
     return workbook_stream(workbook)

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from models.base import MAX_INT
 from models.enums import Program
 
 SCORE_MIN, SCORE_MAX = Decimal(0), Decimal(100)
@@ -148,10 +149,13 @@ def parse_application_id(value) -> int | None:
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
     elif isinstance(value, str) and unicodedata.normalize("NFKC", value).strip().isdigit():
-        number = int(unicodedata.normalize("NFKC", value).strip())
+        text = unicodedata.normalize("NFKC", value).strip()
+        if len(text) > 18:  # past any id (and int() refuses 4,300 digits)
+            return None
+        number = int(text)
     else:
         return None
-    return number if 0 < number < 2**63 else None
+    return number if 0 < number <= MAX_INT else None
 
 
 def score_message(code: str, column: str) -> str:
