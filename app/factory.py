@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 import models  # noqa: F401  (every table registers on the metadata)
+from models.base import MAX_INT
 from app.cli import register_commands
 from app.config import Config, environment_config
 from app.deploy import refuse_unsafe_production
@@ -28,11 +29,11 @@ from views.health import bp as health_bp
 from views.portal import bp as portal_bp
 
 
-class Int64Converter(IntegerConverter):
-    """``<int:…>`` in every route: at most 2**63 - 1, the largest id a database column holds; a larger
-    number does not match the route (404) instead of overflowing the query (500)."""
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in every route: at most ``MAX_INT`` (2**31 - 1), the largest id an INTEGER column
+    holds on PostgreSQL; a larger number does not match the route (404) instead of failing the query."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=2**63 - 1, signed=False):
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_INT, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
@@ -42,7 +43,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     Without ``config``, ``APP_ENV`` chooses the configuration (``production``: ``ProductionConfig``).
     In production mode the app refuses to start with an unsafe setting (``app.deploy``)."""
     app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
-    app.url_map.converters["int"] = Int64Converter  # before any route is added
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     app.config.from_object(environment_config() if config is None else Config)
     if isinstance(config, dict):
         app.config.update(config)

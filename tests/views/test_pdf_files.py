@@ -211,8 +211,9 @@ def test_the_trainee_sees_the_pages_of_an_uploaded_pdf_while_applying(world, cli
 
 
 @pytest.mark.parametrize("url", [f"/files/{HUGE}", f"/files/{HUGE}?thumb=1", f"/files/{HUGE}/page/1.png",
-                                 f"/files/1/page/{HUGE}.png", f"/files/{2**63}", f"/files/{2**64}"])
-def test_ids_past_64_bits_are_404(auth, client, world, url):
+                                 f"/files/1/page/{HUGE}.png", f"/files/{2**31}", f"/files/{2**63}",
+                                 f"/files/{2**64}"])
+def test_ids_past_the_id_column_are_404(auth, client, world, url):
     login(auth, "province")
     response = client.get(url)
     assert response.status_code == 404
