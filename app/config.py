@@ -51,6 +51,9 @@ class Config:
     LOGIN_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5))
     LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", 15))
 
+    # reads of personal information are kept this many days (MLPS asks at least 6 months: 180 is the floor)
+    ACCESS_LOG_RETENTION_DAYS = int(os.environ.get("ACCESS_LOG_RETENTION_DAYS", "365"))
+
     FLASK_ADMIN_SWATCH = "default"
     ADMIN_PAGE_SIZE = 20
 

@@ -16,7 +16,7 @@ from app.domain.workflow.table import action_label
 from app.errors import register_error_handlers
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.i18n import register_template_helpers, select_locale, select_timezone
-from app.infra import audit, notify
+from app.infra import access_log, audit, notify
 from models import Account
 from views.admin import init_admin
 from views.auth import bp as auth_bp
@@ -61,6 +61,7 @@ def configure_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     audit.init_app(app)
+    access_log.init_app(app)  # refuses a retention period below 180 days
     notify.init_app(app)  # notification SMS are sent after commit
 
 

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from app.domain.access import scope
 from app.extensions import db
 from app.infra import storage
+from app.infra.access_log import record_access
 from models import Attachment
 
 bp = Blueprint("files", __name__, url_prefix="/files")
@@ -24,4 +25,5 @@ def download(attachment_id: int):
         scope(db.select(Attachment).where(Attachment.id == attachment_id), Attachment, current_user))
     if attachment is None:
         abort(404)
+    record_access("thumbnail" if request.args.get("thumb") == "1" else "download", "attachment", attachment.id)
     return storage.send(attachment, thumbnail=request.args.get("thumb") == "1")

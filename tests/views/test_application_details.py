@@ -48,7 +48,8 @@ def test_page_shows_the_frozen_snapshot_not_the_live_profile(world, client, appl
     db.session.commit()
     as_reviewer(client, auth)
     html = details(client, application.id)
-    assert "申请人" in html and trainee.id_number in html and "测试全科批次" in html
+    masked = trainee.id_number[:6] + "********" + trainee.id_number[-4:]
+    assert "申请人" in html and masked in html and trainee.id_number not in html and "测试全科批次" in html
     assert "待区县审核" in html  # status label
     assert "郑州市测试路1号" in html and "后来改的地址" not in html
     assert "全科医学科" in html and "后来的科室" not in html

@@ -32,7 +32,9 @@ from app.domain.workflow import TransitionError, action_label, find_edge, transi
 from app.domain.workflow.table import needs_reason, review_actions, role_may
 from app.errors import unsent_text
 from app.extensions import db
+from app.infra.access_log import record_access
 from models import (
+    AccessAction,
     Application,
     ApplicationChoice,
     Attachment,
@@ -208,6 +210,7 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
     form_columns = ("identity", "commissioning_unit", "claims_exemption", "no_postgrad_pledge")
     form_choices = {"identity": Identity.lazy_choices()}
     export_name = _l("Application summary")
+    reveal_fields = ("id_number", "mobile", "emergency_phone")  # of the snapshot (or the trainee)
 
     list_template = "admin/application_list.html"
     column_extra_row_actions = [TemplateLinkRowAction("review_row.buttons", _l("Review"))]
@@ -256,7 +259,7 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
                 "before": Status.label_for(h.status_before, program), "after": Status.label_for(h.status_after, program),
                 "actor": (h.actor.display_name or h.actor.username) if h.actor else "",
             } for h in history],
-            "changes": snapshot_changes(application.previous_snapshot, application.snapshot)
+            "changes": snapshot_changes(application.previous_snapshot, application.snapshot, masked=True)
             if application.previous_snapshot else None,
             "field_groups": {"basic": BASIC_FIELDS, "contact": CONTACT_FIELDS, "education": EDUCATION_FIELDS,
                              "employment": EMPLOYMENT_FIELDS, "licence": LICENCE_FIELDS},
@@ -275,10 +278,12 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
         if application is None:
             abort(404)
         try:
-            return registration_form_response(application)
+            response = registration_form_response(application)
         except RegformError as error:
             flash(str(error), "error")
             return redirect(self.get_url(".details_view", id=application.id))
+        record_access(AccessAction.PDF, "application", application.id)
+        return response
 
     # --- review and base assignment ------------------------------------------------------------
     def review_actions(self) -> dict[str, str]:
@@ -416,6 +421,7 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
                 return self.render("admin/review_result.html", title=action_label(name), done=done,
                                    refused=failed + self._refused_rows(refused),
                                    return_url=self.get_url(".index_view"))
+        record_access(AccessAction.REVIEW, "application", [a.id for a in applications], rows=len(applications))
         return self.render("admin/review.html", title=action_label(name), action_name=name,
                            applications=applications, refused=refused, raw_ids=raw_ids,
                            needs_reason=reason_needed, is_return=is_return, reason=reason, errors=errors,
@@ -442,6 +448,7 @@ class ApplicationView(TraineeSearchMixin, SecureModelView):
                 return self.render("admin/review_result.html", title=_("Assign base"), done=done,
                                    refused=failed + self._refused_rows(refused),
                                    return_url=self.get_url(".index_view"))
+        record_access(AccessAction.REVIEW, "application", [a.id for a in applications], rows=len(applications))
         batches = {a.batch_id: a.batch for a in applications}
         places = [(batch, gp_bases(batch)) for batch in batches.values()]
         return self.render("admin/assign.html", title=_("Assign base"), applications=applications,

@@ -14,8 +14,9 @@ from app.domain.review.verification import VerificationError, extract_code, veri
 from app.domain.workflow import TransitionError, states
 from app.domain.workflow.table import role_may
 from app.extensions import db
+from app.infra.access_log import record_access
 from app.infra.audit import set_actor
-from models import Application, ApplicationChoice, Role, Status
+from models import AccessAction, Application, ApplicationChoice, Role, Status
 from models.enums import Identity, Program
 from views.admin.base import RoleAccessMixin
 
@@ -58,6 +59,8 @@ class ConfirmView(RoleAccessMixin, BaseView):
         return application, None
 
     def _page(self, raw: str, application=None, code_error=None, errors=None, ticked=None, status: int = 200):
+        if application is not None:  # the page shows the trainee's form: a read of personal information
+            record_access(AccessAction.VIEW, "application", application.id)
         materials = onsite_materials(application) if application is not None else []
         confirmed = application is not None and (application.status in states.CONFIRMED_OR_LATER
                                                  or application.onsite_confirmed_at is not None)
