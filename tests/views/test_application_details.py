@@ -7,6 +7,7 @@ import re
 from sqlalchemy import select
 
 from app.domain.enrollment.snapshot_diff import snapshot_changes
+from app.domain.privacy import mask_id_number
 from app.extensions import db
 from models import Account, Application, Attachment, Employment, ExemptionRequest, Trainee
 from tests.conftest import csrf_token
@@ -141,6 +142,6 @@ def test_out_of_scope_reviewer_sees_no_data(world, client, applicant, auth):
     response = client.get(f"/admin/application/details/?id={application.id}", follow_redirects=True)
     html = text(response)
     assert "记录不存在" in html
-    assert "申请人" not in html and applicant.id_number not in html and "郑州市测试路1号" not in html
+    assert "申请人" not in html and mask_id_number(applicant.id_number) not in html and "郑州市测试路1号" not in html
     for file_id in files:
         assert client.get(f"/files/{file_id}?thumb=1").status_code == 404

@@ -7,7 +7,7 @@ import re
 from sqlalchemy import select
 
 from app.extensions import db
-from models import AccountBusiness, Application, Batch, Quota, Status
+from models import AccessLog, AccountBusiness, Application, Batch, Quota, Status
 from models.enums import AdmissionResult, BatchRound, Business, Identity, Program
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, BatchFactory, specialty
@@ -246,3 +246,6 @@ def test_registration_form_is_for_the_owner_after_submission(world, client, auth
     auth.login("trainee_xg", PASSWORD)
     assert client.get(url).status_code == 404
     assert client.get(step_url(application_id, 4)).status_code == 404
+    # the form keeps full values (it is the trainee's own) and each copy handed out is logged
+    pdfs = db.session.scalars(select(AccessLog).where(AccessLog.action == "pdf")).all()
+    assert [(r.actor_name, r.record_id) for r in pdfs] == [("trainee_zy", str(application_id))]

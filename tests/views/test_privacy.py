@@ -14,7 +14,7 @@ from app import create_app
 from app.config import TestConfig
 from app.extensions import db
 from app.infra.access_log import RetentionError, record_access
-from models import AccessLog
+from models import AccessLog, AuditLog
 from models.clock import now
 from tests.factories import PASSWORD
 
@@ -379,3 +379,19 @@ def test_the_app_refuses_to_start_with_a_short_retention(app):
 
     with pytest.raises(RetentionError, match="180"):
         create_app(Short)
+
+
+def test_the_audit_log_masks_changed_id_numbers_and_mobiles(world, client, auth):
+    db.session.add_all([
+        AuditLog(actor_name="support", table_name="trainee", record_id="1", action="update", field_name="mobile",
+                 old_value="13900000001", new_value="13900000002"),
+        AuditLog(actor_name="support", table_name="trainee", record_id="1", action="create",
+                 new_value='{"id_number": "410102198803141230", "name": "张三"}'),
+    ])
+    db.session.commit()
+    auth.login("province", PASSWORD)
+    html = page(client, "/admin/audit_log/")
+    assert "139****0001" in html and "139****0002" in html and "13900000001" not in html
+    assert "410102********1230" in html and "410102198803141230" not in html and "张三" in html
+    text = flat(sheet_rows(client.get("/admin/audit_log/export/xlsx/")))
+    assert "410102********1230" in text and "410102198803141230" not in text and "13900000002" not in text
