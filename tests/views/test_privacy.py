@@ -395,3 +395,12 @@ def test_the_audit_log_masks_changed_id_numbers_and_mobiles(world, client, auth)
     assert "410102********1230" in html and "410102198803141230" not in html and "张三" in html
     text = flat(sheet_rows(client.get("/admin/audit_log/export/xlsx/")))
     assert "410102********1230" in text and "410102198803141230" not in text and "13900000002" not in text
+
+
+def test_opening_the_edit_form_of_a_trainee_is_logged(world, client, auth):
+    trainee = world.trainees["zy"]
+    auth.login("support", PASSWORD)
+    page(client, f"/admin/trainee/edit/?id={trainee.id}")
+    [row] = access_rows(action="view")
+    assert (row.actor_name, row.record_type, row.record_id, row.address) == (
+        "support", "trainee", str(trainee.id), ADDRESS)

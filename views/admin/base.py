@@ -350,10 +350,10 @@ class SecureModelView(RoleAccessMixin, ModelView):
         return response
 
     def render(self, template, **kwargs):
-        """Also write an access-log row when a personal record's details page is shown."""
+        """Also write an access-log row when a personal record's details (or edit) page is shown."""
         model = kwargs.get("model")
-        if (model is not None and template in (self.details_template, self.details_modal_template)
-                and self.reads_personal_data):
+        if (model is not None and self.reads_personal_data and template in (
+                self.details_template, self.details_modal_template, self.edit_template, self.edit_modal_template)):
             record_access(AccessAction.VIEW, self.record_type, model.id)
         return self._render_with_flashes(template, **kwargs)
 
