@@ -1,4 +1,5 @@
-"""Commands: ``flask seed``, ``flask demo``, ``flask create-admin``, ``flask check-deploy`` and ``flask translate``."""
+"""Commands: ``flask seed``, ``flask demo``, ``flask create-admin``, ``flask check-deploy``,
+``flask purge-access-log`` and ``flask translate``."""
 from __future__ import annotations
 
 import subprocess
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from app.config import PROJECT_ROOT
 from app.deploy import deploy_problems
 from app.extensions import db
+from app.infra.access_log import RetentionError, purge
 from app.seed.demo import load_demo
 from app.seed.reference import seed_reference_data
 from app.validators import password_problems
@@ -65,6 +67,17 @@ def register_commands(app: Flask) -> None:
             raise click.ClickException(f"{len(problems)} unsafe setting(s), {refused} of which stop the app "
                                        "from starting in production mode (APP_ENV=production)")
         click.echo("no unsafe setting found")
+
+    @app.cli.command("purge-access-log")
+    @click.option("--days", type=int, default=None,
+                  help="Keep this many days (default: ACCESS_LOG_RETENTION_DAYS; at least 180).")
+    def purge_access_log_command(days: int | None):
+        """Delete access-log rows older than the retention period (ACCESS_LOG_RETENTION_DAYS)."""
+        try:
+            deleted = purge(days)
+        except RetentionError as error:
+            raise click.ClickException(str(error))
+        click.echo(f"deleted {deleted} access-log rows")
 
     @app.cli.group("translate")
     def translate():

@@ -89,6 +89,9 @@ class Config:
     STAFF_TWO_FACTOR = os.environ.get("STAFF_TWO_FACTOR", "0") == "1"
     STAFF_TWO_FACTOR_REMEMBER_DAYS = int(os.environ.get("STAFF_TWO_FACTOR_REMEMBER_DAYS", 30))
 
+    # reads of personal information are kept this many days (MLPS asks at least 6 months: 180 is the floor)
+    ACCESS_LOG_RETENTION_DAYS = int(os.environ.get("ACCESS_LOG_RETENTION_DAYS", "365"))
+
     FLASK_ADMIN_SWATCH = "default"
     ADMIN_PAGE_SIZE = 20
 

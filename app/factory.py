@@ -19,7 +19,7 @@ from app.domain.workflow.table import action_label
 from app.errors import register_error_handlers
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.i18n import register_template_helpers, select_locale, select_timezone
-from app.infra import audit, notify, observability, pdf_preview
+from app.infra import access_log, audit, notify, observability, pdf_preview
 from app.infra.health import database_gauges
 from app.security_headers import init_app as init_security_headers
 from views.admin import init_admin
@@ -80,6 +80,7 @@ def configure_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     audit.init_app(app)
+    access_log.init_app(app)  # refuses a retention period below 180 days
     notify.init_app(app)  # notification SMS are sent after commit
 
 

@@ -1,4 +1,5 @@
 """The platform's records, one module per concept, re-exported here."""
+from models.access_log import AccessAction, AccessLog
 from models.account import Account, AccountBusiness, Role
 from models.application import Application, ApplicationChoice, ExemptionRequest, Status
 from models.attachment import Attachment
@@ -14,7 +15,7 @@ from models.specialty import PracticeScope, Specialty
 from models.trainee import Education, Employment, Licence, Trainee
 
 __all__ = [
-    "Account", "AccountBusiness", "Application", "ApplicationChoice", "Attachment", "AuditLog",
+    "AccessAction", "AccessLog", "Account", "AccountBusiness", "Application", "ApplicationChoice", "Attachment", "AuditLog",
     "Batch", "Education", "Employment", "ExemptionRequest", "Institution", "Licence",
     "PasswordReset", "PracticeScope", "Quota", "Region", "ReviewRecord", "Role", "SkillItem", "SmsCode", "SmsLog", "SmsPurpose",
     "Specialty", "Status", "SupportContact",

@@ -12,6 +12,7 @@ from app.domain.access import scope
 from app.errors import error_page
 from app.extensions import db
 from app.infra import pdf_preview, storage
+from app.infra.access_log import record_access
 from models import Attachment
 
 bp = Blueprint("files", __name__, url_prefix="/files")
@@ -26,6 +27,7 @@ def download(attachment_id: int):
         scope(db.select(Attachment).where(Attachment.id == attachment_id), Attachment, current_user))
     if attachment is None:
         abort(404)
+    record_access("thumbnail" if request.args.get("thumb") == "1" else "download", "attachment", attachment.id)
     return storage.send(attachment, thumbnail=request.args.get("thumb") == "1")
 
 
@@ -37,6 +39,7 @@ def page_image(attachment_id: int, number: int):
         scope(db.select(Attachment).where(Attachment.id == attachment_id), Attachment, current_user))
     if attachment is None:
         abort(404)
+    record_access("thumbnail", "attachment", attachment.id)  # a page image shows the file's content
     try:
         return pdf_preview.page_response(attachment, number)
     except pdf_preview.PreviewError as error:

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
 from app.extensions import db
 from models import (
+    AccessLog,
     Account,
     Application,
     ApplicationChoice,
@@ -111,8 +112,8 @@ def scope_condition(model, user: Account) -> ColumnElement[bool]:
         if user.role == R.CITY_REVIEWER:
             return Quota.base_id.in_(select(TrainingBase.id).where(TrainingBase.city_id == user.region_id))
         return true() if user.role in Role.PROVINCE_WIDE else false()
-    if model in (Account, SmsLog, SmsCode, PasswordReset):
-        return false()  # accounts, text messages and reset links belong to the superuser alone
+    if model in (Account, SmsLog, SmsCode, PasswordReset, AccessLog):
+        return false()  # accounts, text messages, reset links and the access log belong to the superuser alone
     if model is AuditLog:
         return true() if user.role in Role.PROVINCE_WIDE else false()
     # reference data (regions, specialties, practice scopes, batches, skill items) is open to staff

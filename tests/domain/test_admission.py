@@ -26,23 +26,21 @@ from app.domain.admission import (
     rank_key,
     run,
 )
+from app.domain.privacy import mask_id_number
 from app.domain.workflow import TransitionError, transition_many
 from app.extensions import db
-from models import Account, Application, ApplicationChoice, AuditLog, Batch, Quota, ReviewRecord, SmsLog, Status
-from models.clock import now
-from models.enums import AdmissionResult, Program
+from models import Account, Application, AuditLog, Batch, Quota, ReviewRecord, SmsLog, Status
+from models.enums import AdmissionResult
 from tests.bench.admission_vs_matching import engine_assignment, matching_assignment, synthetic
 from tests.catalogue import compiled
 from tests.catalogue import zh as catalogue_zh
 from tests.conftest import csrf_token
-from tests.factories import PASSWORD, ApplicationFactory, BatchFactory, TraineeFactory, id_number, specialty
+from tests.factories import PASSWORD, specialty
+from tests.admission_scene import EXPORT, PAGE, T0, candidate, residency_batch, scene  # noqa: F401
 from tests.queries import statements_for
 
-PAGE = "/admin/admission/"
 PUBLISH = "/admin/admission/publish/"
-EXPORT = "/admin/admission/export/"
 INTERNAL, SURGERY, PEDIATRICS = 1, 2, 3
-T0 = now().replace(microsecond=0) - timedelta(days=3)
 
 
 def zh(msgid, **params):
@@ -169,45 +167,6 @@ def test_engine_matches_the_matching_package_on_20000_applicants():
 
 
 # --- database: a residency batch with candidates ---------------------------------------------------
-
-def residency_batch(world, capacities=None, tie_break="theory,skills,submitted_at"):
-    batch = BatchFactory(name="测试住培批次", program=Program.RESIDENCY, tie_break=tie_break)
-    capacities = capacities or {("zz", "0100"): 2, ("zz", "0900"): 1, ("ly", "0100"): 1}
-    for (base, code), capacity in capacities.items():
-        db.session.add(Quota(batch=batch, base=world.bases[base], specialty=specialty(code), capacity=capacity))
-    db.session.commit()
-    return batch
-
-
-def candidate(world, batch, base, codes, combined, theory=60, skills=60, status=Status.CONFIRMED, minutes=0,
-              name=None):
-    trainee = TraineeFactory(id_number=id_number(world.regions["zy"].code), **({"name": name} if name else {}))
-    application = ApplicationFactory(
-        trainee=trainee, batch=batch, county=world.regions["zy"], city=world.regions["zz"], base=world.bases[base],
-        status=status, submitted_at=T0 + timedelta(minutes=minutes),
-        combined_score=None if combined is None else Decimal(str(combined)),
-        theory_score=Decimal(str(theory)), skills_score=Decimal(str(skills)))
-    for rank, code in enumerate(codes, start=1):
-        db.session.add(ApplicationChoice(application=application, rank=rank, specialty=specialty(code)))
-    db.session.commit()
-    return application
-
-
-@pytest.fixture
-def scene(world):
-    """郑州: 内科 2 places, 外科 1; 洛阳: 内科 1. Six candidates, one without a score, one still waiting."""
-    batch = residency_batch(world)
-    people = {
-        "top": candidate(world, batch, "zz", ["0100"], 90, name="甲一"),
-        "second": candidate(world, batch, "zz", ["0100", "0900"], 85, theory=80, name="乙二"),
-        "tie_loser": candidate(world, batch, "zz", ["0100", "0900"], 85, theory=70, name="丙三"),
-        "out": candidate(world, batch, "zz", ["0100", "0900"], 70, name="丁四"),
-        "noscore": candidate(world, batch, "zz", ["0900"], None, name="戊五"),
-        "ly": candidate(world, batch, "ly", ["0100"], 60, name="己六"),
-        "waiting": candidate(world, batch, "zz", ["0100"], None, status=Status.BASE_APPROVED, name="庚七"),
-    }
-    return batch, people
-
 
 def statuses(ids):
     return dict(db.session.execute(select(Application.id, Application.status).where(Application.id.in_(ids))).all())
@@ -484,7 +443,7 @@ def test_search_and_pages(world, client, auth):
     assert body(found).count("<tr") == 1 and "候选07" in body(found)
     number = people[11].trainee.id_number
     found = client.get(f"{PAGE}?batch_id={batch.id}&q={number}").get_data(as_text=True)
-    assert body(found).count("<tr") == 1 and number in body(found)
+    assert body(found).count("<tr") == 1 and mask_id_number(number) in body(found)  # shown masked
     outside = client.get(f"{PAGE}?batch_id={batch.id}&q=学员").get_data(as_text=True)  # world's GP trainees
     assert "admission-note" not in body(outside)
     assert client.get(f"{PAGE}?batch_id={batch.id}&page=999999999999999999999").status_code == 200

@@ -9,6 +9,7 @@ import re
 from openpyxl import load_workbook
 
 from app.domain.review.verification import short_code
+from app.domain.privacy import mask_id_number
 from app.extensions import db
 from models import Application, SkillItem, Status
 from tests.conftest import csrf_token
@@ -40,7 +41,7 @@ def test_from_submission_to_reporting(world, client, auth):
     application = db.session.get(Application, application_id)
     code = short_code(application)
     page = client.get("/admin/confirm/", query_string={"code": code}).get_data(as_text=True)
-    assert application.trainee.id_number in page
+    assert mask_id_number(application.trainee.id_number) in page
     materials = re.findall(r'name="materials" value="([^"]+)"', page)
     response = client.post("/admin/confirm/", data={"code": code, "materials": materials,
                                                     "csrf_token": csrf_token(client, "/admin/confirm/")})

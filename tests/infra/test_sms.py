@@ -431,9 +431,10 @@ def test_the_superuser_reads_the_sms_log(world, client, auth):
     html = client.get("/admin/sms_log/").get_data(as_text=True)
     for label in ("发送时间", "手机号", "用途", "短信内容", "发送通道", "发送成功", "失败原因", "短信记录"):
         assert label in html
-    for value in ("13911112222", "注册验证码", "验证码短信甲", "13933334444", "通知", "通知短信乙", "aliyun",
+    for value in ("139****2222", "注册验证码", "验证码短信甲", "139****4444", "通知", "通知短信乙", "aliyun",
                   "余额不足", "2025年4月2日 10:00"):
         assert value in html
+    assert "13911112222" not in html  # mobiles are masked in the list; the details page reveals them
     assert html.index("通知短信乙") < html.index("验证码短信甲")  # newest first
     assert "/admin/sms_log/new/" not in html and "/admin/sms_log/edit/" not in html
     details = client.get(f"/admin/sms_log/details/?id={second.id}").get_data(as_text=True)

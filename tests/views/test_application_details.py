@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.domain.enrollment.snapshot_diff import snapshot_changes
 from app.domain.workflow import transition
+from app.domain.privacy import mask_id_number
 from app.extensions import db
 from models import Account, Application, Attachment, Employment, ExemptionRequest, Trainee
 from tests.conftest import csrf_token
@@ -45,7 +46,8 @@ def test_page_shows_the_frozen_snapshot_not_the_live_profile(world, client, appl
     db.session.commit()
     as_reviewer(client, auth)
     html = details(client, application.id)
-    assert "申请人" in html and trainee.id_number in html and "测试全科批次" in html
+    masked = trainee.id_number[:6] + "********" + trainee.id_number[-4:]
+    assert "申请人" in html and masked in html and trainee.id_number not in html and "测试全科批次" in html
     assert "待区县审核" in html  # status label
     assert "郑州市测试路1号" in html and "后来改的地址" not in html
     assert "全科医学科" in html and "后来的科室" not in html
@@ -133,6 +135,6 @@ def test_out_of_scope_reviewer_sees_no_data(world, client, applicant, auth):
     response = client.get(f"/admin/application/details/?id={application.id}", follow_redirects=True)
     html = text(response)
     assert "记录不存在" in html
-    assert "申请人" not in html and applicant.id_number not in html and "郑州市测试路1号" not in html
+    assert "申请人" not in html and mask_id_number(applicant.id_number) not in html and "郑州市测试路1号" not in html
     for file_id in files:
         assert client.get(f"/files/{file_id}?thumb=1").status_code == 404

@@ -20,9 +20,10 @@ from app.extensions import db
 from models import ExemptionRequest, PracticeScope
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, id_number
-from tests.views.test_portal import applicant, start  # noqa: F401  (fixture)
-from tests.views.test_portal_residency import ready_trainee, residency_batch
-from tests.views.test_portal_residency import start as start_residency
+from tests.flows import applicant  # noqa: F401  (fixture)
+from tests.flows import start_gp as start
+from tests.flows import ready_trainee, residency_batch
+from tests.flows import start_application as start_residency
 
 NUL, LONG, RTL, EMOJI = "张\x00三", "长" * 10000, "abc\u202efdp.exe", "张三😀"
 HUGE = ["99999999999999999999", "-99999999999999999999", "1" * 5000]

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.domain.enrollment.residency import create_round_two_quotas
 from app.extensions import db
-from models import Application, Quota, Status
+from models import AccessLog, Application, Quota, Status
 from models.enums import AdmissionResult, BatchRound, Identity, Program
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, BatchFactory, specialty
@@ -201,3 +201,6 @@ def test_registration_form_is_for_the_owner_after_submission(world, client, auth
     auth.login("trainee_xg", PASSWORD)
     assert client.get(url).status_code == 404
     assert client.get(step_url(application_id, 4)).status_code == 404
+    # the form keeps full values (it is the trainee's own) and each copy handed out is logged
+    pdfs = db.session.scalars(select(AccessLog).where(AccessLog.action == "pdf")).all()
+    assert [(r.actor_name, r.record_id) for r in pdfs] == [("trainee_zy", str(application_id))]

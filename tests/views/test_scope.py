@@ -38,6 +38,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 from stdnum.cn import ric
 
+from app.domain.privacy import mask_id_number
 from app.extensions import db
 from models import (
     Application,
@@ -113,6 +114,7 @@ READERS = {
     "account": frozenset({Role.SUPERUSER}),
     "audit_log": PROVINCE_WIDE,
     "sms_log": frozenset({Role.SUPERUSER}),
+    "access_log": frozenset({Role.SUPERUSER}),
     "support_contact": frozenset({Role.PROVINCE_ADMIN, Role.SUPERUSER}),
 }
 #: Who may edit records of each view (its ``write_roles``).
@@ -136,6 +138,7 @@ WRITERS = {
     "account": frozenset({Role.SUPERUSER}),
     "audit_log": frozenset(),
     "sms_log": frozenset(),
+    "access_log": frozenset(),
     "support_contact": frozenset({Role.PROVINCE_ADMIN, Role.SUPERUSER}),
 }
 
@@ -190,7 +193,8 @@ def names(world) -> dict[str, str]:
 
 
 def id_numbers(world) -> dict[str, str]:
-    return {key: trainee.id_number for key, trainee in world.trainees.items()}
+    """As lists and exports show them: masked."""
+    return {key: mask_id_number(trainee.id_number) for key, trainee in world.trainees.items()}
 
 
 def keys_shown(text: str, labels: dict[str, str]) -> set[str]:
@@ -434,7 +438,7 @@ def test_search_cannot_reach_out_of_scope_rows(world, auth, client, endpoint):
     for term in (outsider.id_number, outsider.name):
         html = page(client, f"/admin/{endpoint}/?search={term}")
         table = list_rows(html)
-        assert outsider.name not in table and outsider.id_number not in table and shown_count(html) == 0, term
+        assert outsider.name not in table and mask_id_number(outsider.id_number) not in table and shown_count(html) == 0, term
     own = page(client, f"/admin/{endpoint}/?search={world.trainees['zy'].id_number}")
     assert world.trainees["zy"].name in own and shown_count(own) == 1
 
@@ -466,7 +470,7 @@ def test_details_of_out_of_scope_records_do_not_exist(world, auth, client, user,
         html = page(client, f"/admin/{endpoint}/details/?id={row_id(world, endpoint, outsider)}")
         assert NOT_FOUND in html, endpoint
         assert world.trainees[outsider].name not in html, endpoint
-        assert world.trainees[outsider].id_number not in html, endpoint
+        assert mask_id_number(world.trainees[outsider].id_number) not in html, endpoint
         own = page(client, f"/admin/{endpoint}/details/?id={row_id(world, endpoint, inside)}")
         assert NOT_FOUND not in own and world.trainees[inside].name in own, endpoint
 

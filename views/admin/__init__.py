@@ -3,9 +3,11 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
+from app.domain.privacy import PII_FIELDS
 from app.extensions import db
 from app.security_headers import csp_nonce
 from models import (
+    AccessLog,
     Account,
     Application,
     ApplicationChoice,
@@ -27,6 +29,7 @@ from models import (
     Trainee,
     TrainingBase,
 )
+from views.admin.access_log import AccessLogView
 from views.admin.accounts import AccountView
 from views.admin.admission import AdmissionView
 from views.admin.application_records import (
@@ -37,7 +40,7 @@ from views.admin.application_records import (
 )
 from views.admin.applications import ApplicationView
 from views.admin.audit import AuditLogView
-from views.admin.base import DashboardView
+from views.admin.base import DashboardView, pii_field
 from views.admin.batches import BatchView, QuotaView
 from views.admin.confirm import ConfirmView
 from views.admin.csp_templates import without_inline_handlers
@@ -56,6 +59,8 @@ REVIEW, TRAINEES, BATCHES, REFERENCE, SYSTEM = (
 
 def init_admin(app) -> Admin:
     """Create the back office on ``app`` with every view."""
+    app.add_template_global(pii_field, "pii_field")  # a masked personal value (with a reveal button on details)
+    app.add_template_global(PII_FIELDS, "pii_keys")
     admin = Admin(app, name=_l("Henan Health Training Enrollment Platform"),
                   theme=Bootstrap4Theme(swatch="default", fluid=True, base_template="admin/site_master.html"),
                   index_view=DashboardView(name=_l("Dashboard"), url="/admin"),
@@ -81,6 +86,7 @@ def init_admin(app) -> Admin:
         (PracticeScopeView, PracticeScope, _l("Practice scopes"), REFERENCE, "practice_scope"),
         (AccountView, Account, _l("Accounts"), SYSTEM, "account"),
         (AuditLogView, AuditLog, _l("Audit log"), SYSTEM, "audit_log"),
+        (AccessLogView, AccessLog, _l("Access log"), SYSTEM, "access_log"),
         (SmsLogView, SmsLog, _l("SMS log"), SYSTEM, "sms_log"),
         (SupportContactView, SupportContact, _l("Technical support contacts"), SYSTEM, "support_contact"),
     ]

@@ -12,10 +12,12 @@ from openpyxl import Workbook
 from sqlalchemy import or_, select
 
 from app.domain.admission import AdmissionError, Plan, format_score, plan, publish
+from app.domain.privacy import mask_id_number
 from app.extensions import db
 from app.i18n import cn_datetime
+from app.infra.access_log import record_access
 from app.infra.xlsx import safe_row
-from models import Application, ApplicationChoice, Batch, Role, Specialty, Trainee, TrainingBase
+from models import AccessAction, Application, ApplicationChoice, Batch, Role, Specialty, Trainee, TrainingBase
 from models.clock import now
 from models.enums import Program
 from views.admin.base import RoleAccessMixin, without_nul
@@ -141,11 +143,12 @@ class AdmissionView(RoleAccessMixin, BaseView):
                 outcome = result.outcomes[application_id]
                 row = details.get(application_id, {})
                 choices = row.get("choices", {})
-                sheet.append(safe_row(sheet, [outcome.position or "", application_id, row.get("name", ""), row.get("id_number", ""),
-                              row.get("base", ""), choices.get(1, ""), choices.get(2, ""), row.get("combined", ""),
-                              row.get("theory", ""), row.get("skills", ""),
-                              _("Admitted") if outcome.admitted else _("Not admitted"),
-                              result.notes.get(application_id, "")]))
+                sheet.append(safe_row(sheet, [outcome.position or "", application_id, row.get("name", ""),
+                                          mask_id_number(row.get("id_number", "")),
+                                          row.get("base", ""), choices.get(1, ""), choices.get(2, ""),
+                                          row.get("combined", ""), row.get("theory", ""), row.get("skills", ""),
+                                          _("Admitted") if outcome.admitted else _("Not admitted"),
+                                          result.notes.get(application_id, "")]))
         summary = workbook.create_sheet(_("Quotas")[:31])
         summary.append(safe_row(summary, [_("Training base"), _("Specialty"), _("Quota"), _("Taken earlier"), _("Admitted"),
                         _("Lowest admitted score")]))
@@ -161,6 +164,7 @@ class AdmissionView(RoleAccessMixin, BaseView):
                              as_attachment=True, download_name=filename)
         response.headers["Content-Disposition"] = (
             f"attachment; filename=admission.xlsx; filename*=UTF-8''{quote(filename)}")
+        record_access(AccessAction.EXPORT, "application", query=f"batch={batch.id}", rows=len(result.order))
         return response
 
     @expose("/publish/", methods=("GET", "POST"))

@@ -24,7 +24,8 @@ from app.domain.rules import results_from_json
 from app.domain.rules.exemption import EXEMPTION_TYPES as CLAIM_TYPES
 from app.domain.workflow import action_label
 from app.extensions import db
-from models import Application, ApplicationChoice, Attachment, ReviewRecord, Role, Status
+from app.infra.access_log import record_access
+from models import AccessAction, Application, ApplicationChoice, Attachment, ReviewRecord, Role, Status
 from models.enums import AdmissionResult, AttachmentKind, Identity, Program, ReviewLevel
 from views.admin.application_filters import (
     EXEMPTION_TYPES,
@@ -94,6 +95,7 @@ class ApplicationView(ReviewActionsMixin, TraineeSearchMixin, SecureModelView):
     form_columns = ("identity", "commissioning_unit", "claims_exemption", "no_postgrad_pledge")
     form_choices = {"identity": Identity.lazy_choices()}
     export_name = _l("Application summary")
+    reveal_fields = ("id_number", "mobile", "emergency_phone")  # of the snapshot (or the trainee)
 
     list_template = "admin/application_list.html"
     column_extra_row_actions = [TemplateLinkRowAction("review_row.buttons", _l("Review"))]
@@ -140,7 +142,7 @@ class ApplicationView(ReviewActionsMixin, TraineeSearchMixin, SecureModelView):
                 "before": Status.label_for(h.status_before, program), "after": Status.label_for(h.status_after, program),
                 "actor": (h.actor.display_name or h.actor.username) if h.actor else "",
             } for h in history],
-            "changes": snapshot_changes(application.previous_snapshot, application.snapshot)
+            "changes": snapshot_changes(application.previous_snapshot, application.snapshot, masked=True)
             if application.previous_snapshot else None,
             "field_groups": {"basic": BASIC_FIELDS, "contact": CONTACT_FIELDS, "education": EDUCATION_FIELDS,
                              "employment": EMPLOYMENT_FIELDS, "licence": LICENCE_FIELDS},
@@ -157,7 +159,9 @@ class ApplicationView(ReviewActionsMixin, TraineeSearchMixin, SecureModelView):
         if application is None:
             abort(404)
         try:
-            return registration_form_response(application)
+            response = registration_form_response(application)
         except RegformError as error:
             flash(str(error), "error")
             return redirect(self.get_url(".details_view", id=application.id))
+        record_access(AccessAction.PDF, "application", application.id)
+        return response

@@ -1,11 +1,34 @@
 """Back-office view of the audit log (read-only)."""
+import json
+
 from flask_admin.contrib.sqla import filters
 from flask_babel import lazy_gettext as _l
 
+from app.domain.privacy import mask, masker
 from models import AuditLog, Role
 from models.enums import AuditAction
 from views.admin.base import ReadOnlyModelView
 from views.admin.labels import LABELS
+
+
+def masked_value(view, context, model, name):
+    """An old or new value with ID numbers and phone numbers masked: the field's own, or those inside
+    a created or deleted record's JSON copy."""
+    value = getattr(model, name)
+    if value is None:
+        return ""
+    if model.field_name:
+        return mask(model.field_name, value)
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return value
+    if not isinstance(data, dict):
+        return value
+    return json.dumps({k: mask(k, v) if masker(k) and v else v for k, v in data.items()}, ensure_ascii=False)
+
+
+MASKED = {"old_value": masked_value, "new_value": masked_value}
 
 
 class AuditLogView(ReadOnlyModelView):
@@ -22,4 +45,7 @@ class AuditLogView(ReadOnlyModelView):
         filters.FilterEqual(AuditLog.record_id, _l("Record No.")),
         filters.DateBetweenFilter(AuditLog.created_at, _l("Created at")),
     )
+    column_formatters = MASKED
+    column_formatters_detail = MASKED
+    column_formatters_export = MASKED
     export_name = _l("Audit log")

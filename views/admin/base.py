@@ -8,7 +8,7 @@ from collections import OrderedDict
 from datetime import date, datetime
 from urllib.parse import quote
 
-from flask import abort, flash, has_request_context, redirect, request, send_file, session, url_for
+from flask import abort, flash, g, has_request_context, jsonify, redirect, request, send_file, session, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.actions import action
 from flask_admin._compat import as_unicode
@@ -17,9 +17,12 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.model import typefmt
 from flask_admin.model.fields import AjaxSelectField, AjaxSelectMultipleField
+from flask_admin.tools import rec_getattr
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from jinja2 import pass_context
 from markupsafe import Markup
 from openpyxl import Workbook
 from sqlalchemy import BigInteger
@@ -27,11 +30,22 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from wtforms.fields import FieldList, FormField, IntegerField
 
 from app.domain.access import scope
+from app.domain.privacy import (
+    MAX_EXPORT_REASON,
+    PERSONAL_RECORDS,
+    PII_FIELDS,
+    export_reason_problem,
+    mask,
+    masker,
+    may_export_full,
+    may_reveal,
+)
 from app.extensions import db
 from app.i18n import cn_date, cn_datetime, yes_no
+from app.infra.access_log import record_access
 from app.infra.audit import set_actor
 from app.infra.xlsx import safe_row
-from models import Role
+from models import AccessAction, Role
 from models.base import MAX_INT
 from models.clock import now
 from app.domain.reporting import dashboard_context
@@ -143,6 +157,34 @@ def request_options(function):
     return options
 
 
+def pii_value(model, field: str):
+    """The full value of a personal field of ``model``: an application's frozen snapshot first (what the
+    detail page shows), then the record itself, then its trainee."""
+    snapshot = getattr(model, "snapshot", None)
+    if isinstance(snapshot, dict) and snapshot.get(field):
+        return snapshot[field]
+    if hasattr(model, field):
+        return getattr(model, field)
+    return getattr(getattr(model, "trainee", None), field, None)
+
+
+def pii_field(value, field: str, endpoint: str | None = None, record_id=None):
+    """A personal value as shown on a page: masked, with a 显示完整 button for those who may reveal it
+    (``endpoint``'s ``reveal_view`` returns the full value and writes an access-log row; the script
+    is ``static/admin/reveal.js``). Lists pass no endpoint: masked text only."""
+    if value is None or value == "":
+        return ""
+    masked = mask(field, value)
+    if endpoint is None or record_id is None or masked == value or not may_reveal(current_user):
+        return masked
+    return Markup(
+        '<span class="pii"><span class="pii-value">{masked}</span> '
+        '<button type="button" class="btn btn-link btn-sm p-0 align-baseline pii-reveal" data-url="{url}" '
+        'data-id="{id}" data-field="{field}" data-csrf="{csrf}" data-failed="{failed}">{label}</button></span>'
+    ).format(masked=masked, url=url_for(f"{endpoint}.reveal_view"), id=record_id, field=field,
+             csrf=generate_csrf(), failed=_("Could not show the full value."), label=_("Show full"))
+
+
 class ScopedAjaxLoader(QueryAjaxModelLoader):
     """An ajax look-up that only offers and accepts records inside the user's scope."""
 
@@ -222,6 +264,12 @@ class SecureModelView(RoleAccessMixin, ModelView):
     column_type_formatters_detail = TYPE_FORMATTERS
     form_excluded_columns = ("status", "created_at", "updated_at", "version")
     export_name: str = ""  # Chinese file-name stem; defaults to the view's name
+    list_template = "admin/pii_list.html"
+    # personal columns (by attribute name; ``trainee.id_number`` counts as ``id_number``): masked in
+    # lists, exports and details (details offer a reveal); a view of public numbers sets ``()``
+    pii_columns: tuple[str, ...] = PII_FIELDS
+    # the fields ``reveal_view`` returns; None: the personal columns of the details page
+    reveal_fields: tuple[str, ...] | None = None
 
     # --- access -------------------------------------------------------------------------------
 
@@ -287,9 +335,62 @@ class SecureModelView(RoleAccessMixin, ModelView):
         return label_blank_choices(super().edit_form(obj))
 
     def _get_list_value(self, context, model, name, column_formatters, column_type_formatters):
-        """Empty cells stay empty: Flask-Admin's ``column_choices`` hands back a bare None."""
+        """Empty cells stay empty: Flask-Admin's ``column_choices`` hands back a bare None. Personal
+        columns are masked (lists, details, exports), except in a full-value export."""
+        if self.is_pii(name):
+            value = rec_getattr(model, name)
+            return ("" if value is None else str(value)) if g.get("pii_full_export") else mask(name, value)
         value = super()._get_list_value(context, model, name, column_formatters, column_type_formatters)
         return "" if value is None else value
+
+    # --- personal information: masking, reveal, access log ---------------------------------------
+    @property
+    def record_type(self) -> str:
+        return self.model.__tablename__
+
+    @property
+    def reads_personal_data(self) -> bool:
+        return self.record_type in PERSONAL_RECORDS
+
+    def is_pii(self, name) -> bool:
+        return masker(name) is not None and str(name).rsplit(".", 1)[-1] in self.pii_columns
+
+    def revealable_fields(self) -> set[str]:
+        if self.reveal_fields is not None:
+            return set(self.reveal_fields)
+        return {str(name).rsplit(".", 1)[-1] for name, _label in self._details_columns if self.is_pii(name)}
+
+    @pass_context
+    def get_detail_value(self, context, model, name):
+        """A personal column on the details page: masked, with a button that reveals it."""
+        if self.is_pii(name) and str(name).rsplit(".", 1)[-1] in self.revealable_fields():
+            return pii_field(rec_getattr(model, name), str(name).rsplit(".", 1)[-1], self.endpoint, model.id)
+        return super().get_detail_value(context, model, name)
+
+    @expose("/reveal/", methods=("POST",))
+    def reveal_view(self):
+        """One full personal value of a record in scope, as JSON, written to the access log."""
+        if not may_reveal(current_user):
+            abort(403)
+        field = request.form.get("field", "")
+        if field not in self.revealable_fields():
+            abort(404)
+        model = self.get_one(request.form.get("id", ""))
+        if model is None:
+            abort(404)
+        value = pii_value(model, field)
+        record_access(AccessAction.REVEAL, self.record_type, model.id, field=field)
+        response = jsonify(value="" if value is None else str(value))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def render(self, template, **kwargs):
+        """Also write an access-log row when a personal record's details (or edit) page is shown."""
+        model = kwargs.get("model")
+        if (model is not None and self.reads_personal_data and template in (
+                self.details_template, self.details_modal_template, self.edit_template, self.edit_modal_template)):
+            record_access(AccessAction.VIEW, self.record_type, model.id)
+        return self._render_with_flashes(template, **kwargs)
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         """The scoped list; a page number out of range shows the first page, and NUL characters are
@@ -297,8 +398,11 @@ class SecureModelView(RoleAccessMixin, ModelView):
         if page is not None and not 0 <= page <= MAX_PAGE:
             page = 0
         filters = [(index, name, without_nul(value)) for index, name, value in filters or ()]
-        return super().get_list(page, sort_column, sort_desc, without_nul(search), filters, execute=execute,
-                                page_size=page_size)
+        count, rows = super().get_list(page, sort_column, sort_desc, without_nul(search), filters, execute=execute,
+                                       page_size=page_size)
+        if execute and search and self.reads_personal_data:  # a search of personal records is a read
+            record_access(AccessAction.SEARCH, self.record_type, query=without_nul(search), rows=count)
+        return count, rows
 
     def validate_form(self, form):
         """Also refuse text holding control characters (NUL, …), which nobody types, and an ajax field
@@ -388,7 +492,7 @@ class SecureModelView(RoleAccessMixin, ModelView):
         return groups
 
     # --- errors ---------------------------------------------------------------------------------
-    def render(self, template, **kwargs):
+    def _render_with_flashes(self, template, **kwargs):
         flashes = session.get("_flashes")
         if flashes and any(message in ADMIN_FLASHES for _category, message in flashes):
             session["_flashes"] = [(category, str(ADMIN_FLASHES[message]) if message in ADMIN_FLASHES else message)
@@ -450,6 +554,56 @@ class SecureModelView(RoleAccessMixin, ModelView):
         response.headers["Content-Disposition"] = (
             f"attachment; filename=export.xlsx; filename*=UTF-8''{quote(filename)}")
         return response
+
+
+    # --- exports of personal records: audited; full values only with a stated reason -----------------
+    @property
+    def can_export_full(self) -> bool:
+        return (self.can_export and may_export_full(current_user)
+                and any(self.is_pii(name) for name, _label in self._export_columns))
+
+    def export_count(self) -> int | None:
+        """How many rows the export of the current list holds (one COUNT query)."""
+        view_args = self._get_list_extra_args()
+        count, _query = self.get_list(None, None, False, view_args.search, view_args.filters, execute=False,
+                                      page_size=0)
+        return count
+
+    def export_filters(self) -> str:
+        """The list's filters and search as the export applied them, for the access log."""
+        return request.query_string.decode("utf-8", "replace")
+
+    def _run_view(self, fn, *args, **kwargs):
+        """Exports of personal records write an access-log row with the row count."""
+        response = super()._run_view(fn, *args, **kwargs)
+        if (getattr(fn, "__name__", "") == "export" and self.reads_personal_data
+                and getattr(response, "status_code", None) == 200):
+            record_access(AccessAction.EXPORT, self.record_type, query=self.export_filters(),
+                          rows=self.export_count())
+        return response
+
+    @expose("/export-full/", methods=("GET", "POST"))
+    def export_full_view(self):
+        """A full-value export: a form asks why; the download is written to the access log with the
+        reason and the row count. Without a reason nothing is exported."""
+        if not self.can_export_full:
+            abort(403)
+        reason, error = "", None
+        if request.method == "POST":
+            reason = without_nul(request.form.get("reason") or "")[:MAX_EXPORT_REASON + 1]
+            error = export_reason_problem(reason)
+            if error is None:
+                g.pii_full_export = True
+                try:
+                    response = self.export("xlsx")
+                finally:
+                    g.pii_full_export = False
+                record_access(AccessAction.EXPORT_FULL, self.record_type, query=self.export_filters(),
+                              rows=self.export_count(), reason=reason.strip())
+                return response
+        list_url = self.get_url(".index_view") + ("?" + self.export_filters() if request.query_string else "")
+        return self.render("admin/export_full.html", reason=reason[:MAX_EXPORT_REASON], error=error,
+                           list_url=list_url, max_reason=MAX_EXPORT_REASON), (400 if error else 200)
 
 
 class ReadOnlyModelView(SecureModelView):

@@ -20,8 +20,9 @@ from app.domain.review.confirmation import (
 from app.domain.review.verification import VerificationError, extract_code, verify
 from app.domain.workflow import TransitionError
 from app.extensions import db
+from app.infra.access_log import record_access
 from app.infra.audit import set_actor
-from models import Application, ApplicationChoice, Role, Status
+from models import AccessAction, Application, ApplicationChoice, Role, Status
 from models.enums import Identity, Program
 from views.admin.base import RoleAccessMixin
 
@@ -62,6 +63,8 @@ class ConfirmView(RoleAccessMixin, BaseView):
         return application, None
 
     def _page(self, raw: str, application=None, code_error=None, errors=None, ticked=None, status: int = 200):
+        if application is not None:  # the page shows the trainee's form: a read of personal information
+            record_access(AccessAction.VIEW, "application", application.id)
         materials = onsite_materials(application) if application is not None else []
         confirmed = application is not None and is_confirmed(application)
         received = set(application.onsite_materials or []) if confirmed else set()

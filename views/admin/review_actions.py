@@ -16,7 +16,8 @@ from app.domain.workflow import TransitionError, action_label, find_edge, transi
 from app.domain.workflow.table import needs_reason, review_actions, role_may
 from app.errors import unsent_text
 from app.extensions import db
-from models import Application, Status, TrainingBase
+from app.infra.access_log import record_access
+from models import AccessAction, Application, Status, TrainingBase
 from views.helpers import parse_id
 
 # common reasons a reviewer can click to insert, then edit
@@ -174,6 +175,7 @@ class ReviewActionsMixin:
                 return self.render("admin/review_result.html", title=action_label(name), done=done,
                                    refused=failed + self._refused_rows(refused),
                                    return_url=self.get_url(".index_view"))
+        record_access(AccessAction.REVIEW, "application", [a.id for a in applications], rows=len(applications))
         return self.render("admin/review.html", title=action_label(name), action_name=name,
                            applications=applications, refused=refused, raw_ids=raw_ids,
                            needs_reason=reason_needed, is_return=is_return, reason=reason, errors=errors,
@@ -200,6 +202,7 @@ class ReviewActionsMixin:
                 return self.render("admin/review_result.html", title=_("Assign base"), done=done,
                                    refused=failed + self._refused_rows(refused),
                                    return_url=self.get_url(".index_view"))
+        record_access(AccessAction.REVIEW, "application", [a.id for a in applications], rows=len(applications))
         batches = {a.batch_id: a.batch for a in applications}
         places = [(batch, gp_bases(batch)) for batch in batches.values()]
         return self.render("admin/assign.html", title=_("Assign base"), applications=applications,

@@ -31,9 +31,10 @@ from app.domain.scores import (
     template_filename,
 )
 from app.extensions import db
+from app.infra.access_log import record_access
 from app.infra.audit import set_actor
 from app.infra.xlsx import XLSX_MIME
-from models import Application, ApplicationChoice, Role, Status, TrainingBase
+from models import AccessAction, Application, ApplicationChoice, Role, Status, TrainingBase
 from views.admin.base import MAX_PAGE, RoleAccessMixin
 from views.helpers import parse_id
 
@@ -142,6 +143,9 @@ class ScoresView(RoleAccessMixin, BaseView):
                     "exam settings."), "error")
             return redirect(self.get_url(".index", batch=batch.id, base=base.id))
         stream = build_template(batch, base, current_user)
+        # full ID numbers: the import checks each row's number against the trainee's
+        record_access(AccessAction.EXPORT_FULL, "application", query=f"batch={batch.id}&base={base.id}",
+                      reason=_("Score template: the import checks each row's ID number"))
         filename = template_filename(batch, base)
         response = send_file(stream, mimetype=XLSX_MIME, as_attachment=True, download_name="scores.xlsx")
         response.headers["Content-Disposition"] = (

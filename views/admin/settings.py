@@ -24,6 +24,7 @@ class SupportContactView(SecureModelView):
     column_labels = {**LABELS, "name": _l("Name or label"), "phone": _l("Telephone"),
                      "position": _l("Display order"), "active": _l("Shown")}
     column_list = ("position", "name", "phone", "active")
+    pii_columns = ()  # the platform's public support numbers, shown on every trainee page
     column_default_sort = [("position", False), ("id", False)]
     form_columns = ("name", "phone", "position", "active")
     form_args = {

@@ -19,7 +19,8 @@ from app.domain.support import (
 )
 from app.domain.workflow import TransitionError
 from app.extensions import db
-from models import Application, Role
+from app.infra.access_log import record_access
+from models import AccessAction, Application, Role
 from models.application import Status
 from views.admin.base import RoleAccessMixin
 from views.helpers import parse_id
@@ -42,6 +43,12 @@ class SupportView(RoleAccessMixin, BaseView):
         chosen = get_trainee(trainee_id)
         ids = [t.id for t in trainees] + ([chosen.id] if chosen is not None and chosen not in trainees else [])
         applications = applications_of(ids)
+        # one access-log row per page: the trainee handled (with the search that found them), or the search
+        if chosen is not None:
+            record_access(AccessAction.VIEW, "trainee", chosen.id, query=term or None,
+                          rows=len(trainees) if term else None)
+        elif term:
+            record_access(AccessAction.SEARCH, "trainee", query=term, rows=len(trainees))
         html = self.render("admin/support.html", term=term, trainees=trainees, chosen=chosen,
                            applications=applications, errors=errors or {}, reasons=reasons or {},
                            max_results=MAX_RESULTS, truncated=len(trainees) >= MAX_RESULTS,

@@ -14,7 +14,8 @@ from app.domain import enrollment
 from app.domain.admission import tie_break_message
 from app.domain.enrollment import residency
 from app.extensions import db
-from models import Application
+from app.infra.access_log import record_access
+from models import AccessAction, Application
 from models.clock import now
 from views.helpers import parse_id
 from views.portal.forms import ResidencyIdentityForm, UploadForm
@@ -105,7 +106,9 @@ def render(application: Application, step: int, **context):
 def registration_form(application: Application) -> Response:
     """The 报名表 PDF of a submitted residency application (the trainee prints, signs and brings it)."""
     try:
-        return registration_form_response(application)
+        response = registration_form_response(application)
     except RegformError as error:
         flash(str(error), "error")
         return redirect(url_for("portal.application", application_id=application.id))
+    record_access(AccessAction.PDF, "application", application.id)
+    return response

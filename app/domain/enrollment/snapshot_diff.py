@@ -14,6 +14,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.domain.privacy import mask
 from app.i18n import cn_date
 from models.enums import (
     Degree,
@@ -121,8 +122,11 @@ class Change:
     row: str = ""         # summary of the row (rows only)
 
 
-def _field_changes(section: str, fields, old: dict, new: dict, row: str = "") -> list[Change]:
-    return [Change(section, "changed", field_label(k), show(k, old.get(k)), show(k, new.get(k)), row)
+def _field_changes(section: str, fields, old: dict, new: dict, row: str = "", masked: bool = False) -> list[Change]:
+    """The changed fields; with ``masked``, ID numbers and phone numbers are shown masked (PIPL)."""
+    def shown(key, value):
+        return show(key, mask(key, value) if masked else value)
+    return [Change(section, "changed", field_label(k), shown(k, old.get(k)), shown(k, new.get(k)), row)
             for k in fields if old.get(k) != new.get(k)]
 
 
@@ -130,12 +134,13 @@ def _freeze(row: dict, fields) -> tuple:
     return tuple(row.get(k) for k in fields)
 
 
-def snapshot_changes(old: dict | None, new: dict | None) -> list[Change]:
-    """What changed from ``old`` to ``new``; rows are matched by their identifying fields."""
+def snapshot_changes(old: dict | None, new: dict | None, masked: bool = False) -> list[Change]:
+    """What changed from ``old`` to ``new``; rows are matched by their identifying fields. With
+    ``masked`` (the back office), changed ID numbers and phone numbers are shown masked."""
     if not old or not new:
         return []
-    changes = _field_changes(str(_l("Basic information")), BASIC_FIELDS, old, new)
-    changes += _field_changes(str(_l("Contact information")), CONTACT_FIELDS, old, new)
+    changes = _field_changes(str(_l("Basic information")), BASIC_FIELDS, old, new, masked=masked)
+    changes += _field_changes(str(_l("Contact information")), CONTACT_FIELDS, old, new, masked=masked)
     if old.get("photo_id") != new.get("photo_id"):
         changes.append(Change(str(_l("Basic information")), "changed", field_label("photo_id"),
                               _("Earlier photo") if old.get("photo_id") else "—",
