@@ -15,6 +15,7 @@ from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
 from app.infra import pdf_preview, storage
+from app.infra.filestore import store
 from models import Attachment
 from tests.factories import PASSWORD
 from tests.views.test_portal import applicant, start, upload  # noqa: F401
@@ -28,6 +29,8 @@ JS_PDF = (b"%PDF-1.4\n"
 BROKEN_PDF = b"%PDF-1.7\n" + b"\x00garbage that is no PDF at all " * 50 + b"\n%%EOF\n"
 UNREADABLE = "该 PDF 文件无法显示为页面图片（文件可能已损坏或已加密），请下载后在电脑上打开查看。"
 HUGE = "99999999999999999999"
+
+pytestmark = pytest.mark.usefixtures("file_backend")  # the upload folder and an S3 bucket (tests/conftest.py)
 
 
 def pdf_pages(count: int, size=(210, 297)) -> bytes:
@@ -123,8 +126,8 @@ def test_rendered_pages_are_kept_and_go_with_the_file(auth, client, world, monke
     login(auth, "county_zy")
     first = client.get(f"/files/{attachment.id}/page/2.png")
     assert first.status_code == 200
-    kept = storage.derived_path(attachment, ".page2.png")
-    assert kept.is_file()
+    kept = storage.derived_name(attachment, ".page2.png")
+    assert store().exists(kept)
 
     def no_worker(*args, **kwargs):
         raise AssertionError("the page was rendered again")
@@ -134,8 +137,8 @@ def test_rendered_pages_are_kept_and_go_with_the_file(auth, client, world, monke
 
     storage.delete(db.session.get(Attachment, attachment.id))
     db.session.commit()
-    folder = storage.upload_folder()
-    assert not list(folder.glob(kept.name.split(".")[0] + ".*"))
+    assert store().names_with_stem(kept.split(".")[0]) == []
+    assert not any(name.startswith(kept.split(".")[0]) for name in store().names())
 
 
 def test_the_number_of_pages_and_their_size_are_settings(app, auth, client, world, monkeypatch):
