@@ -1,5 +1,5 @@
 """Commands: ``flask seed``, ``flask demo``, ``flask create-admin``, ``flask check-deploy``,
-``flask purge-access-log`` and ``flask translate``."""
+``flask purge-access-log``, ``flask files orphans`` and ``flask translate``."""
 from __future__ import annotations
 
 import subprocess
@@ -13,7 +13,9 @@ from sqlalchemy import select
 from app.config import PROJECT_ROOT
 from app.deploy import deploy_problems
 from app.extensions import db
+from app.infra import storage
 from app.infra.access_log import RetentionError, purge
+from app.infra.filestore import store
 from app.seed.demo import load_demo
 from app.seed.reference import seed_reference_data
 from app.validators import password_problems
@@ -55,6 +57,25 @@ def register_commands(app: Flask) -> None:
         db.session.add(account)
         db.session.commit()
         click.echo(f"created superuser {username}")
+
+    @app.cli.group("files")
+    def files():
+        """The file store (STORAGE_BACKEND): files without a record."""
+
+    @files.command("orphans")
+    @click.option("--older-than-hours", default=24.0, show_default=True,
+                  help="Only files written at least this long ago (an upload may still be committing).")
+    @click.option("--delete", "remove", is_flag=True, help="Remove them (otherwise only list them).")
+    def orphans_command(older_than_hours: float, remove: bool):
+        """List (or remove) stored files that belong to no attachment: left by a process that died
+        between writing the file and committing its record, or by a removal the store refused."""
+        names = storage.orphans(older_than_seconds=older_than_hours * 3600)
+        files_store = store()
+        for name in names:
+            if remove:
+                files_store.delete(name)
+            click.echo(("removed " if remove else "") + name)
+        click.echo(f"{len(names)} file(s) without a record")
 
     @app.cli.command("check-deploy")
     def check_deploy_command():

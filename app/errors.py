@@ -7,6 +7,7 @@ from sqlalchemy.exc import DataError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
+from app.infra.filestore import StoreUnavailable
 
 UNSENT = "unsent_form"
 UNSENT_FIELDS = ("reason",)  # free text a reviewer would hate to type again
@@ -62,6 +63,12 @@ def register_error_handlers(app) -> None:
             keep_unsent_text(back)
             return redirect(back)
         return error_page(400, message)
+
+    @app.errorhandler(StoreUnavailable)
+    def file_store_down(error):
+        current_app.logger.warning("file store unavailable: %s", error)
+        return error_page(503, _("File storage is temporarily unavailable. Please try again in a few "
+                                 "minutes."))
 
     @app.errorhandler(429)
     def too_many(error):

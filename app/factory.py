@@ -57,7 +57,8 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         app.logger.setLevel(logging.INFO)  # the console SMS sender's messages show in the server log
     refuse_unsafe_production(app.config, app.logger)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
+    if (app.config.get("STORAGE_BACKEND") or "local").lower() == "local":
+        Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
 
     configure_extensions(app)
     configure_blueprints(app)

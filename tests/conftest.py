@@ -7,6 +7,13 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -17,6 +24,7 @@ from sqlalchemy import create_engine, text
 from app import create_app
 from app.config import TestConfig, database_url
 from app.extensions import db, limiter
+from app.infra.filestore import store
 from app.seed.reference import seed_reference_data
 from tests.factories import build_world
 from tests.portal_helpers import OutboxSender
@@ -164,3 +172,91 @@ def world(app):
 def runner(app):
     """The Flask CLI of the test app: ``runner.invoke(args=["seed"])`` runs ``flask seed``."""
     return app.test_cli_runner()
+
+
+# --------------------------------------------------------------------------------------------
+# File storage backends: the local folder, and an S3-protocol endpoint (moto's standalone server,
+# an emulator used only here; production uses MinIO, Ceph RGW, 阿里云 OSS or 腾讯云 COS)
+# --------------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class MotoServer:
+    """moto's S3 server as a subprocess on a free port; ``start`` fails the test when it cannot start."""
+
+    def __init__(self, log_path: Path):
+        self.log_path, self.process, self.url = log_path, None, None
+
+    def start(self) -> MotoServer:
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                                        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        log.close()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                urllib.request.urlopen(self.url + "/moto-api/", timeout=1).close()
+                return self
+            except urllib.error.HTTPError:
+                return self  # it answers
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        pytest.fail(f"moto's S3 server did not start (python -m moto.server; install requirements-dev.txt): "
+                    f"{self.log_path.read_text(errors='replace')[-2000:]}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """One S3-protocol endpoint for the session (a real HTTP server in its own process)."""
+    server = MotoServer(tmp_path_factory.mktemp("moto") / "moto.log").start()
+    yield server
+    server.stop()
+
+
+def s3_settings(endpoint: str, bucket: str) -> dict:
+    return {"STORAGE_BACKEND": "s3", "S3_ENDPOINT_URL": endpoint, "S3_BUCKET": bucket, "S3_REGION": "us-east-1",
+            "S3_ACCESS_KEY_ID": "test-key", "S3_SECRET_ACCESS_KEY": "test-secret", "S3_PREFIX": "uploads/",
+            "S3_ADDRESSING_STYLE": "path", "S3_CONNECT_TIMEOUT": 1, "S3_READ_TIMEOUT": 10}
+
+
+def use_s3(app, monkeypatch, endpoint: str) -> str:
+    """Point the app at a fresh bucket of ``endpoint``; its name."""
+    bucket = "hn-test-" + secrets.token_hex(6)
+    for key, value in s3_settings(endpoint, bucket).items():
+        monkeypatch.setitem(app.config, key, value)
+    store().client.create_bucket(Bucket=bucket)
+    return bucket
+
+
+@pytest.fixture(params=["local", "s3"])
+def file_backend(request, app, monkeypatch):
+    """Each test that uses it runs twice: files in the upload folder, and in an S3 bucket."""
+    if request.param == "local":
+        yield "local"
+        return
+    server = request.getfixturevalue("s3_server")
+    bucket = use_s3(app, monkeypatch, server.url)
+    yield "s3"
+    client = store().client
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for item in page.get("Contents", ()):
+            client.delete_object(Bucket=bucket, Key=item["Key"])
+    client.delete_bucket(Bucket=bucket)

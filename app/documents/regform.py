@@ -11,7 +11,6 @@ to the characters used) in every document, so no system font is needed anywhere.
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date
 
@@ -26,7 +25,8 @@ from app.domain.rules import parse_date
 from app.domain.workflow import states
 from app.extensions import db
 from app.i18n import cn_date, cn_datetime, yes_no
-from app.infra.storage import protect_file_response, stored_path
+from app.infra.filestore import StoreUnavailable
+from app.infra.storage import protect_file_response, seekable_copy
 from models import Application, Attachment
 from models.enums import (
     Degree,
@@ -224,9 +224,11 @@ def _photo_image(snapshot: dict, application: Application) -> Image.Image | None
                 or attachment.content_type not in ("image/jpeg", "image/png"):
             continue
         try:
-            with open(stored_path(attachment), "rb") as handle:
-                image = Image.open(io.BytesIO(handle.read()))
+            with seekable_copy(attachment) as handle:
+                image = Image.open(handle)
                 image.load()
+        except StoreUnavailable:
+            raise  # a 503 page (app.errors), not a form without its photo
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
             continue
         if image.mode not in ("RGB", "L"):

@@ -5,17 +5,16 @@ no password, no path).
 """
 from __future__ import annotations
 
-import tempfile
 from datetime import timedelta
 from pathlib import Path
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask import current_app
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select, text
 
 from app.extensions import db, limiter
+from app.infra.filestore import store
 from models import SmsLog
 from models.clock import now
 
@@ -43,12 +42,11 @@ def check_migrations() -> tuple[bool, str]:
 
 
 def check_file_storage() -> tuple[bool, str]:
-    """The upload folder takes a file (a shared mount that went away does not)."""
+    """The file store answers: the upload folder takes a file (a shared mount that went away does
+    not), or the bucket answers HeadBucket."""
     try:
-        with tempfile.NamedTemporaryFile(dir=current_app.config["UPLOAD_FOLDER"], prefix=".ready-"):
-            pass
-        return True, "ok"
-    except OSError as error:
+        return store().check()
+    except Exception as error:  # noqa: BLE001 - a misconfigured store is not ready either
         return False, type(error).__name__
 
 

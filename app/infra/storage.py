@@ -12,26 +12,36 @@ Only the platform's own re-encoded images are sent inline; PDFs always download 
 (nothing it holds may run as this site) and ``X-Content-Type-Options: nosniff``
 (``protect_file_response``).
 
-Files go to ``UPLOAD_FOLDER`` under a random name (``secrets.token_hex(16)`` plus the real
-extension); the client's name is kept, cleaned, as display text only. Files follow the database
-transaction: a file saved by a transaction that does not commit is removed when it ends, and
-the files of a deleted attachment are removed once the deletion commits.
+Files go to the configured store (``app.infra.filestore``: the ``UPLOAD_FOLDER`` folder, or an
+S3-compatible bucket) under a random name (``secrets.token_hex(16)`` plus the real extension); the
+client's name is kept, cleaned, as display text only. The same checks run whichever store is used.
+Files stream in and out: an upload is copied in chunks into a temporary file (kept in memory only
+while it is small) for the checks, then sent to the store from there; a download is sent in chunks.
 
-Configuration: ``UPLOAD_FOLDER``, ``UPLOAD_MAX_BYTES`` (default 10 MB) and
-``UPLOAD_MAX_PIXELS`` (default 40 million).
+Files follow the database transaction. The object is written first, then the row is flushed: a
+failure before the row exists removes the object at once, and a file saved by a transaction that
+does not commit (a failed commit included) is removed when the transaction ends; the files of a
+deleted attachment are removed once the deletion commits. A removal the store refuses (it is down)
+is logged; ``flask files orphans`` lists (and with ``--delete`` removes) files without a row.
+When the store cannot be reached, an upload is refused with a Chinese message (``UploadError``
+with code ``unavailable``: nothing was saved, try again) and a download answers 503.
+
+Configuration: ``UPLOAD_FOLDER``, ``UPLOAD_MAX_BYTES`` (default 10 MB), ``UPLOAD_MAX_PIXELS``
+(default 40 million), and the store's settings (``STORAGE_BACKEND``, ``S3_*``).
 """
 from __future__ import annotations
 
-import glob
 import hashlib
-import io
-import os
+import logging
 import secrets
 import struct
+import tempfile
+import time
 import unicodedata
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Iterator
 from urllib.parse import quote
 
 from flask import Response, current_app, send_file
@@ -43,6 +53,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 
 from app.extensions import db
+from app.infra.filestore import CHUNK, FileStore, StoreUnavailable, store
 from models import Attachment
 from models.enums import AttachmentKind
 
@@ -66,7 +77,10 @@ THUMBNAIL_SUFFIX = ".thumb.jpg"
 # Pillow errors on damaged input are not all OSError
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError, struct.error)
 
-# session.info keys: files written by the open transaction / files to remove once it commits
+SPOOL_IN_MEMORY = 1024 * 1024  # an upload or a re-encoded image past this goes to a temporary file
+log = logging.getLogger(__name__)
+
+# session.info keys: (store, name) written by the open transaction / to remove once it commits
 _WRITTEN = "storage.written"
 _DOOMED = "storage.doomed"
 
@@ -89,28 +103,19 @@ class UploadError(ValueError):
 
 
 # --------------------------------------------------------------------------------------------
-# Paths
+# Names in the store
 # --------------------------------------------------------------------------------------------
 
-def upload_folder() -> Path:
-    return Path(current_app.config["UPLOAD_FOLDER"]).resolve()
-
-
-def _path_in_folder(name: str) -> Path:
-    """``name`` under UPLOAD_FOLDER; FileNotFoundError for anything that would leave it."""
-    if (not name or "/" in name or "\\" in name or "\x00" in name or name in (".", "..")
-            or os.sep in name or (os.altsep and os.altsep in name)):
+def _checked(name: str) -> str:
+    """``name`` if it is one plain file name (FileNotFoundError for anything that would leave the store)."""
+    if (not name or "/" in name or "\\" in name or "\x00" in name or name in (".", "..")):
         raise FileNotFoundError(f"unsafe stored name {name!r}")
-    folder = upload_folder()
-    path = (folder / name).resolve()
-    if path.parent != folder:
-        raise FileNotFoundError(f"stored name {name!r} leaves the upload folder")
-    return path
+    return name
 
 
-def stored_path(attachment: Attachment) -> Path:
-    """The file's path under UPLOAD_FOLDER (FileNotFoundError if the stored name is unsafe)."""
-    return _path_in_folder(attachment.stored_name)
+def stored_name(attachment: Attachment) -> str:
+    """The file's name in the store (FileNotFoundError if the stored name is unsafe)."""
+    return _checked(attachment.stored_name)
 
 
 def thumbnail_name(stored_name: str) -> str:
@@ -118,21 +123,85 @@ def thumbnail_name(stored_name: str) -> str:
     return Path(stored_name).stem + THUMBNAIL_SUFFIX
 
 
-def thumbnail_path(attachment: Attachment) -> Path | None:
-    """Where the image's thumbnail is kept; None for PDFs and other non-images."""
+def thumbnail_of(attachment: Attachment) -> str | None:
+    """The name of the image's thumbnail; None for PDFs and other non-images."""
     if attachment.content_type not in IMAGE_TYPES:
         return None
-    return _path_in_folder(thumbnail_name(attachment.stored_name))
+    return thumbnail_name(stored_name(attachment))
 
 
-def derived_path(attachment: Attachment, suffix: str) -> Path:
-    """A file made from the stored one (``<stem><suffix>``, e.g. a rendered PDF page) in UPLOAD_FOLDER."""
-    return _path_in_folder(Path(attachment.stored_name).stem + suffix)
+def derived_name(attachment: Attachment, suffix: str) -> str:
+    """A file made from the stored one (``<stem><suffix>``, e.g. a rendered PDF page)."""
+    return _checked(Path(stored_name(attachment)).stem + suffix)
 
 
 def open_file(attachment: Attachment) -> BinaryIO:
-    """The stored file, opened for binary reading (FileNotFoundError when missing)."""
-    return open(stored_path(attachment), "rb")
+    """The stored file, opened for binary reading in chunks (FileNotFoundError when missing,
+    StoreUnavailable when the store does not answer)."""
+    return store().open(stored_name(attachment))
+
+
+def read_small(name: str, limit: int) -> bytes:
+    """A small file of the store (at most ``limit`` bytes: ValueError past it)."""
+    with store().open(_checked(name)) as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"{name} is larger than {limit} bytes")
+    return data
+
+
+def put_derived(name: str, stream: BinaryIO, content_type: str) -> None:
+    """Keep a file made from a stored one (a rendered page); one made meanwhile by another worker wins."""
+    try:
+        store().save(_checked(name), stream, content_type)
+    except FileExistsError:
+        pass
+
+
+def _copy_bounded(source: BinaryIO, target: BinaryIO, limit: int) -> None:
+    copied = 0
+    while chunk := source.read(CHUNK):
+        copied += len(chunk)
+        if copied > limit:
+            raise ValueError("the stored file is larger than it may be")
+        target.write(chunk)
+
+
+def _copy_limit(attachment: Attachment) -> int:
+    return max(int(current_app.config.get("UPLOAD_MAX_BYTES") or DEFAULT_MAX_BYTES), attachment.size or 0)
+
+
+@contextmanager
+def local_copy(attachment: Attachment) -> Iterator[Path]:
+    """A path on this machine holding the stored file, for programs that need one (PDFium): the
+    file itself in a local folder; from an object store, a temporary copy, bounded by the upload
+    limit (or the recorded size), removed afterwards."""
+    files = store()
+    name = stored_name(attachment)
+    path = files.local_path(name)
+    if path is not None:
+        files.size(name)  # FileNotFoundError / StoreUnavailable like the object store
+        yield path
+        return
+    with files.open(name) as source, tempfile.NamedTemporaryFile(
+            prefix="hn-copy-", suffix=Path(name).suffix) as copy:
+        _copy_bounded(source, copy, _copy_limit(attachment))
+        copy.flush()
+        yield Path(copy.name)
+
+
+@contextmanager
+def seekable_copy(attachment: Attachment) -> Iterator[BinaryIO]:
+    """The stored file as a seekable stream (Pillow needs one): the file itself in a local folder,
+    else a copy kept in memory only while it is small, bounded by the upload limit."""
+    with open_file(attachment) as source:
+        if source.seekable() if hasattr(source, "seekable") else False:
+            yield source
+            return
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as copy:
+            _copy_bounded(source, copy, _copy_limit(attachment))
+            copy.seek(0)
+            yield copy
 
 
 # --------------------------------------------------------------------------------------------
@@ -184,31 +253,52 @@ def _limit_text(limit: int) -> str:
     return f"{limit} B"
 
 
-def _read_limited(file: FileStorage, limit: int) -> bytes:
-    """At most ``limit + 1`` bytes of the upload: enough to tell that it is too big."""
+def _spool_limited(file: FileStorage, limit: int) -> tuple[BinaryIO, int]:
+    """At most ``limit + 1`` bytes of the upload (enough to tell that it is too big), copied in
+    chunks into a temporary file (in memory while small), with their count; rewound."""
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
     stream = file.stream
     if stream is None:
-        return b""
+        return spool, 0
     try:
         if stream.seekable():
             stream.seek(0)
     except (AttributeError, OSError, ValueError):
         pass
-    chunks, remaining = [], limit + 1
+    size, remaining = 0, limit + 1
     while remaining > 0:
-        chunk = stream.read(min(remaining, 1024 * 1024))
+        chunk = stream.read(min(remaining, CHUNK))
         if not chunk:
             break
-        chunks.append(chunk)
+        spool.write(chunk)
+        size += len(chunk)
         remaining -= len(chunk)
-    return b"".join(chunks)
+    spool.seek(0)
+    return spool, size
 
 
-def _is_pdf(data: bytes) -> bool | None:
+def _is_pdf(spool: BinaryIO, size: int) -> bool | None:
     """True for a complete PDF, False for a PDF without its end marker, None if not a PDF."""
-    if not data.startswith(b"%PDF-"):
+    spool.seek(0)
+    head = spool.read(5)
+    if head != b"%PDF-":
+        spool.seek(0)
         return None
-    return b"%%EOF" in data[-PDF_EOF_WINDOW:]
+    spool.seek(max(0, size - PDF_EOF_WINDOW))
+    tail = spool.read(PDF_EOF_WINDOW)
+    spool.seek(0)
+    return b"%%EOF" in tail
+
+
+def _digest(stream: BinaryIO) -> tuple[int, str]:
+    """(size, sha256) of a stream read in chunks from the start; rewound."""
+    stream.seek(0)
+    digest, size = hashlib.sha256(), 0
+    while chunk := stream.read(CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+    stream.seek(0)
+    return size, digest.hexdigest()
 
 
 def _too_many_pixels() -> UploadError:
@@ -263,11 +353,13 @@ def _flatten(image: Image.Image) -> Image.Image:
     return _for_jpeg(image)
 
 
-def _encode(image: Image.Image, fmt: str, **options) -> bytes:
+def _encode(image: Image.Image, fmt: str, **options) -> BinaryIO:
+    """The image encoded into a temporary file (in memory while small), rewound."""
     image.info = {}  # Pillow would copy ICC profiles, colour keys and comments from info
-    buffer = io.BytesIO()
-    image.save(buffer, fmt, **options)
-    return buffer.getvalue()
+    output = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
+    image.save(output, fmt, **options)
+    output.seek(0)
+    return output
 
 
 def _upright(image: Image.Image) -> None:
@@ -278,13 +370,13 @@ def _upright(image: Image.Image) -> None:
         pass
 
 
-def _process_image(data: bytes, max_pixels: int) -> tuple[str, bytes, bytes, int, int]:
-    """(content type, stored bytes, thumbnail bytes, width, height) of an uploaded JPEG or PNG."""
+def _process_image(data: BinaryIO, max_pixels: int) -> tuple[str, BinaryIO, BinaryIO, int, int]:
+    """(content type, stored file, thumbnail file, width, height) of an uploaded JPEG or PNG."""
     with warnings.catch_warnings():
         # Pillow warns above MAX_IMAGE_PIXELS and refuses above twice that: both are refusals
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            source = Image.open(io.BytesIO(data), formats=("JPEG", "PNG"))
+            source = Image.open(data, formats=("JPEG", "PNG"))
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise _too_many_pixels() from None
         except UnidentifiedImageError:
@@ -319,18 +411,17 @@ def _process_image(data: bytes, max_pixels: int) -> tuple[str, bytes, bytes, int
             return (PNG if is_png else JPEG), stored, thumbnail, image.width, image.height
 
 
-def _write_new(path: Path, data: bytes, written: list[Path]) -> None:
-    with open(path, "xb") as handle:  # a fresh random name: never overwrite
-        written.append(path)
-        handle.write(data)
+def _unavailable() -> UploadError:
+    return UploadError(_("File storage is temporarily unavailable, so the file was not saved. Please "
+                         "try again in a few minutes."), "unavailable")
 
 
 def save(file: FileStorage, kind: str, trainee, uploaded_by=None, application=None,
          exemption_request=None) -> Attachment:
     """Check ``file``, store it (and a thumbnail for images) and add its Attachment to the
     session, flushed, not committed. Raises UploadError with a Chinese message when the upload
-    is refused; nothing stays on disk when anything fails, or when the transaction does not
-    commit."""
+    is refused or the store cannot be reached; nothing stays in the store when anything fails, or
+    when the transaction does not commit."""
     if kind not in AttachmentKind.values():
         raise ValueError(f"unknown attachment kind {kind!r}")
     if application is not None and application.trainee_id not in (None, trainee.id):
@@ -341,31 +432,51 @@ def save(file: FileStorage, kind: str, trainee, uploaded_by=None, application=No
     config = current_app.config
     limit = int(config.get("UPLOAD_MAX_BYTES") or DEFAULT_MAX_BYTES)
     max_pixels = int(config.get("UPLOAD_MAX_PIXELS") or DEFAULT_MAX_PIXELS)
-    data = _read_limited(file, limit)
-    if not data:
-        if not file.filename:
-            raise UploadError(_("Please choose a file to upload."), "missing")
-        raise UploadError(_("The file is empty; please choose it again."), "empty")
-    if len(data) > limit:
-        raise UploadError(_("The file may not be larger than %(limit)s; please make it smaller and "
-                            "upload it again.", limit=_limit_text(limit)), "too_big")
+    spool, received = _spool_limited(file, limit)
+    with spool:
+        if not received:
+            if not file.filename:
+                raise UploadError(_("Please choose a file to upload."), "missing")
+            raise UploadError(_("The file is empty; please choose it again."), "empty")
+        if received > limit:
+            raise UploadError(_("The file may not be larger than %(limit)s; please make it smaller and "
+                                "upload it again.", limit=_limit_text(limit)), "too_big")
 
-    pdf = _is_pdf(data)
-    if pdf is False:
-        raise UploadError(_("The PDF file is incomplete or damaged; please upload it again."), "damaged")
-    if pdf:
-        content_type, stored, thumbnail, width, height = PDF, data, None, None, None
-    else:
-        content_type, stored, thumbnail, width, height = _process_image(data, max_pixels)
+        pdf = _is_pdf(spool, received)
+        if pdf is False:
+            raise UploadError(_("The PDF file is incomplete or damaged; please upload it again."), "damaged")
+        if pdf:
+            content_type, stored, thumbnail, width, height = PDF, spool, None, None, None
+        else:
+            content_type, stored, thumbnail, width, height = _process_image(spool, max_pixels)
+        try:
+            return _store_and_add(kind, file, trainee, uploaded_by, application, exemption_request,
+                                  content_type, stored, thumbnail, width, height)
+        finally:
+            for made in (stored, thumbnail):
+                if made is not None and made is not spool:
+                    made.close()
 
-    stored_name = secrets.token_hex(16) + EXTENSIONS[content_type]
+
+def _store_and_add(kind, file, trainee, uploaded_by, application, exemption_request, content_type: str,
+                   stored: BinaryIO, thumbnail: BinaryIO | None, width, height) -> Attachment:
+    """The object(s) first, then the row; the objects go again if the row cannot be flushed."""
+    size, sha256 = _digest(stored)
+    name = secrets.token_hex(16) + EXTENSIONS[content_type]
     original_name = clean_original_name(file.filename) or _("Unnamed file") + EXTENSIONS[content_type]
-    written: list[Path] = []
+    files = store()
+    written: list[tuple[FileStore, str]] = []
     try:
-        upload_folder().mkdir(parents=True, exist_ok=True)
-        _write_new(_path_in_folder(stored_name), stored, written)
-        if thumbnail is not None:
-            _write_new(_path_in_folder(thumbnail_name(stored_name)), thumbnail, written)
+        try:
+            for object_name, stream, object_type in ((name, stored, content_type),
+                                                     (thumbnail_name(name), thumbnail, JPEG)):
+                if stream is None:
+                    continue
+                written.append((files, object_name))
+                files.save(object_name, stream, object_type)
+        except StoreUnavailable as error:
+            log.warning("upload not stored: %s", error)
+            raise _unavailable() from None
         if (application is not None and application.id is None) or (
                 exemption_request is not None and exemption_request.id is None):
             db.session.flush()
@@ -373,16 +484,24 @@ def save(file: FileStorage, kind: str, trainee, uploaded_by=None, application=No
             kind=kind, trainee=trainee, uploaded_by=uploaded_by,
             application_id=application.id if application is not None else None,
             exemption_request_id=exemption_request.id if exemption_request is not None else None,
-            stored_name=stored_name, original_name=original_name, content_type=content_type,
-            size=len(stored), sha256=hashlib.sha256(stored).hexdigest(), width=width, height=height)
+            stored_name=name, original_name=original_name, content_type=content_type,
+            size=size, sha256=sha256, width=width, height=height)
         db.session.add(attachment)
         db.session.flush()
     except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
+        _remove(written)
         raise
     db.session.info.setdefault(_WRITTEN, []).extend(written)
     return attachment
+
+
+def _remove(objects) -> None:
+    """Remove stored objects; one the store refuses now is logged (``flask files orphans`` finds it)."""
+    for files, name in objects:
+        try:
+            files.delete(name)
+        except (StoreUnavailable, OSError) as error:
+            log.warning("could not remove %s from the file store: %s", name, error)
 
 
 # --------------------------------------------------------------------------------------------
@@ -399,19 +518,45 @@ def protect_file_response(response: Response) -> Response:
     return response
 
 
+def stream_response(name: str, mimetype: str) -> Response:
+    """The stored file ``name`` as a response sent in chunks. From a local folder through
+    ``send_file`` (ranges and conditional requests); from an object store, its body read in chunks
+    with the size the store reports. NotFound when missing; StoreUnavailable when the store does not
+    answer (a 503 page, ``app.errors``)."""
+    files = store()
+    try:
+        size = files.size(name)
+        path = files.local_path(name)
+        if path is not None:
+            return send_file(path, mimetype=mimetype, max_age=0, conditional=True)
+        body = files.open(name)
+    except FileNotFoundError:
+        raise NotFound() from None
+
+    def chunks():
+        try:
+            while chunk := body.read(CHUNK):
+                yield chunk
+        finally:
+            body.close()
+    response = Response(chunks(), mimetype=mimetype, direct_passthrough=True)
+    response.content_length = size
+    return response
+
+
 def send(attachment: Attachment, thumbnail: bool = False) -> Response:
     """The file (or the image's thumbnail) as a response: inline for the platform's re-encoded
     images, an attachment for PDFs; named after the original name (RFC 5987 ``filename*`` for
     Chinese); sandboxed and never cached by others (``protect_file_response``).
     Raises NotFound when there is no such file (or no thumbnail, as for PDFs)."""
     try:
-        path = thumbnail_path(attachment) if thumbnail else stored_path(attachment)
+        name = thumbnail_of(attachment) if thumbnail else stored_name(attachment)
     except FileNotFoundError:
         raise NotFound() from None
-    if path is None or not path.is_file():
+    if name is None:
         raise NotFound()
     mimetype = JPEG if thumbnail else (attachment.content_type or "application/octet-stream")
-    response = send_file(path, mimetype=mimetype, max_age=0, conditional=True)
+    response = stream_response(name, mimetype)
     name = download_name(attachment)
     if thumbnail:
         name = Path(name).stem + THUMBNAIL_SUFFIX
@@ -428,30 +573,41 @@ def send(attachment: Attachment, thumbnail: bool = False) -> Response:
 
 def delete(attachment: Attachment) -> None:
     """Delete the row now (flushed) and its files (with its thumbnail and rendered PDF pages) once
-    the transaction commits; a trainee whose photo it was keeps no reference to it."""
-    paths = []
-    for path_of in (stored_path, thumbnail_path):
-        try:
-            path = path_of(attachment)
-        except FileNotFoundError:
-            continue
-        if path is not None:
-            paths.append(path)
-    if paths:  # files made from the stored one share its random stem
-        paths.extend(p for p in upload_folder().glob(glob.escape(paths[0].stem) + ".*") if p not in paths)
+    the transaction commits; a trainee whose photo it was keeps no reference to it. The files made
+    from it are listed when the transaction commits (a page rendered meanwhile goes too)."""
+    try:
+        stem = Path(stored_name(attachment)).stem
+    except FileNotFoundError:
+        stem = None
     trainee = attachment.trainee
     if trainee is not None and trainee.photo_id == attachment.id:
         trainee.photo = None
     db.session.delete(attachment)
     db.session.flush()
-    db.session.info.setdefault(_DOOMED, []).extend(paths)
+    if stem:
+        db.session.info.setdefault(_DOOMED, []).append((store(), stem))
+
+
+def orphans(older_than_seconds: float = 3600) -> list[str]:
+    """Names in the store that belong to no attachment row and were written more than
+    ``older_than_seconds`` ago (an upload still being committed is not one): left by a process
+    that died between the object and the commit, or by a removal the store refused."""
+    stems = {Path(name).stem for name in db.session.scalars(db.select(Attachment.stored_name))}
+    cutoff = time.time() - older_than_seconds
+    return sorted(name for name, modified in store().listing()
+                  if not name.startswith(".") and name.split(".", 1)[0] not in stems and modified < cutoff)
 
 
 @event.listens_for(Session, "after_commit")
 def _keep_written_remove_doomed(session: Session) -> None:
     session.info.pop(_WRITTEN, None)
-    for path in session.info.pop(_DOOMED, ()):
-        path.unlink(missing_ok=True)
+    for files, stem in session.info.pop(_DOOMED, ()):
+        try:
+            names = files.names_with_stem(stem)
+        except (StoreUnavailable, OSError) as error:
+            log.warning("could not list the files of %s in the file store: %s", stem, error)
+            continue
+        _remove((files, name) for name in names)
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -459,6 +615,5 @@ def _remove_uncommitted(session: Session, transaction) -> None:
     """After a rollback (or a close without commit), files saved in it go; deletions are off."""
     if transaction.parent is not None:
         return
-    for path in session.info.pop(_WRITTEN, ()):
-        path.unlink(missing_ok=True)
+    _remove(session.info.pop(_WRITTEN, ()))
     session.info.pop(_DOOMED, None)

@@ -92,6 +92,7 @@ def test_commissioned_trainee_gets_the_seal_box_others_do_not(app, world):
     assert flat(Identity.label(Identity.OPEN_ENTRY)) in open_entry
 
 
+@pytest.mark.usefixtures("file_backend")  # the photo read from the upload folder and from an S3 bucket
 def test_photo_is_drawn_and_placeholder_without_one(app, world):
     with_photo = first_page_image(pdf_of(app, residency_application(world, photo=True)), scale=2)
     without = first_page_image(pdf_of(app, residency_application(world, photo=False, name="李四")), scale=2)

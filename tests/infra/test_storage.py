@@ -1,7 +1,10 @@
 """Uploads (app/infra/storage.py): what is accepted, what is stored, what a user downloads.
 
+Every test runs against both file stores (``file_backend`` in tests/conftest.py): the upload
+folder, and an S3 bucket on moto's S3 server (a real HTTP endpoint started by the session).
+
 Images and PDFs are made in memory. Each check looks at what a user (or an administrator looking
-at the upload folder) would see: the refusal message in Chinese, the files on disk, the pixels and
+at the store) would see: the refusal message in Chinese, the files in the store, the pixels and
 metadata of the stored image, and the download through /files/<id> with the scope of the world
 (tests/factories.py): trainee_zy owns the "zy" files, county_zy sees them, county_xg and
 trainee_js do not.
@@ -14,19 +17,22 @@ import random
 import re
 import struct
 import zlib
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from PIL import Image, ImageFile, PngImagePlugin
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
 from app.infra import storage
+from app.infra.filestore import StoreUnavailable, store
 from app.infra.storage import UploadError
 from models import Attachment
 from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.usefixtures("file_backend")
 
 HEX_NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png|pdf)$")
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -73,10 +79,22 @@ def save(world, data: bytes, name: str = "照片.jpg", key: str = "zy", kind: st
                         uploaded_by=world.accounts[f"trainee_{key}"], **kwargs)
 
 
+def read(name: str) -> bytes:
+    with store().open(name) as handle:
+        return handle.read()
+
+
+def stored_bytes(attachment: Attachment) -> bytes:
+    return read(storage.stored_name(attachment))
+
+
+def thumbnail_image(attachment: Attachment) -> Image.Image:
+    return Image.open(io.BytesIO(read(storage.thumbnail_of(attachment))))
+
+
 def stored_image(attachment: Attachment) -> Image.Image:
-    with storage.open_file(attachment) as handle:
-        image = Image.open(io.BytesIO(handle.read()))
-        image.load()
+    image = Image.open(io.BytesIO(stored_bytes(attachment)))
+    image.load()
     return image
 
 
@@ -84,18 +102,18 @@ def close(color, expected, tolerance: int = 40) -> bool:
     return all(abs(a - b) <= tolerance for a, b in zip(color, expected))
 
 
-def files_in(folder: Path) -> set[str]:
-    return {p.name for p in folder.iterdir()}
+def files_in(_folder=None) -> set[str]:
+    """The names in the configured store."""
+    return set(store().names())
 
 
 @pytest.fixture
-def folder(app):
-    """The upload folder; whatever a test leaves in it is removed afterwards."""
-    path = Path(app.config["UPLOAD_FOLDER"])
-    before = files_in(path)
-    yield path
-    for name in files_in(path) - before:
-        (path / name).unlink()
+def folder(app, file_backend):
+    """The store (folder or bucket); whatever a test leaves in it is removed afterwards."""
+    before = files_in()
+    yield store()
+    for name in files_in() - before:
+        store().delete(name)
 
 
 def refused(world, folder, data: bytes, name: str = "照片.jpg") -> UploadError:
@@ -124,12 +142,12 @@ def test_jpeg_is_stored_under_a_random_name_with_a_thumbnail(world, folder):
     assert attachment.original_name == "学员照片.jpg"
     assert attachment.trainee_id == world.trainees["zy"].id
     assert attachment.uploaded_by_id == world.accounts["trainee_zy"].id
-    stored = storage.stored_path(attachment).read_bytes()
+    stored = stored_bytes(attachment)
     assert (attachment.size, attachment.sha256) == (len(stored), hashlib.sha256(stored).hexdigest())
     assert stored_image(attachment).format == "JPEG"
-    thumb = storage.thumbnail_path(attachment)
-    assert thumb.name == attachment.stored_name.removesuffix(".jpg") + ".thumb.jpg" and thumb.parent == folder.resolve()
-    with Image.open(thumb) as image:
+    thumb = storage.thumbnail_of(attachment)
+    assert thumb == attachment.stored_name.removesuffix(".jpg") + ".thumb.jpg" and thumb in files_in()
+    with thumbnail_image(attachment) as image:
         assert image.format == "JPEG" and image.size == (320, 240)
     # a second upload of the same picture gets a name of its own
     assert save(world, data, "学员照片.jpg").stored_name != attachment.stored_name
@@ -140,7 +158,7 @@ def test_png_keeps_its_transparency_and_its_thumbnail_is_a_jpeg(world, folder):
     image = stored_image(attachment)
     assert (image.format, image.mode, image.size) == ("PNG", "RGBA", (400, 100))
     assert image.getpixel((10, 10)) == (0, 128, 0, 100)
-    with Image.open(storage.thumbnail_path(attachment)) as thumb:
+    with thumbnail_image(attachment) as thumb:
         assert (thumb.format, thumb.size) == ("JPEG", (320, 80))
         assert close(thumb.convert("RGB").getpixel((5, 5)), (155, 205, 155))  # composed onto white
 
@@ -160,8 +178,8 @@ def test_exif_orientation_is_applied_and_every_bit_of_metadata_dropped(world, fo
     assert close(image.getpixel((50, 20)), RED) and close(image.getpixel((50, 180)), BLUE)  # left went up
     assert dict(image.getexif()) == {}
     assert not {"exif", "icc_profile", "comment", "xmp"} & set(image.info)
-    assert b"PhoneMaker" not in storage.stored_path(attachment).read_bytes()
-    with Image.open(storage.thumbnail_path(attachment)) as thumb:
+    assert b"PhoneMaker" not in stored_bytes(attachment)
+    with thumbnail_image(attachment) as thumb:
         assert thumb.size == (100, 200) and dict(thumb.getexif()) == {}
 
 
@@ -176,7 +194,7 @@ def test_png_text_exif_and_colour_profile_are_dropped(world, folder):
     image = stored_image(attachment)
     assert image.format == "PNG" and dict(image.getexif()) == {}
     assert not {"Author", "Comment", "exif", "icc_profile"} & set(image.info)
-    raw = storage.stored_path(attachment).read_bytes()
+    raw = stored_bytes(attachment)
     assert b"ScannerMaker" not in raw and "张三".encode() not in raw and b"iCCP" not in raw
 
 
@@ -200,9 +218,9 @@ def test_pdf_is_accepted_as_sent_without_a_thumbnail(world, folder):
     attachment = save(world, PDF_BYTES, "学历证书.pdf", kind="diploma", content_type="application/pdf")
     assert HEX_NAME.match(attachment.stored_name) and attachment.stored_name.endswith(".pdf")
     assert (attachment.content_type, attachment.width, attachment.height) == ("application/pdf", None, None)
-    assert storage.stored_path(attachment).read_bytes() == PDF_BYTES
+    assert stored_bytes(attachment) == PDF_BYTES
     assert attachment.sha256 == hashlib.sha256(PDF_BYTES).hexdigest() and attachment.size == len(PDF_BYTES)
-    assert storage.thumbnail_path(attachment) is None
+    assert storage.thumbnail_of(attachment) is None
     assert files_in(folder) - {"world-zy.png"} >= {attachment.stored_name}
     assert not any(name.endswith(".thumb.jpg") for name in files_in(folder))
 
@@ -343,19 +361,22 @@ def test_damaged_images_and_pdfs_are_refused(world, folder):
 
 def test_a_failure_while_writing_or_flushing_leaves_no_file(world, folder, monkeypatch):
     before = files_in(folder)
-    real_write = storage._write_new
+    kind = type(store())
+    real_save = kind.save
 
-    def disk_full_at_the_thumbnail(path, data, written):
-        if path.name.endswith(".thumb.jpg"):
-            raise OSError("disk full")
-        real_write(path, data, written)
-    monkeypatch.setattr(storage, "_write_new", disk_full_at_the_thumbnail)
-    with pytest.raises(OSError):
+    def store_fails_at_the_thumbnail(self, name, stream, content_type):
+        if name.endswith(".thumb.jpg"):
+            raise StoreUnavailable("the store went away")
+        real_save(self, name, stream, content_type)
+    monkeypatch.setattr(kind, "save", store_fails_at_the_thumbnail)
+    with pytest.raises(UploadError) as caught:
         save(world, image_bytes("JPEG", (100, 100)))
-    assert files_in(folder) == before
+    assert caught.value.code == "unavailable" and "文件存储暂时不可用" in str(caught.value)
+    assert files_in(folder) == before  # the image written before the thumbnail went again
+    assert db.session.scalar(select(db.func.count(Attachment.id))) == len(world.attachments)
     db.session.rollback()
 
-    monkeypatch.setattr(storage, "_write_new", real_write)
+    monkeypatch.setattr(kind, "save", real_save)
 
     def database_down():
         raise OSError("connection lost")
@@ -363,6 +384,20 @@ def test_a_failure_while_writing_or_flushing_leaves_no_file(world, folder, monke
     with pytest.raises(OSError):
         save(world, image_bytes("JPEG", (100, 100)))
     assert files_in(folder) == before
+
+
+def test_files_of_an_upload_whose_commit_fails_are_removed(world, folder):
+    """The object is written before the row; a commit that fails leaves neither."""
+    before = files_in(folder)
+    save(world, PDF_BYTES, "证明.pdf")
+    assert len(files_in(folder) - before) == 1
+
+    db.session.add(Attachment(kind="photo", content_type="image/png"))  # no owner, no name: refused at commit
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+    assert files_in(folder) == before
+    assert db.session.scalar(select(db.func.count(Attachment.id))) == len(world.attachments)
 
 
 def test_files_of_an_upload_that_is_rolled_back_are_removed(world, folder):
@@ -373,7 +408,7 @@ def test_files_of_an_upload_that_is_rolled_back_are_removed(world, folder):
     assert files_in(folder) == before
     kept = save(world, image_bytes("JPEG", (100, 100)))
     db.session.commit()
-    assert storage.stored_path(kept).is_file() and storage.thumbnail_path(kept).is_file()
+    assert {kept.stored_name, storage.thumbnail_of(kept)} <= files_in(folder)
     assert attachment.stored_name not in files_in(folder)
 
 
@@ -382,15 +417,15 @@ def test_delete_removes_the_row_and_its_files_once_committed(world, folder):
     trainee = world.trainees["zy"]
     trainee.photo = attachment
     db.session.commit()
-    paths = [storage.stored_path(attachment), storage.thumbnail_path(attachment)]
+    names = {storage.stored_name(attachment), storage.thumbnail_of(attachment)}
     attachment_id = attachment.id
     storage.delete(attachment)
     db.session.rollback()  # changed one's mind: the files stay
-    assert all(p.is_file() for p in paths)
+    assert names <= files_in(folder)
     attachment = db.session.get(Attachment, attachment_id)
     storage.delete(attachment)
     db.session.commit()
-    assert not any(p.exists() for p in paths)
+    assert not names & files_in(folder)
     assert db.session.get(Attachment, attachment_id) is None
     assert db.session.get(type(trainee), trainee.id).photo_id is None
 
@@ -412,8 +447,8 @@ def test_client_names_are_display_text_only(world, folder, name, shown):
     attachment = save(world, image_bytes("PNG", (100, 100)), name)
     assert HEX_NAME.match(attachment.stored_name)
     assert attachment.original_name == shown
-    assert storage.stored_path(attachment).parent == folder.resolve()
-    assert not any(".." in p or "passwd" in p for p in files_in(folder))
+    assert attachment.stored_name in files_in(folder)
+    assert not any(".." in p or "passwd" in p or "/" in p for p in files_in(folder))
 
 
 def test_a_long_name_is_cut_to_255_characters_keeping_the_extension(world, folder):
@@ -426,9 +461,11 @@ def test_a_long_name_is_cut_to_255_characters_keeping_the_extension(world, folde
 def test_unsafe_stored_names_never_reach_the_disk(world, stored_name):
     attachment = Attachment(stored_name=stored_name, content_type="image/png")
     with pytest.raises(FileNotFoundError):
-        storage.stored_path(attachment)
+        storage.stored_name(attachment)
     with pytest.raises(FileNotFoundError):
         storage.open_file(attachment)
+    with pytest.raises(FileNotFoundError):
+        store().open(stored_name)
 
 
 # --------------------------------------------------------------------------------------------
@@ -453,7 +490,7 @@ def test_the_owner_and_reviewers_in_scope_download_the_photo(auth, client, photo
     login(auth, user)
     response = client.get(f"/files/{photo.id}")
     assert response.status_code == 200
-    assert response.data == storage.stored_path(photo).read_bytes()
+    assert response.data == stored_bytes(photo)
     assert response.mimetype == "image/jpeg"
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("inline;")
@@ -479,7 +516,7 @@ def test_the_thumbnail_of_an_image_downloads(auth, client, photo):
     login(auth, "trainee_zy")
     response = client.get(f"/files/{photo.id}?thumb=1")
     assert response.status_code == 200 and response.mimetype == "image/jpeg"
-    assert response.data == storage.thumbnail_path(photo).read_bytes()
+    assert response.data == read(storage.thumbnail_of(photo))
     with Image.open(io.BytesIO(response.data)) as image:
         assert image.size == (320, 240)
     assert f"filename*=UTF-8''{quote('学员照片.thumb.jpg')}" in response.headers["Content-Disposition"]
@@ -506,8 +543,8 @@ def test_an_ascii_name_is_sent_as_is_and_a_renamed_png_downloads_as_png(auth, cl
 
 
 def test_a_missing_file_is_404_not_an_error(auth, client, photo):
-    storage.stored_path(photo).unlink()
-    storage.thumbnail_path(photo).unlink()
+    store().delete(photo.stored_name)
+    store().delete(storage.thumbnail_of(photo))
     login(auth, "trainee_zy")
     assert client.get(f"/files/{photo.id}").status_code == 404
     assert client.get(f"/files/{photo.id}?thumb=1").status_code == 404

@@ -14,11 +14,14 @@ from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
 from app.infra import pdf_preview, storage
+from app.infra.filestore import store
 from models import Attachment
 from tests.factories import PASSWORD
 from tests.files import BROKEN_PDF, HUGE, JS_PDF, UNREADABLE, assert_file_headers, pdf_pages, save_pdf
 from tests.flows import applicant, upload  # noqa: F401
 from tests.flows import start_gp as start
+
+pytestmark = pytest.mark.usefixtures("file_backend")  # the upload folder and an S3 bucket (tests/conftest.py)
 
 
 def login(auth, username: str) -> None:
@@ -87,8 +90,8 @@ def test_rendered_pages_are_kept_and_go_with_the_file(auth, client, world, monke
     login(auth, "county_zy")
     first = client.get(f"/files/{attachment.id}/page/2.png")
     assert first.status_code == 200
-    kept = storage.derived_path(attachment, ".page2.png")
-    assert kept.is_file()
+    kept = storage.derived_name(attachment, ".page2.png")
+    assert store().exists(kept)
 
     def no_worker(*args, **kwargs):
         raise AssertionError("the page was rendered again")
@@ -98,8 +101,8 @@ def test_rendered_pages_are_kept_and_go_with_the_file(auth, client, world, monke
 
     storage.delete(db.session.get(Attachment, attachment.id))
     db.session.commit()
-    folder = storage.upload_folder()
-    assert not list(folder.glob(kept.name.split(".")[0] + ".*"))
+    assert store().names_with_stem(kept.split(".")[0]) == []
+    assert not any(name.startswith(kept.split(".")[0]) for name in store().names())
 
 
 def test_the_number_of_pages_and_their_size_are_settings(app, auth, client, world, monkeypatch):
