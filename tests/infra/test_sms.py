@@ -47,21 +47,21 @@ class RecordingSender(SmsSender):
         super().__init__(config)
         self.api_key = config.get("SMS_API_KEY")
 
-    def send(self, phone: str, text: str) -> None:
+    def send(self, phone: str, text: str, idempotency_key: str | None = None) -> None:
         RecordingSender.sent.append((phone, text))
 
 
 class FailingSender(SmsSender):
     name = "failing"
 
-    def send(self, phone: str, text: str) -> None:
+    def send(self, phone: str, text: str, idempotency_key: str | None = None) -> None:
         raise SmsSendError("网关超时")
 
 
 class BrokenSender(SmsSender):
     name = "broken"
 
-    def send(self, phone: str, text: str) -> None:
+    def send(self, phone: str, text: str, idempotency_key: str | None = None) -> None:
         raise ConnectionError("connection refused")
 
 
