@@ -31,7 +31,7 @@ def test_readyz_checks_database_migrations_and_storage(client):
     body = response.get_json()
     assert response.status_code == 200, body
     assert body["status"] == "ready"
-    assert set(body["checks"]) == {"database", "migrations", "file_storage", "rate_limit_storage"}
+    assert set(body["checks"]) == {"database", "migrations", "file_storage", "rate_limit_storage", "queue_storage"}
     assert all(check["ok"] for check in body["checks"].values())
 
 
