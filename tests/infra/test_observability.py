@@ -93,7 +93,8 @@ def test_json_log_lines_for_a_log_collector():
 
 def test_metrics_for_allowed_networks_only(app, client):
     client.get("/login")
-    db.session.add(SmsLog(phone="13900000001", purpose="register", content="x", backend="console", succeeded=False))
+    db.session.add(SmsLog(phone="13900000001", purpose="register", content="x", backend="console", succeeded=False,
+                           state="failed"))
     db.session.commit()
     response = client.get("/metrics")
     body = response.get_data(as_text=True)

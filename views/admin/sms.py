@@ -29,7 +29,7 @@ class SmsLogView(ReadOnlyModelView):
         "succeeded": _l("Sent successfully"),
         "error": _l("Failure reason"),
     }
-    column_list = ("created_at", "phone", "purpose", "content", "state", "attempts", "sent_at", "error")
+    column_list = ("created_at", "phone", "purpose", "content", "backend", "state", "attempts", "sent_at", "error")
     column_details_list = ("created_at", "phone", "purpose", "content", "backend", "state", "attempts",
                            "next_attempt_at", "sent_at", "provider_answer", "error", "idempotency_key")
     column_export_list = column_details_list
