@@ -19,11 +19,15 @@ install: $(VENV)/.installed translations
 translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile -d translations --use-fuzzy >/dev/null
 
-## make run: install, migrate, seed, load demo data and serve on http://127.0.0.1:5000 (SQLite)
+## make run: install, migrate, seed, load demo data and serve on http://127.0.0.1:5000 (SQLite),
+## with one task-queue worker (SMS outbox, jobs) in the background; Ctrl-C stops both
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed
 	$(FLASK) demo
+	@$(FLASK) worker --workers 1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM HUP; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## make test: the whole suite (SQLite; set TEST_DATABASE_URL for PostgreSQL)

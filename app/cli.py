@@ -1,7 +1,8 @@
 """Commands: ``flask seed``, ``flask demo``, ``flask create-admin``, ``flask check-deploy``,
-``flask purge-access-log``, ``flask files orphans`` and ``flask translate``."""
+``flask purge-access-log``, ``flask files orphans``, ``flask worker`` and ``flask translate``."""
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from app.config import PROJECT_ROOT
 from app.deploy import deploy_problems
 from app.extensions import db
-from app.infra import storage
+from app.infra import queue, storage
 from app.infra.access_log import RetentionError, purge
 from app.infra.filestore import store
 from app.seed.demo import load_demo
@@ -99,6 +100,23 @@ def register_commands(app: Flask) -> None:
         except RetentionError as error:
             raise click.ClickException(str(error))
         click.echo(f"deleted {deleted} access-log rows")
+
+    @app.cli.command("worker")
+    @click.option("--workers", type=click.IntRange(1, 64), default=None,
+                  help="Threads running tasks (default: HUEY_WORKERS).")
+    def worker_command(workers: int | None):
+        """Run the task queue's worker (Huey consumer) and its periodic tasks, e.g. the SMS outbox sweep.
+
+        Logs each task's start, end and failure with its id. Stop it with Ctrl-C or SIGTERM."""
+        for name in ("app.worker", "huey", "app"):
+            logging.getLogger(name).setLevel(logging.INFO)
+        count = workers or int(app.config.get("HUEY_WORKERS", 2))
+        huey = queue.get_huey(app)
+        if huey.immediate:
+            raise click.ClickException("HUEY_URL=immediate runs every task in the caller: no worker needed")
+        app.logger.info("worker: %s storage, %s threads, periodic tasks every %ss",
+                        type(huey.storage).__name__, count, app.config.get("HUEY_TICK_SECONDS"))
+        queue.consumer(app, workers=count).run()
 
     @app.cli.group("translate")
     def translate():

@@ -62,6 +62,19 @@ class Config:
     # so the time an SMS provider takes does not tell whether a number is registered
     SMS_ANSWER_MIN_SECONDS = float(os.environ.get("SMS_ANSWER_MIN_SECONDS", "1.0"))
 
+    # the task queue (app/infra/queue.py): "sqlite:///path" (default: instance/queue.db, for make run),
+    # "redis://host:6379/1" in production, "memory://" or "immediate" (tests)
+    HUEY_URL = os.environ.get("HUEY_URL", f"sqlite:///{PROJECT_ROOT / 'instance' / 'queue.db'}")
+    # the worker's scheduler wakes this often (a divisor of 60) and runs the periodic tasks (the SMS sweep)
+    HUEY_TICK_SECONDS = int(os.environ.get("HUEY_TICK_SECONDS", "5"))
+    HUEY_WORKERS = int(os.environ.get("HUEY_WORKERS", "2"))
+    # the SMS outbox (app/infra/notify.py): attempts per message, the first retry's wait (doubled each
+    # time, at most an hour), and when a message a killed worker left "sending" is tried again
+    OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "5"))
+    OUTBOX_RETRY_SECONDS = int(os.environ.get("OUTBOX_RETRY_SECONDS", "30"))
+    OUTBOX_CLAIM_TIMEOUT_SECONDS = int(os.environ.get("OUTBOX_CLAIM_TIMEOUT_SECONDS", "300"))
+    OUTBOX_BATCH = int(os.environ.get("OUTBOX_BATCH", "100"))
+
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
@@ -140,3 +153,6 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     SMS_ANSWER_MIN_SECONDS = 0.0
     STAFF_TWO_FACTOR = False
+    # a task runs at once, in the caller (the outbox's hint sends after commit); tests of the worker
+    # build their own queue on a file
+    HUEY_URL = "immediate"

@@ -78,6 +78,10 @@ def deploy_problems(config: Mapping) -> list[Problem]:
     if database.startswith("sqlite"):
         found.append(Problem("database_sqlite", "the database is SQLite; production uses PostgreSQL "
                                                 "(DATABASE_URL=postgresql://…)"))
+    queue_url = str(config.get("HUEY_URL") or "")
+    if queue_url and not queue_url.startswith(("redis://", "rediss://", "unix://")):
+        found.append(Problem("queue_not_shared", f"HUEY_URL is {queue_url.split(':', 1)[0]}: the task queue is not "
+                                                  "shared by several servers; use HUEY_URL=redis://127.0.0.1:6379/1"))
     if str(config.get("SMS_BACKEND") or "console") == "console":
         found.append(Problem("sms_console", "SMS_BACKEND is console: verification codes go to the log, not to phones"))
     if not config.get("STAFF_TWO_FACTOR"):

@@ -19,8 +19,8 @@ from app.domain.workflow.table import action_label
 from app.errors import register_error_handlers
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.i18n import register_template_helpers, select_locale, select_timezone
-from app.infra import access_log, audit, notify, observability, pdf_preview
-from app.infra.health import database_gauges
+from app.infra import access_log, audit, notify, observability, pdf_preview, queue
+from app.infra.health import platform_gauges
 from app.security_headers import init_app as init_security_headers
 from views.admin import init_admin
 from views.auth import bp as auth_bp
@@ -52,7 +52,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     if app.config.get("PROXY_COUNT"):
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
-    observability.init_app(app, gauges=database_gauges)  # request ids, logs, metrics
+    observability.init_app(app, gauges=platform_gauges)  # request ids, logs, metrics
     if app.logger.level == logging.NOTSET:
         app.logger.setLevel(logging.INFO)  # the console SMS sender's messages show in the server log
     refuse_unsafe_production(app.config, app.logger)
@@ -82,7 +82,8 @@ def configure_extensions(app: Flask) -> None:
     login_manager.login_message = None
     audit.init_app(app)
     access_log.init_app(app)  # refuses a retention period below 180 days
-    notify.init_app(app)  # notification SMS are sent after commit
+    queue.init_app(app)  # the task queue (Huey), storage chosen by HUEY_URL; `flask worker` runs it
+    notify.init_app(app)  # notifications: an outbox row in the change's transaction, a worker sends it
 
 
     # every request checks the session against the account (logout, password, lock, role, scope, timeouts)

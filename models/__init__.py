@@ -10,14 +10,14 @@ from models.password_reset import PasswordReset
 from models.region import Region
 from models.review import ReviewRecord
 from models.setting import SupportContact
-from models.sms import SmsCode, SmsLog, SmsPurpose
+from models.sms import SmsCode, SmsLog, SmsPurpose, SmsState
 from models.specialty import PracticeScope, Specialty
 from models.trainee import Education, Employment, Licence, Trainee
 
 __all__ = [
     "AccessAction", "AccessLog", "Account", "AccountBusiness", "Application", "ApplicationChoice", "Attachment", "AuditLog",
     "Batch", "Education", "Employment", "ExemptionRequest", "Institution", "Licence",
-    "PasswordReset", "PracticeScope", "Quota", "Region", "ReviewRecord", "Role", "SkillItem", "SmsCode", "SmsLog", "SmsPurpose",
+    "PasswordReset", "PracticeScope", "Quota", "Region", "ReviewRecord", "Role", "SkillItem", "SmsCode", "SmsLog", "SmsPurpose", "SmsState",
     "Specialty", "Status", "SupportContact",
     "Trainee", "TrainingBase", "base_specialty", "batch_shortage_specialty",
 ]

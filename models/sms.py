@@ -30,12 +30,35 @@ class SmsPurpose(Choices):
     )
 
 
+class SmsState(Choices):
+    """Where a message is. Notifications start ``pending`` (the outbox: written in the transaction of
+    the change that causes them) and a worker claims (``sending``) and sends them; verification codes
+    and reset links are sent at once and start ``sent`` or ``failed``."""
+
+    PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+    items = (
+        (PENDING, _l("Waiting to be sent")),
+        (SENDING, _l("Sending")),
+        (SENT, _l("Sent")),
+        (FAILED, _l("Failed")),
+    )
+
+
 class SmsLog(db.Model):
-    """One message handed to the SMS sender. Codes and reset links are masked (``****``): the
-    sender gets the clear text, the log never does."""
+    """One message for the SMS sender, and the outbox of notifications. Codes and reset links are
+    masked (``****``): the sender gets the clear text, the log never does. A notification holds no
+    secret and keeps its text, which the worker sends.
+
+    ``idempotency_key`` is handed to the provider with every attempt, so a retry after an answer
+    that was lost (a timeout, a worker killed mid-send) is not delivered twice."""
 
     __tablename__ = "sms_log"
-    __table_args__ = (SmsPurpose.check("purpose"),)
+    __table_args__ = (
+        SmsPurpose.check("purpose"),
+        SmsState.check("state"),
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        Index("ix_sms_log_state_next_attempt_at", "state", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(11), index=True)
@@ -45,6 +68,14 @@ class SmsLog(db.Model):
     succeeded: Mapped[bool] = mapped_column(default=True)
     error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=now, index=True)
+    state: Mapped[str] = mapped_column(String(10), default=SmsState.SENT)
+    attempts: Mapped[int] = mapped_column(default=1)
+    next_attempt_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    # what the provider answered to the last attempt (its message id, or its refusal)
+    provider_answer: Mapped[str | None] = mapped_column(String(200))
+    idempotency_key: Mapped[str | None] = mapped_column(String(36), unique=True)
 
 
 class SmsCode(db.Model):

@@ -33,7 +33,7 @@ class OutboxSender(ConsoleSender):
     name = "console"
     sent: ClassVar[list[tuple[str, str]]] = []
 
-    def send(self, phone: str, text: str) -> None:
+    def send(self, phone: str, text: str, idempotency_key: str | None = None) -> None:
         super().send(phone, text)
         OutboxSender.sent.append((phone, text))
 

@@ -14,8 +14,10 @@ from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select, text
 
 from app.extensions import db, limiter
+from app.infra import queue
 from app.infra.filestore import store
-from models import SmsLog
+from app.infra.notify import outbox_depth
+from models import SmsLog, SmsState
 from models.clock import now
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -58,8 +60,13 @@ def check_rate_limit_storage() -> tuple[bool, str]:
         return False, type(error).__name__
 
 
+def check_queue_storage() -> tuple[bool, str]:
+    """The task queue's storage (Redis in production, a SQLite file in ``make run``) answers."""
+    return queue.check_storage()
+
+
 CHECKS = {"database": check_database, "migrations": check_migrations, "file_storage": check_file_storage,
-          "rate_limit_storage": check_rate_limit_storage}
+          "rate_limit_storage": check_rate_limit_storage, "queue_storage": check_queue_storage}
 
 
 def readiness() -> tuple[bool, dict[str, dict]]:
@@ -69,18 +76,37 @@ def readiness() -> tuple[bool, dict[str, dict]]:
 
 
 def database_gauges() -> list[GaugeMetricFamily]:
-    """SMS failures in the last day (one grouped query at each scrape)."""
+    """SMS of the last day by state, and the notifications waiting in the outbox (grouped queries)."""
     try:
         since = now() - timedelta(days=1)
-        failed = db.session.scalar(select(func.count()).select_from(SmsLog).where(
-            SmsLog.succeeded.is_(False), SmsLog.created_at >= since)) or 0
-        sent = db.session.scalar(select(func.count()).select_from(SmsLog).where(
-            SmsLog.succeeded.is_(True), SmsLog.created_at >= since)) or 0
+        by_state = dict(db.session.execute(select(SmsLog.state, func.count()).where(
+            SmsLog.created_at >= since).group_by(SmsLog.state)).all())
+        waiting = outbox_depth()
     except Exception:  # noqa: BLE001 - a scrape never fails because the database is down
         db.session.rollback()
         return [GaugeMetricFamily("platform_database_up", "Whether the database answered the scrape", value=0)]
     sms = GaugeMetricFamily("platform_sms_last_day", "Text messages of the last 24 hours by outcome",
                             labels=["outcome"])
-    sms.add_metric(["failed"], failed)
-    sms.add_metric(["sent"], sent)
-    return [GaugeMetricFamily("platform_database_up", "Whether the database answered the scrape", value=1), sms]
+    for outcome, state in (("failed", SmsState.FAILED), ("sent", SmsState.SENT), ("pending", SmsState.PENDING)):
+        sms.add_metric([outcome], by_state.get(state, 0))
+    outbox = GaugeMetricFamily("platform_sms_outbox", "Notifications waiting to be sent, by state", labels=["state"])
+    for state, count in waiting.items():
+        outbox.add_metric([state], count)
+    return [GaugeMetricFamily("platform_database_up", "Whether the database answered the scrape", value=1), sms, outbox]
+
+
+def queue_gauges() -> list[GaugeMetricFamily]:
+    """Tasks waiting in the queue (pending) and scheduled for later; -1 when the storage is down."""
+    try:
+        huey = queue.get_huey()
+        pending, scheduled, up = huey.pending_count(), huey.scheduled_count(), 1
+    except Exception:  # noqa: BLE001 - a scrape never fails because the queue storage is down
+        pending, scheduled, up = -1, -1, 0
+    depth = GaugeMetricFamily("platform_queue_depth", "Tasks in the task queue", labels=["kind"])
+    depth.add_metric(["pending"], pending)
+    depth.add_metric(["scheduled"], scheduled)
+    return [GaugeMetricFamily("platform_queue_up", "Whether the queue storage answered the scrape", value=up), depth]
+
+
+def platform_gauges() -> list[GaugeMetricFamily]:
+    return database_gauges() + queue_gauges()

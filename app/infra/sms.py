@@ -26,6 +26,7 @@ import importlib
 import math
 import re
 import secrets
+import uuid
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -34,7 +35,7 @@ from sqlalchemy import func, insert, select, update
 
 from app.extensions import db
 from models.clock import now
-from models.sms import SmsCode, SmsLog, SmsPurpose
+from models.sms import SmsCode, SmsLog, SmsPurpose, SmsState
 
 CODE_DIGITS = 6
 PHONE_RE = re.compile(r"1\d{10}")
@@ -79,14 +80,17 @@ class SmsConfigError(RuntimeError):
 class SmsSender:
     """Interface of an SMS provider: ``send`` delivers one message or raises ``SmsSendError``.
 
-    Subclasses are built with the app config (a mapping) and read their own keys from it."""
+    Subclasses are built with the app config (a mapping) and read their own keys from it.
+    ``idempotency_key`` is the same for every attempt of one message: pass it to the provider (most
+    take an "out id" / request id) so that a retry after a lost answer is not delivered twice.
+    ``send`` may return the provider's answer (its message id), kept in the log."""
 
     name = "base"
 
     def __init__(self, config=None):
         self.config = config if config is not None else {}
 
-    def send(self, phone: str, text: str) -> None:
+    def send(self, phone: str, text: str, idempotency_key: str | None = None) -> str | None:
         raise NotImplementedError
 
 
@@ -95,8 +99,9 @@ class ConsoleSender(SmsSender):
 
     name = "console"
 
-    def send(self, phone: str, text: str) -> None:
+    def send(self, phone: str, text: str, idempotency_key: str | None = None) -> str | None:
         current_app.logger.info("SMS to %s: %s", phone, text)
+        return None
 
 
 def load_sender(backend: str, config) -> SmsSender:
@@ -128,7 +133,7 @@ def get_sender() -> SmsSender:
 
 # --- sending ----------------------------------------------------------------------------------
 
-def _check(phone: str, purpose: str) -> None:
+def check_message(phone: str, purpose: str) -> None:
     if not isinstance(phone, str) or not PHONE_RE.fullmatch(phone):
         raise ValueError(f"not a mainland mobile number: {phone!r}")
     if purpose not in SmsPurpose.values():
@@ -147,24 +152,40 @@ def masked(text: str, hide=()) -> str:
     return text
 
 
+def new_key() -> str:
+    """A message's idempotency key (the provider sees it with every attempt of that message)."""
+    return uuid.uuid4().hex
+
+
+def try_send(phone: str, text: str, idempotency_key: str) -> tuple[str | None, str | None]:
+    """Hand one message to the configured sender: ``(provider's answer, error)``, one of them ``None``
+    on success (the answer may be ``None`` too). A provider failure is logged, never raised."""
+    sender = get_sender()
+    try:
+        answer = sender.send(phone, text, idempotency_key=idempotency_key)
+    except SmsSendError as exc:
+        error = str(exc) or type(exc).__name__
+        current_app.logger.warning("SMS to %s via %s failed: %s", phone, sender.name, error)
+        return None, error[:200]
+    except Exception as exc:  # a provider's own bug or network error must not break the caller
+        current_app.logger.exception("SMS to %s via %s failed", phone, sender.name)
+        return None, f"{type(exc).__name__}: {exc}"[:200]
+    return (str(answer)[:200] if answer is not None else None), None
+
+
 def attempt(phone: str, text: str, purpose: str, hide=()) -> dict:
     """Hand ``text`` to the configured sender; return the SmsLog row's values, success or not,
     with the secrets of ``hide`` masked.
 
     A provider failure (any exception from ``send``) is logged, never raised."""
-    _check(phone, purpose)
-    sender = get_sender()
-    error = None
-    try:
-        sender.send(phone, text)
-    except SmsSendError as exc:
-        error = str(exc) or type(exc).__name__
-        current_app.logger.warning("SMS to %s via %s failed: %s", phone, sender.name, error)
-    except Exception as exc:  # a provider's own bug or network error must not break the caller
-        error = f"{type(exc).__name__}: {exc}"
-        current_app.logger.exception("SMS to %s via %s failed", phone, sender.name)
-    return {"phone": phone, "purpose": purpose, "content": masked(text, hide), "backend": str(sender.name)[:50],
-            "succeeded": error is None, "error": error[:200] if error else None, "created_at": now()}
+    check_message(phone, purpose)
+    key = new_key()
+    answer, error = try_send(phone, text, key)
+    moment = now()
+    return {"phone": phone, "purpose": purpose, "content": masked(text, hide), "backend": str(get_sender().name)[:50],
+            "succeeded": error is None, "error": error, "created_at": moment,
+            "state": SmsState.FAILED if error else SmsState.SENT, "attempts": 1, "idempotency_key": key,
+            "sent_at": None if error else moment, "provider_answer": answer or error}
 
 
 def send_sms(phone: str, text: str, purpose: str, hide=()) -> SmsLog:
@@ -246,7 +267,7 @@ def issue_code(phone: str, purpose: str, address: str | None = None, deliver: bo
     nothing, but stores a code that no input can match, under the same limits: the caller answers
     as if it had been sent, and the countdown, the limits and a later wrong-code message are the
     same as for a registered number."""
-    _check(phone, purpose)
+    check_message(phone, purpose)
     address = (address or "")[:45] or None
     moment = now()
     _check_rate(phone, purpose, address, moment)

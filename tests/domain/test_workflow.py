@@ -13,6 +13,7 @@ from app.infra.sms import ConsoleSender, SmsSendError
 from models import Account, Application, AuditLog, ReviewRecord, Role, SmsLog, Status
 from models.enums import Program
 from tests.factories import ApplicationFactory, BatchFactory
+from tests.portal_helpers import texts_to
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 PROGRAMS = (Program.GP_TRANSFER, Program.RESIDENCY)
@@ -97,7 +98,8 @@ def test_every_allowed_edge(world, edge):
     mobile = world.trainees["zy"].mobile
     reason = REASON if edge.needs_reason else None
     record = transition(application, edge.action, who, reason=reason)
-    assert not sms_to(mobile), "the SMS must wait for the commit"
+    assert not texts_to(mobile), "the SMS must wait for the commit"
+    assert all(m.state == "pending" for m in sms_to(mobile)), "it waits in the outbox"
     db.session.commit()
     db.session.expire_all()
     after = state(application.id)
@@ -257,15 +259,16 @@ def test_the_trainee_is_told_once_after_commit(world):
     mobile = world.trainees["zy"].mobile
     transition(application, "county_return", world.accounts["county_zy"], reason=REASON)
     db.session.flush()
-    assert sms_to(mobile) == []
+    [waiting] = sms_to(mobile)
+    assert (waiting.state, waiting.succeeded, texts_to(mobile)) == ("pending", False, [])
     db.session.commit()
     messages = sms_to(mobile)
-    assert len(messages) == 1
+    assert len(messages) == 1 and messages[0].state == "sent" and len(texts_to(mobile)) == 1
     assert messages[0].content == ("【河南省卫生健康培训招收平台】您报名的测试全科批次：退回修改。"
                                    "原因请登录平台在报名页面查看。")
     assert messages[0].purpose == "notify" and messages[0].succeeded
     db.session.commit()  # a later commit sends nothing again
-    assert len(sms_to(mobile)) == 1
+    assert len(sms_to(mobile)) == 1 and len(texts_to(mobile)) == 1
     # no audit copy of the message
     assert db.session.scalar(select(func.count()).select_from(AuditLog)
                              .where(AuditLog.table_name == "sms_log")) == 0
@@ -286,7 +289,8 @@ def test_a_rolled_back_transition_sends_nothing(world):
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(SmsLog)) == 0
     assert state(application.id).status == Status.SUBMITTED
-    assert not db.session.info.get("pending_sms")
+    assert not db.session.info.get("outbox_written")
+    assert texts_to(world.trainees["zy"].mobile) == []
 
 
 def test_a_rolled_back_savepoint_drops_only_its_own_message(world):
@@ -317,7 +321,7 @@ def test_notify_false_sends_nothing(world):
 
 
 def test_a_failing_provider_is_logged_after_commit_and_the_change_stays(world, app, monkeypatch):
-    def refuse(self, phone, text):
+    def refuse(self, phone, text, idempotency_key=None):
         raise SmsSendError("网关拒绝")
     monkeypatch.setattr(ConsoleSender, "send", refuse)
     application = subject(world, Program.GP_TRANSFER, Status.SUBMITTED)
@@ -325,6 +329,8 @@ def test_a_failing_provider_is_logged_after_commit_and_the_change_stays(world, a
     db.session.commit()
     [message] = sms_to(world.trainees["zy"].mobile)
     assert not message.succeeded and message.error == "网关拒绝"
+    # it stays in the outbox for a later attempt
+    assert (message.state, message.attempts) == ("pending", 1) and message.next_attempt_at > message.created_at
     assert state(application.id).status == Status.COUNTY_APPROVED
 
 

@@ -26,6 +26,7 @@ SAFE = {
     "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://platform@127.0.0.1:5432/platform",
     "SMS_BACKEND": "provider.module:ProviderSender",
     "STAFF_TWO_FACTOR": True,
+    "HUEY_URL": "redis://127.0.0.1:6379/14",
 }
 
 
@@ -114,7 +115,7 @@ def test_check_deploy_lists_every_unsafe_setting_of_the_test_app(app, runner, mo
     assert result.exit_code == 1
     lines = result.output.splitlines()
     expected = ["ERROR   secret_key_dev", "ERROR   cookie_not_secure", "ERROR   ratelimit_per_process",
-                "WARNING testing_on", "WARNING sms_console", "WARNING staff_two_factor_off",
+                "WARNING testing_on", "WARNING queue_not_shared", "WARNING sms_console", "WARNING staff_two_factor_off",
                 "WARNING not_production"]
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         expected.insert(4, "WARNING database_sqlite")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_migrate import upgrade
-from sqlalchemy import insert, inspect, select
+from sqlalchemy import column, insert, inspect, select, table
 
 from app import create_app
 from app.config import TestConfig
@@ -25,7 +25,9 @@ def test_old_sms_rows_lose_their_passwords_and_codes(tmp_path):
                ("reset_password", "【河南省卫生健康培训招收平台】您的验证码是 000417，5分钟内有效。请勿泄露。"),
                ("password_sent", "您在河南省卫生健康培训招收平台的密码已重置为 Xy7.kq2#Wm9p ，请登录后修改。"),
                ("notify", "您的报名（编号 123456）已通过审核。")]
-        db.session.execute(insert(SmsLog.__table__), [
+        old_log = table("sms_log", *(column(name) for name in (
+            "phone", "purpose", "content", "backend", "succeeded", "created_at")))  # the columns of that revision
+        db.session.execute(insert(old_log), [
             {"phone": "13912345678", "purpose": purpose, "content": content, "backend": "console",
              "succeeded": True, "created_at": datetime(2025, 1, 1)} for purpose, content in old])
         db.session.commit()
@@ -35,6 +37,9 @@ def test_old_sms_rows_lose_their_passwords_and_codes(tmp_path):
         assert "000417" not in rows["reset_password"]
         assert "Xy7.kq2#Wm9p" not in rows["password_sent"] and "已隐去" in rows["password_sent"]
         assert rows["notify"] == "您的报名（编号 123456）已通过审核。"  # notifications hold no secret
+        # the outbox migration: what was logged before was sent once, at once
+        assert set(db.session.execute(select(SmsLog.state, SmsLog.attempts, SmsLog.sent_at)).all()) == {
+            ("sent", 1, datetime(2025, 1, 1))}
         assert "password_reset" in inspect(db.engine).get_table_names()
         db.session.remove()
         db.engine.dispose()

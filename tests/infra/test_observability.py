@@ -31,7 +31,7 @@ def test_readyz_checks_database_migrations_and_storage(client):
     body = response.get_json()
     assert response.status_code == 200, body
     assert body["status"] == "ready"
-    assert set(body["checks"]) == {"database", "migrations", "file_storage", "rate_limit_storage"}
+    assert set(body["checks"]) == {"database", "migrations", "file_storage", "rate_limit_storage", "queue_storage"}
     assert all(check["ok"] for check in body["checks"].values())
 
 
@@ -93,7 +93,8 @@ def test_json_log_lines_for_a_log_collector():
 
 def test_metrics_for_allowed_networks_only(app, client):
     client.get("/login")
-    db.session.add(SmsLog(phone="13900000001", purpose="register", content="x", backend="console", succeeded=False))
+    db.session.add(SmsLog(phone="13900000001", purpose="register", content="x", backend="console", succeeded=False,
+                           state="failed"))
     db.session.commit()
     response = client.get("/metrics")
     body = response.get_data(as_text=True)

@@ -47,21 +47,21 @@ class RecordingSender(SmsSender):
         super().__init__(config)
         self.api_key = config.get("SMS_API_KEY")
 
-    def send(self, phone: str, text: str) -> None:
+    def send(self, phone: str, text: str, idempotency_key: str | None = None) -> None:
         RecordingSender.sent.append((phone, text))
 
 
 class FailingSender(SmsSender):
     name = "failing"
 
-    def send(self, phone: str, text: str) -> None:
+    def send(self, phone: str, text: str, idempotency_key: str | None = None) -> None:
         raise SmsSendError("网关超时")
 
 
 class BrokenSender(SmsSender):
     name = "broken"
 
-    def send(self, phone: str, text: str) -> None:
+    def send(self, phone: str, text: str, idempotency_key: str | None = None) -> None:
         raise ConnectionError("connection refused")
 
 
@@ -419,7 +419,7 @@ def make_logs():
     rows = [SmsLog(phone="13911112222", purpose=SmsPurpose.REGISTER, content="验证码短信甲", backend="console",
                    succeeded=True, created_at=datetime(2025, 3, 1, 9, 30)),
             SmsLog(phone="13933334444", purpose=SmsPurpose.NOTIFY, content="通知短信乙", backend="aliyun",
-                   succeeded=False, error="余额不足", created_at=datetime(2025, 4, 2, 10, 0))]
+                   succeeded=False, state="failed", error="余额不足", created_at=datetime(2025, 4, 2, 10, 0))]
     db.session.add_all(rows)
     db.session.commit()
     return rows
@@ -429,10 +429,10 @@ def test_the_superuser_reads_the_sms_log(world, client, auth):
     first, second = make_logs()
     auth.login("super", PASSWORD)
     html = client.get("/admin/sms_log/").get_data(as_text=True)
-    for label in ("发送时间", "手机号", "用途", "短信内容", "发送通道", "发送成功", "失败原因", "短信记录"):
+    for label in ("创建时间", "发送时间", "手机号", "用途", "短信内容", "发送通道", "状态", "尝试次数", "失败原因", "短信记录"):
         assert label in html
     for value in ("139****2222", "注册验证码", "验证码短信甲", "139****4444", "通知", "通知短信乙", "aliyun",
-                  "余额不足", "2025年4月2日 10:00"):
+                  "余额不足", "2025年4月2日 10:00", "已发送", "发送失败"):
         assert value in html
     assert "13911112222" not in html  # mobiles are masked in the list; the details page reveals them
     assert html.index("通知短信乙") < html.index("验证码短信甲")  # newest first
@@ -454,12 +454,12 @@ def test_the_sms_log_searches_by_exact_phone_and_filters(world, client, auth):
     assert "验证码短信甲" not in html and "通知短信乙" not in html
     html = client.get("/admin/sms_log/?flt1_purpose_equals=notify").get_data(as_text=True)
     assert "通知短信乙" in html and "验证码短信甲" not in html
-    html = client.get("/admin/sms_log/?flt1_sent_at_between=2025-03-01+to+2025-03-31").get_data(as_text=True)
+    html = client.get("/admin/sms_log/?flt1_created_at_between=2025-03-01+to+2025-03-31").get_data(as_text=True)
     assert "验证码短信甲" in html and "通知短信乙" not in html
     html = client.get("/admin/sms_log/?flt1_sent_successfully_equals=0").get_data(as_text=True)
     assert "通知短信乙" in html and "验证码短信甲" not in html
     for odd in ("?search=%00", "?search=" + "9" * 300, "?flt1_purpose_equals=nonsense", "?page=-1",
-                "?flt1_sent_at_between=garbage", "?sort=99"):
+                "?flt1_created_at_between=garbage", "?sort=99"):
         assert client.get("/admin/sms_log/" + odd).status_code == 200, odd
     assert client.get("/admin/sms_log/details/?id=abc").status_code in (302, 404)
 

@@ -166,7 +166,7 @@ def test_the_code_resets_the_password_only_for_the_registered_number(app, regist
 class SlowSender(OutboxSender):
     """A provider that takes its time, as a real one does over the network."""
 
-    def send(self, phone: str, text: str) -> None:
+    def send(self, phone: str, text: str, idempotency_key: str | None = None) -> None:
         time.sleep(0.2)
         super().send(phone, text)
 

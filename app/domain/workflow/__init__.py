@@ -3,8 +3,8 @@
 
 Nothing else writes ``Application.status``. ``transition`` checks the actor's role and scope,
 the current state and the reason, changes the status, records a ``ReviewRecord`` (and, through
-the session hook, an audit row) and queues the trainee's notification, which is sent once the
-caller commits (``app.infra.notify``).
+the session hook, an audit row) and writes the trainee's notification into the SMS outbox in the
+same transaction; the worker sends it once the caller commits (``app.infra.notify``).
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from app.domain.workflow.table import (
 from app.extensions import db
 from app.i18n import cn_date
 from app.infra.audit import _text
-from app.infra.notify import queue_sms
+from app.infra.notify import queue_many, queue_sms
 from models import Application, AuditLog, Batch, ReviewRecord, Role, Status, Trainee
 from models.clock import now
 from models.enums import AuditAction, ReviewLevel
@@ -122,8 +122,8 @@ def history_rows(application_id: int, edge: Edge, actor, moment, reason: str | N
 def notify_trainee(application: Application, edge: Edge, reason: str | None) -> None:
     """Tell the trainee by SMS what happened; a reason is on the application page.
 
-    The message is queued on the session and sent only once the transaction commits (see
-    ``init_app``): a transition that is rolled back tells nobody anything."""
+    The message is written into the outbox in the caller's transaction and sent by the worker once
+    it commits: a transition that is rolled back tells nobody anything."""
     trainee = application.trainee
     if trainee is None or not trainee.mobile:
         return
@@ -173,7 +173,7 @@ def transition_many(applications_by_action: Mapping[str, Iterable[Application]],
     The bulk form of ``transition`` for thousands of rows (e.g. publishing admission results):
     the same edges, role, scope and reason checks, then per action one conditional UPDATE per
     chunk (``status = source``, so nothing is applied twice), bulk inserts of the ``ReviewRecord``
-    and ``AuditLog`` rows, and the same SMS queued for after the commit. ``reasons`` gives the
+    and ``AuditLog`` rows, and the same SMS written into the outbox. ``reasons`` gives the
     reason per application id; ``values`` extra column values per application id, written with the
     status change and audited. Raises ``TransitionError`` (the caller rolls back) if any
     application is refused or was changed meanwhile; returns the changed ids by action. The
@@ -295,12 +295,13 @@ def _queue_many(messages: list[tuple[int, Edge, str | None]]) -> None:
                 .join(Batch, Batch.id == Application.batch_id)
                 .where(Application.id.in_(chunk))):
             found[application_id] = (mobile, batch_name, program, resubmit_by)
-    session = db.session()
+    outbox = []
     for application_id, edge, reason in messages:
         mobile, batch_name, program, resubmit_by = found.get(application_id, (None, "", "", None))
         if mobile:
-            queue_sms(session, mobile, notification_text(
+            outbox.append((mobile, notification_text(
                 batch_name, Status.label_for(edge.target, program), bool(reason),
-                resubmit_by=resubmit_by if edge.target == S.RETURNED else None))
+                resubmit_by=resubmit_by if edge.target == S.RETURNED else None)))
+    queue_many(db.session(), outbox)
 
 
