@@ -48,6 +48,9 @@ export FLASK_APP=wsgi.py DATABASE_URL="$PGSERVER/$DB" UPLOAD_FOLDER="$WORK/uploa
 export RATELIMIT_STORAGE_URI="$REDIS" LOG_FORMAT=json PROMETHEUS_MULTIPROC_DIR="$WORK/metrics"
 export LOGIN_LIMIT_PER_ADDRESS="1000000 per minute" LOGIN_BACKOFF="1000000 per minute"
 export STAFF_TWO_FACTOR=0 SMS_ANSWER_MIN_SECONDS=0
+# without nginx in front, locust keeps its connections to gunicorn open between requests (up to 8 s):
+# a keep-alive shorter than that closes them under the client (connection resets that nginx would hide)
+export GUNICORN_KEEPALIVE="${GUNICORN_KEEPALIVE:-20}"
 mkdir -p "$UPLOAD_FOLDER" "$PROMETHEUS_MULTIPROC_DIR"
 
 echo "== database $DB: migrate, seed, demo data with $TRAINEES trainees =="
