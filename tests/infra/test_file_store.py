@@ -28,7 +28,8 @@ from app.infra.storage import UploadError
 from models import Attachment
 from tests.conftest import MotoServer, free_port, use_s3
 from tests.factories import PASSWORD
-from tests.views.test_portal import applicant, start, upload  # noqa: F401
+from tests.flows import applicant, upload  # noqa: F401
+from tests.flows import start_gp as start
 
 MB = 1024 * 1024
 DOWN_UPLOAD = "文件存储暂时不可用，文件未保存。请过几分钟后重试。"
