@@ -24,6 +24,14 @@ from models import Account, Role
 
 
 def register_commands(app: Flask) -> None:
+    """Every command, by group: data (seed, demo, create-admin), operations (files, check-deploy,
+    purge-access-log, worker) and translations."""
+    _register_data_commands(app)
+    _register_operation_commands(app)
+    _register_translation_commands(app)
+
+
+def _register_data_commands(app: Flask) -> None:
     @app.cli.command("seed")
     def seed_command():
         """Load the reference data (regions, specialties, practice scopes, support contacts); idempotent."""
@@ -59,6 +67,8 @@ def register_commands(app: Flask) -> None:
         db.session.commit()
         click.echo(f"created superuser {username}")
 
+
+def _register_operation_commands(app: Flask) -> None:
     @app.cli.group("files")
     def files():
         """The file store (STORAGE_BACKEND): files without a record."""
@@ -118,6 +128,8 @@ def register_commands(app: Flask) -> None:
                         type(huey.storage).__name__, count, app.config.get("HUEY_TICK_SECONDS"))
         queue.consumer(app, workers=count).run()
 
+
+def _register_translation_commands(app: Flask) -> None:
     @app.cli.group("translate")
     def translate():
         """Extract, update and compile the Chinese catalogue."""
