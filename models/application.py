@@ -77,6 +77,8 @@ class Application(db.Model):
         Index("ix_application_city_id_batch_id", "city_id", "batch_id"),
         # the dashboard's counts by batch, status and city, read from the index alone
         Index("ix_application_batch_id_status_city_id", "batch_id", "status", "city_id"),
+        # the review queues: longest waiting first, by the time the application entered its state
+        Index("ix_application_status_status_changed_at", "status", "status_changed_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -101,6 +103,9 @@ class Application(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=now)
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
     submitted_at: Mapped[datetime | None] = mapped_column(index=True)
+    # when the application entered its current status (written with every status change, by
+    # ``transition`` and ``transition_many``): the queues' "waiting since"
+    status_changed_at: Mapped[datetime] = mapped_column(default=now)
     # residency: confirmation, scores, admission and reporting
     onsite_confirmed_at: Mapped[datetime | None]
     onsite_materials: Mapped[list | None] = mapped_column(JSON)

@@ -475,7 +475,11 @@ def _application_row(rng, lookups: _Lookups, facts, plan: dict, trainee_id: int,
                                "unit_kind": None}, facts, submitted_at.date()))
         if submitted_at and program == Program.RESIDENCY else None,
         "created_at": (submitted_at or moment) - timedelta(days=1), "updated_at": submitted_at or moment,
-        "submitted_at": submitted_at, "theory_score": theory, "skills_score": skills,
+        "submitted_at": submitted_at, "theory_score": theory,
+        # entered its status with the last step of its review history (``_review_rows``)
+        "status_changed_at": submitted_at + timedelta(
+            hours=len((GP_PATH if program == Program.GP_TRANSFER else RES_PATH).get(status, [])))
+        if submitted_at else moment - timedelta(days=1), "skills_score": skills,
         "combined_score": combined,
         "admission_result": (AdmissionResult.ADMITTED if admitted else AdmissionResult.NOT_ADMITTED
                              if status == Status.NOT_ADMITTED else AdmissionResult.PENDING),

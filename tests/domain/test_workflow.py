@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from app.domain.workflow import TRANSITIONS, TransitionError, resubmission_reviewer, transition
+from app.domain.workflow import TRANSITIONS, TransitionError, resubmission_reviewer, transition, transition_many
 from app.extensions import db
 from app.infra.sms import ConsoleSender, SmsSendError
 from models import Account, Application, AuditLog, ReviewRecord, Role, SmsLog, Status
@@ -107,6 +107,8 @@ def test_every_allowed_edge(world, edge):
     assert after.version == before.version + 1
     records = db.session.scalars(select(ReviewRecord).where(ReviewRecord.application_id == application.id)).all()
     assert [r.id for r in records] == [record.id]
+    # the queue's "waiting since" is the moment of this change
+    assert db.session.get(Application, application.id).status_changed_at == record.created_at
     assert (records[0].status_before, records[0].status_after, records[0].action, records[0].level,
             records[0].actor_id, records[0].reason) == (edge.source, edge.target, edge.action, edge.level, who.id,
                                                          reason)
@@ -339,3 +341,15 @@ def test_the_next_reviewer_of_a_resubmission_is_read_from_the_table(app):
         assert resubmission_reviewer("gp_transfer") == "区县卫健委"
         assert resubmission_reviewer("residency") == "培训基地"
         assert resubmission_reviewer("assistant_gp") == ""  # no workflow yet: nothing named, no error
+
+
+def test_a_bulk_change_records_when_each_application_entered_its_state(world):
+    application = subject(world, Program.GP_TRANSFER, Status.SUBMITTED)
+    entered_before = application.status_changed_at
+    transition_many({"county_approve": [application]}, actor(world, Role.COUNTY_REVIEWER))
+    db.session.commit()
+    db.session.expire_all()
+    record = db.session.scalars(select(ReviewRecord).where(ReviewRecord.application_id == application.id)).one()
+    changed = db.session.get(Application, application.id)
+    assert changed.status == Status.COUNTY_APPROVED
+    assert changed.status_changed_at == record.created_at and changed.status_changed_at >= entered_before

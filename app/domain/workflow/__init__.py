@@ -84,7 +84,8 @@ def transition(application: Application, action: str, actor, reason: str | None 
     elif not can_see(actor, application):
         raise TransitionError(_("This application is outside your scope."))
     moment = now()
-    values = {"status": edge.target, "updated_at": moment, "version": Application.version + 1}
+    values = {"status": edge.target, "status_changed_at": moment, "updated_at": moment,
+              "version": Application.version + 1}
     if edge.target == S.SUBMITTED:
         values["submitted_at"] = moment
     if action in TIMESTAMPS:
@@ -254,7 +255,8 @@ def _bulk_update_status(edge: Edge, group: list[Application], moment) -> None:
         changed.update(db.session.scalars(
             update(Application)
             .where(Application.id.in_(chunk), Application.status == edge.source)
-            .values(status=edge.target, updated_at=moment, version=Application.version + 1,
+            .values(status=edge.target, status_changed_at=moment, updated_at=moment,
+                    version=Application.version + 1,
                     **({TIMESTAMPS[edge.action]: moment} if edge.action in TIMESTAMPS else {}))
             .returning(Application.id)
             .execution_options(synchronize_session=False)))
