@@ -99,6 +99,9 @@ class Config:
         "METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128").split(",") if n.strip())
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
     RATELIMIT_HEADERS_ENABLED = False
+    # Redis down: the limits count per process (in memory) until it answers again, rather than failing
+    # every login (app/infra/throttle.py; the lock after repeated wrong passwords is in the database)
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 10 minutes")
     # whoever guesses a password is slowed per (user name, address): each tier used up refuses for longer
     LOGIN_BACKOFF = os.environ.get("LOGIN_BACKOFF", "3 per minute; 6 per 15 minutes; 10 per hour; 20 per day")

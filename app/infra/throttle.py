@@ -14,21 +14,51 @@ and tests), so every worker process sees the same counts. Nothing here touches t
   usable once, for ``CAPTCHA_TTL_SECONDS``.
 
 User names are hashed in the keys: they are whatever a visitor typed.
+
+While the storage is unreachable (Redis down), every operation here runs on this process's memory
+instead (``_run``), as Flask-Limiter's own limits do (``RATELIMIT_IN_MEMORY_FALLBACK_ENABLED``): logins
+go on, slowed per process rather than across processes, and an account's lock after repeated wrong
+passwords still holds everywhere, because it is kept in the database (``app.domain.login``). The
+outage is logged once and shown by ``/readyz``; the shared storage is used again as soon as it answers.
 """
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import secrets
 import time
+from typing import Callable, TypeVar
 
 from flask import current_app
 from limits import parse_many
+from limits.storage import MemoryStorage
 
 from app.extensions import limiter
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+_FALLBACK = MemoryStorage()
+_outage = {"logged": False}
+
 CAPTCHA_TTL_SECONDS = 600
 LOCK_NAMESPACE = "login-lock"
+
+
+def _run(operation: Callable[..., T]) -> T:
+    """``operation(storage, strategy)`` on the limiter's storage, or on this process's memory while
+    that storage does not answer (see the module's notes)."""
+    storage = limiter.storage
+    try:
+        result = operation(storage, type(limiter.limiter)(storage))
+    except storage.base_exceptions as error:
+        if not _outage["logged"]:
+            log.warning("rate-limit storage unreachable (%s): login throttling counts per process",
+                        type(error).__name__)
+            _outage["logged"] = True
+        return operation(_FALLBACK, type(limiter.limiter)(_FALLBACK))
+    _outage["logged"] = False
+    return result
 
 
 def _name(username: str) -> str:
@@ -54,13 +84,16 @@ def reserve(username: str, address: str | None) -> int:
 
     Tiers are taken shortest first and the first one used up stops (so a refused attempt does not
     fill the longer tiers)."""
-    strategy = limiter.limiter
     ids = ("login-pair", _name(username), _address(address))
-    for tier in _tiers():
-        if not strategy.hit(tier, *ids):
-            reset_time, _remaining = strategy.get_window_stats(tier, *ids)
-            return max(1, math.ceil(reset_time - time.time()))
-    return 0
+    tiers = _tiers()
+
+    def take(_storage, strategy) -> int:
+        for tier in tiers:
+            if not strategy.hit(tier, *ids):
+                reset_time, _remaining = strategy.get_window_stats(tier, *ids)
+                return max(1, math.ceil(reset_time - time.time()))
+        return 0
+    return _run(take)
 
 
 def _failure_keys(username: str, address: str | None) -> tuple[str, str]:
@@ -71,13 +104,16 @@ def _failure_keys(username: str, address: str | None) -> tuple[str, str]:
 def record_failure(username: str, address: str | None) -> int:
     """Count a wrong password for the pair and for the name; returns the name's count (all addresses)."""
     pair_key, name_key = _failure_keys(username, address)
-    storage = limiter.storage
-    storage.incr(pair_key, _window())
-    return storage.incr(name_key, _window())
+    window = _window()
+
+    def count(storage, _strategy) -> int:
+        storage.incr(pair_key, window)
+        return storage.incr(name_key, window)
+    return _run(count)
 
 
 def name_failures(username: str) -> int:
-    return limiter.storage.get(_failure_keys(username, None)[1])
+    return _run(lambda storage, _strategy: storage.get(_failure_keys(username, None)[1]))
 
 
 def captcha_needed(username: str, address: str | None) -> bool:
@@ -85,38 +121,47 @@ def captcha_needed(username: str, address: str | None) -> bool:
     from all addresses together (a guesser spread over many addresses), a picture must be answered."""
     pair_key, name_key = _failure_keys(username, address)
     config = current_app.config
-    return (limiter.storage.get(pair_key) >= int(config["LOGIN_CAPTCHA_AFTER"])
-            or limiter.storage.get(name_key) >= int(config["LOGIN_CAPTCHA_AFTER_ACCOUNT"]))
+    return _run(lambda storage, _strategy: (
+        storage.get(pair_key) >= int(config["LOGIN_CAPTCHA_AFTER"])
+        or storage.get(name_key) >= int(config["LOGIN_CAPTCHA_AFTER_ACCOUNT"])))
 
 
 def succeeded(username: str, address: str | None) -> None:
     """The right password from this address: its backoff and failures are forgotten (the name's count
     from other addresses stays, so a guesser elsewhere still meets the picture)."""
-    strategy = limiter.limiter
     ids = ("login-pair", _name(username), _address(address))
-    for tier in _tiers():
-        strategy.clear(tier, *ids)
-    limiter.storage.clear(_failure_keys(username, address)[0])
+    tiers = _tiers()
+
+    def forget(storage, strategy) -> None:
+        for tier in tiers:
+            strategy.clear(tier, *ids)
+        storage.clear(_failure_keys(username, address)[0])
+    _run(forget)
 
 
 def forget_name(username: str) -> None:
     """Forget the failures of a name from every address (after an unlock)."""
-    limiter.storage.clear(_failure_keys(username, None)[1])
-    limiter.storage.clear(f"{LOCK_NAMESPACE}/{_name(username)}")
+    def forget(storage, _strategy) -> None:
+        storage.clear(_failure_keys(username, None)[1])
+        storage.clear(f"{LOCK_NAMESPACE}/{_name(username)}")
+    _run(forget)
 
 
 # --- a lock for names that are not accounts -------------------------------------------------------
 
 def lock_name(username: str, seconds: int) -> None:
     """Mark a name as locked (used for names with no account, so they answer as a locked one would)."""
-    limiter.storage.incr(f"{LOCK_NAMESPACE}/{_name(username)}", seconds)
+    _run(lambda storage, _strategy: storage.incr(f"{LOCK_NAMESPACE}/{_name(username)}", seconds))
 
 
 def name_lock_seconds(username: str) -> int:
     key = f"{LOCK_NAMESPACE}/{_name(username)}"
-    if not limiter.storage.get(key):
-        return 0
-    return max(1, math.ceil(limiter.storage.get_expiry(key) - time.time()))
+
+    def seconds(storage, _strategy) -> int:
+        if not storage.get(key):
+            return 0
+        return max(1, math.ceil(storage.get_expiry(key) - time.time()))
+    return _run(seconds)
 
 
 # --- picture challenges ---------------------------------------------------------------------------
@@ -130,7 +175,7 @@ def new_challenge() -> tuple[str, str]:
     else:
         question, answer = f"{first} + {second} = ?", first + second
     challenge = secrets.token_urlsafe(18)
-    limiter.storage.incr(f"captcha/{challenge}", CAPTCHA_TTL_SECONDS, amount=answer + 1)
+    _run(lambda storage, _strategy: storage.incr(f"captcha/{challenge}", CAPTCHA_TTL_SECONDS, amount=answer + 1))
     return challenge, question
 
 
@@ -138,7 +183,7 @@ def challenge_answer(challenge: str) -> int | None:
     """The stored answer of a live challenge (None once used or expired)."""
     if not challenge or not isinstance(challenge, str) or len(challenge) > 64:
         return None
-    stored = limiter.storage.get(f"captcha/{challenge}")
+    stored = _run(lambda storage, _strategy: storage.get(f"captcha/{challenge}"))
     return stored - 1 if stored else None
 
 
@@ -147,8 +192,13 @@ def check_challenge(challenge: str | None, given: str | None) -> bool:
     answer = challenge_answer(challenge or "")
     if answer is None:
         return False
-    if limiter.storage.incr(f"captcha-used/{challenge}", CAPTCHA_TTL_SECONDS) != 1:
+
+    def use(storage, _strategy) -> bool:
+        if storage.incr(f"captcha-used/{challenge}", CAPTCHA_TTL_SECONDS) != 1:
+            return False
+        storage.clear(f"captcha/{challenge}")
+        return True
+    if not _run(use):
         return False
-    limiter.storage.clear(f"captcha/{challenge}")
     given = (given or "").strip()
     return given.isdigit() and len(given) <= 3 and int(given) == answer

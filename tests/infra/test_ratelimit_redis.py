@@ -3,6 +3,7 @@
 Needs the Redis server at 127.0.0.1:6379 and fails when it is missing. It runs in a separate
 process because the limiter's storage is process-wide.
 """
+import json
 import subprocess
 import sys
 import textwrap
@@ -39,3 +40,36 @@ def test_login_limit_is_kept_in_redis():
                             timeout=60)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "[200, 200, 200, 429] 429 True 200"
+
+
+REDIS_DOWN = textwrap.dedent("""
+    import json
+    from app import create_app
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "WTF_CSRF_ENABLED": False,
+                      "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/15",  # nothing listens there
+                      "LOGIN_LIMIT_PER_ADDRESS": "3 per minute"})
+    with app.app_context():
+        from app.extensions import db
+        db.create_all()
+    client = app.test_client()
+    address = {"REMOTE_ADDR": "10.9.8.7"}
+    pages = [client.post("/login", data={"username": "nobody", "password": "x"}, environ_base=address)
+             for _ in range(4)]
+    wrong = "用户名或密码错误" in pages[0].get_data(as_text=True)
+    limited = "尝试次数过多" in pages[-1].get_data(as_text=True)
+    ready = client.get("/readyz")
+    print([page.status_code for page in pages], wrong, limited, ready.status_code,
+          json.dumps(ready.get_json()["checks"]["rate_limit_storage"]))
+""")
+
+
+def test_with_redis_down_logins_go_on_and_are_limited_per_process():
+    """Redis down: the login page answers (no 500), the per-address limit still refuses the fourth try
+    (counted in this process's memory), and /readyz reports the rate-limit storage unreachable."""
+    result = subprocess.run([sys.executable, "-c", REDIS_DOWN], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    line = result.stdout.strip().splitlines()[-1]
+    assert line.startswith("[200, 200, 200, 429] True True 503 "), line
+    assert json.loads(line.split(" 503 ", 1)[1]) == {"ok": False, "detail": "unreachable"}
+    assert "rate-limit storage unreachable" in result.stderr
