@@ -43,6 +43,7 @@ from views.admin.base import SecureModelView, choice_formatter
 from views.admin.batches import base_options, batch_options
 from views.admin.labels import LABELS
 from views.admin.review_actions import ReviewActionsMixin
+from views.admin.saved_filters import SavedFiltersMixin
 from views.admin.review_loop import ReviewLoopMixin, claimed_formatter, waiting_formatter
 from views.admin.trainees import TraineeSearchMixin
 
@@ -58,7 +59,7 @@ def status_formatter(view, context, model, name):
     return Status.label_for(model.status, model.batch.program)
 
 
-class ApplicationView(ReviewLoopMixin, ReviewActionsMixin, TraineeSearchMixin, SecureModelView):
+class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, ReviewActionsMixin, TraineeSearchMixin, SecureModelView):
     write_roles = APPLICATION_EDITORS
     create_roles = ()
     trainee_id_column = Application.trainee_id
