@@ -31,6 +31,8 @@ def test_neighbours_follow_the_order_with_ties_broken_by_id(world, app):
 
 
 def test_decisions_text_reads_the_standing_decision_of_each_claim(world, app):
+    """Seed (gp-transfer-enrollment-guide-2025), types 7 and 8: "以上情况可免培训，直接考核，考核合格后注册。"
+    and "免培训、免考核，直接注册。" — an accepted type 7 reads 直接考核, type 8 直接注册."""
     application = queue_of(world, 1, claims={0: (4, 7, 8)})[0]
     four, seven, eight = claims_of(application.id)
     county = db.session.get(Account, world.accounts["county_zy"].id)
