@@ -163,3 +163,16 @@ def test_a_list_row_approve_asks_first_and_returns_to_the_same_list_page(world, 
         f"seen_{queue[0].id}": str(queue[0].version), "url": QUEUE + "&page=0"})
     assert response.status_code == 302 and response.headers["Location"].endswith(QUEUE + "&page=0")
     assert status_of(queue[0].id) == Status.COUNTY_APPROVED
+
+
+def test_a_forged_list_in_the_url_never_fails_the_page(world, client, auth):
+    queue = queue_of(world, 2)
+    auth.login("county_zy", PASSWORD)
+    for forged in (LIST + "?sort=99999999999999999999&desc=1&page=-5&page_size=abc",
+                   LIST + "?flt1_status_equals=%00&flt2_county_equals=99999999999999999999",
+                   LIST + "?sort=-1&search=" + "长" * 3000, "javascript:alert(1)", "//evil.example/admin/application/"):
+        html = page(client, details_url(queue[0].id, forged))
+        assert "排队01" in html and "evil.example" not in html and "alert(1)" not in html
+    response = loop_post(client, queue[0], "approve", list_url=LIST + "?page=99999999999999999999")
+    next_id, back = opened(response)
+    assert next_id == queue[1].id and status_of(queue[0].id) == Status.COUNTY_APPROVED
