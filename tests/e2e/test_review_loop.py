@@ -143,7 +143,13 @@ def test_the_queue_at_390_px_is_a_list_of_cards(world, live_server, browser_page
     queue = queue_of(world, 3, claims={1: (2, 8)})
     page = browser_page
     log_in(page, live_server, "county_zy")
-    page.goto(live_server + QUEUE)
+    # the dashboard's row of queues: how many wait, one tap to the queue
+    queue_button = page.locator(".my-queues a[data-queue=county]")
+    assert "待我审核" in queue_button.inner_text() and "3" in queue_button.inner_text()
+    shots(page, "dashboard-queues")
+    page.set_viewport_size({"width": 390, "height": 844})
+    with page.expect_navigation():
+        queue_button.click()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert not page.locator(".model-list thead").is_visible()
     card = page.locator(".model-list tbody tr", has_text="排队02")
