@@ -5,10 +5,12 @@ from models.application import Application, ApplicationChoice, ExemptionRequest,
 from models.attachment import Attachment
 from models.audit import AuditLog
 from models.batch import Batch, Quota, SkillItem, batch_shortage_specialty
+from models.claim_decision import ClaimDecision
 from models.institution import Institution, TrainingBase, base_specialty
 from models.password_reset import PasswordReset
 from models.region import Region
 from models.review import ReviewRecord
+from models.saved_filter import SavedFilter
 from models.setting import SupportContact
 from models.sms import SmsCode, SmsLog, SmsPurpose, SmsState
 from models.specialty import PracticeScope, Specialty
@@ -16,8 +18,8 @@ from models.trainee import Education, Employment, Licence, Trainee
 
 __all__ = [
     "AccessAction", "AccessLog", "Account", "AccountBusiness", "Application", "ApplicationChoice", "Attachment", "AuditLog",
-    "Batch", "Education", "Employment", "ExemptionRequest", "Institution", "Licence",
-    "PasswordReset", "PracticeScope", "Quota", "Region", "ReviewRecord", "Role", "SkillItem", "SmsCode", "SmsLog", "SmsPurpose", "SmsState",
+    "Batch", "ClaimDecision", "Education", "Employment", "ExemptionRequest", "Institution", "Licence",
+    "PasswordReset", "PracticeScope", "Quota", "Region", "ReviewRecord", "Role", "SavedFilter", "SkillItem", "SmsCode", "SmsLog", "SmsPurpose", "SmsState",
     "Specialty", "Status", "SupportContact",
     "Trainee", "TrainingBase", "base_specialty", "batch_shortage_specialty",
 ]

@@ -7,12 +7,20 @@ from html import unescape
 from app.extensions import db
 from models import Status
 from tests.factories import PASSWORD, ApplicationFactory, TraineeFactory, id_number
+from tests.queries import statements
 
 
 def queue_links(html: str) -> dict[str, str]:
-    """Menu label → href of the queue links (the links carrying both program and status filters)."""
-    links = re.findall(r'<a[^>]+href="([^"]*flt1_program_equals[^"]*)"[^>]*>\s*([^<]+?)\s*</a>', html)
+    """Menu label → href of the queue links (the links carrying both program and status filters); the
+    label without its count "（3）"."""
+    links = re.findall(r'<a[^>]+href="([^"]*flt1_program_equals[^"]*)"[^>]*>\s*([^<（]+?)（\d+）\s*</a>', html)
     return {label: unescape(href) for href, label in links}
+
+
+def queue_counts(html: str) -> dict[str, int]:
+    """Menu label → the count it shows."""
+    found = re.findall(r'<a[^>]+href="[^"]*flt1_program_equals[^"]*"[^>]*>\s*([^<（]+?)（(\d+)）\s*</a>', html)
+    return {label: int(count) for label, count in found}
 
 
 def make(world, county, status):
@@ -66,3 +74,22 @@ def test_city_queues_split_review_and_assignment(world, client, auth):
         return set(re.findall(r'name="rowid" class="action-checkbox" value="(\d+)"', client.get(url).get_data(as_text=True)))
     assert rows(links["待我审核"]) == {str(review.id)}
     assert rows(links["待分配基地"]) == {str(assign.id)}
+
+
+def test_the_menu_and_the_dashboard_count_each_queue_within_the_scope(world, client, auth):
+    auth.login("city_zz", PASSWORD)
+    from_before = queue_counts(client.get("/admin/").get_data(as_text=True))
+    for county, status in (("zy", Status.COUNTY_APPROVED), ("js", Status.COUNTY_APPROVED),
+                           ("zy", Status.CITY_APPROVED), ("xg", Status.COUNTY_APPROVED), ("zy", Status.SUBMITTED)):
+        make(world, county, status)  # 西工区 is another city's; 待区县审核 is the county's
+    html = client.get("/admin/").get_data(as_text=True)
+    counts = queue_counts(html)
+    assert counts["待我审核"] == from_before["待我审核"] + 2
+    assert counts["待分配基地"] == from_before["待分配基地"] + 1
+    # the dashboard's row of queues, with the same numbers
+    found = dict(re.findall(r'data-queue="(\w+)">[^<]*<span class="badge[^"]*">(\d+)</span>', html))
+    assert int(found["city"]) == counts["待我审核"] and int(found["assignment"]) == counts["待分配基地"]
+    # one grouped query for the counts, on every page of the back office
+    before = statements(client, "/admin/application/")
+    make(world, "zy", Status.COUNTY_APPROVED)
+    assert statements(client, "/admin/application/") == before

@@ -100,7 +100,7 @@ def test_base_records_reporting_and_the_province_sees_who_has_not(world, client,
     auth.logout()
     auth.login("province", PASSWORD)
     links = dict((label, href.replace("&amp;", "&")) for href, label in re.findall(
-        r'<a[^>]+href="([^"]*flt1_program_equals[^"]*)"[^>]*>\s*([^<]+?)\s*</a>', client.get("/admin/").get_data(as_text=True)))
+        r'<a[^>]+href="([^"]*flt1_program_equals[^"]*)"[^>]*>\s*([^<（]+?)（\d+）\s*</a>', client.get("/admin/").get_data(as_text=True)))
     html = client.get(links["已录取未报到"]).get_data(as_text=True)
     assert mask_id_number(waiting.trainee.id_number) in html and mask_id_number(elsewhere.trainee.id_number) in html
     assert mask_id_number(reported.trainee.id_number) not in html

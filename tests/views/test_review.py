@@ -50,7 +50,9 @@ def test_list_shows_row_buttons_only_for_valid_actions(world, client, auth):
     auth.login("county_zy", PASSWORD)
     html = client.get(LIST).get_data(as_text=True)
     assert html.count('name="action" value="county_approve"') == 1  # only the submitted row
-    assert f"action=county_return&amp;ids={submitted.id}" in html
+    # one 审核 link to the details page (the return happens there), and a compact approve that asks first
+    assert f"/admin/application/details/?id={submitted.id}&amp;url=" in html and ">审核</a>" in html
+    assert "action=county_return" not in html and 'data-confirm="确认对' in html
     assert 'value="city_approve"' not in html and "/admin/application/assign/" not in html
 
 

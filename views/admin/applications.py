@@ -43,6 +43,8 @@ from views.admin.base import SecureModelView, choice_formatter
 from views.admin.batches import base_options, batch_options
 from views.admin.labels import LABELS
 from views.admin.review_actions import ReviewActionsMixin
+from views.admin.saved_filters import SavedFiltersMixin
+from views.admin.review_loop import ReviewLoopMixin, claimed_formatter, waiting_formatter
 from views.admin.trainees import TraineeSearchMixin
 
 APPLICATION_EDITORS = (Role.PROVINCE_ADMIN, Role.SUPERUSER)
@@ -57,19 +59,21 @@ def status_formatter(view, context, model, name):
     return Status.label_for(model.status, model.batch.program)
 
 
-class ApplicationView(ReviewActionsMixin, TraineeSearchMixin, SecureModelView):
+class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, ReviewActionsMixin, TraineeSearchMixin, SecureModelView):
     write_roles = APPLICATION_EDITORS
     create_roles = ()
     trainee_id_column = Application.trainee_id
     column_labels = LABELS
     column_list = ("id", "trainee.name", "trainee.id_number", "batch", "identity", "status", "county", "city",
-                   "unit_name", "base", "submitted_at")
-    column_default_sort = ("submitted_at", True)
-    column_sortable_list = ("id", "status", "submitted_at", "unit_name")
+                   "unit_name", "base", "submitted_at", "status_changed_at", "exemptions")
+    # longest waiting first: the time the application entered its status (ties by id, ReviewLoopMixin)
+    column_default_sort = ("status_changed_at", False)
+    column_sortable_list = ("id", "status", "submitted_at", "status_changed_at", "unit_name")
     column_searchable_list = ("unit_name",)
     column_formatters = {"status": status_formatter, "identity": choice_formatter(Identity),
-                         "admission_result": choice_formatter(AdmissionResult)}
-    column_export_list = column_list + ("choices", "commissioning_unit", "onsite_confirmed_at", "theory_score",
+                         "admission_result": choice_formatter(AdmissionResult),
+                         "status_changed_at": waiting_formatter, "exemptions": claimed_formatter}
+    column_export_list = column_list[:-2] + ("choices", "commissioning_unit", "onsite_confirmed_at", "theory_score",
                                         "skills_score", "combined_score", "admission_result", "admitted_specialty",
                                         "reported_at")
     column_formatters_export = {**column_formatters, "choices": choices_export}
@@ -113,6 +117,7 @@ class ApplicationView(ReviewActionsMixin, TraineeSearchMixin, SecureModelView):
     def render(self, template, **kwargs):
         if template == self.details_template and kwargs.get("model") is not None:
             kwargs.update(self.details_context(kwargs["model"]))
+            kwargs.update(self.loop_context(kwargs["model"]))
         return super().render(template, **kwargs)
 
     def details_context(self, application) -> dict:

@@ -49,6 +49,7 @@ from models import AccessAction, Role
 from models.base import MAX_INT
 from models.clock import now
 from app.domain.reporting import dashboard_context
+from views.admin.queues import my_queues
 from views.helpers import parse_id
 
 MAX_PAGE = 10**6
@@ -618,4 +619,4 @@ class DashboardView(RoleAccessMixin, AdminIndexView):
 
     @expose("/")
     def index(self):
-        return self.render("admin/dashboard.html", **dashboard_context(current_user))
+        return self.render("admin/dashboard.html", my_queues=my_queues(), **dashboard_context(current_user))

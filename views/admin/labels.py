@@ -114,6 +114,7 @@ LABELS = {
     "claims_exemption": _l("Claims exemption"),
     "no_postgrad_pledge": _l("Pledged no postgraduate exam"),
     "submitted_at": _l("Submitted at"),
+    "status_changed_at": _l("Waiting"),
     "choices": _l("Specialty choices"),
     "exemptions": _l("Exemption requests"),
     "onsite_confirmed_at": _l("Confirmed on site at"),

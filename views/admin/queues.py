@@ -7,15 +7,30 @@ narrows it to what waits for them.
 """
 from __future__ import annotations
 
-from flask import url_for
+from flask import g, url_for
 from flask_admin.menu import MenuLink
 from flask_login import current_user
 
+from app.domain.review.queue_counts import queue_counts
 from app.domain.workflow.queues import MAX_QUEUES, Queue, menu_queues
 
 
 def queue_url(queue: Queue) -> str:
     return url_for("application.index_view", flt1_program_equals=queue.program, flt2_status_equals=queue.status)
+
+
+def current_counts() -> dict[str, int]:
+    """The signed-in user's queue counts, read once per request (the menu shows each link's)."""
+    if "queue_counts" not in g:
+        g.queue_counts = queue_counts(current_user) if current_user.is_authenticated else {}
+    return g.queue_counts
+
+
+def my_queues() -> list[dict]:
+    """The dashboard's row of queues: label, count and link."""
+    counts = current_counts()
+    return [{"key": q.key, "label": str(q.menu_label), "count": counts.get(q.key, 0), "url": queue_url(q)}
+            for q in menu_queues(current_user)] if current_user.is_authenticated else []
 
 
 class QueueLink(MenuLink):
@@ -34,7 +49,9 @@ class QueueLink(MenuLink):
     @property
     def name(self):
         queue = self._queue()
-        return str(queue.menu_label) if queue else ""
+        if queue is None:
+            return ""
+        return f"{queue.menu_label}（{current_counts().get(queue.key, 0)}）"
 
     @name.setter
     def name(self, value):  # BaseMenu.__init__ assigns it; the label comes from the role
@@ -49,8 +66,6 @@ class QueueLink(MenuLink):
 
     def is_visible(self) -> bool:
         return self._queue() is not None
-
-
 
 
 def queue_links(category) -> list[QueueLink]:

@@ -3,15 +3,17 @@ the confirmation pages that take a reason. What may be done is read from the tra
 (``app.domain.workflow.table``); the change itself is ``app.domain.workflow.transition``."""
 from __future__ import annotations
 
-from flask import abort, redirect, request
+from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
+from flask_admin.helpers import get_redirect_target
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.domain.review.assignment import assign_base, gp_bases
+from app.domain.review.claims import approval_refusal
 from app.domain.workflow import TransitionError, action_label, find_edge, transition
 from app.domain.workflow.table import needs_reason, review_actions, role_may
 from app.errors import unsent_text
@@ -172,6 +174,9 @@ class ReviewActionsMixin:
                 actor = current_user._get_current_object()
                 done, failed = self._apply_each(
                     applications, lambda a: transition_with(a, name, actor, reason or None, chosen or None))
+                back = get_redirect_target()
+                if back and len(raw_ids) == 1:  # a list row's one-click action: back to the same list page
+                    return self.back_to_list(back, name, done, failed + self._refused_rows(refused))
                 return self.render("admin/review_result.html", title=action_label(name), done=done,
                                    refused=failed + self._refused_rows(refused),
                                    return_url=self.get_url(".index_view"))
@@ -183,6 +188,14 @@ class ReviewActionsMixin:
                            presets=[str(p) for p in PRESET_REASONS], fields=allowed_fields, chosen=chosen,
                            status_label=lambda a: Status.label_for(a.status, a.batch.program),
                            return_url=self.get_url(".index_view"))
+
+    @staticmethod
+    def back_to_list(back: str, name: str, done, refused):
+        for _number, trainee_name, _id_number, _status in done:
+            flash(_("%(name)s: %(action)s.", name=trainee_name, action=action_label(name)), "success")
+        for _number, _name, _id_number, message in refused:
+            flash(message, "error")
+        return redirect(back)
 
     @expose("/assign/", methods=("GET", "POST"))
     def assign_view(self):
@@ -213,4 +226,8 @@ class ReviewActionsMixin:
 
 
 def transition_with(application, name, actor, reason, fields_to_fix):
+    """The review change; an approval first needs a decision on each exemption claim."""
+    refusal = approval_refusal(application, actor) if name.endswith("_approve") else None
+    if refusal:
+        raise TransitionError(refusal)
     return transition(application, name, actor, reason=reason, fields_to_fix=fields_to_fix)

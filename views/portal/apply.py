@@ -10,6 +10,7 @@ from sqlalchemy import select
 import views.portal.residency as steps
 from app.domain import enrollment
 from app.domain.enrollment import residency
+from app.domain.review.claims import decided_outcomes
 from app.domain.rules import results_from_json
 from app.domain.rules.exemption import EXEMPTION_TYPES, required_evidence
 from app.domain.workflow import TransitionError, deadline_refusal, resubmission_reviewer, states
@@ -285,7 +286,7 @@ def application(application_id: str):
                            next_reviewer=resubmission_reviewer(application.batch.program),
                            eligibility=eligibility, is_residency=application.batch.program == Program.RESIDENCY,
                            editable=editable(application), returned=returned, form=UploadForm(),
-                           types=exemption_types(),
+                           types=exemption_types(), claim_outcomes=decided_outcomes(application),
                            precheck=exemption_precheck(application) if editable(application) else [],
                            outing_files=enrollment.application_files(application, AttachmentKind.OUTING_PROOF))
 

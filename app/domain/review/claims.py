@@ -1,0 +1,164 @@
+"""Decisions on exemption claims (全科转岗 减免申请): the county, then the city, agree (同意) or refuse
+(不同意, with a reason) each claim. The city sees the county's decisions; the last level's decision
+stands. What an application's accepted claims exempt — the training content, or 直接考核 (type 7)
+and 直接注册 (type 8) — is read from the decisions (``outcomes``, ``decisions_text``).
+
+Approving an application needs a decision on each of its claims at the approving level: an
+undecided claim is never approved silently (``approval_refusal``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.domain.access import can_see
+from app.domain.rules.exemption import EXEMPTION_TYPES
+from app.extensions import db
+from models import Application, ClaimDecision, ExemptionRequest, Role, Status
+from models.clock import now
+from models.enums import Program, ReviewLevel
+
+MAX_REASON = 500
+# who decides at which level, and the state the application waits in for them
+DECIDING = {Role.COUNTY_REVIEWER: (ReviewLevel.COUNTY, Status.SUBMITTED),
+            Role.CITY_REVIEWER: (ReviewLevel.CITY, Status.COUNTY_APPROVED)}
+LEVELS = (ReviewLevel.COUNTY, ReviewLevel.CITY)
+DIRECT = {7: "assessment", 8: "registration"}  # the types that exempt all training
+
+
+class ClaimError(Exception):
+    """A refused claim decision; ``str(error)`` is the Chinese message."""
+
+
+def decision_level(user, application: Application) -> str | None:
+    """The level at which ``user`` decides ``application``'s claims now (None: not theirs to decide)."""
+    level, status = DECIDING.get(getattr(user, "role", None), (None, None))
+    if level is None or application.batch.program != Program.GP_TRANSFER or application.status != status:
+        return None
+    return level
+
+
+def decide_claim(application: Application, request_id: int | None, agreed: bool, reason: str, actor) -> ClaimDecision:
+    """Record ``actor``'s decision on claim ``request_id`` of ``application`` (replacing their
+    level's earlier one); raise ``ClaimError``. The caller commits."""
+    reason = (reason or "").replace("\x00", "").strip()[:MAX_REASON]
+    claim = next((r for r in application.exemptions if r.id == request_id), None)
+    if claim is None:
+        raise ClaimError(_("This exemption claim does not belong to this application."))
+    level = decision_level(actor, application)
+    if level is None:
+        raise ClaimError(_("The exemption claims of this application are not yours to decide now."))
+    if not can_see(actor, application):
+        raise ClaimError(_("This application is outside your scope."))
+    if not agreed and not reason:
+        raise ClaimError(_("Please give the reason for refusing the exemption claim."))
+    decision = db.session.scalar(select(ClaimDecision).where(ClaimDecision.exemption_request_id == claim.id,
+                                                             ClaimDecision.level == level))
+    if decision is None:
+        decision = ClaimDecision(exemption_request_id=claim.id, application_id=application.id, level=level)
+        db.session.add(decision)
+    decision.agreed, decision.reason = agreed, "" if agreed else reason
+    decision.actor_id, decision.decided_at = actor.id, now()
+    db.session.flush()
+    return decision
+
+
+def decisions_of(application_ids) -> dict[int, dict[str, ClaimDecision]]:
+    """The decisions on the claims of ``application_ids``: {claim id: {level: decision}} (one query)."""
+    found: dict[int, dict[str, ClaimDecision]] = {}
+    ids = list(application_ids)
+    if not ids:
+        return found
+    for decision in db.session.scalars(select(ClaimDecision).where(ClaimDecision.application_id.in_(ids))):
+        found.setdefault(decision.exemption_request_id, {})[decision.level] = decision
+    return found
+
+
+def approval_refusal(application: Application, actor) -> str | None:
+    """Why ``actor`` may not approve ``application`` yet: a claim without their level's decision."""
+    level = decision_level(actor, application)
+    if level is None or not application.exemptions:
+        return None
+    decided = decisions_of([application.id])
+    missing = [str(r.type) for r in application.exemptions if level not in decided.get(r.id, {})]
+    if not missing:
+        return None
+    return _("Please decide each exemption claim (agree or refuse) before approving; undecided: type %(types)s.",
+             types="、".join(missing))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The standing decision on one claim: the city's, else the county's (None: undecided)."""
+
+    claim: ExemptionRequest
+    decision: ClaimDecision | None
+
+    @property
+    def title(self) -> str:
+        spec = EXEMPTION_TYPES.get(self.claim.type)
+        return f"（{self.claim.type}）{_(spec.title)}" if spec else str(self.claim.type)
+
+    @property
+    def exempted(self) -> str:
+        """What an accepted claim exempts: 直接考核 / 直接注册 for types 7 and 8, else the content."""
+        if DIRECT.get(self.claim.type) == "assessment":
+            return _("Assessed directly")
+        if DIRECT.get(self.claim.type) == "registration":
+            return _("Registered directly")
+        spec = EXEMPTION_TYPES.get(self.claim.type)
+        return (self.claim.content or "").strip() or (_(spec.exempts) if spec else "")
+
+    @property
+    def text(self) -> str:
+        if self.decision is None:
+            return _("%(title)s: not decided yet", title=self.title)
+        if self.decision.agreed:
+            return _("%(title)s: agreed, exempted: %(content)s", title=self.title, content=self.exempted)
+        return _("%(title)s: refused (%(reason)s)", title=self.title, reason=self.decision.reason)
+
+
+def standing(decisions: dict[str, ClaimDecision]) -> ClaimDecision | None:
+    return decisions.get(ReviewLevel.CITY) or decisions.get(ReviewLevel.COUNTY)
+
+
+def outcomes(application: Application, decided: dict[int, dict[str, ClaimDecision]] | None = None) -> list[Outcome]:
+    """The standing decision on each claim of ``application``."""
+    decided = decisions_of([application.id]) if decided is None else decided
+    return [Outcome(r, standing(decided.get(r.id, {}))) for r in application.exemptions]
+
+
+def decisions_text(application_ids) -> dict[int, str]:
+    """The claim decisions of each application as one line of text (for the export's column):
+    {application id: "（1）…：同意，减免：…；（3）…：不同意（理由）"}; two queries whatever the count."""
+    ids = list(application_ids)
+    claims = db.session.scalars(select(ExemptionRequest).where(ExemptionRequest.application_id.in_(ids))
+                                .order_by(ExemptionRequest.application_id, ExemptionRequest.type)).all() if ids else []
+    decided = decisions_of(ids)
+    lines: dict[int, list[str]] = {}
+    for claim in claims:
+        lines.setdefault(claim.application_id, []).append(Outcome(claim, standing(decided.get(claim.id, {}))).text)
+    return {number: "；".join(texts) for number, texts in lines.items()}
+
+
+def claimed_types(application_ids) -> dict[int, list[int]]:
+    """The exemption types each application claims: {application id: [types]} (one query)."""
+    ids = list(application_ids)
+    found: dict[int, list[int]] = {}
+    if not ids:
+        return found
+    rows = db.session.execute(select(ExemptionRequest.application_id, ExemptionRequest.type)
+                              .where(ExemptionRequest.application_id.in_(ids))
+                              .order_by(ExemptionRequest.application_id, ExemptionRequest.type))
+    for application_id, number in rows:
+        found.setdefault(application_id, []).append(number)
+    return found
+
+
+def decided_outcomes(application: Application) -> list[Outcome]:
+    """What the trainee and the assigned base are shown: each claim's standing decision, once a
+    reviewer has decided some claim (empty before)."""
+    decided = decisions_of([application.id])
+    return outcomes(application, decided) if decided else []
