@@ -75,6 +75,9 @@ class Application(db.Model):
         # commissions count only GP applications (batch_id IN the GP batches): covered by these
         Index("ix_application_county_id_batch_id", "county_id", "batch_id"),
         Index("ix_application_city_id_batch_id", "city_id", "batch_id"),
+        # the bases a county's or city's applications are assigned to (the list's base filter), one probe a base
+        Index("ix_application_county_id_base_id_batch_id", "county_id", "base_id", "batch_id"),
+        Index("ix_application_city_id_base_id_batch_id", "city_id", "base_id", "batch_id"),
         # the dashboard's counts by batch, status and city, read from the index alone
         Index("ix_application_batch_id_status_city_id", "batch_id", "status", "city_id"),
         # the review queues: longest waiting first, by the time the application entered its state

@@ -1,5 +1,6 @@
 """Searches through indexes: ID-number, mobile and name prefixes (pattern b-trees on PostgreSQL), the
-unit name's "contains" (a pg_trgm GIN index on PostgreSQL; a plain index on SQLite)
+unit name's "contains" (a pg_trgm GIN index on PostgreSQL; a plain index on SQLite); the bases a
+county's or city's applications are assigned to
 
 Revision ID: 5e7a9c1b3d20
 Revises: d1f0a7c3b925
@@ -28,9 +29,14 @@ def upgrade():
                         postgresql_ops={column: 'varchar_pattern_ops'})
     op.create_index('ix_application_unit_name_trgm', 'application', ['unit_name'], unique=False,
                     postgresql_using='gin', postgresql_ops={'unit_name': 'gin_trgm_ops'})
+    for region in ('county_id', 'city_id'):
+        op.create_index(f'ix_application_{region}_base_id_batch_id', 'application', [region, 'base_id', 'batch_id'],
+                        unique=False)
 
 
 def downgrade():
+    for region in ('county_id', 'city_id'):
+        op.drop_index(f'ix_application_{region}_base_id_batch_id', table_name='application')
     op.drop_index('ix_application_unit_name_trgm', table_name='application')
     for name, _column in PREFIX_INDEXES:
         op.drop_index(name, table_name='trainee')
