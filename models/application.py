@@ -72,6 +72,8 @@ class Application(db.Model):
         Index("ix_application_county_id_submitted_at", "county_id", "submitted_at"),
         Index("ix_application_city_id_submitted_at", "city_id", "submitted_at"),
         Index("ix_application_base_id_submitted_at", "base_id", "submitted_at"),
+        # the whole list in its total order (id breaks ties): a deep page's ids from the index alone
+        Index("ix_application_submitted_at_id", "submitted_at", "id"),
         # commissions count only GP applications (batch_id IN the GP batches): covered by these
         Index("ix_application_county_id_batch_id", "county_id", "batch_id"),
         Index("ix_application_city_id_batch_id", "city_id", "batch_id"),
