@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi.py
 
-.PHONY: install run test test-postgres translations browser-deps clean
+.PHONY: install run test test-postgres translations browser-deps clean bench
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ run: install
 ## make test: the whole suite (SQLite; set TEST_DATABASE_URL for PostgreSQL)
 test: install browser-deps
 	$(PY) -m pytest
+
+## make bench: speed at province scale on PostgreSQL (tests/bench/speed.py): builds bench_200k and
+## bench_20k with flask demo when missing, prints app / raw SQL / naive ModelView and growth;
+## BENCH_ARGS="--large 1000000" for the million-row option
+bench: install
+	$(PY) -m tests.bench $(BENCH_ARGS)
 
 ## browser tests need Debian's chromium; install it when missing (root) or say how
 browser-deps:

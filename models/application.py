@@ -72,13 +72,21 @@ class Application(db.Model):
         Index("ix_application_county_id_submitted_at", "county_id", "submitted_at"),
         Index("ix_application_city_id_submitted_at", "city_id", "submitted_at"),
         Index("ix_application_base_id_submitted_at", "base_id", "submitted_at"),
+        # the whole list in its total order (id breaks ties): a deep page's ids from the index alone
+        Index("ix_application_submitted_at_id", "submitted_at", "id"),
         # commissions count only GP applications (batch_id IN the GP batches): covered by these
         Index("ix_application_county_id_batch_id", "county_id", "batch_id"),
         Index("ix_application_city_id_batch_id", "city_id", "batch_id"),
+        # the bases a county's or city's applications are assigned to (the list's base filter), one probe a base
+        Index("ix_application_county_id_base_id_batch_id", "county_id", "base_id", "batch_id"),
+        Index("ix_application_city_id_base_id_batch_id", "city_id", "base_id", "batch_id"),
         # the dashboard's counts by batch, status and city, read from the index alone
         Index("ix_application_batch_id_status_city_id", "batch_id", "status", "city_id"),
         # the review queues: longest waiting first, by the time the application entered its state
         Index("ix_application_status_status_changed_at", "status", "status_changed_at", "id"),
+        # the list's "contains" search of the unit name: a trigram index on PostgreSQL (pg_trgm)
+        Index("ix_application_unit_name_trgm", "unit_name", postgresql_using="gin",
+              postgresql_ops={"unit_name": "gin_trgm_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.account import Account
@@ -34,6 +34,11 @@ class Trainee(db.Model):
         Gender.check("gender", nullable=True),
         IdType.check("id_type"),
         PoliticalStatus.check("political_status", nullable=True),
+        # prefix searches (LIKE 'abc%') under any collation on PostgreSQL: the start of an ID number
+        # or a mobile, a name's first characters
+        Index("ix_trainee_id_number_prefix", "id_number", postgresql_ops={"id_number": "varchar_pattern_ops"}),
+        Index("ix_trainee_mobile_prefix", "mobile", postgresql_ops={"mobile": "varchar_pattern_ops"}),
+        Index("ix_trainee_name_prefix", "name", postgresql_ops={"name": "varchar_pattern_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -26,15 +26,28 @@ class SupportError(Exception):
     """A support action that cannot be done; the message is for the user."""
 
 
-def trainee_search_condition(term: str, trainee_id_column=None):
-    """Exact ID number or mobile when the term looks like one; otherwise the name (prefix)."""
+def is_number_term(term: str) -> bool:
+    """Whether a search term is (the start of) an ID number or a mobile: 6 to 18 digits, an ID
+    number's last character may be X. Such a term is never also looked up in free text."""
     term = term.strip().upper()
-    if len(term) in (15, 18) and term[:-1].isdigit():
+    return 6 <= len(term) <= 18 and term[:-1].isdigit() and (term[-1].isdigit() or term[-1] == "X")
+
+
+def trainee_search_condition(term: str, trainee_id_column=None):
+    """An ID number (18 characters: exact; 6 to 17: its start), a mobile (11 digits: exact; 6 to 10:
+    its start) or else the start of the name. Every branch is answered by an index (on PostgreSQL
+    the ``varchar_pattern_ops`` indexes of the trainee table)."""
+    term = term.strip().upper()
+    if not is_number_term(term):
+        condition = Trainee.name.startswith(term, autoescape=True)
+    elif len(term) == 18:
         condition = Trainee.id_number == term
-    elif len(term) == 11 and term.isdigit():
-        condition = Trainee.mobile == term
     else:
-        condition = Trainee.name.startswith(term)
+        condition = Trainee.id_number.startswith(term, autoescape=True)
+        if term.isdigit() and len(term) == 11:
+            condition = or_(condition, Trainee.mobile == term)
+        elif term.isdigit() and len(term) < 11:
+            condition = or_(condition, Trainee.mobile.startswith(term, autoescape=True))
     if trainee_id_column is None:
         return condition
     return trainee_id_column.in_(select(Trainee.id).where(condition))

@@ -98,18 +98,20 @@ def queued(world):
              timedelta(days=40)]                          # over 14
     for wait in waits:
         add_application(world, "zy", batch, Status.SUBMITTED, AT - wait)
-    # city queue: entered at the latest review record into county_approved (4 days ago), neither at
-    # submission (20 days ago) nor at the first approval (10 days ago)
-    again = add_application(world, "js", batch, Status.COUNTY_APPROVED, AT - timedelta(days=20))
+    # city queue: entered county_approved at the latest review (4 days ago: status_changed_at), neither
+    # at submission (20 days ago) nor at the first approval (10 days ago)
+    again = add_application(world, "js", batch, Status.COUNTY_APPROVED, AT - timedelta(days=20),
+                            status_changed_at=AT - timedelta(days=4))
     for days, after in ((10, Status.COUNTY_APPROVED), (6, Status.RETURNED), (5, Status.SUBMITTED),
                         (4, Status.COUNTY_APPROVED)):
         db.session.add(ReviewRecord(application=again, level=ReviewLevel.COUNTY, action="x", status_before="draft",
                                     status_after=after, created_at=AT - timedelta(days=days)))
-    # no review record (imported): since updated_at
+    # no review record (imported): since the status change the import recorded, not the last edit
     add_application(world, "zy", batch, Status.COUNTY_APPROVED, AT - timedelta(days=30),
-                    updated_at=AT - timedelta(days=8))
+                    status_changed_at=AT - timedelta(days=8), updated_at=AT - timedelta(days=1))
     # assignment queue, in 洛阳
-    moved = add_application(world, "xg", batch, Status.CITY_APPROVED, AT - timedelta(days=30))
+    moved = add_application(world, "xg", batch, Status.CITY_APPROVED, AT - timedelta(days=30),
+                            status_changed_at=AT - timedelta(days=15))
     db.session.add(ReviewRecord(application=moved, level=ReviewLevel.CITY, action="city_approve",
                                 status_before=Status.COUNTY_APPROVED, status_after=Status.CITY_APPROVED,
                                 created_at=AT - timedelta(days=15)))
@@ -150,7 +152,8 @@ def test_residency_queues_for_base_staff(world, fixed_now, client, auth):
     zz, ly = world.bases["zz"], world.bases["ly"]
     add_application(world, "zy", batch, Status.SUBMITTED, AT - timedelta(days=1), base=zz)
     add_application(world, "zy", batch, Status.SUBMITTED, AT - timedelta(days=9), base=zz)
-    confirmed = add_application(world, "zy", batch, Status.BASE_APPROVED, AT - timedelta(days=30), base=zz)
+    confirmed = add_application(world, "zy", batch, Status.BASE_APPROVED, AT - timedelta(days=30), base=zz,
+                                status_changed_at=AT - timedelta(days=4))
     db.session.add(ReviewRecord(application=confirmed, level=ReviewLevel.BASE, action="base_approve",
                                 status_before=Status.SUBMITTED, status_after=Status.BASE_APPROVED,
                                 created_at=AT - timedelta(days=4)))

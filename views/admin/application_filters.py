@@ -1,12 +1,14 @@
 """The application list's filters and their options, within the signed-in user's region."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask_admin.contrib.sqla import filters
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 
-from app.domain.access import city_choice_condition, county_choice_condition
+from app.domain.access import application_condition, city_choice_condition, county_choice_condition, scope_condition
 from app.domain.review.listing import (
     EXEMPTION_TYPE_NUMBERS,
     RULE_CHECK_VALUES,
@@ -17,7 +19,7 @@ from app.domain.review.listing import (
     waited_longer_than,
 )
 from app.extensions import db
-from models import Region, Role, Status
+from models import Application, Region, Role, Status, TrainingBase
 from models.clock import now
 from models.enums import Program, RegionLevel
 from views.admin.base import request_options
@@ -54,6 +56,27 @@ def county_level_options():
                                  | ((Region.level == RegionLevel.CITY) & ~Region.children.any()),
                                  county_choice_condition(current_user))
     return [(str(r.id), r.name) for r in db.session.scalars(query.order_by(Region.code))]
+
+
+@request_options
+def application_base_options():
+    """The bases the application list's filter offers: those in scope, and those an in-scope
+    application is assigned to, asked base by base (an index probe each, see
+    ``ix_application_county_id_base_id_batch_id``) rather than by reading every in-scope application."""
+    assigned = exists().where(Application.base_id == TrainingBase.id, application_condition(current_user))
+    query = select(TrainingBase.id, TrainingBase.name).where(
+        or_(scope_condition(TrainingBase, current_user), assigned))
+    return [(str(base_id), name) for base_id, name in db.session.execute(query.order_by(TrainingBase.name))]
+
+
+class DayBetweenFilter(filters.DateBetweenFilter):
+    """A date-time column between two days, both included: from the first day's midnight to just
+    before the midnight after the last day (Flask-Admin's own compares against the last midnight)."""
+
+    def apply(self, query, value, alias=None):
+        start, end = value
+        column = self.get_column(alias)
+        return query.filter(column >= start, column < end + timedelta(days=1))
 
 
 EXEMPTION_TYPES = [(str(n), _l("Type %(number)s", number=n)) for n in EXEMPTION_TYPE_NUMBERS]

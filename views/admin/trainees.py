@@ -7,7 +7,7 @@ from markupsafe import Markup
 from sqlalchemy import or_
 from wtforms import SelectField
 
-from app.domain.support import trainee_search_condition
+from app.domain.support import is_number_term, trainee_search_condition
 from app.validators import IdNumber, Mobile, id_number_birth_date, id_number_gender
 from models import Account, Education, Employment, Institution, Licence, Region, Role, Trainee
 from models.enums import (
@@ -31,7 +31,8 @@ TRAINEE_EDITORS = (Role.SUPPORT, Role.SUPERUSER)
 
 
 class TraineeSearchMixin:
-    """Search by exact ID number, exact mobile or name, without a join."""
+    """Search by ID number or mobile (exact, or their start) or name prefix, without a join; a view's
+    free-text condition (``extra_search_condition``) is added for terms that are not numbers."""
 
     trainee_id_column = None  # the FK to trainee on the view's model; None on Trainee itself
 
@@ -44,7 +45,7 @@ class TraineeSearchMixin:
     def _apply_search(self, query, count_query, joins, count_joins, search):
         # read from the class: a mapped column is a descriptor, ``self.`` would bind it to the view
         condition = trainee_search_condition(search, type(self).trainee_id_column)
-        extra = self.extra_search_condition(search.strip())
+        extra = None if is_number_term(search) else self.extra_search_condition(search.strip())
         if extra is not None:
             condition = or_(condition, extra)
         query = query.filter(condition)

@@ -19,8 +19,9 @@ Waiting time is how long an application has sat in its current queue:
 
 * county queue (GP, submitted) and base review queue (residency, submitted): since ``submitted_at``,
   which a resubmission resets (``app.domain.workflow.transition``) — the measure of the list's waiting filter;
-* later queues (city review, base assignment, on-site confirmation): since the latest review record
-  that moved the application into its current status; ``updated_at`` when there is none (imported data).
+* later queues (city review, base assignment, on-site confirmation): since ``status_changed_at``, the moment
+  the application entered its current status (written by ``transition`` / ``transition_many``; the
+  migration took it from the latest review record into that status).
 
 A boundary belongs to the longer wait, as in the list's waiting filter ("more than 3 days" means
 ``submitted_at <= now - 3 days``): an application that has waited exactly 3 days is in "3–7 days",
@@ -48,7 +49,6 @@ from models import (
     Batch,
     Quota,
     Region,
-    ReviewRecord,
     Role,
     Specialty,
     Status,
@@ -133,15 +133,10 @@ def _queue_waiting(user, batches: dict, at: datetime) -> None:
     queues = timed_queues(user)
     if not queues:
         return
-    entered_status = (select(func.max(ReviewRecord.created_at))
-                      .where(ReviewRecord.application_id == Application.id,
-                             ReviewRecord.status_after == Application.status)
-                      .correlate(Application).scalar_subquery())
     entered = case((Application.status == S.SUBMITTED, Application.submitted_at),
-                   else_=func.coalesce(entered_status, Application.updated_at))
+                   else_=Application.status_changed_at)
     bounds = [at - timedelta(days=days) for days, _label in BUCKETS[1:]]
-    # when each application entered its queue, computed once per row (a CASE over the buckets
-    # would evaluate the latest-review subquery once per bucket)
+    # when each application entered its queue, read from its own row (no per-row subquery)
     entries = (select(Application.batch_id.label("batch_id"), Application.status.label("status"),
                       entered.label("entered"))
                .join(Batch, Batch.id == Application.batch_id)

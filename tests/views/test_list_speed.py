@@ -1,0 +1,135 @@
+"""The mechanics that keep the review lists fast at province scale (issue 13), checked for what a
+reviewer sees: statement counts that do not grow with the data, a total order, searches by the start
+of an ID number or a mobile, and the 提交时间 filter's end day. Timings live in ``tests/bench``."""
+import re
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.seed.demo import DEMO_PASSWORD, ensure_fixtures, generate_trainees
+from models import Application, Trainee
+from tests.factories import PASSWORD
+from tests.queries import statements_for
+
+QUEUE_PAGES = {
+    "county_zy": ["/admin/application/?flt0_status_equals=submitted", "/admin/application/?page=1",
+                  "/admin/application/?search=410", "/admin/"],
+    "city_zz": ["/admin/application/?flt0_status_equals=county_approved", "/admin/application/?page=1", "/admin/"],
+    "base_one": ["/admin/application/?flt0_status_equals=submitted", "/admin/application/?page=1", "/admin/"],
+    "province": ["/admin/application/?flt0_status_equals=city_approved", "/admin/application/?page=2",
+                 "/admin/application/?search=4101", "/admin/application/?search=13", "/admin/application/?search=王",
+                 "/admin/"],
+}
+
+
+def _counts(client, auth) -> dict:
+    counts = {}
+    for username, urls in QUEUE_PAGES.items():
+        auth.login(username, DEMO_PASSWORD)
+        for url in urls:
+            client.get(url)  # warm-up
+            counts[(username, url)] = statements_for(client, url)[0]
+        auth.logout()
+    return counts
+
+
+def test_queue_search_and_dashboard_statements_do_not_grow_with_the_data(app, client, auth):
+    """Each queue list (page 1, a later page, a filter), each search and the dashboard run as many
+    statements with 40 trainees as with 160."""
+    ensure_fixtures(echo=lambda *a: None)
+    generate_trainees(40, random_seed=3, echo=lambda *a: None)
+    few = _counts(client, auth)
+    generate_trainees(120, random_seed=4, echo=lambda *a: None)
+    many = _counts(client, auth)
+    assert {key: many[key] for key in few if many[key] != few[key]} == {}
+    assert max(many.values()) <= 12
+
+
+def _ids_on_page(client, url: str) -> list[int]:
+    """The application numbers of the list's rows, in order (each row links to its details page)."""
+    html = client.get(url).get_data(as_text=True)
+    body = html.split("model-list", 1)[1].split("</thead>", 1)[1].split("</table>", 1)[0]
+    ids = []
+    for row in body.split("<tr")[1:]:
+        found = re.search(r"details/\?id=(\d+)", row)
+        if found:
+            ids.append(int(found.group(1)))
+    return ids
+
+
+@pytest.fixture
+def demo_rows(app):
+    """45 demo trainees, their applications all submitted at the same minute (drafts aside)."""
+    ensure_fixtures(echo=lambda *a: None)
+    generate_trainees(45, random_seed=5, echo=lambda *a: None)
+    db.session.execute(update(Application).where(Application.status != "draft")
+                       .values(submitted_at=datetime(2025, 3, 1, 9, 0)))
+    db.session.commit()
+
+
+def test_rows_submitted_at_the_same_moment_appear_once_across_pages(demo_rows, client, auth):
+    """The list's order is total: rows with the same 提交时间 are ordered by their number, newest first, and
+    every row is on exactly one page; a later page (its ids found first) continues the first."""
+    auth.login("province", DEMO_PASSWORD)
+    submitted = sorted(db.session.scalars(select(Application.id).where(Application.status != "draft")).all(),
+                       reverse=True)
+    everything = db.session.scalars(select(Application.id)).all()
+    assert len(submitted) > 20
+    pages = [_ids_on_page(client, f"/admin/application/?page_size=20&page={p}") for p in range(4)]
+    shown = [i for page in pages for i in page]
+    assert sorted(shown) == sorted(everything) and len(set(shown)) == len(shown)
+    assert [i for i in shown if i in set(submitted)] == submitted
+    assert _ids_on_page(client, "/admin/application/?page_size=100") == shown
+
+
+def _search(client, term: str) -> str:
+    return client.get(f"/admin/application/?search={term}").get_data(as_text=True)
+
+
+def test_search_by_the_start_of_an_id_number_or_a_mobile(world, client, auth):
+    """6 to 17 characters of an ID number, or the start of a mobile, find the trainee's application; a
+    number is not looked for in unit names."""
+    trainee = world.trainees["zy"]
+    other = world.trainees["js"]
+    application = world.applications["zy"]
+    db.session.execute(update(Application).where(Application.id == application.id)
+                       .values(unit_name=f"第{other.id_number[:8]}医院"))
+    db.session.commit()
+    auth.login("province", PASSWORD)
+    for term in (trainee.id_number[:6], trainee.id_number[:17], trainee.id_number, trainee.mobile[:7],
+                 trainee.mobile):
+        html = _search(client, term)
+        assert trainee.name in html, term
+    by_other_prefix = _search(client, other.id_number[:8])
+    assert other.name in by_other_prefix
+    # the unit name holds those digits, but a number is only an ID number or a mobile
+    if trainee.id_number[:8] != other.id_number[:8]:
+        assert trainee.name not in by_other_prefix
+    assert trainee.name not in _search(client, "99999999")
+
+
+def test_search_by_number_prefix_stays_in_scope(world, client, auth):
+    """A county reviewer's search by the start of an ID number finds nobody outside their county."""
+    outsider = world.trainees["xg"]
+    auth.login("county_zy", PASSWORD)
+    assert outsider.name not in _search(client, outsider.id_number[:10])
+    assert outsider.name not in _search(client, outsider.mobile)
+
+
+@pytest.mark.parametrize("submitted,shown", [
+    (datetime(2025, 3, 10, 23, 59), True),   # the last minute of the end day
+    (datetime(2025, 3, 11, 0, 0), False),    # midnight after it
+    (datetime(2025, 3, 1, 0, 0), True),      # the first moment of the first day
+    (datetime(2025, 2, 28, 23, 59), False),  # the day before
+])
+def test_submitted_between_includes_its_end_day(world, client, auth, submitted, shown):
+    """提交时间 "between 3月1日 and 3月10日" includes all of 10 March and nothing of 11 March."""
+    application = world.applications["zy"]
+    db.session.execute(update(Application).where(Application.id == application.id).values(submitted_at=submitted))
+    db.session.commit()
+    trainee_name = db.session.scalar(select(Trainee.name).where(Trainee.id == application.trainee_id))
+    auth.login("county_zy", PASSWORD)
+    html = client.get("/admin/application/?flt0_submitted_at_between=2025-03-01+to+2025-03-10").get_data(as_text=True)
+    assert (trainee_name in html) is shown
