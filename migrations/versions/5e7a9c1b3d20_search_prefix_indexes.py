@@ -3,7 +3,7 @@ unit name's "contains" (a pg_trgm GIN index on PostgreSQL; a plain index on SQLi
 county's or city's applications are assigned to; the list's total order (submitted_at, id)
 
 Revision ID: 5e7a9c1b3d20
-Revises: d1f0a7c3b925
+Revises: 1d5d4b95fd50
 Create Date: 2026-11-30 10:55:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '5e7a9c1b3d20'
-down_revision = 'd1f0a7c3b925'
+down_revision = '1d5d4b95fd50'
 branch_labels = None
 depends_on = None
 

@@ -71,7 +71,7 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, ReviewActionsMixin, Tr
     column_labels = LABELS
     column_list = ("id", "trainee.name", "trainee.id_number", "batch", "identity", "status", "county", "city",
                    "unit_name", "base", "submitted_at", "status_changed_at", "exemptions")
-    # longest waiting first: the time the application entered its status (ties by id, ReviewLoopMixin)
+    # longest waiting first: the time the application entered its status (ties by id in the same direction: _apply_sorting)
     column_default_sort = ("status_changed_at", False)
     column_sortable_list = ("id", "status", "submitted_at", "status_changed_at", "unit_name")
     column_searchable_list = ("unit_name",)

@@ -102,7 +102,9 @@ class ReviewLoopMixin:
         field = self._sortable_columns.get(column[0]) if column else None
         if field is None or isinstance(field, list):
             return QUEUE_ORDER
-        return (field.desc() if view_args.sort_desc else field.asc(),)
+        # ties by id in the same direction, as the list orders them (ApplicationView._apply_sorting)
+        return ((field.desc(), Application.id.desc()) if view_args.sort_desc
+                else (field.asc(), Application.id.asc()))
 
     def loop_query(self, view_args):
         """The list's query without paging: scope, search and filters as the list applies them."""
@@ -116,11 +118,6 @@ class ReviewLoopMixin:
     def loop_neighbours(self, application_id: int, list_url: str) -> Neighbours:
         view_args = self.list_args(list_url)
         return neighbours(self.loop_query(view_args), self.loop_order(view_args), application_id)
-
-    def _apply_sorting(self, query, joins, sort_column, sort_desc):
-        """The list's order made total (ties by id), so the loop walks the rows as the list shows them."""
-        query, joins = super()._apply_sorting(query, joins, sort_column, sort_desc)
-        return query.order_by(Application.id), joins
 
     def list_url_at(self, list_url: str, found: Neighbours) -> str:
         """``list_url`` on the page that holds ``found``'s position."""
