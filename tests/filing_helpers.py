@@ -47,7 +47,7 @@ def fields(world, base_key: str = "zz", **overrides) -> dict:
     """A valid single filing's fields for a 郑州 base (as a form posts them)."""
     values = {"name": "王晓明", "id_number": id_number("410102"), "major": MasterMajor.CLINICAL,
               "enrolment_year": str(YEAR), "base_id": world.bases[base_key].id,
-              "specialty_id": specialty("0300").id}
+              "specialty_id": specialty("0100").id}  # 内科
     values.update(overrides)
     return values
 

@@ -35,12 +35,12 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_UNPACKED_BYTES = 30 * 1024 * 1024
 MAX_DATA_ROWS = 2000
 COLUMNS = (
-    ("name", (_l("Name"), _l("Student name"))),
-    ("id_number", (_l("ID number"), _l("Resident ID number"))),
+    ("name", (_l("Full name"), _l("Student name"), _l("Name"))),
+    ("id_number", (_l("Resident ID number"), _l("ID number"))),
     ("major", (_l("Major"),)),
     ("enrolment_year", (_l("Enrolment year"),)),
     ("base", (_l("Training base"),)),
-    ("specialty", (_l("Specialty"), _l("Residency specialty"))),
+    ("specialty", (_l("Residency specialty base"), _l("Residency specialty"))),
 )
 
 

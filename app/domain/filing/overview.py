@@ -123,8 +123,8 @@ def export_workbook(user, year: int, today: date):
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Students filed")
-    write_header(sheet, [_("University"), _("Name"), _("ID number"), _("Major"), _("Enrolment year"),
-                         _("Training base"), _("Specialty"), _("Filed late"), _("Base's flag")], (24, 10, 22, 12,
+    write_header(sheet, [_("University"), _("Full name"), _("Resident ID number"), _("Major"), _("Enrolment year"),
+                         _("Training base"), _("Residency specialty base"), _("Filed late"), _("Base's flag")], (24, 10, 22, 12,
                                                                                                  10, 28, 16, 8, 30))
     for f in filings(user, year):
         sheet.append(safe_row(sheet, [f.university.name, f.name, mask_id_number(f.id_number),
@@ -134,7 +134,7 @@ def export_workbook(user, year: int, today: date):
     _state_sheet(workbook.create_sheet(_("Universities")), states_rows)
     _state_sheet(workbook.create_sheet(_("Overdue, not filed")), late_filers(states_rows))
     counts = workbook.create_sheet(_("By base and specialty"))
-    write_header(counts, [_("Training base"), _("Specialty"), _("Students filed"), _("Flagged by the base"),
+    write_header(counts, [_("Training base"), _("Residency specialty base"), _("Students filed"), _("Flagged by the base"),
                           _("Residency quota"), _("Residency admitted")], (28, 16, 10, 10, 10, 10))
     for row in base_counts(user, year):
         counts.append(safe_row(counts, [row["base"], row["specialty"], row["filed"], row["flagged"], row["quota"],
