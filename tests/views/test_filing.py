@@ -135,12 +135,12 @@ def test_an_import_with_bad_rows_files_nothing_and_lists_each_row(client, auth, 
     page = text(response)
     assert response.status_code == 400 and filed() == []
     assert "未备案任何学生：7 行中有 6 行不通过。" in page
-    assert 'data-row="3"><td>3</td><td class="text-danger">身份证号码校验位错误' in page
-    assert 'data-row="4"><td>4</td><td class="text-danger">中医类专业不予备案' in page
-    assert 'data-row="5"><td>5</td><td class="text-danger">与第 2 行的身份证号重复。' in page
-    assert 'data-row="6"><td>6</td><td class="text-danger">测试基地洛阳 与本校不在同一市' in page
-    assert 'data-row="7"><td>7</td><td class="text-danger">不能以 =、+、- 或 @ 开头' in page
-    assert 'data-row="8"><td>8</td><td class="text-danger">没有名为“没有的医院”的培训基地。' in page
+    assert 'data-row="3"><td>3</td><td class="text-danger filing-wrap">身份证号码校验位错误' in page
+    assert 'data-row="4"><td>4</td><td class="text-danger filing-wrap">中医类专业不予备案' in page
+    assert 'data-row="5"><td>5</td><td class="text-danger filing-wrap">与第 2 行的身份证号重复。' in page
+    assert 'data-row="6"><td>6</td><td class="text-danger filing-wrap">测试基地洛阳 与本校不在同一市' in page
+    assert 'data-row="7"><td>7</td><td class="text-danger filing-wrap">不能以 =、+、- 或 @ 开头' in page
+    assert 'data-row="8"><td>8</td><td class="text-danger filing-wrap">没有名为“没有的医院”的培训基地。' in page
     assert 'data-row="2"' not in page
 
 
