@@ -14,10 +14,12 @@ from openpyxl import load_workbook
 from app.domain.filing import file_student
 from app.extensions import db
 from app.infra.audit import acting_as
-from models import AuditLog, CrossCityApproval, MasterFiling, Quota
+from models import Application, AuditLog, CrossCityApproval, MasterFiling, Quota, Role, Status
 from models.enums import ApprovalState
 from tests.catalogue import english_on_page, own_msgids
 from tests.conftest import csrf_token
+from tests.flows import INTERNAL, apply_residency, ready_trainee, residency_batch, submit_application
+from tests.forms import field_group, post
 from tests.factories import PASSWORD, BatchFactory, id_number, specialty
 from tests.filing_helpers import (  # noqa: F401  (universities is a fixture)
     DEADLINE,
@@ -307,3 +309,47 @@ def test_the_base_counts_stand_next_to_the_residency_quota(client, auth, univers
     login(client, auth, "base_zz")
     page = text(client.get(PAGE))
     assert "<td>测试基地郑州</td><td>内科</td><td>1</td><td>0</td><td>12</td><td>0</td>" in page
+
+
+# --- accounts ----------------------------------------------------------------------------------------
+
+def account_form(**changes) -> dict:
+    form = {"username": "univ_new", "display_name": "新高校管理员", "password": "Good.pass1", "phone": "",
+            "role": Role.UNIVERSITY, "base": "__None", "university": "__None", "is_active_account": "y",
+            "locked_until": ""}
+    form.update(changes)
+    return form
+
+
+def test_the_superuser_creates_a_university_administrator(client, auth, universities):
+    auth.login("super", PASSWORD)
+    refused = post(client, "/admin/account/new/", account_form())
+    assert "高校管理员必须选择高校。" in field_group(refused.get_data(as_text=True), "university")
+    assert account("univ_new") is None
+    wrong = post(client, "/admin/account/new/", account_form(username="support_new", role=Role.SUPPORT,
+                                                             university=str(university("郑州大学").id)))
+    assert "只有高校管理员需要选择高校，请留空。" in field_group(wrong.get_data(as_text=True), "university")
+    created = post(client, "/admin/account/new/", account_form(university=str(university("新乡医学院").id)))
+    assert created.status_code == 302
+    assert account("univ_new").university.name == "新乡医学院"
+
+
+# --- the trainee portal --------------------------------------------------------------------------------
+
+@pytest.mark.seed("此次招收对象不含 2024 级临床医学类专业硕士研究生")
+def test_a_filed_student_is_told_why_they_cannot_apply(client, auth, universities):
+    """此次招收对象不含 2024 级临床医学类专业硕士研究生: the portal names the university that filed the ID
+    number, and the application cannot be submitted."""
+    trainee = ready_trainee(universities)
+    batch = residency_batch(universities)
+    db.session.add(MasterFiling(year=batch.year, university=university("郑州大学"), name=trainee.name,
+                                id_number=trainee.id_number, major="clinical", enrolment_year=batch.year,
+                                base=universities.bases["zz"], specialty=specialty(INTERNAL)))
+    db.session.commit()
+    auth.login(trainee.account.username, PASSWORD)
+    application_id = apply_residency(client, batch, universities.bases["zz"].id, [specialty(INTERNAL).id])
+    message = f"您的身份证号已由郑州大学备案为 {batch.year} 年度专业硕士研究生"
+    assert message in text(client.get(f"/portal/applications/{application_id}"))
+    submit_application(client, application_id)
+    db.session.expire_all()
+    assert db.session.get(Application, application_id).status == Status.DRAFT

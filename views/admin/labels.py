@@ -23,6 +23,7 @@ LABELS = {
     "phone": _l("Mobile"),
     "role": _l("Role"),
     "base": _l("Training base"),
+    "university": _l("University"),
     "is_active_account": _l("Enabled"),
     "failed_logins": _l("Failed logins"),
     "locked_until": _l("Locked until"),
