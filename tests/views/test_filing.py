@@ -32,6 +32,7 @@ from tests.filing_helpers import (  # noqa: F401  (universities is a fixture)
     university,
     workbook,
 )
+from tests.queries import statements_for
 from tests.workbooks import OLE, broken_xlsx, zip_without_workbook
 
 PAGE = "/admin/filing/"
@@ -353,3 +354,15 @@ def test_a_filed_student_is_told_why_they_cannot_apply(client, auth, universitie
     submit_application(client, application_id)
     db.session.expire_all()
     assert db.session.get(Application, application_id).status == Status.DRAFT
+
+
+@pytest.mark.parametrize("username", ["province", "base_zz", "univ_zz"])
+def test_the_pages_run_as_many_statements_for_one_student_as_for_many(client, auth, universities, username):
+    file_directly(universities, "univ_zz", name="学生1")
+    auth.login(username, PASSWORD)
+    one, _page = statements_for(client, PAGE)
+    for n in range(2, 7):
+        file_directly(universities, "univ_zz", name=f"学生{n}", specialty_id=specialty("0200").id if n % 2 else
+                      specialty("0100").id)
+    many, page = statements_for(client, PAGE)
+    assert "学生6" in page and many == one
