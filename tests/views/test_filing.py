@@ -366,3 +366,23 @@ def test_the_pages_run_as_many_statements_for_one_student_as_for_many(client, au
                       specialty("0100").id)
     many, page = statements_for(client, PAGE)
     assert "学生6" in page and many == one
+
+
+def test_the_province_keeps_the_universities(client, auth, universities):
+    auth.login("province", PASSWORD)
+    listing = text(client.get("/admin/university/"))
+    assert "郑州大学" in listing and "北京大学" in listing and "省内高校" in listing
+    form = {"name": "测试医学院", "province": "河南省", "city": "洛阳市", "in_henan": "y", "henan_city": "__None"}
+    refused = post(client, "/admin/university/new/", form)
+    assert "省内高校必须选择所在地市。" in field_group(refused.get_data(as_text=True), "henan_city")
+    assert university("测试医学院") is None
+    created = post(client, "/admin/university/new/", {**form, "henan_city": str(universities.regions["ly"].id)})
+    assert created.status_code == 302 and university("测试医学院").henan_city.name == "洛阳市"
+    db.session.delete(university("测试医学院"))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("username", ["univ_zz", "base_zz", "city_zz"])
+def test_others_cannot_open_the_universities(client, auth, universities, username):
+    auth.login(username, PASSWORD)
+    assert client.get("/admin/university/").status_code == 403
