@@ -6,6 +6,7 @@ from models.attachment import Attachment
 from models.audit import AuditLog
 from models.batch import Batch, Quota, SkillItem, batch_shortage_specialty
 from models.claim_decision import ClaimDecision
+from models.master_filing import CrossCityApproval, FilingDeadline, FilingReopening, MasterFiling
 from models.institution import Institution, TrainingBase, base_specialty
 from models.password_reset import PasswordReset
 from models.region import Region
@@ -15,11 +16,13 @@ from models.setting import SupportContact
 from models.sms import SmsCode, SmsLog, SmsPurpose, SmsState
 from models.specialty import PracticeScope, Specialty
 from models.trainee import Education, Employment, Licence, Trainee
+from models.university import University
 
 __all__ = [
     "AccessAction", "AccessLog", "Account", "AccountBusiness", "Application", "ApplicationChoice", "Attachment", "AuditLog",
     "Batch", "ClaimDecision", "Education", "Employment", "ExemptionRequest", "Institution", "Licence",
     "PasswordReset", "PracticeScope", "Quota", "Region", "ReviewRecord", "Role", "SavedFilter", "SkillItem", "SmsCode", "SmsLog", "SmsPurpose", "SmsState",
     "Specialty", "Status", "SupportContact",
-    "Trainee", "TrainingBase", "base_specialty", "batch_shortage_specialty",
+    "Trainee", "TrainingBase", "University", "MasterFiling", "FilingDeadline", "FilingReopening",
+    "CrossCityApproval", "base_specialty", "batch_shortage_specialty",
 ]

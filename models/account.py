@@ -14,6 +14,7 @@ from models.clock import now
 from models.enums import Business, Choices
 from models.institution import TrainingBase
 from models.region import Region
+from models.university import University
 
 
 class Role(Choices):
@@ -26,6 +27,7 @@ class Role(Choices):
     PROVINCE_ADMIN = "province_admin"
     SUPPORT = "support"
     SUPERUSER = "superuser"
+    UNIVERSITY = "university_admin"
     items = (
         (TRAINEE, _l("Trainee")),
         (COUNTY_REVIEWER, _l("County reviewer")),
@@ -34,9 +36,12 @@ class Role(Choices):
         (PROVINCE_ADMIN, _l("Province administrator")),
         (SUPPORT, _l("Technical support")),
         (SUPERUSER, _l("System administrator")),
+        (UNIVERSITY, _l("University administrator")),
     )
 
-    STAFF = (COUNTY_REVIEWER, CITY_REVIEWER, BASE_STAFF, PROVINCE_ADMIN, SUPPORT, SUPERUSER)
+    # the back office's enrolment staff; a university administrator sees only the master's filing
+    ENROLLMENT_STAFF = (COUNTY_REVIEWER, CITY_REVIEWER, BASE_STAFF, PROVINCE_ADMIN, SUPPORT, SUPERUSER)
+    STAFF = (*ENROLLMENT_STAFF, UNIVERSITY)
     PROVINCE_WIDE = (PROVINCE_ADMIN, SUPPORT, SUPERUSER)
 
 
@@ -51,6 +56,8 @@ class Account(UserMixin, db.Model):
             "(role = 'county_reviewer' OR role = 'city_reviewer') = (region_id IS NOT NULL)",
             name="region_scope_matches_role"),
         CheckConstraint("(role = 'base_staff') = (base_id IS NOT NULL)", name="base_scope_matches_role"),
+        CheckConstraint("(role = 'university_admin') = (university_id IS NOT NULL)",
+                        name="university_scope_matches_role"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,6 +70,8 @@ class Account(UserMixin, db.Model):
     region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id", ondelete="RESTRICT"), index=True)
     base_id: Mapped[int | None] = mapped_column(
         ForeignKey("training_base.id", ondelete="RESTRICT"), index=True)
+    university_id: Mapped[int | None] = mapped_column(
+        ForeignKey("university.id", ondelete="RESTRICT"), index=True)
     is_active_account: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
@@ -75,6 +84,7 @@ class Account(UserMixin, db.Model):
 
     region: Mapped[Region | None] = relationship()
     base: Mapped[TrainingBase | None] = relationship()
+    university: Mapped[University | None] = relationship()
     business_rows: Mapped[list[AccountBusiness]] = relationship(cascade="all, delete-orphan")
 
     MAX_FAILED_LOGINS = 5
@@ -109,7 +119,7 @@ class Account(UserMixin, db.Model):
 
 
 # a change of any of these ends every session of the account (app/domain/sessions.py)
-SESSION_ENDING_FIELDS = ("password_hash", "role", "region_id", "base_id", "is_active_account", "locked_until")
+SESSION_ENDING_FIELDS = ("password_hash", "role", "region_id", "base_id", "university_id", "is_active_account", "locked_until")
 
 
 @event.listens_for(Account, "before_update")

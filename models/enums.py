@@ -228,3 +228,17 @@ class AttachmentKind(Choices):
 class AuditAction(Choices):
     CREATE, UPDATE, DELETE = "create", "update", "delete"
     items = ((CREATE, _l("Create")), (UPDATE, _l("Update")), (DELETE, _l("Delete")))
+
+
+class MasterMajor(Choices):
+    """The professional master's majors a university files (临床医学 or 口腔医学; 中医 is not filed)."""
+
+    CLINICAL, DENTAL = "clinical", "dental"
+    items = ((CLINICAL, _l("Clinical medicine")), (DENTAL, _l("Stomatology")))
+
+
+class ApprovalState(Choices):
+    """A request the province decides (跨市培养 approval)."""
+
+    PENDING, APPROVED, REFUSED = "pending", "approved", "refused"
+    items = ((PENDING, _l("Awaiting approval")), (APPROVED, _l("Approved")), (REFUSED, _l("Refused")))

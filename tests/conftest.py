@@ -30,7 +30,7 @@ from tests.factories import build_world
 from tests.portal_helpers import OutboxSender
 
 OUTBOX_SENDER = "tests.portal_helpers:OutboxSender"
-REFERENCE_TABLES = {"region", "specialty", "practice_scope", "alembic_version"}
+REFERENCE_TABLES = {"region", "specialty", "practice_scope", "university", "alembic_version"}
 SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
 
 

@@ -32,6 +32,7 @@ from models import (
     Status,
     Trainee,
     TrainingBase,
+    University,
 )
 from models.clock import now
 from models.enums import (
@@ -168,7 +169,8 @@ class World:
 def build_world() -> World:
     """郑州 (county 中原区) and 洛阳 (county 西工区), each with a base, an institution, a trainee
     with a submitted GP application, an employment, education, licence, attachment and review;
-    a third county (金水区) in 郑州 for county-vs-county checks; an account for every role.
+    a third county (金水区) in 郑州 for county-vs-county checks; an account for every role (univ_zz:
+    郑州大学's administrator).
     Keys: "zy" (中原区), "js" (金水区), "xg" (西工区)."""
     w = World()
     for key, code in [("zz", "410100"), ("ly", "410300"), ("zy", "410102"), ("js", "410105"), ("xg", "410303")]:
@@ -189,6 +191,9 @@ def build_world() -> World:
         w.accounts[username] = AccountFactory(username=username, role=role,
                                               region=w.regions[region_key] if region_key else None,
                                               base=w.bases[base_key] if base_key else None)
+    # a university administrator of 郑州大学 (专硕备案), a city like base_zz's
+    w.accounts["univ_zz"] = AccountFactory(username="univ_zz", role=Role.UNIVERSITY, university=db.session.scalar(
+        select(University).where(University.name == "郑州大学")))
     for key, city_key in [("zy", "zz"), ("js", "zz"), ("xg", "ly")]:
         county = w.regions[key]
         city = w.regions[city_key]

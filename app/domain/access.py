@@ -16,11 +16,14 @@ from models import (
     Attachment,
     AuditLog,
     Batch,
+    CrossCityApproval,
     Education,
     Employment,
     ExemptionRequest,
+    FilingReopening,
     Institution,
     Licence,
+    MasterFiling,
     PasswordReset,
     Quota,
     Region,
@@ -31,6 +34,7 @@ from models import (
     Status,
     Trainee,
     TrainingBase,
+    University,
 )
 from models.enums import Program
 
@@ -84,6 +88,21 @@ def region_condition(region_id_column, user: Account) -> ColumnElement[bool]:
     return false()
 
 
+def filing_condition(model, user: Account) -> ColumnElement[bool]:
+    """The professional master's filing: a university sees its own (and itself), a base the students
+    filed to it, the province everything; nobody else sees any of it."""
+    if user.role in Role.PROVINCE_WIDE:
+        return true()
+    column = model.id if model is University else model.university_id
+    if user.role == R.UNIVERSITY:
+        return column == user.university_id
+    if model is MasterFiling and user.role == R.BASE_STAFF:
+        return MasterFiling.base_id == user.base_id
+    if model is University and user.role == R.BASE_STAFF:
+        return University.id.in_(select(MasterFiling.university_id).where(MasterFiling.base_id == user.base_id))
+    return false()
+
+
 def scope_condition(model, user: Account) -> ColumnElement[bool]:
     """The condition that keeps rows of ``model`` inside ``user``'s scope."""
     if user is None or not getattr(user, "is_authenticated", False):
@@ -100,7 +119,11 @@ def scope_condition(model, user: Account) -> ColumnElement[bool]:
         return model.application_id.in_(select(Application.id).where(application_condition(user)))
     if model is Institution:
         return region_condition(Institution.region_id, user)
+    if model in (MasterFiling, CrossCityApproval, FilingReopening, University):
+        return filing_condition(model, user)
     if model is TrainingBase:
+        if user.role == R.UNIVERSITY:
+            return TrainingBase.trains_residency.is_(True)  # the bases a university may file to
         if user.role == R.BASE_STAFF:
             return TrainingBase.id == user.base_id
         if user.role == R.COUNTY_REVIEWER:

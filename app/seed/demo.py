@@ -20,6 +20,7 @@ from app.domain.rules import all_passed, results_to_json
 from app.domain.rules.eligibility import evaluate_residency
 from app.domain.rules.exemption import evaluate_exemption
 from app.extensions import db
+from app.seed.demo_filing import UNIVERSITY_ACCOUNTS, ensure_filing_demo
 from app.seed.reference import seed_reference_data
 from models import (
     Account,
@@ -150,6 +151,7 @@ def ensure_fixtures(echo) -> None:
     if db.session.scalar(select(Batch.id).where(Batch.round == BatchRound.SUPPLEMENTARY)) is None:
         _supplementary_batch(moment, batches[Program.RESIDENCY])
     _ensure_staff_accounts(regions, bases)
+    ensure_filing_demo(DEMO_PASSWORD)
     db.session.commit()
 
 
@@ -536,6 +538,8 @@ def load_demo(trainees: int, force_trainees: bool, random_seed: int, echo=print)
     echo(f"Demo accounts (password for all: {DEMO_PASSWORD})")
     for username, display, role, region_code, base_name in STAFF_ACCOUNTS:
         echo(f"  {username:<12} {Role.label(role)} · {display}")
+    for username, display, _university in UNIVERSITY_ACCOUNTS:
+        echo(f"  {username:<12} {Role.label(Role.UNIVERSITY)} · {display}")
     first = db.session.scalar(select(Account.username).where(Account.role == Role.TRAINEE).order_by(Account.id))
     if first:
         echo(f"  {first:<12} {Role.label(Role.TRAINEE)}")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.domain.support_contacts import seed_support_contacts
 from app.extensions import db
 from app.seed import DATA
-from models import PracticeScope, Region, Specialty
+from models import PracticeScope, Region, Specialty, University
 from models.enums import PracticeCategory
 
 SEED_DATA = DATA
@@ -25,7 +25,7 @@ def _rows(name: str) -> list[dict]:
 def seed_reference_data() -> dict[str, int]:
     """Insert or update regions, specialties and practice scopes, and add the guide's technical-support
     contacts when there are none; safe to run again."""
-    added = {"regions": 0, "specialties": 0, "practice_scopes": 0, "support_contacts": 0}
+    added = {"regions": 0, "specialties": 0, "practice_scopes": 0, "universities": 0, "support_contacts": 0}
     regions = {r.code: r for r in db.session.scalars(select(Region))}
     for row in _rows("henan-regions.csv"):  # parents come before their children in the file
         region = regions.get(row["code"])
@@ -52,6 +52,24 @@ def seed_reference_data() -> dict[str, int]:
             db.session.add(scope)
             added["practice_scopes"] += 1
         scope.name, scope.category = row["name"], CATEGORY_BY_NAME[row["category"]]
+    added["universities"] = _seed_universities(regions)
     added["support_contacts"] = seed_support_contacts()
     db.session.commit()
+    return added
+
+
+def _seed_universities(regions: dict[str, Region]) -> int:
+    """Insert or update the universities of ``universities.csv``; the number added."""
+    db.session.flush()  # the regions' ids
+    known = {u.name: u for u in db.session.scalars(select(University))}
+    added = 0
+    for row in _rows("universities.csv"):
+        university = known.get(row["name"])
+        if university is None:
+            university = University(name=row["name"])
+            db.session.add(university)
+            added += 1
+        city = regions.get(row["city_code"]) if row["city_code"] else None
+        university.province, university.city = row["province"], row["city"]
+        university.in_henan, university.city_id = row["in_henan"] == "1", city.id if city else None
     return added

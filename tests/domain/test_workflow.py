@@ -22,7 +22,7 @@ ALLOWED = {(e.program, e.source, e.action, e.role) for e in TRANSITIONS}
 # the account acting in each role, in scope of the 中原区 applications (郑州, base 郑州)
 ACTORS = {Role.TRAINEE: "trainee_zy", Role.COUNTY_REVIEWER: "county_zy", Role.CITY_REVIEWER: "city_zz",
           Role.BASE_STAFF: "base_zz", Role.PROVINCE_ADMIN: "province", Role.SUPPORT: "support",
-          Role.SUPERUSER: "super"}
+          Role.SUPERUSER: "super", Role.UNIVERSITY: "univ_zz"}
 REASON = "材料不全"
 
 

@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.seed.reference import seed_reference_data
-from models import PracticeScope, Region, Specialty
+from models import PracticeScope, Region, Specialty, University
 
 
 def count(model, *where):
@@ -40,10 +40,19 @@ def test_practice_scopes(app):
     assert db.session.scalar(select(PracticeScope.category).where(PracticeScope.code == "52")) == "tcm"
 
 
+def test_universities_with_their_city_and_whether_in_henan(app):
+    by_name = {u.name: u for u in db.session.scalars(select(University))}
+    assert by_name["郑州大学"].in_henan and by_name["郑州大学"].henan_city.name == "郑州市"
+    assert by_name["新乡医学院"].henan_city.code == "410700"
+    assert (by_name["北京大学"].in_henan, by_name["北京大学"].city_id, by_name["北京大学"].province) == (
+        False, None, "北京市")
+
+
 def test_seed_is_idempotent(app):
     seed_reference_data()  # the support contacts, unlike the reference tables, are emptied after each test
     before = (count(Region), count(Specialty), count(PracticeScope))
-    assert seed_reference_data() == {"regions": 0, "specialties": 0, "practice_scopes": 0, "support_contacts": 0}
+    assert seed_reference_data() == {"regions": 0, "specialties": 0, "practice_scopes": 0, "universities": 0,
+                                     "support_contacts": 0}
     assert (count(Region), count(Specialty), count(PracticeScope)) == before
 
 

@@ -91,7 +91,7 @@ USER_ROLE = {"super": Role.SUPERUSER, "province": Role.PROVINCE_ADMIN, "support"
              "city_zz": Role.CITY_REVIEWER, "city_ly": Role.CITY_REVIEWER,
              "base_zz": Role.BASE_STAFF, "base_ly": Role.BASE_STAFF, "trainee_zy": Role.TRAINEE}
 
-ALL_STAFF = frozenset(Role.STAFF)
+ALL_STAFF = frozenset(Role.STAFF) - {Role.UNIVERSITY}  # a university administrator sees only the filing
 PROVINCE_WIDE = frozenset(Role.PROVINCE_WIDE)
 #: Who may open each view (its ``read_roles``), written out independently of the code.
 READERS = {
@@ -116,6 +116,7 @@ READERS = {
     "sms_log": frozenset({Role.SUPERUSER}),
     "access_log": frozenset({Role.SUPERUSER}),
     "support_contact": frozenset({Role.PROVINCE_ADMIN, Role.SUPERUSER}),
+    "university": PROVINCE_WIDE,
 }
 #: Who may edit records of each view (its ``write_roles``).
 WRITERS = {
@@ -140,6 +141,7 @@ WRITERS = {
     "sms_log": frozenset(),
     "access_log": frozenset(),
     "support_contact": frozenset({Role.PROVINCE_ADMIN, Role.SUPERUSER}),
+    "university": frozenset({Role.PROVINCE_ADMIN, Role.SUPERUSER}),
 }
 
 #: Reference views scoped by region or base: endpoint -> (world attribute, keys each user sees).
@@ -307,9 +309,11 @@ def test_matrix_covers_every_view_and_matches_declared_roles(app):
     """The tables above name every back-office view, and agree with each view's declared roles."""
     # pages that are no model views (no list or export) have their access tested with them:
     # support in test_support.py, scores in test_scores.py, admission in test_admission.py,
-    # confirm in test_confirm.py, the unit-directory import in test_institution_import.py
+    # confirm in test_confirm.py, the unit-directory import in test_institution_import.py, the master's
+    # filing in test_filing.py
     views = {view.endpoint: view for view in app.extensions["admin"][0]._views
-             if view.endpoint not in ("admin", "support", "scores", "admission", "confirm", "institution_import")}
+             if view.endpoint not in ("admin", "support", "scores", "admission", "confirm", "institution_import",
+                                      "filing")}
     assert set(views) == set(READERS) == set(WRITERS)
     assert {name: set(view.read_roles) for name, view in views.items()} == {k: set(v) for k, v in READERS.items()}
     assert {name: set(view.write_roles) for name, view in views.items()} == {k: set(v) for k, v in WRITERS.items()}

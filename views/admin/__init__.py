@@ -28,6 +28,7 @@ from models import (
     SupportContact,
     Trainee,
     TrainingBase,
+    University,
 )
 from views.admin.access_log import AccessLogView
 from views.admin.accounts import AccountView
@@ -44,9 +45,17 @@ from views.admin.base import DashboardView, pii_field
 from views.admin.batches import BatchView, QuotaView
 from views.admin.confirm import ConfirmView
 from views.admin.csp_templates import without_inline_handlers
+from views.admin.filing import FilingView
 from views.admin.institutions import InstitutionImportView
 from views.admin.queues import queue_links
-from views.admin.reference import InstitutionView, PracticeScopeView, RegionView, SpecialtyView, TrainingBaseView
+from views.admin.reference import (
+    InstitutionView,
+    PracticeScopeView,
+    RegionView,
+    SpecialtyView,
+    TrainingBaseView,
+    UniversityView,
+)
 from views.admin.scores import ScoresView
 from views.admin.settings import SupportContactView
 from views.admin.sms import SmsLogView
@@ -84,6 +93,7 @@ def init_admin(app) -> Admin:
         (TrainingBaseView, TrainingBase, _l("Training bases"), REFERENCE, "training_base"),
         (SpecialtyView, Specialty, _l("Specialties"), REFERENCE, "specialty"),
         (PracticeScopeView, PracticeScope, _l("Practice scopes"), REFERENCE, "practice_scope"),
+        (UniversityView, University, _l("Universities"), REFERENCE, "university"),
         (AccountView, Account, _l("Accounts"), SYSTEM, "account"),
         (AuditLogView, AuditLog, _l("Audit log"), SYSTEM, "audit_log"),
         (AccessLogView, AccessLog, _l("Access log"), SYSTEM, "access_log"),
@@ -92,6 +102,7 @@ def init_admin(app) -> Admin:
     ]
     for view_class, model, name, category, endpoint in views:
         admin.add_view(view_class(model, db, name=name, category=category, endpoint=endpoint))
+    admin.add_view(FilingView(name=_l("Professional master's filing"), endpoint="filing", url="/admin/filing"))
     admin.add_view(ScoresView(name=_l("Exam scores"), category=REVIEW, endpoint="scores"))
     admin.add_view(AdmissionView(name=_l("Residency admission"), category=REVIEW, endpoint="admission"))
     admin.add_view(ConfirmView(name=_l("On-site confirmation"), category=REVIEW, endpoint="confirm"))

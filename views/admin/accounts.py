@@ -29,7 +29,7 @@ class AccountView(SecureModelView):
     read_roles = (Role.SUPERUSER,)
     write_roles = (Role.SUPERUSER,)
     column_labels = LABELS
-    column_list = ("username", "display_name", "role", "region", "base", "phone", "is_active_account",
+    column_list = ("username", "display_name", "role", "region", "base", "university", "phone", "is_active_account",
                    "failed_logins", "locked_until", "must_change_password", "last_login_at")
     column_default_sort = ("id", True)
     column_searchable_list = ("username", "display_name", "phone")
@@ -38,10 +38,10 @@ class AccountView(SecureModelView):
         filters.FilterEqual(Account.role, _l("Role"), options=Role.lazy_choices()),
         filters.BooleanEqualFilter(Account.is_active_account, _l("Enabled")),
     )
-    column_select_related_list = (Account.region, Account.base)
+    column_select_related_list = (Account.region, Account.base, Account.university)
     column_details_exclude_list = ("password_hash",)
     column_export_exclude_list = ("password_hash",)
-    form_columns = ("username", "display_name", "password", "phone", "role", "region", "base",
+    form_columns = ("username", "display_name", "password", "phone", "role", "region", "base", "university",
                     "is_active_account", "locked_until")
     form_choices = {"role": Role.lazy_choices()}
     form_extra_fields = {"password": PasswordField(_l("Password"), validators=[StrongPassword()],
@@ -66,6 +66,11 @@ class AccountView(SecureModelView):
             form.base.errors.append(_("Training base staff need a training base."))
         elif role != Role.BASE_STAFF and base is not None:
             form.base.errors.append(_("Only training base staff have a training base; leave it empty."))
+        university = form.university.data if hasattr(form, "university") else None
+        if role == Role.UNIVERSITY and university is None:
+            form.university.errors.append(_("A university administrator needs a university."))
+        elif role != Role.UNIVERSITY and university is not None:
+            form.university.errors.append(_("Only university administrators have a university; leave it empty."))
         if not form.password.data and request_is_create():
             form.password.errors.append(_("A new account needs a password."))
         return not any(field.errors for field in form)

@@ -227,7 +227,7 @@ class RoleAccessMixin:
     """Open to logged-in, active users whose role is in ``read_roles``; others go to the login
     page (anonymous) or get 403."""
 
-    read_roles: tuple[str, ...] = Role.STAFF
+    read_roles: tuple[str, ...] = Role.ENROLLMENT_STAFF
 
     def is_accessible(self) -> bool:
         return (current_user.is_authenticated and current_user.is_active
@@ -247,7 +247,7 @@ class SecureModelView(RoleAccessMixin, ModelView):
     audited; ``status`` is never a form field.
     """
 
-    read_roles: tuple[str, ...] = Role.STAFF
+    read_roles: tuple[str, ...] = Role.ENROLLMENT_STAFF
     write_roles: tuple[str, ...] = (Role.SUPERUSER,)
     create_roles: tuple[str, ...] | None = None  # defaults to write_roles
     delete_roles: tuple[str, ...] = (Role.SUPERUSER,)
@@ -615,8 +615,12 @@ class ReadOnlyModelView(SecureModelView):
 
 
 class DashboardView(RoleAccessMixin, AdminIndexView):
-    """The back-office home, open to staff only."""
+    """The back-office home, open to staff only; a university administrator goes to the filing."""
+
+    read_roles = Role.STAFF
 
     @expose("/")
     def index(self):
+        if current_user.role == Role.UNIVERSITY:
+            return redirect(url_for("filing.index"))
         return self.render("admin/dashboard.html", my_queues=my_queues(), **dashboard_context(current_user))

@@ -1,11 +1,12 @@
 """Back-office views of reference data: regions, specialties, practice scopes, units and bases."""
 from flask_admin.contrib.sqla import filters
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.domain.institutions import IMPORT_ROLES
 from app.extensions import db
-from models import Institution, PracticeScope, Region, Role, Specialty, TrainingBase
+from models import Institution, PracticeScope, Region, Role, Specialty, TrainingBase, University
 from models.enums import InstitutionKind, InstitutionLevel, PracticeCategory, RegionLevel
 from views.admin.base import SecureModelView, ajax_ref, request_options
 from views.admin.labels import LABELS
@@ -114,3 +115,34 @@ class TrainingBaseView(SecureModelView):
     form_args = {"city": {"query_factory": lambda: db.session.scalars(
         select(Region).where(Region.level == RegionLevel.CITY).order_by(Region.code)).all()}}
     export_name = _l("Training bases")
+
+
+def henan_cities():
+    return db.session.scalars(select(Region).where(Region.level == RegionLevel.CITY).order_by(Region.code))
+
+
+class UniversityView(SecureModelView):
+    """Universities of the professional master's filing; a Henan university names its city (the
+    cross-city rule compares it with the base's)."""
+
+    read_roles = (Role.PROVINCE_ADMIN, Role.SUPPORT, Role.SUPERUSER)
+    write_roles = REFERENCE_EDITORS
+    column_labels = LABELS
+    column_list = ("name", "province", "city", "in_henan", "henan_city")
+    column_default_sort = "id"
+    column_searchable_list = ("name",)
+    column_filters = (filters.BooleanEqualFilter(University.in_henan, _l("In Henan")),)
+    column_select_related_list = (University.henan_city,)
+    form_columns = ("name", "province", "city", "in_henan", "henan_city")
+    form_args = {"henan_city": {"query_factory": henan_cities}}
+    export_name = _l("Universities")
+
+    def validate_form(self, form):
+        valid = super().validate_form(form)
+        if not valid or not hasattr(form, "in_henan"):
+            return valid
+        if form.in_henan.data and form.henan_city.data is None:
+            form.henan_city.errors.append(_("A university in Henan needs its city."))
+        elif not form.in_henan.data and form.henan_city.data is not None:
+            form.henan_city.errors.append(_("Only a university in Henan has a Henan city; leave it empty."))
+        return not any(field.errors for field in form)

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.domain.enrollment.snapshot import profile_snapshot
+from app.domain.filing import filed_master
 from app.domain.rules import RuleResult
 from app.domain.rules.eligibility import evaluate_residency
 from app.domain.workflow import states
@@ -117,6 +118,7 @@ def application_facts(application: Application) -> dict:
 def check(application: Application, on: date, snapshot: dict | None = None) -> list[RuleResult]:
     """The eligibility rules on the trainee's current profile (or a given snapshot)."""
     profile = snapshot if snapshot is not None else profile_snapshot(application.trainee)
+    profile = {**profile, "filed_master": filed_master(application.trainee.id_number, application.batch.year)}
     return evaluate_residency(profile, application_facts(application), batch_facts(application.batch), on)
 
 

@@ -182,6 +182,18 @@ def _graduate_student_rule(profile: dict) -> RuleResult:
     return RuleResult("not_graduate_student", True, N_("Not currently a graduate student."), {})
 
 
+def _filed_master_rule(profile: dict) -> RuleResult | None:
+    """A professional master's student filed by a university (专硕备案) is a current graduate student: the
+    plan excludes them ("此次招收对象不含 2024 级临床医学类专业硕士研究生")."""
+    filed = profile.get("filed_master")
+    if not filed:
+        return None
+    return RuleResult("not_filed_master", False, N_(
+        "Your ID number is filed by %(university)s as a professional master's student of %(year)s: current "
+        "graduate students are trained through their university and cannot apply (此次招收对象不含临床医学类专业"
+        "硕士研究生)."), {"university": filed.get("university", ""), "year": filed.get("year", "")})
+
+
 def _tcm_rule(profile: dict) -> RuleResult:
     tcm = [e.get("major") or "" for e in _candidates(profile) if is_tcm_major(e.get("major"))]
     if tcm:
@@ -296,7 +308,7 @@ def evaluate_residency(profile: dict, application: dict, batch: dict, on: date) 
         _upgraded_rule(profile, application, batch),
         _withdrawal_rule(profile, on),
     ]
-    flag = _retrain_flag(profile, on)
-    if flag is not None:
-        results.append(flag)
+    for extra in (_filed_master_rule(profile), _retrain_flag(profile, on)):
+        if extra is not None:
+            results.append(extra)
     return results
