@@ -13,11 +13,12 @@ from models.setting import SupportContact
 from models.sms import SmsCode, SmsLog, SmsPurpose, SmsState
 from models.specialty import PracticeScope, Specialty
 from models.trainee import Education, Employment, Licence, Trainee
+from models.withdrawal import BarEntry, Withdrawal
 
 __all__ = [
-    "AccessAction", "AccessLog", "Account", "AccountBusiness", "Application", "ApplicationChoice", "Attachment", "AuditLog",
+    "AccessAction", "AccessLog", "BarEntry", "Account", "AccountBusiness", "Application", "ApplicationChoice", "Attachment", "AuditLog",
     "Batch", "Education", "Employment", "ExemptionRequest", "Institution", "Licence",
     "PasswordReset", "PracticeScope", "Quota", "Region", "ReviewRecord", "Role", "SkillItem", "SmsCode", "SmsLog", "SmsPurpose", "SmsState",
     "Specialty", "Status", "SupportContact",
-    "Trainee", "TrainingBase", "base_specialty", "batch_shortage_specialty",
+    "Trainee", "TrainingBase", "Withdrawal", "base_specialty", "batch_shortage_specialty",
 ]

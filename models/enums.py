@@ -228,3 +228,25 @@ class AttachmentKind(Choices):
 class AuditAction(Choices):
     CREATE, UPDATE, DELETE = "create", "update", "delete"
     items = ((CREATE, _l("Create")), (UPDATE, _l("Update")), (DELETE, _l("Delete")))
+
+
+class WithdrawalReason(Choices):
+    """Why a trainee left 住培 (退培原因); 其他 carries a text."""
+
+    PERSONAL, HEALTH, STUDY, EMPLOYMENT, DISCIPLINE, NOT_GRADUATED, OTHER = (
+        "personal", "health", "study", "employment", "discipline", "not_graduated", "other")
+    items = (
+        (PERSONAL, _l("Personal or family reasons")),
+        (HEALTH, _l("Health reasons")),
+        (STUDY, _l("Further study (postgraduate)")),
+        (EMPLOYMENT, _l("Took up other employment")),
+        (DISCIPLINE, _l("Violation of training discipline")),
+        (NOT_GRADUATED, _l("Did not graduate on time")),
+        (OTHER, _l("Other")),
+    )
+
+
+class WithdrawalStatus(Choices):
+    PENDING, APPROVED, RETURNED = "pending", "approved", "returned"
+    items = ((PENDING, _l("Awaiting province approval")), (APPROVED, _l("Approved")),
+             (RETURNED, _l("Returned by the province")))

@@ -15,6 +15,7 @@ from models import (
     ApplicationChoice,
     Attachment,
     AuditLog,
+    BarEntry,
     Batch,
     Education,
     Employment,
@@ -31,6 +32,7 @@ from models import (
     Status,
     Trainee,
     TrainingBase,
+    Withdrawal,
 )
 from models.enums import Program
 
@@ -84,6 +86,25 @@ def region_condition(region_id_column, user: Account) -> ColumnElement[bool]:
     return false()
 
 
+def withdrawal_condition(user: Account) -> ColumnElement[bool]:
+    """Withdrawals (退培) a user may see: the base its own, province-wide roles all. County and city
+    commissions see none: residency training is the bases' and the province's business (they do not
+    see residency applications either)."""
+    if user.role in Role.PROVINCE_WIDE:
+        return true()
+    if user.role == R.BASE_STAFF:
+        return Withdrawal.base_id == user.base_id
+    return false()
+
+
+def withdrawal_document_condition(user: Account) -> ColumnElement[bool]:
+    """A withdrawal's document is seen only by those who see the withdrawal (not the trainee, not
+    another base that trains the same person later)."""
+    documents = select(Withdrawal.document_id).where(Withdrawal.document_id.is_not(None))
+    return or_(Attachment.id.not_in(documents),
+               Attachment.id.in_(documents.where(withdrawal_condition(user))))
+
+
 def scope_condition(model, user: Account) -> ColumnElement[bool]:
     """The condition that keeps rows of ``model`` inside ``user``'s scope."""
     if user is None or not getattr(user, "is_authenticated", False):
@@ -94,8 +115,14 @@ def scope_condition(model, user: Account) -> ColumnElement[bool]:
         return application_condition(user)
     if model is Trainee:
         return trainee_condition(Trainee.id, user)
-    if model in (Education, Employment, Licence, Attachment):
+    if model is Attachment:
+        return and_(trainee_condition(Attachment.trainee_id, user), withdrawal_document_condition(user))
+    if model in (Education, Employment, Licence):
         return trainee_condition(model.trainee_id, user)
+    if model is Withdrawal:
+        return withdrawal_condition(user)
+    if model is BarEntry:
+        return true() if user.role in Role.PROVINCE_WIDE else false()
     if model in (ApplicationChoice, ExemptionRequest, ReviewRecord):
         return model.application_id.in_(select(Application.id).where(application_condition(user)))
     if model is Institution:

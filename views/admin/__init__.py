@@ -13,6 +13,7 @@ from models import (
     ApplicationChoice,
     Attachment,
     AuditLog,
+    BarEntry,
     Batch,
     Education,
     Employment,
@@ -28,6 +29,7 @@ from models import (
     SupportContact,
     Trainee,
     TrainingBase,
+    Withdrawal,
 )
 from views.admin.access_log import AccessLogView
 from views.admin.accounts import AccountView
@@ -52,9 +54,11 @@ from views.admin.settings import SupportContactView
 from views.admin.sms import SmsLogView
 from views.admin.support import SupportView
 from views.admin.trainees import EducationView, EmploymentView, LicenceView, TraineeView
+from views.admin.withdrawals import BarEntryView, WithdrawalView
 
 REVIEW, TRAINEES, BATCHES, REFERENCE, SYSTEM = (
     _l("Enrollment review"), _l("Trainees"), _l("Batches and quotas"), _l("Reference data"), _l("System"))
+TRAINING = _l("Training management")
 
 
 def init_admin(app) -> Admin:
@@ -73,6 +77,8 @@ def init_admin(app) -> Admin:
         (ApplicationChoiceView, ApplicationChoice, _l("Specialty choices"), REVIEW, "application_choice"),
         (AttachmentView, Attachment, _l("Attachments"), REVIEW, "attachment"),
         (ReviewRecordView, ReviewRecord, _l("Review records"), REVIEW, "review_record"),
+        (WithdrawalView, Withdrawal, _l("Withdrawals"), TRAINING, "withdrawal"),
+        (BarEntryView, BarEntry, _l("Bar list"), TRAINING, "bar_entry"),
         (TraineeView, Trainee, _l("Trainees"), TRAINEES, "trainee"),
         (EducationView, Education, _l("Education"), TRAINEES, "education"),
         (EmploymentView, Employment, _l("Employment"), TRAINEES, "employment"),
