@@ -6,6 +6,7 @@ from models.attachment import Attachment
 from models.audit import AuditLog
 from models.batch import Batch, Quota, SkillItem, batch_shortage_specialty
 from models.institution import Institution, TrainingBase, base_specialty
+from models.notice import Notice, NoticeRead
 from models.password_reset import PasswordReset
 from models.region import Region
 from models.review import ReviewRecord
@@ -18,7 +19,7 @@ from models.withdrawal import BarEntry, Withdrawal
 __all__ = [
     "AccessAction", "AccessLog", "BarEntry", "Account", "AccountBusiness", "Application", "ApplicationChoice", "Attachment", "AuditLog",
     "Batch", "Education", "Employment", "ExemptionRequest", "Institution", "Licence",
-    "PasswordReset", "PracticeScope", "Quota", "Region", "ReviewRecord", "Role", "SkillItem", "SmsCode", "SmsLog", "SmsPurpose", "SmsState",
+    "Notice", "NoticeRead", "PasswordReset", "PracticeScope", "Quota", "Region", "ReviewRecord", "Role", "SkillItem", "SmsCode", "SmsLog", "SmsPurpose", "SmsState",
     "Specialty", "Status", "SupportContact",
     "Trainee", "TrainingBase", "Withdrawal", "base_specialty", "batch_shortage_specialty",
 ]

@@ -250,3 +250,11 @@ class WithdrawalStatus(Choices):
     PENDING, APPROVED, RETURNED = "pending", "approved", "returned"
     items = ((PENDING, _l("Awaiting province approval")), (APPROVED, _l("Approved")),
              (RETURNED, _l("Returned by the province")))
+
+
+class NoticeLevel(Choices):
+    """Who publishes a notice, and so whom it reaches (its scope)."""
+
+    PROVINCE, CITY, COUNTY, BASE = "province", "city", "county", "base"
+    items = ((PROVINCE, _l("Provincial health commission")), (CITY, _l("City health commission")),
+             (COUNTY, _l("County health commission")), (BASE, _l("Training base")))

@@ -22,6 +22,7 @@ from models import (
     ExemptionRequest,
     Institution,
     Licence,
+    Notice,
     PasswordReset,
     Quota,
     Region,
@@ -97,6 +98,20 @@ def withdrawal_condition(user: Account) -> ColumnElement[bool]:
     return false()
 
 
+def notice_owner_condition(user: Account) -> ColumnElement[bool]:
+    """Notices a user manages (edits, deletes, sees the read receipts of): those published at their
+    own level and place. Who a notice reaches is ``app.domain.notices.audience_condition``."""
+    role = user.role
+    if role in (R.PROVINCE_ADMIN, R.SUPERUSER):
+        return Notice.level == "province"
+    if role in (R.CITY_REVIEWER, R.COUNTY_REVIEWER):
+        return and_(Notice.level == ("city" if role == R.CITY_REVIEWER else "county"),
+                    Notice.region_id == user.region_id)
+    if role == R.BASE_STAFF:
+        return and_(Notice.level == "base", Notice.base_id == user.base_id)
+    return false()
+
+
 def withdrawal_document_condition(user: Account) -> ColumnElement[bool]:
     """A withdrawal's document is seen only by those who see the withdrawal (not the trainee, not
     another base that trains the same person later)."""
@@ -116,7 +131,11 @@ def scope_condition(model, user: Account) -> ColumnElement[bool]:
     if model is Trainee:
         return trainee_condition(Trainee.id, user)
     if model is Attachment:
-        return and_(trainee_condition(Attachment.trainee_id, user), withdrawal_document_condition(user))
+        return or_(and_(Attachment.notice_id.is_(None), trainee_condition(Attachment.trainee_id, user),
+                        withdrawal_document_condition(user)),
+                   Attachment.notice_id.in_(select(Notice.id).where(notice_owner_condition(user))))
+    if model is Notice:
+        return notice_owner_condition(user)
     if model in (Education, Employment, Licence):
         return trainee_condition(model.trainee_id, user)
     if model is Withdrawal:

@@ -20,6 +20,7 @@ from models import (
     ExemptionRequest,
     Institution,
     Licence,
+    Notice,
     PracticeScope,
     Quota,
     Region,
@@ -47,6 +48,7 @@ from views.admin.batches import BatchView, QuotaView
 from views.admin.confirm import ConfirmView
 from views.admin.csp_templates import without_inline_handlers
 from views.admin.institutions import InstitutionImportView
+from views.admin.notices import NoticeInboxView, NoticeView
 from views.admin.queues import queue_links
 from views.admin.reference import InstitutionView, PracticeScopeView, RegionView, SpecialtyView, TrainingBaseView
 from views.admin.scores import ScoresView
@@ -58,7 +60,7 @@ from views.admin.withdrawals import BarEntryView, WithdrawalView
 
 REVIEW, TRAINEES, BATCHES, REFERENCE, SYSTEM = (
     _l("Enrollment review"), _l("Trainees"), _l("Batches and quotas"), _l("Reference data"), _l("System"))
-TRAINING = _l("Training management")
+TRAINING, NOTICES = _l("Training management"), _l("Notices")
 
 
 def init_admin(app) -> Admin:
@@ -79,6 +81,7 @@ def init_admin(app) -> Admin:
         (ReviewRecordView, ReviewRecord, _l("Review records"), REVIEW, "review_record"),
         (WithdrawalView, Withdrawal, _l("Withdrawals"), TRAINING, "withdrawal"),
         (BarEntryView, BarEntry, _l("Bar list"), TRAINING, "bar_entry"),
+        (NoticeView, Notice, _l("Publish notices"), NOTICES, "notice"),
         (TraineeView, Trainee, _l("Trainees"), TRAINEES, "trainee"),
         (EducationView, Education, _l("Education"), TRAINEES, "education"),
         (EmploymentView, Employment, _l("Employment"), TRAINEES, "employment"),
@@ -98,6 +101,8 @@ def init_admin(app) -> Admin:
     ]
     for view_class, model, name, category, endpoint in views:
         admin.add_view(view_class(model, db, name=name, category=category, endpoint=endpoint))
+    admin.add_view(NoticeInboxView(name=_l("Notices for me"), category=NOTICES, endpoint="notice_inbox",
+                                   url="/admin/notices-inbox"))
     admin.add_view(ScoresView(name=_l("Exam scores"), category=REVIEW, endpoint="scores"))
     admin.add_view(AdmissionView(name=_l("Residency admission"), category=REVIEW, endpoint="admission"))
     admin.add_view(ConfirmView(name=_l("On-site confirmation"), category=REVIEW, endpoint="confirm"))
