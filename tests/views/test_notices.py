@@ -183,3 +183,18 @@ def test_roles_that_do_not_publish_and_bad_input(world, client, auth):
     assert db.session.scalar(select(func.count()).select_from(Notice)) == 0
     assert client.get(f"/admin/notice/details/?id={HUGE}").status_code in (302, 404)
     assert post_files(client, HUGE, [(pdf_pages(1), "x.pdf")], page="/admin/notice/").status_code == 404
+
+
+def test_deleting_a_notice_removes_its_files_and_the_attachment_list_still_opens(world, client, auth):
+    row = notice("待删除通知")
+    auth.login("province", PASSWORD)
+    post_files(client, row.id, [(pdf_pages(1), "附件.pdf")])
+    attachment_id = db.session.scalars(select(Attachment.id).where(Attachment.notice_id == row.id)).one()
+    assert client.get("/admin/attachment/").status_code == 200
+    assert client.get(f"/files/{attachment_id}").status_code == 200  # the publisher's own notice
+    assert "待删除通知" in html(client.get("/admin/notice/"))
+    response = post(client, "/admin/notice/delete/", {"id": str(row.id)})
+    assert response.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Notice)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Attachment).where(
+        Attachment.id == attachment_id)) == 0

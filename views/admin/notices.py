@@ -95,6 +95,12 @@ class NoticeView(SecureModelView):
             model.level, model.region_id, model.base_id = scope
             model.author_id = current_user.id
 
+    def on_model_delete(self, model):
+        """The notice's files go with it (their stored objects once the deletion commits)."""
+        super().on_model_delete(model)
+        for attachment in list(model.files):
+            storage.delete(attachment)
+
     def render(self, template, **kwargs):
         notice = kwargs.get("model")
         if template == self.details_template and notice is not None:

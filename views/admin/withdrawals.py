@@ -52,8 +52,13 @@ class YearFilter(filters.FilterEqual):
 
 
 class IdFilter(filters.FilterEqual):
+    """A record number (compared as a number: PostgreSQL refuses integer = text)."""
+
     def validate(self, value):
         return parse_id(value) is not None
+
+    def clean(self, value):
+        return parse_id(value)
 
 
 def _document(view, context, model, name):
