@@ -306,6 +306,7 @@ def test_clinical_majors_include_their_older_names(major, clinical):
     assert ("education_major" not in failed(check(profile(education(major=major))))) is clinical
 
 
+@pytest.mark.seed("退培需退还财政资金，退培 3 年内不得再次参加住培")
 @pytest.mark.parametrize("recorded, declared, passed", [
     (["2021-05-11"], None, False), (["2021-05-10"], None, True), (["2021-05-09"], None, True),
     (["2019-01-01", "2021-05-11"], "2019-01-01", False), (["2019-01-01"], "2021-05-11", False)])

@@ -15,6 +15,7 @@ from tests.factories import PASSWORD, AccountFactory
 from tests.files import HUGE, pdf_pages
 from tests.forms import post
 from tests.notice_helpers import notice, post_files
+from tests.queries import statements_for
 
 
 def html(response) -> str:
@@ -198,3 +199,14 @@ def test_deleting_a_notice_removes_its_files_and_the_attachment_list_still_opens
     assert db.session.scalar(select(func.count()).select_from(Notice)) == 0
     assert db.session.scalar(select(func.count()).select_from(Attachment).where(
         Attachment.id == attachment_id)) == 0
+
+
+def test_the_portal_home_runs_a_fixed_number_of_statements_whatever_the_notices(world, client, auth):
+    notice("第一条通知")
+    auth.login("trainee_zy", PASSWORD)
+    one, page = statements_for(client, "/portal/")
+    assert "第一条通知" in page
+    for n in range(4):
+        notice(f"更多通知{n}", NoticeLevel.COUNTY, region=world.regions["zy"], must_read=True)
+    many, page = statements_for(client, "/portal/")
+    assert "更多通知3" in page and many == one

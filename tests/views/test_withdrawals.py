@@ -14,6 +14,7 @@ from models.enums import WithdrawalReason, WithdrawalStatus
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD
 from tests.files import HUGE
+from tests.queries import statements_for
 from tests.withdrawal_helpers import NEW, admitted, decide, post_withdrawal, stored_withdrawal
 
 
@@ -180,3 +181,15 @@ def test_bad_input_keeps_what_was_typed(world, client, auth):
     assert client.get(f"/admin/withdrawal/details/?id={HUGE}").status_code in (302, 404)
     token = csrf_token(client, "/admin/withdrawal/")
     assert client.post("/admin/withdrawal/decide/", data={"csrf_token": token, "id": HUGE}).status_code == 404
+
+
+def test_the_withdrawal_list_runs_a_fixed_number_of_statements(world, client, auth):
+    applications = [admitted(world, name=f"退培{n}", born=date(1990, 1, n + 1)) for n in range(4)]
+    stored_withdrawal(applications[0], date(2025, 9, 1))
+    auth.login("province", PASSWORD)
+    one, page = statements_for(client, "/admin/withdrawal/")
+    assert "退培0" in page
+    for application in applications[1:]:
+        stored_withdrawal(application, date(2025, 9, 2))
+    many, page = statements_for(client, "/admin/withdrawal/")
+    assert "退培3" in page and many == one
