@@ -9,8 +9,10 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.infra import storage
 from models import Attachment, Withdrawal
-from models.enums import WithdrawalReason, WithdrawalStatus
+from models.enums import AttachmentKind, WithdrawalReason, WithdrawalStatus
+from tests.applications import png_upload
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD
 from tests.files import HUGE
@@ -130,8 +132,12 @@ def test_scope_of_lists_details_documents_and_exports(world, client, auth):
     assert "洛阳退培" in exported and "郑州退培" not in exported and "考取研究生" in exported
     auth.logout()
 
-    # the trainee does not get the base's document; county and city commissions see no withdrawals
-    auth.login("trainee_zy", PASSWORD)
+    # the withdrawn trainee does not get the base's document (though it is filed under them);
+    # county and city commissions see no withdrawals
+    own = storage.save(png_upload(), AttachmentKind.PHOTO, ly.trainee)
+    db.session.commit()
+    auth.login(ly.trainee.account.username, PASSWORD)
+    assert client.get(f"/files/{own.id}").status_code == 200
     assert client.get(f"/files/{mine.document_id}").status_code == 404
     auth.logout()
     for username in ("county_zy", "city_zz"):
