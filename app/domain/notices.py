@@ -22,9 +22,11 @@ from datetime import datetime
 
 import markdown
 import nh3
+from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.domain.access import notice_owner_condition
 from app.extensions import db
@@ -135,8 +137,17 @@ def notices_for(user: Account, limit: int | None = None) -> list[Notice]:
 
 
 def login_page_notices() -> list[Notice]:
-    return list(db.session.scalars(_ordered(select(Notice).where(
-        Notice.level == NoticeLevel.PROVINCE, current_condition(now()))).limit(LOGIN_PAGE_COUNT)))
+    """The province's current notices; none when the database does not answer (the login page still shows)."""
+    try:
+        return list(db.session.scalars(_ordered(select(Notice).where(
+            Notice.level == NoticeLevel.PROVINCE, current_condition(now()))).limit(LOGIN_PAGE_COUNT)))
+    except SQLAlchemyError:
+        current_app.logger.warning("notices not shown: the database did not answer", exc_info=True)
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            pass
+        return []
 
 
 def readable(notice_id: int, user: Account) -> Notice | None:
