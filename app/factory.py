@@ -25,6 +25,7 @@ from app.security_headers import init_app as init_security_headers
 from views.admin import init_admin
 from views.auth import bp as auth_bp
 from views.files import bp as files_bp
+from views.notices import bp as notices_bp
 from views.health import bp as health_bp
 from views.portal import bp as portal_bp
 
@@ -101,6 +102,7 @@ def configure_blueprints(app: Flask) -> None:
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(files_bp)
+    app.register_blueprint(notices_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(portal_bp)
 

@@ -8,6 +8,7 @@ from models.batch import Batch, Quota, SkillItem, batch_shortage_specialty
 from models.claim_decision import ClaimDecision
 from models.master_filing import CrossCityApproval, FilingDeadline, FilingReopening, MasterFiling
 from models.institution import Institution, TrainingBase, base_specialty
+from models.notice import Notice, NoticeRead
 from models.password_reset import PasswordReset
 from models.region import Region
 from models.review import ReviewRecord
@@ -17,12 +18,50 @@ from models.sms import SmsCode, SmsLog, SmsPurpose, SmsState
 from models.specialty import PracticeScope, Specialty
 from models.trainee import Education, Employment, Licence, Trainee
 from models.university import University
+from models.withdrawal import BarEntry, Withdrawal
 
 __all__ = [
-    "AccessAction", "AccessLog", "Account", "AccountBusiness", "Application", "ApplicationChoice", "Attachment", "AuditLog",
-    "Batch", "ClaimDecision", "Education", "Employment", "ExemptionRequest", "Institution", "Licence",
-    "PasswordReset", "PracticeScope", "Quota", "Region", "ReviewRecord", "Role", "SavedFilter", "SkillItem", "SmsCode", "SmsLog", "SmsPurpose", "SmsState",
-    "Specialty", "Status", "SupportContact",
-    "Trainee", "TrainingBase", "University", "MasterFiling", "FilingDeadline", "FilingReopening",
-    "CrossCityApproval", "base_specialty", "batch_shortage_specialty",
+    "AccessAction",
+    "AccessLog",
+    "Account",
+    "AccountBusiness",
+    "Application",
+    "ApplicationChoice",
+    "Attachment",
+    "AuditLog",
+    "BarEntry",
+    "Batch",
+    "ClaimDecision",
+    "CrossCityApproval",
+    "Education",
+    "Employment",
+    "ExemptionRequest",
+    "FilingDeadline",
+    "FilingReopening",
+    "Institution",
+    "Licence",
+    "MasterFiling",
+    "Notice",
+    "NoticeRead",
+    "PasswordReset",
+    "PracticeScope",
+    "Quota",
+    "Region",
+    "ReviewRecord",
+    "Role",
+    "SavedFilter",
+    "SkillItem",
+    "SmsCode",
+    "SmsLog",
+    "SmsPurpose",
+    "SmsState",
+    "Specialty",
+    "Status",
+    "SupportContact",
+    "Trainee",
+    "TrainingBase",
+    "University",
+    "Withdrawal",
+    "base_specialty",
+    "batch_shortage_specialty",
 ]

@@ -12,7 +12,7 @@ from models.enums import AttachmentKind
 
 
 class Attachment(db.Model):
-    """One uploaded file of a trainee, optionally tied to an application or exemption request."""
+    """One uploaded file of a trainee, optionally tied to an application or exemption request; or of a notice."""
 
     __tablename__ = "attachment"
     __table_args__ = (
@@ -22,7 +22,9 @@ class Attachment(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(30))
-    trainee_id: Mapped[int] = mapped_column(ForeignKey("trainee.id", ondelete="CASCADE"), index=True)
+    # a trainee's file, or (trainee_id empty) a notice's attachment
+    trainee_id: Mapped[int | None] = mapped_column(ForeignKey("trainee.id", ondelete="CASCADE"), index=True)
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("notice.id", ondelete="CASCADE"), index=True)
     application_id: Mapped[int | None] = mapped_column(
         ForeignKey("application.id", ondelete="CASCADE"), index=True)
     exemption_request_id: Mapped[int | None] = mapped_column(

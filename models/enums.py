@@ -242,3 +242,31 @@ class ApprovalState(Choices):
 
     PENDING, APPROVED, REFUSED = "pending", "approved", "refused"
     items = ((PENDING, _l("Awaiting approval")), (APPROVED, _l("Approved")), (REFUSED, _l("Refused")))
+class WithdrawalReason(Choices):
+    """Why a trainee left 住培 (退培原因); 其他 carries a text."""
+
+    PERSONAL, HEALTH, STUDY, EMPLOYMENT, DISCIPLINE, NOT_GRADUATED, OTHER = (
+        "personal", "health", "study", "employment", "discipline", "not_graduated", "other")
+    items = (
+        (PERSONAL, _l("Personal or family reasons")),
+        (HEALTH, _l("Health reasons")),
+        (STUDY, _l("Further study (postgraduate)")),
+        (EMPLOYMENT, _l("Took up other employment")),
+        (DISCIPLINE, _l("Violation of training discipline")),
+        (NOT_GRADUATED, _l("Did not graduate on time")),
+        (OTHER, _l("Other")),
+    )
+
+
+class WithdrawalStatus(Choices):
+    PENDING, APPROVED, RETURNED = "pending", "approved", "returned"
+    items = ((PENDING, _l("Awaiting province approval")), (APPROVED, _l("Approved")),
+             (RETURNED, _l("Returned by the province")))
+
+
+class NoticeLevel(Choices):
+    """Who publishes a notice, and so whom it reaches (its scope)."""
+
+    PROVINCE, CITY, COUNTY, BASE = "province", "city", "county", "base"
+    items = ((PROVINCE, _l("Provincial health commission")), (CITY, _l("City health commission")),
+             (COUNTY, _l("County health commission")), (BASE, _l("Training base")))

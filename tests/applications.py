@@ -41,13 +41,13 @@ def png_upload(name="照片.png", size=(350, 490), colour=(30, 90, 160)) -> File
 
 def residency_application(world, base="zz", identity=Identity.COMMISSIONED, status=Status.BASE_APPROVED,
                           graduated=date(2020, 7, 1), photo=False, name=None, batch=None,
-                          second_choice=True) -> Application:
+                          second_choice=True, born: date = date(1996, 5, 4)) -> Application:
     """A submitted residency application to ``world.bases[base]`` with a full snapshot, rule results and
     two specialty choices (内科, 儿科); graduated in 2020, so a licence is required unless told otherwise."""
     batch = batch or residency_batch()
     account = AccountFactory(role=Role.TRAINEE)
-    trainee = TraineeFactory(account=account, name=name or "张堃", id_number=id_number("410102", date(1996, 5, 4)),
-                             gender="female", ethnicity="汉族", political_status="league", birth_date=date(1996, 5, 4),
+    trainee = TraineeFactory(account=account, name=name or "张堃", id_number=id_number("410102", born),
+                             gender="female", ethnicity="汉族", political_status="league", birth_date=born,
                              email="zhangkun@example.cn", address="河南省郑州市中原区建设路 8 号", postal_code="450000",
                              emergency_contact="张父", emergency_phone="13900000000", has_licence=True)
     db.session.add(Education(trainee=trainee, school="河南大学", major="临床医学", level="bachelor", degree="bachelor",

@@ -31,6 +31,7 @@ from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from app.domain import login as signin
+from app.domain.notices import login_page_notices
 from app.domain.sessions import end_sessions, forget_session, start_session
 from app.domain.support_contacts import shown_contacts
 from app.extensions import db, limiter
@@ -148,7 +149,8 @@ def login():
         locked = result is True
     username = (form.username.data or "").strip()
     show_captcha = bool(username) and throttle.captcha_needed(username, _address())
-    return render_template("auth/login.html", form=form, show_captcha=show_captcha, locked=locked)
+    return render_template("auth/login.html", form=form, show_captcha=show_captcha, locked=locked,
+                           notices=login_page_notices())
 
 
 def _attempt(form: LoginForm):

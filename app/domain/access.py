@@ -15,6 +15,7 @@ from models import (
     ApplicationChoice,
     Attachment,
     AuditLog,
+    BarEntry,
     Batch,
     CrossCityApproval,
     Education,
@@ -24,6 +25,7 @@ from models import (
     Institution,
     Licence,
     MasterFiling,
+    Notice,
     PasswordReset,
     Quota,
     Region,
@@ -35,6 +37,7 @@ from models import (
     Trainee,
     TrainingBase,
     University,
+    Withdrawal,
 )
 from models.enums import Program
 
@@ -103,6 +106,39 @@ def filing_condition(model, user: Account) -> ColumnElement[bool]:
     return false()
 
 
+def withdrawal_condition(user: Account) -> ColumnElement[bool]:
+    """Withdrawals (退培) a user may see: the base its own, province-wide roles all. County and city
+    commissions see none: residency training is the bases' and the province's business (they do not
+    see residency applications either)."""
+    if user.role in Role.PROVINCE_WIDE:
+        return true()
+    if user.role == R.BASE_STAFF:
+        return Withdrawal.base_id == user.base_id
+    return false()
+
+
+def notice_owner_condition(user: Account) -> ColumnElement[bool]:
+    """Notices a user manages (edits, deletes, sees the read receipts of): those published at their
+    own level and place. Who a notice reaches is ``app.domain.notices.audience_condition``."""
+    role = user.role
+    if role in (R.PROVINCE_ADMIN, R.SUPERUSER):
+        return Notice.level == "province"
+    if role in (R.CITY_REVIEWER, R.COUNTY_REVIEWER):
+        return and_(Notice.level == ("city" if role == R.CITY_REVIEWER else "county"),
+                    Notice.region_id == user.region_id)
+    if role == R.BASE_STAFF:
+        return and_(Notice.level == "base", Notice.base_id == user.base_id)
+    return false()
+
+
+def withdrawal_document_condition(user: Account) -> ColumnElement[bool]:
+    """A withdrawal's document is seen only by those who see the withdrawal (not the trainee, not
+    another base that trains the same person later)."""
+    documents = select(Withdrawal.document_id).where(Withdrawal.document_id.is_not(None))
+    return or_(Attachment.id.not_in(documents),
+               Attachment.id.in_(documents.where(withdrawal_condition(user))))
+
+
 def scope_condition(model, user: Account) -> ColumnElement[bool]:
     """The condition that keeps rows of ``model`` inside ``user``'s scope."""
     if user is None or not getattr(user, "is_authenticated", False):
@@ -113,8 +149,18 @@ def scope_condition(model, user: Account) -> ColumnElement[bool]:
         return application_condition(user)
     if model is Trainee:
         return trainee_condition(Trainee.id, user)
-    if model in (Education, Employment, Licence, Attachment):
+    if model is Attachment:
+        return or_(and_(Attachment.notice_id.is_(None), trainee_condition(Attachment.trainee_id, user),
+                        withdrawal_document_condition(user)),
+                   Attachment.notice_id.in_(select(Notice.id).where(notice_owner_condition(user))))
+    if model is Notice:
+        return notice_owner_condition(user)
+    if model in (Education, Employment, Licence):
         return trainee_condition(model.trainee_id, user)
+    if model is Withdrawal:
+        return withdrawal_condition(user)
+    if model is BarEntry:
+        return true() if user.role in Role.PROVINCE_WIDE else false()
     if model in (ApplicationChoice, ExemptionRequest, ReviewRecord):
         return model.application_id.in_(select(Application.id).where(application_condition(user)))
     if model is Institution:

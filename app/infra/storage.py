@@ -417,13 +417,15 @@ def _unavailable() -> UploadError:
 
 
 def save(file: FileStorage, kind: str, trainee, uploaded_by=None, application=None,
-         exemption_request=None) -> Attachment:
+         exemption_request=None, notice=None) -> Attachment:
     """Check ``file``, store it (and a thumbnail for images) and add its Attachment to the
-    session, flushed, not committed. Raises UploadError with a Chinese message when the upload
-    is refused or the store cannot be reached; nothing stays in the store when anything fails, or
-    when the transaction does not commit."""
+    session, flushed, not committed; a notice's file has ``notice`` and no trainee. Raises UploadError
+    with a Chinese message when the upload is refused or the store cannot be reached; nothing stays in
+    the store when anything fails, or when the transaction does not commit."""
     if kind not in AttachmentKind.values():
         raise ValueError(f"unknown attachment kind {kind!r}")
+    if (trainee is None) == (notice is None):
+        raise ValueError("a file belongs to a trainee or to a notice")
     if application is not None and application.trainee_id not in (None, trainee.id):
         raise ValueError("the application belongs to another trainee")
     if file is None:
@@ -450,7 +452,7 @@ def save(file: FileStorage, kind: str, trainee, uploaded_by=None, application=No
         else:
             content_type, stored, thumbnail, width, height = _process_image(spool, max_pixels)
         try:
-            return _store_and_add(kind, file, trainee, uploaded_by, application, exemption_request,
+            return _store_and_add(kind, file, (trainee, notice), uploaded_by, application, exemption_request,
                                   content_type, stored, thumbnail, width, height)
         finally:
             for made in (stored, thumbnail):
@@ -458,9 +460,11 @@ def save(file: FileStorage, kind: str, trainee, uploaded_by=None, application=No
                     made.close()
 
 
-def _store_and_add(kind, file, trainee, uploaded_by, application, exemption_request, content_type: str,
+def _store_and_add(kind, file, owner, uploaded_by, application, exemption_request, content_type: str,
                    stored: BinaryIO, thumbnail: BinaryIO | None, width, height) -> Attachment:
-    """The object(s) first, then the row; the objects go again if the row cannot be flushed."""
+    """The object(s) first, then the row; the objects go again if the row cannot be flushed.
+    ``owner`` is (trainee, None) or (None, notice)."""
+    trainee, notice = owner
     size, sha256 = _digest(stored)
     name = secrets.token_hex(16) + EXTENSIONS[content_type]
     original_name = clean_original_name(file.filename) or _("Unnamed file") + EXTENSIONS[content_type]
@@ -477,11 +481,10 @@ def _store_and_add(kind, file, trainee, uploaded_by, application, exemption_requ
         except StoreUnavailable as error:
             log.warning("upload not stored: %s", error)
             raise _unavailable() from None
-        if (application is not None and application.id is None) or (
-                exemption_request is not None and exemption_request.id is None):
+        if any(row is not None and row.id is None for row in (application, exemption_request, notice)):
             db.session.flush()
         attachment = Attachment(
-            kind=kind, trainee=trainee, uploaded_by=uploaded_by,
+            kind=kind, trainee=trainee, uploaded_by=uploaded_by, notice_id=notice.id if notice is not None else None,
             application_id=application.id if application is not None else None,
             exemption_request_id=exemption_request.id if exemption_request is not None else None,
             stored_name=name, original_name=original_name, content_type=content_type,

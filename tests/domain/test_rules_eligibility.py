@@ -304,3 +304,15 @@ def test_only_a_clinical_or_dental_qualification_counts(category, counts, zh):  
 def test_clinical_majors_include_their_older_names(major, clinical):
     assert is_clinical_major(major) is clinical
     assert ("education_major" not in failed(check(profile(education(major=major))))) is clinical
+
+
+@pytest.mark.seed("退培需退还财政资金，退培 3 年内不得再次参加住培")
+@pytest.mark.parametrize("recorded, declared, passed", [
+    (["2021-05-11"], None, False), (["2021-05-10"], None, True), (["2021-05-09"], None, True),
+    (["2019-01-01", "2021-05-11"], "2019-01-01", False), (["2019-01-01"], "2021-05-11", False)])
+def test_recorded_withdrawals_count_with_the_declaration(recorded, declared, passed):
+    """退培需退还财政资金，退培 3 年内不得再次参加住培: the latest withdrawal, recorded (by ID number) or declared,
+    counts; ``on`` is the day of the application (2024-05-10), withdrawn 2021-05-11 is 3 years minus a day."""
+    app = dict(application(), recorded_withdrawals=recorded)
+    results = check(profile(residency_withdrawn_on=declared), app)
+    assert failed(results) == ([] if passed else ["no_recent_withdrawal"])

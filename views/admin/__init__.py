@@ -13,12 +13,14 @@ from models import (
     ApplicationChoice,
     Attachment,
     AuditLog,
+    BarEntry,
     Batch,
     Education,
     Employment,
     ExemptionRequest,
     Institution,
     Licence,
+    Notice,
     PracticeScope,
     Quota,
     Region,
@@ -29,6 +31,7 @@ from models import (
     Trainee,
     TrainingBase,
     University,
+    Withdrawal,
 )
 from views.admin.access_log import AccessLogView
 from views.admin.accounts import AccountView
@@ -47,6 +50,7 @@ from views.admin.confirm import ConfirmView
 from views.admin.csp_templates import without_inline_handlers
 from views.admin.filing import FilingView
 from views.admin.institutions import InstitutionImportView
+from views.admin.notices import NoticeInboxView, NoticeView
 from views.admin.queues import queue_links
 from views.admin.reference import (
     InstitutionView,
@@ -61,9 +65,11 @@ from views.admin.settings import SupportContactView
 from views.admin.sms import SmsLogView
 from views.admin.support import SupportView
 from views.admin.trainees import EducationView, EmploymentView, LicenceView, TraineeView
+from views.admin.withdrawals import BarEntryView, WithdrawalView
 
 REVIEW, TRAINEES, BATCHES, REFERENCE, SYSTEM = (
     _l("Enrollment review"), _l("Trainees"), _l("Batches and quotas"), _l("Reference data"), _l("System"))
+TRAINING, NOTICES = _l("Training management"), _l("Notices")
 
 
 def init_admin(app) -> Admin:
@@ -82,6 +88,9 @@ def init_admin(app) -> Admin:
         (ApplicationChoiceView, ApplicationChoice, _l("Specialty choices"), REVIEW, "application_choice"),
         (AttachmentView, Attachment, _l("Attachments"), REVIEW, "attachment"),
         (ReviewRecordView, ReviewRecord, _l("Review records"), REVIEW, "review_record"),
+        (WithdrawalView, Withdrawal, _l("Withdrawals"), TRAINING, "withdrawal"),
+        (BarEntryView, BarEntry, _l("Bar list"), TRAINING, "bar_entry"),
+        (NoticeView, Notice, _l("Publish notices"), NOTICES, "notice"),
         (TraineeView, Trainee, _l("Trainees"), TRAINEES, "trainee"),
         (EducationView, Education, _l("Education"), TRAINEES, "education"),
         (EmploymentView, Employment, _l("Employment"), TRAINEES, "employment"),
@@ -103,6 +112,8 @@ def init_admin(app) -> Admin:
     for view_class, model, name, category, endpoint in views:
         admin.add_view(view_class(model, db, name=name, category=category, endpoint=endpoint))
     admin.add_view(FilingView(name=_l("Professional master's filing"), endpoint="filing", url="/admin/filing"))
+    admin.add_view(NoticeInboxView(name=_l("Notices for me"), category=NOTICES, endpoint="notice_inbox",
+                                   url="/admin/notices-inbox"))
     admin.add_view(ScoresView(name=_l("Exam scores"), category=REVIEW, endpoint="scores"))
     admin.add_view(AdmissionView(name=_l("Residency admission"), category=REVIEW, endpoint="admission"))
     admin.add_view(ConfirmView(name=_l("On-site confirmation"), category=REVIEW, endpoint="confirm"))

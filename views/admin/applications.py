@@ -22,6 +22,7 @@ from app.domain.enrollment.snapshot_diff import (
 )
 from app.domain.rules import results_from_json
 from app.domain.rules.exemption import EXEMPTION_TYPES as CLAIM_TYPES
+from app.domain.withdrawals import declaration_conflict
 from app.domain.workflow import action_label
 from app.extensions import db
 from app.infra.access_log import record_access
@@ -180,6 +181,7 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, ReviewActionsMixin, Tr
             "status_text": Status.label_for(application.status, program),
             "identity_text": Identity.label(application.identity) if application.identity else "",
             "eligibility": [(r.passed, r.hard, r.render(gettext)) for r in results_from_json(application.eligibility)],
+            "withdrawal_conflict": declaration_conflict(application) if program == Program.RESIDENCY else None,
         }
 
     @expose("/registration-form/")

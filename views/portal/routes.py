@@ -6,9 +6,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.domain import enrollment
+from app.domain.notices import notices_for, read_ids
 from app.extensions import db
 from models import Application, Role, Trainee
 from views.portal.blueprint import bp
+
+HOME_NOTICES = 10
 
 
 def trainee_required(view):
@@ -42,4 +45,6 @@ def index():
             select(Application).where(Application.trainee_id == trainee.id).order_by(Application.id.desc())
         ).all()
     problems = enrollment.profile_problems(trainee) if trainee else []
-    return render_template("portal/index.html", trainee=trainee, applications=applications, problems=problems)
+    notices = notices_for(current_user, limit=HOME_NOTICES)
+    return render_template("portal/index.html", trainee=trainee, applications=applications, problems=problems,
+                           notices=notices, read=read_ids(current_user, [n.id for n in notices]))

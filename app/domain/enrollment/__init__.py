@@ -10,6 +10,7 @@ from app.domain.enrollment import residency
 from app.domain.enrollment.snapshot import profile_snapshot
 from app.domain.rules import RuleResult, all_passed
 from app.domain.rules.exemption import EXEMPTION_TYPES, evaluate_exemption, required_evidence
+from app.domain.withdrawals import bar_refusal
 from app.domain.workflow import states, transition
 from app.extensions import db
 from models import (
@@ -142,7 +143,7 @@ def start_application(trainee: Trainee, batch: Batch) -> Application:
     """The trainee's draft for ``batch`` (created on first use); GP applications choose 全科.
 
     Raises ``EnrollmentError`` when the trainee has not opened the business the batch's program needs."""
-    refusal = business_refusal(trainee.account, batch.program)
+    refusal = business_refusal(trainee.account, batch.program) or bar_refusal(trainee)
     if refusal:
         raise EnrollmentError(refusal)
     application = db.session.scalar(select(Application).where(Application.trainee_id == trainee.id,
@@ -176,6 +177,9 @@ def submission_problems(application: Application) -> list[str]:
     """Everything that stops submission: the business, the profile, the 外出参培证明, the exemption evidence."""
     refusal = business_refusal(application.trainee.account, application.batch.program)
     problems = [refusal] if refusal else []
+    barred = bar_refusal(application.trainee)
+    if barred:
+        problems.append(barred)
     if application.batch.program == Program.RESIDENCY:
         return problems + profile_problems(application.trainee, needs_employment=application.identity in (
             None, Identity.COMMISSIONED)) + residency.problems(application, now().date())
@@ -251,7 +255,7 @@ def submit(application: Application, actor) -> None:
 
     Raises ``EnrollmentError`` when the trainee has not opened the business the batch's program needs."""
     trainee = application.trainee
-    refusal = business_refusal(trainee.account, application.batch.program)
+    refusal = business_refusal(trainee.account, application.batch.program) or bar_refusal(trainee)
     if refusal:
         raise EnrollmentError(refusal)
     snapshot = profile_snapshot(trainee)

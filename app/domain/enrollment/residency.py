@@ -15,6 +15,7 @@ from app.domain.enrollment.snapshot import profile_snapshot
 from app.domain.filing import filed_master
 from app.domain.rules import RuleResult
 from app.domain.rules.eligibility import evaluate_residency
+from app.domain.withdrawals import recorded_withdrawal_dates
 from app.domain.workflow import states
 from app.extensions import db
 from models import Application, ApplicationChoice, Batch, Quota, Specialty, Trainee, TrainingBase
@@ -111,8 +112,11 @@ def application_facts(application: Application) -> dict:
     codes = db.session.scalars(select(Specialty.code).join(ApplicationChoice)
                                .where(ApplicationChoice.application_id == application.id)
                                .order_by(ApplicationChoice.rank)).all() if application.id else []
+    trainee = application.trainee
+    recorded = recorded_withdrawal_dates(trainee.id_number) if trainee is not None else []
     return {"identity": application.identity, "specialty_codes": list(codes),
-            "no_postgrad_pledge": bool(application.no_postgrad_pledge), "unit_kind": None}
+            "no_postgrad_pledge": bool(application.no_postgrad_pledge), "unit_kind": None,
+            "recorded_withdrawals": [d.isoformat() for d in recorded]}
 
 
 def check(application: Application, on: date, snapshot: dict | None = None) -> list[RuleResult]:

@@ -18,7 +18,8 @@ not_tcm_major                   no full-time 本科+ education in a 中医 / 中
 no_postgrad_pledge              declared no plan to sit postgraduate exams within 3 years
 upgraded_bachelor_specialty     专升本 graduates choose only shortage specialties or 口腔全科,
                                 unless employed at a 乡镇卫生院 or 社区卫生服务中心
-no_recent_withdrawal            did not withdraw from 住培 within the 3 years before ``on``
+no_recent_withdrawal            did not withdraw from 住培 within the 3 years before ``on`` (the
+                                application's date): approved records by ID number, or declared
 retrain_at_own_cost (flag)      an earlier 住培 ended more than 3 years before ``on`` and its
                                 completion exam was not passed by the third anniversary of its
                                 end: must retrain at own cost; ``passed`` is True, ``hard`` False
@@ -250,13 +251,24 @@ def _upgraded_rule(profile: dict, application: dict, batch: dict) -> RuleResult:
                                      "specialties or general dentistry."), params)
 
 
-def _withdrawal_rule(profile: dict, on: date) -> RuleResult:
+def _withdrawal_rule(profile: dict, application: dict, on: date) -> RuleResult:
+    """退培 3 年内不得再次参加住培: the latest withdrawal, recorded (approved by the province, by ID number)
+    or declared by the trainee, bars applications until its third anniversary (that day passes)."""
     code = "no_recent_withdrawal"
-    withdrawn = parse_date(profile.get("residency_withdrawn_on"))
-    if withdrawn is None:
+    declared = parse_date(profile.get("residency_withdrawn_on"))
+    recorded = [d for d in (parse_date(v) for v in application.get("recorded_withdrawals") or ()) if d]
+    if declared is None and not recorded:
         return RuleResult(code, True, N_("No withdrawal from residency training is recorded."), {})
+    withdrawn = max([*recorded, *([declared] if declared else [])])
     until = add_years(withdrawn, WITHDRAWAL_BAR_YEARS)
     params = {"date": withdrawn.isoformat(), "until": until.isoformat()}
+    if withdrawn in recorded:
+        if on < until:
+            return RuleResult(code, False, N_("A withdrawal from residency training on %(date)s is recorded by the "
+                                              "training base and approved by the province: cannot apply again "
+                                              "before %(until)s."), params)
+        return RuleResult(code, True, N_("A withdrawal from residency training on %(date)s is recorded, three or "
+                                         "more years ago."), params)
     if on < until:
         return RuleResult(code, False, N_("Withdrew from residency training on %(date)s: cannot apply again before "
                                           "%(until)s."), params)
@@ -293,7 +305,8 @@ def evaluate_residency(profile: dict, application: dict, batch: dict, on: date) 
     """Check residency eligibility of ``profile`` for ``application`` in ``batch`` as of ``on``.
 
     ``application``: ``{"identity", "specialty_codes": [one or two codes], "no_postgrad_pledge": bool,
-    "unit_kind": the current unit's kind or None}`` (the profile's current unit kind is used when None);
+    "unit_kind": the current unit's kind or None, "recorded_withdrawals": ["YYYY-MM-DD", ...] (the approved
+    withdrawal records of the trainee's ID number)}`` (the profile's current unit kind is used when None);
     ``batch``: ``{"year": int, "licence_required_graduation_year": int | None (default year − 3),
     "shortage_codes": [...], "dental_general_code": "2800"}``.
     """
@@ -306,7 +319,7 @@ def evaluate_residency(profile: dict, application: dict, batch: dict, on: date) 
         _tcm_rule(profile),
         _pledge_rule(application),
         _upgraded_rule(profile, application, batch),
-        _withdrawal_rule(profile, on),
+        _withdrawal_rule(profile, application, on),
     ]
     for extra in (_filed_master_rule(profile), _retrain_flag(profile, on)):
         if extra is not None:
