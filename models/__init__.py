@@ -1,6 +1,7 @@
 """The platform's records, one module per concept, re-exported here."""
 from models.access_log import AccessAction, AccessLog
 from models.account import Account, AccountBusiness, Role
+from models.admission_notice import Acceptance, AdmissionNotice, ReportArrangement
 from models.application import Application, ApplicationChoice, ExemptionRequest, Status
 from models.attachment import Attachment
 from models.audit import AuditLog
@@ -15,7 +16,7 @@ from models.specialty import PracticeScope, Specialty
 from models.trainee import Education, Employment, Licence, Trainee
 
 __all__ = [
-    "AccessAction", "AccessLog", "Account", "AccountBusiness", "Application", "ApplicationChoice", "Attachment", "AuditLog",
+    "AccessAction", "AccessLog", "Acceptance", "AdmissionNotice", "ReportArrangement", "Account", "AccountBusiness", "Application", "ApplicationChoice", "Attachment", "AuditLog",
     "Batch", "Education", "Employment", "ExemptionRequest", "Institution", "Licence",
     "PasswordReset", "PracticeScope", "Quota", "Region", "ReviewRecord", "Role", "SkillItem", "SmsCode", "SmsLog", "SmsPurpose", "SmsState",
     "Specialty", "Status", "SupportContact",

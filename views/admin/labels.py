@@ -98,6 +98,8 @@ LABELS = {
     "theory_exam_ends_at": _l("Theory exam ends"),
     "confirmation_deadline": _l("On-site confirmation deadline"),
     "report_deadline": _l("Reporting deadline"),
+    "acceptance_opens_on": _l("Acceptance window opens"),
+    "acceptance_closes_on": _l("Acceptance window closes"),
     "licence_required_graduation_year": _l("Licence required for graduates up to year"),
     "theory_weight": _l("Theory weight"),
     "skills_weight": _l("Skills weight"),
