@@ -21,10 +21,15 @@ row with who, when and why.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask import current_app, url_for
 from flask_babel import gettext as _
+from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import func, select, update
 
 from app.domain.admission.engine import Applicant, parse_tie_break, rank_key
@@ -48,6 +53,7 @@ from models import (
     TrainingBase,
 )
 from models.clock import now
+from models.base import MAX_INT
 from models.enums import AdmissionResult, AuditAction, Program
 
 PLACE_MAX = 200
@@ -380,3 +386,70 @@ def offer_seat(actor, batch: Batch, specialty_id, application_id, reply_by: date
                                                            application.admitted_specialty.name))
     db.session.commit()
     return notice
+
+
+# --- the QR code of the printed notice ------------------------------------------------------------
+
+TOKEN_SALT = "hn-residency-admission-notice"
+SHORT_SALT = b"hn-residency-admission-notice-short"
+SHORT_RE = re.compile(r"^N(\d{1,10})([0-9A-Z]{8})$")
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def _mac(notice_id: int, application_id: int) -> str:
+    key = hmac.new(str(current_app.config["SECRET_KEY"]).encode(), SHORT_SALT, hashlib.sha256).digest()
+    number = int.from_bytes(hmac.new(key, f"{notice_id}:{application_id}".encode(), hashlib.sha256).digest()[:5],
+                            "big")
+    return "".join(CROCKFORD[(number >> shift) & 31] for shift in range(35, -1, -5))
+
+
+def notice_short_code(notice: AdmissionNotice) -> str:
+    """The code printed under the notice's QR code, e.g. ``N000042-K7QF-2M9X``."""
+    mac = _mac(notice.id, notice.application_id)
+    return f"N{notice.id:06d}-{mac[:4]}-{mac[4:]}"
+
+
+def notice_verification_url(notice: AdmissionNotice) -> str:
+    """The absolute back-office URL in the QR code: the base's page that opens this notice at 报到."""
+    token = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT).dumps(
+        {"n": notice.id, "a": notice.application_id})
+    return url_for("notices.check", code=token, _external=True)
+
+
+def _forged() -> NoticeError:
+    return NoticeError(_("This code is not valid: it was not issued by the platform, or it was altered or "
+                         "mistyped."))
+
+
+def _from_short(text: str) -> tuple[int, str]:
+    compact = re.sub(r"[\s\-_.]", "", text).upper().translate(str.maketrans("OIL", "011"))
+    compact = "N" + compact[1:] if compact.startswith("N") else compact
+    match = SHORT_RE.match(compact)
+    if match is None:
+        raise _forged()
+    return int(match.group(1)), match.group(2)
+
+
+def verify_notice(code: str | None) -> int:
+    """The id of the notice ``code`` (the QR's token or the printed short code) was issued for; raises
+    ``NoticeError`` in Chinese for an empty, forged or altered code. Scope is the caller's."""
+    text = "".join(ch for ch in (code or "")[:2000] if ch.isprintable()).strip()
+    if not text:
+        raise NoticeError(_("Please scan the QR code on the admission notice, or type the code printed under it."))
+    if text[:1] in "Nn" and len(text) < 40:
+        number, mac = _from_short(text)
+        notice = db.session.get(AdmissionNotice, number) if 0 < number <= MAX_INT else None
+        if notice is None or not hmac.compare_digest(_mac(notice.id, notice.application_id), mac):
+            raise _forged()
+        return notice.id
+    try:
+        payload = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT).loads(text)
+    except BadData:
+        raise _forged() from None
+    number = payload.get("n") if isinstance(payload, dict) else None
+    if not isinstance(number, int) or isinstance(number, bool) or not 0 < number <= MAX_INT:
+        raise _forged()
+    notice = db.session.get(AdmissionNotice, number)
+    if notice is None or notice.application_id != payload.get("a"):
+        raise _forged()
+    return notice.id
