@@ -80,7 +80,7 @@ def _facts(pdf: FormPDF, notice: AdmissionNotice) -> None:
     application = notice.application
     opens, closes = window(notice, application.batch)
     rows = [
-        (_("Name"), _text(application.trainee.name)),
+        (_("Full name"), _text(application.trainee.name)),
         (_("Training base"), _text(notice.base.name)),
         (_("Specialty"), _text(notice.specialty.name)),
         (_("Reporting time"), cn_datetime(notice.report_at)),
