@@ -14,11 +14,12 @@ from models.setting import SupportContact
 from models.sms import SmsCode, SmsLog, SmsPurpose, SmsState
 from models.specialty import PracticeScope, Specialty
 from models.trainee import Education, Employment, Licence, Trainee
+from models.training_record import AgreementKind, TrainingRecord, WithdrawalReason
 
 __all__ = [
     "AccessAction", "AccessLog", "Acceptance", "AdmissionNotice", "ReportArrangement", "Account", "AccountBusiness", "Application", "ApplicationChoice", "Attachment", "AuditLog",
     "Batch", "Education", "Employment", "ExemptionRequest", "Institution", "Licence",
     "PasswordReset", "PracticeScope", "Quota", "Region", "ReviewRecord", "Role", "SkillItem", "SmsCode", "SmsLog", "SmsPurpose", "SmsState",
     "Specialty", "Status", "SupportContact",
-    "Trainee", "TrainingBase", "base_specialty", "batch_shortage_specialty",
+    "Trainee", "TrainingBase", "TrainingRecord", "AgreementKind", "WithdrawalReason", "base_specialty", "batch_shortage_specialty",
 ]

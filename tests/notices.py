@@ -89,3 +89,11 @@ def accepted_notice(application: Application, specialty_code: str = INTERNAL) ->
     db.session.add(notice)
     db.session.commit()
     return notice
+
+
+def as_graduate(application: Application, identity: str = "graduate", unit: str | None = None) -> None:
+    """Make ``application`` a fresh graduate's (or another identity's) with a 本科 education in its snapshot."""
+    application.identity = identity
+    application.commissioning_unit = unit
+    application.snapshot = {"name": application.trainee.name, "educations": [{"level": "bachelor"}]}
+    db.session.commit()

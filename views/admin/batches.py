@@ -116,15 +116,15 @@ class BatchView(SecureModelView):
         Section(_l("On-site confirmation and exams"), EXAM_FIELDS, residency_only=EXAM_FIELDS),
         Section(_l("Recruitment progress"), ("plan_total", "expected_base_count", "phase_one_deadline",
                                              "phase_two_deadline", "acceptance_opens_on", "acceptance_closes_on",
-                                             "report_deadline"),
+                                             "report_deadline", "diploma_deadline"),
                 residency_only=("phase_one_deadline", "phase_two_deadline", "acceptance_opens_on",
-                                "acceptance_closes_on", "report_deadline")),
+                                "acceptance_closes_on", "report_deadline", "diploma_deadline")),
         Section(_l("Other"), ("notes",)),
     )
     form_columns = ("name", "year", "program", "round", "previous_batch", "status", "opens_at", "closes_at",
                     "resubmission_deadline", "plan_total", "expected_base_count", "phase_one_deadline",
                     "phase_two_deadline", "theory_exam_starts_at", "theory_exam_ends_at", "confirmation_deadline",
-                    "acceptance_opens_on", "acceptance_closes_on", "report_deadline", "licence_required_graduation_year", "theory_weight", "skills_weight",
+                    "acceptance_opens_on", "acceptance_closes_on", "report_deadline", "diploma_deadline", "licence_required_graduation_year", "theory_weight", "skills_weight",
                     "tie_break", "shortage_specialties", "notes")
     form_overrides = {"tie_break": SelectField}
     form_args = {
@@ -152,6 +152,9 @@ class BatchView(SecureModelView):
         "acceptance_closes_on": {"description": _l(
             "The last day to accept or decline; an admission not answered by then expires and its seat "
             "goes back to the base.")},
+        "diploma_deadline": {"description": _l(
+            "Fresh graduates admitted without a diploma upload the diploma and degree by this day; afterwards the "
+            "province may withdraw those who did not graduate.")},
         "report_deadline": {"description": _l(
             "New trainees report to their base by this day, e.g. 31 July; not before phase one.")},
     }

@@ -100,6 +100,7 @@ LABELS = {
     "report_deadline": _l("Reporting deadline"),
     "acceptance_opens_on": _l("Acceptance window opens"),
     "acceptance_closes_on": _l("Acceptance window closes"),
+    "diploma_deadline": _l("Diploma and degree due"),
     "licence_required_graduation_year": _l("Licence required for graduates up to year"),
     "theory_weight": _l("Theory weight"),
     "skills_weight": _l("Skills weight"),

@@ -33,6 +33,7 @@ from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import func, select, update
 
 from app.domain.admission.engine import Applicant, parse_tie_break, rank_key
+from app.domain.admission.training import create_record
 from app.domain.workflow import TransitionError, states, transition, transition_many
 from app.extensions import db
 from app.i18n import cn_date, cn_datetime
@@ -51,6 +52,7 @@ from models import (
     Status,
     Trainee,
     TrainingBase,
+    TrainingRecord,
 )
 from models.clock import now
 from models.base import MAX_INT
@@ -250,6 +252,8 @@ def accept(actor, notice_id) -> AdmissionNotice:
     if application.status != Status.ADMITTED:
         raise NoticeError(_("This admission is no longer in force."))
     _answer(notice, actor, Acceptance.ACCEPTED, None, now())
+    if db.session.scalar(select(TrainingRecord.id).where(TrainingRecord.application_id == application.id)) is None:
+        create_record(application, notice)
     db.session.commit()
     db.session.refresh(notice)
     return notice
