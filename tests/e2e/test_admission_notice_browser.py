@@ -12,7 +12,7 @@ from app.extensions import db
 from models import Acceptance, AdmissionNotice, Application, Status
 from tests.browser import browser_page, live_server, submit_in  # noqa: F401
 from tests.factories import PASSWORD
-from tests.notices import admitted_season
+from tests.notices import admitted_season, as_graduate
 
 SHOTS = Path("/tmp/shots-accept")
 
@@ -36,6 +36,7 @@ def login(page, base: str, username: str) -> None:
 def test_notice_acceptance_and_reporting_in_chromium(world, live_server, browser_page, tmp_path):
     page, base = browser_page, live_server
     season = admitted_season(world, issue=False)
+    as_graduate(season.people["top"])
 
     # the base sets the time and place of 报到 and issues the notices
     login(page, base, "base_zz")
@@ -79,5 +80,8 @@ def test_notice_acceptance_and_reporting_in_chromium(world, live_server, browser
     shoot(page, "base-check")
     submit_in(page, "form:has(#report)")
     assert "甲一 已报到" in page.content()
+    page.goto(base + "/admin/notices/")
+    assert "3 年" in page.locator("#records").inner_text()
+    shoot(page, "base-records")
     db.session.expire_all()
     assert db.session.get(Application, season.people["top"].id).status == Status.REPORTED

@@ -3,6 +3,7 @@ the base's page (报到 time and place, issuing, expiry, offering a free place) 
 Scope: forged ids of other trainees and other bases."""
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 
@@ -12,11 +13,13 @@ from sqlalchemy import select
 
 from app.domain.admission.notices import notice_short_code
 from app.extensions import db
-from models import Acceptance, AdmissionNotice, Application, ReportArrangement, Status
+from models import Acceptance, AdmissionNotice, Application, ReportArrangement, Status, TrainingRecord
 from models.clock import today
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD
-from tests.notices import INTERNAL, PLACE, admitted_season, specialty_id
+from tests.files import pdf_pages
+from tests.notices import INTERNAL, PLACE, admitted_season, as_graduate, specialty_id
+from tests.portal_helpers import png_bytes
 
 PAGE = "/admin/notices/"
 
@@ -128,10 +131,16 @@ def test_a_base_cannot_expire_or_check_another_bases_notice(world, client, auth)
     page = client.get(PAGE).get_data(as_text=True)
     assert "甲一" not in page and "己六" in page
     assert db.session.get(AdmissionNotice, notice.id).acceptance == Acceptance.PENDING
-    for username in ("province", "res_top"):
+    auth.logout()
+    auth.login("province", PASSWORD)  # the province sees the missing diplomas only, and expires nothing
+    assert "报到时间和地点" not in client.get(PAGE).get_data(as_text=True)
+    response = client.post(f"{PAGE}expire", data={"batch_id": season.batch.id, "notice_id": notice.id,
+                                                  "csrf_token": csrf_token(client, PAGE)})
+    assert response.status_code == 400 and db.session.get(AdmissionNotice, notice.id).acceptance == "pending"
+    for username in ("res_top", "county_zy", "city_zz", "support"):
         auth.logout()
         auth.login(username, PASSWORD)
-        assert client.get(PAGE).status_code in (302, 403)
+        assert client.get(PAGE).status_code in (302, 403), username
 
 
 def test_reporting_before_acceptance_is_refused_at_the_check(world, client, auth):
@@ -169,3 +178,63 @@ def test_the_base_offers_a_declined_place_to_the_next_in_order(world, client, au
     assert "名额已递补给 丁四" in response.get_data(as_text=True)
     out = db.session.get(Application, season.people["out"].id)
     assert out.status == Status.ADMITTED and season.notice("out").reply_by == today() + timedelta(days=3)
+
+
+def accepted_graduate(world, client, auth, diploma_in_days):
+    season = admitted_season(world)
+    season.batch.diploma_deadline = today() + timedelta(days=diploma_in_days)
+    as_graduate(season.people["top"])
+    auth.login("res_top", PASSWORD)
+    answer(client, season.notice("top").id, "accept")
+    auth.logout()
+    record = db.session.scalar(select(TrainingRecord).where(
+        TrainingRecord.application_id == season.people["top"].id))
+    return season, record
+
+
+def test_the_base_uploads_documents_and_a_file_that_is_no_image_or_pdf_is_refused(world, client, auth):
+    season, record = accepted_graduate(world, client, auth, 10)
+    auth.login("base_zz", PASSWORD)
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "培训信息" in page and "3 年" in page and "2024年7月20日—2027年7月19日" in page and "劳动合同" in page
+    assert "尚未提交毕业证或学位证的应届毕业生" in page and "甲一" in page
+    token = csrf_token(client, PAGE)
+    response = client.post(f"{PAGE}upload", data={
+        "batch_id": season.batch.id, "record_id": record.id, "which": "diploma", "csrf_token": token,
+        "file": (io.BytesIO(b"MZ\x90\x00 program"), "毕业证.exe")}, content_type="multipart/form-data")
+    assert response.status_code == 400 and "只能上传" in response.get_data(as_text=True)
+    assert db.session.get(TrainingRecord, record.id).diploma_file_id is None
+    response = client.post(f"{PAGE}upload", data={
+        "batch_id": season.batch.id, "record_id": record.id, "which": "agreement", "csrf_token": token,
+        "file": (io.BytesIO(pdf_pages(1)), "劳动合同.pdf")}, content_type="multipart/form-data",
+        follow_redirects=True)
+    assert "文件已上传" in response.get_data(as_text=True)
+    assert db.session.get(TrainingRecord, record.id).agreement_file.kind == "agreement"
+    auth.logout()
+    auth.login("base_ly", PASSWORD)
+    response = client.post(f"{PAGE}upload", data={
+        "batch_id": season.batch.id, "record_id": record.id, "which": "diploma", "csrf_token": csrf_token(client, PAGE),
+        "file": (io.BytesIO(png_bytes()), "毕业证.png")}, content_type="multipart/form-data")
+    assert response.status_code == 400 and "未找到该学员的培训信息" in response.get_data(as_text=True)
+    assert "甲一" not in client.get(PAGE).get_data(as_text=True)
+    assert db.session.get(TrainingRecord, record.id).diploma_file_id is None
+
+
+def test_the_province_withdraws_a_graduate_without_diploma_after_the_deadline(world, client, auth):
+    """国内全日制普通医学高等院校 2024 年应届毕业生暂不能提供学历学位证书的，可于毕业后再提供，若不能顺利毕业的自动
+    退培。 The day after the deadline the province may withdraw; the base only sees who is missing them."""
+    season, record = accepted_graduate(world, client, auth, -1)
+    auth.login("base_zz", PASSWORD)
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "已逾期" in page and "退培：未能按期毕业" not in page
+    auth.logout()
+    auth.login("province", PASSWORD)
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "甲一" in page and "退培：未能按期毕业" in page and "报到时间和地点" not in page
+    response = client.post(f"{PAGE}withdraw", data={"batch_id": season.batch.id, "record_id": record.id,
+                                                    "csrf_token": csrf_token(client, PAGE)}, follow_redirects=True)
+    assert "甲一 已退培：未能按期毕业" in response.get_data(as_text=True)
+    assert db.session.get(TrainingRecord, record.id).withdrawal_reason == "not_graduated"
+    response = client.post(f"{PAGE}withdraw", data={"batch_id": season.batch.id, "record_id": str(2**31 - 1),
+                                                    "csrf_token": csrf_token(client, PAGE)})
+    assert response.status_code == 400 and "未找到该学员的培训信息" in response.get_data(as_text=True)

@@ -22,12 +22,30 @@ from app.domain.admission.notices import (
     verify_notice,
     window,
 )
+from app.domain.admission.training import (
+    TrainingError,
+    missing_graduation_documents,
+    upload_document,
+    withdraw_not_graduated,
+)
 from app.domain.privacy import mask_id_number
 from app.domain.review.verification import extract_code
 from app.domain.workflow import TransitionError, states, transition
 from app.extensions import db
 from app.infra.audit import set_actor
-from models import AdmissionNotice, Application, Batch, Quota, Role, Specialty, Status, Trainee
+from app.infra.storage import UploadError
+from models import (
+    AdmissionNotice,
+    AgreementKind,
+    Application,
+    Batch,
+    Quota,
+    Role,
+    Specialty,
+    Status,
+    Trainee,
+    TrainingRecord,
+)
 from models.clock import today
 from models.enums import Program
 from views.admin.base import RoleAccessMixin
@@ -68,10 +86,22 @@ def notice_rows(batch_id: int, base_id: int) -> list[tuple]:
         .order_by(Specialty.name, Application.combined_score.desc(), Application.id)).all()
 
 
-class NoticeView(RoleAccessMixin, BaseView):
-    """The base's admission notices and 报到 (base staff only: every step is for its own base)."""
+def training_rows(batch_id: int, base_id: int) -> list[TrainingRecord]:
+    """The base's training records of the batch with their trainees and files: one query."""
+    return list(db.session.scalars(
+        select(TrainingRecord).join(Application, Application.id == TrainingRecord.application_id)
+        .where(TrainingRecord.base_id == base_id, Application.batch_id == batch_id)
+        .options(db.joinedload(TrainingRecord.application).joinedload(Application.trainee),
+                 db.joinedload(TrainingRecord.agreement_file), db.joinedload(TrainingRecord.diploma_file),
+                 db.joinedload(TrainingRecord.degree_file))
+        .order_by(TrainingRecord.id)).unique())
 
-    read_roles = (Role.BASE_STAFF,)
+
+class NoticeView(RoleAccessMixin, BaseView):
+    """The base's admission notices, 报到 and training records (each step for its own base only); the
+    province sees the fresh graduates missing their diploma and withdraws them after the deadline."""
+
+    read_roles = (Role.BASE_STAFF, Role.PROVINCE_ADMIN)
 
     def _handle_view(self, name, **kwargs):
         response = super()._handle_view(name, **kwargs)
@@ -100,10 +130,13 @@ class NoticeView(RoleAccessMixin, BaseView):
         base_id = current_user.base_id
         batch = self._batch(batch_raw)
         context = {"batches": published_batches(), "batch": batch, "errors": errors or {}, "values": values or {},
-                   "mask": mask_id_number, "window": window}
+                   "mask": mask_id_number, "window": window, "today": today(), "agreement_label": AgreementKind.label,
+                   "is_base": current_user.role == Role.BASE_STAFF}
         if batch is not None:
+            context["missing"] = missing_graduation_documents(base_id if base_id else None, batch.id)
+        if batch is not None and current_user.role == Role.BASE_STAFF:
             context.update(arrangements=arrangements(batch.id, base_id), seats=self._seats(batch, base_id),
-                           rows=notice_rows(batch.id, base_id), today=today())
+                           rows=notice_rows(batch.id, base_id), records=training_rows(batch.id, base_id))
         return self.render("admin/notices.html", **context), status
 
     @expose("/")
@@ -209,3 +242,35 @@ class NoticeView(RoleAccessMixin, BaseView):
         return self.render("admin/notice_check.html", raw=raw, notice=notice, error=error, mask=mask_id_number,
                            status_text=Status.label_for(notice.application.status, Program.RESIDENCY) if notice
                            else ""), (400 if error else 200)
+
+    @expose("/upload", methods=("POST",))
+    def upload(self):
+        """The base uploads a trainee's signed agreement, diploma or degree (checked like every upload)."""
+        batch = self._batch(request.form.get("batch_id"))
+        if batch is None:
+            return self._page(status=400)
+        which = request.form.get("which", "")
+        try:
+            upload_document(current_user._get_current_object(), parse_id(request.form.get("record_id")), which,
+                            request.files.get("file"))
+            db.session.commit()
+        except (TrainingError, UploadError) as error:
+            db.session.rollback()
+            return self._page(batch.id, errors={"records": str(error)}, status=400)
+        flash(_("The file has been uploaded."), "success")
+        return self._back(batch)
+
+    @expose("/withdraw", methods=("POST",))
+    def withdraw(self):
+        """The province withdraws a fresh graduate who did not bring the diploma and degree in time (退培)."""
+        batch = self._batch(request.form.get("batch_id"))
+        if batch is None:
+            return self._page(status=400)
+        try:
+            record = withdraw_not_graduated(current_user._get_current_object(), parse_id(request.form.get("record_id")))
+        except TrainingError as error:
+            db.session.rollback()
+            return self._page(batch.id, errors={"missing": str(error)}, status=400)
+        flash(_("%(name)s has been withdrawn: failed to graduate on time.", name=record.application.trainee.name),
+              "success")
+        return self._back(batch)
