@@ -16,10 +16,12 @@ from app.extensions import db
 from models import Acceptance, AdmissionNotice, Application, ReportArrangement, Status, TrainingRecord
 from models.clock import today
 from tests.conftest import csrf_token
+from tests.admission_scene import candidate
 from tests.factories import PASSWORD
 from tests.files import pdf_pages
-from tests.notices import INTERNAL, PLACE, admitted_season, as_graduate, specialty_id
+from tests.notices import INTERNAL, PLACE, SURGERY, admitted_season, as_graduate, specialty_id
 from tests.portal_helpers import png_bytes
+from tests.queries import statements
 
 PAGE = "/admin/notices/"
 
@@ -238,3 +240,18 @@ def test_the_province_withdraws_a_graduate_without_diploma_after_the_deadline(wo
     response = client.post(f"{PAGE}withdraw", data={"batch_id": season.batch.id, "record_id": str(2**31 - 1),
                                                     "csrf_token": csrf_token(client, PAGE)})
     assert response.status_code == 400 and "未找到该学员的培训信息" in response.get_data(as_text=True)
+
+
+def test_the_base_page_runs_the_same_number_of_statements_for_more_trainees(world, client, auth):
+    season = admitted_season(world)
+    for key in ("top", "second"):
+        auth.login(f"res_{key}", PASSWORD)
+        answer(client, season.notice(key).id, "accept" if key == "top" else "decline")
+        auth.logout()
+    auth.login("base_zz", PASSWORD)
+    before = statements(client, PAGE)
+    for number in range(4):  # more candidates waiting for the free place
+        candidate(world, season.batch, "zz", [INTERNAL, SURGERY], 50 + number, status=Status.NOT_ADMITTED,
+                  name=f"候补{number}")
+    assert "候补3" in client.get(PAGE).get_data(as_text=True)
+    assert statements(client, PAGE) == before

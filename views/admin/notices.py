@@ -14,10 +14,9 @@ from app.domain.admission.notices import (
     NoticeError,
     arrangements,
     expire_notice,
-    free_seats,
     issue_notices,
-    next_candidates,
     offer_seat,
+    seat_states,
     set_arrangement,
     verify_notice,
     window,
@@ -39,7 +38,6 @@ from models import (
     AgreementKind,
     Application,
     Batch,
-    Quota,
     Role,
     Specialty,
     Status,
@@ -114,18 +112,6 @@ class NoticeView(RoleAccessMixin, BaseView):
         number = parse_id(raw)
         return next((b for b in batches if b.id == number), batches[0] if batches else None)
 
-    def _seats(self, batch: Batch, base_id: int) -> list[dict]:
-        quotas = db.session.execute(select(Quota.specialty_id, Specialty.name, Quota.capacity)
-                                    .join(Specialty, Specialty.id == Quota.specialty_id)
-                                    .where(Quota.batch_id == batch.id, Quota.base_id == base_id)
-                                    .order_by(Specialty.name)).all()
-        seats = []
-        for specialty_id, name, capacity in quotas:  # one base's specialties: a handful
-            free = free_seats(batch.id, base_id, specialty_id)
-            seats.append({"id": specialty_id, "name": name, "capacity": capacity, "free": free,
-                          "next": next_candidates(batch, base_id, specialty_id) if free else []})
-        return seats
-
     def _page(self, batch_raw=None, errors=None, values=None, status: int = 200):
         base_id = current_user.base_id
         batch = self._batch(batch_raw)
@@ -135,7 +121,7 @@ class NoticeView(RoleAccessMixin, BaseView):
         if batch is not None:
             context["missing"] = missing_graduation_documents(base_id if base_id else None, batch.id)
         if batch is not None and current_user.role == Role.BASE_STAFF:
-            context.update(arrangements=arrangements(batch.id, base_id), seats=self._seats(batch, base_id),
+            context.update(arrangements=arrangements(batch.id, base_id), seats=seat_states(batch, base_id),
                            rows=notice_rows(batch.id, base_id), records=training_rows(batch.id, base_id))
         return self.render("admin/notices.html", **context), status
 

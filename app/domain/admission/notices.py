@@ -325,22 +325,59 @@ def free_seats(batch_id: int, base_id: int, specialty_id: int) -> int:
     return max(capacity - taken, 0)
 
 
-def next_candidates(batch: Batch, base_id: int, specialty_id: int, limit: int = 5) -> list[Application]:
-    """The applicants a free seat of (base, specialty) may be offered to, next first: not admitted, at
-    this base, who named this specialty, never offered a seat before (a decliner is not asked again),
+def _candidates(batch: Batch, base_id: int, specialty_ids: list[int]) -> dict[int, list[Application]]:
+    """Per specialty, the applicants a free seat may be offered to, next first (one query): not admitted,
+    at this base, who named the specialty, never offered a seat before (a decliner is not asked again),
     in the admission order (combined score, then the batch's tie-break)."""
+    if not specialty_ids:
+        return {}
     offered_before = select(AdmissionNotice.id).where(AdmissionNotice.application_id == Application.id).exists()
-    rows = db.session.scalars(
-        select(Application)
+    rows = db.session.execute(
+        select(Application, ApplicationChoice.specialty_id)
         .join(ApplicationChoice, ApplicationChoice.application_id == Application.id)
         .where(Application.batch_id == batch.id, Application.base_id == base_id,
-               Application.status == Status.NOT_ADMITTED, ApplicationChoice.specialty_id == specialty_id,
+               Application.status == Status.NOT_ADMITTED, ApplicationChoice.specialty_id.in_(specialty_ids),
                ~offered_before)
-        .options(db.joinedload(Application.trainee))).unique().all()
+        .options(db.joinedload(Application.trainee), db.selectinload(Application.choices))).unique().all()
     keys = parse_tie_break(batch.tie_break)
-    rows = sorted(rows, key=lambda a: rank_key(Applicant(
-        a.id, a.base_id, (), a.combined_score, a.theory_score, a.skills_score, a.submitted_at), keys))
-    return rows[:limit]
+    found: dict[int, list[Application]] = {specialty_id: [] for specialty_id in specialty_ids}
+    for application, specialty_id in rows:
+        found[specialty_id].append(application)
+    for applications in found.values():
+        applications.sort(key=lambda a: rank_key(Applicant(
+            a.id, a.base_id, (), a.combined_score, a.theory_score, a.skills_score, a.submitted_at), keys))
+    return found
+
+
+def next_candidates(batch: Batch, base_id: int, specialty_id: int, limit: int = 5) -> list[Application]:
+    """The applicants a free seat of (base, specialty) may be offered to, next first (see ``_candidates``)."""
+    return _candidates(batch, base_id, [specialty_id]).get(specialty_id, [])[:limit]
+
+
+@dataclass
+class SeatState:
+    specialty_id: int
+    name: str
+    capacity: int
+    free: int
+    next: list[Application]
+
+
+def seat_states(batch: Batch, base_id: int, limit: int = 5) -> list[SeatState]:
+    """The base's specialties with places, free places and who comes next (a fixed number of queries)."""
+    quotas = db.session.execute(select(Quota.specialty_id, Specialty.name, Quota.capacity)
+                                .join(Specialty, Specialty.id == Quota.specialty_id)
+                                .where(Quota.batch_id == batch.id, Quota.base_id == base_id)
+                                .order_by(Specialty.name)).all()
+    taken = dict(db.session.execute(
+        select(Application.admitted_specialty_id, func.count(Application.id))
+        .where(Application.batch_id == batch.id, Application.base_id == base_id,
+               Application.status.in_(states.ADMITTED), Application.admitted_specialty_id.is_not(None))
+        .group_by(Application.admitted_specialty_id)).all())
+    free = {specialty_id: max(capacity - taken.get(specialty_id, 0), 0) for specialty_id, _name, capacity in quotas}
+    waiting = _candidates(batch, base_id, [specialty_id for specialty_id, count in free.items() if count])
+    return [SeatState(specialty_id, name, capacity, free[specialty_id], waiting.get(specialty_id, [])[:limit])
+            for specialty_id, name, capacity in quotas]
 
 
 def _lock_quota(batch_id: int, base_id: int, specialty_id: int) -> None:
