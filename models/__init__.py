@@ -1,6 +1,7 @@
 """The platform's records, one module per concept, re-exported here."""
 from models.access_log import AccessAction, AccessLog
 from models.account import Account, AccountBusiness, Role
+from models.admission_notice import Acceptance, AdmissionNotice, ReportArrangement
 from models.application import Application, ApplicationChoice, ExemptionRequest, Status
 from models.attachment import Attachment
 from models.audit import AuditLog
@@ -19,12 +20,16 @@ from models.specialty import PracticeScope, Specialty
 from models.trainee import Education, Employment, Licence, Trainee
 from models.university import University
 from models.withdrawal import BarEntry, Withdrawal
+from models.training_record import AgreementKind, TrainingRecord
 
 __all__ = [
+    "Acceptance",
     "AccessAction",
     "AccessLog",
     "Account",
     "AccountBusiness",
+    "AdmissionNotice",
+    "AgreementKind",
     "Application",
     "ApplicationChoice",
     "Attachment",
@@ -47,6 +52,7 @@ __all__ = [
     "PracticeScope",
     "Quota",
     "Region",
+    "ReportArrangement",
     "ReviewRecord",
     "Role",
     "SavedFilter",
@@ -60,6 +66,7 @@ __all__ = [
     "SupportContact",
     "Trainee",
     "TrainingBase",
+    "TrainingRecord",
     "University",
     "Withdrawal",
     "base_specialty",

@@ -55,6 +55,11 @@ class Batch(db.Model):
     theory_exam_ends_at: Mapped[datetime | None]
     confirmation_deadline: Mapped[date | None]
     report_deadline: Mapped[date | None]
+    # 录取确认: admitted trainees accept or decline their admission between these days (inclusive)
+    acceptance_opens_on: Mapped[date | None]
+    acceptance_closes_on: Mapped[date | None]
+    # 应届毕业生 admitted without a diploma upload the diploma and degree by this day (暂不能提供…可于毕业后再提供)
+    diploma_deadline: Mapped[date | None]
     licence_required_graduation_year: Mapped[int | None]  # graduates of this year or earlier need a licence
     theory_weight: Mapped[Decimal] = mapped_column(Numeric(4, 2), default=Decimal("0.5"))
     skills_weight: Mapped[Decimal] = mapped_column(Numeric(4, 2), default=Decimal("0.5"))

@@ -208,6 +208,7 @@ class AttachmentKind(Choices):
         "photo", "id_card", "diploma", "degree_cert", "title_cert", "licence_page", "qualification_cert")
     OUTING_PROOF, GP_WORK_PROOF, TEACHER_CERT, RESIDENCY_CERT, BACKBONE_CERT, OTHER = (
         "outing_proof", "gp_work_proof", "teacher_cert", "residency_cert", "backbone_cert", "other")
+    AGREEMENT = "agreement"  # the signed 培训协议 or 劳动合同, uploaded by the base
     items = (
         (PHOTO, _l("One-inch photo")),
         (ID_CARD, _l("Identity card")),
@@ -221,6 +222,7 @@ class AttachmentKind(Choices):
         (TEACHER_CERT, _l("GP teacher training certificate")),
         (RESIDENCY_CERT, _l("GP residency completion certificate")),
         (BACKBONE_CERT, _l("GP backbone training certificate")),
+        (AGREEMENT, _l("Signed training agreement or labour contract")),
         (OTHER, _l("Other")),
     )
 

@@ -14,6 +14,7 @@ from models import Account, Application, AuditLog, ReviewRecord, Role, SmsLog, S
 from models.enums import Program
 from tests.factories import ApplicationFactory, BatchFactory
 from tests.portal_helpers import texts_to
+from tests.notices import accepted_notice
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 PROGRAMS = (Program.GP_TRANSFER, Program.RESIDENCY)
@@ -93,6 +94,8 @@ def test_the_table_has_no_duplicate_edges_and_names_known_values():
 @pytest.mark.parametrize("edge", TRANSITIONS, ids=edge_id)
 def test_every_allowed_edge(world, edge):
     application = subject(world, edge.program, edge.source)
+    if edge.action == "report":
+        accepted_notice(application)  # 报到 requires an accepted admission
     before = state(application.id)
     who = actor(world, edge.role)
     mobile = world.trainees["zy"].mobile

@@ -14,6 +14,7 @@ from app.extensions import db
 from models import Application, SkillItem, Status
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, specialty
+from tests.notices import accepted_notice
 from tests.flows import INTERNAL, SURGERY, apply_residency, ready_trainee, residency_batch, submit_application
 
 
@@ -84,6 +85,7 @@ def test_from_submission_to_reporting(world, client, auth):
     assert "已录取" in page and "内科" in page
     auth.logout()
 
+    accepted_notice(application)  # the trainee accepted the admission (报到 requires it)
     # the base records 报到
     auth.login("base_zz", PASSWORD)
     response = client.post("/admin/application/review/", data={

@@ -20,6 +20,7 @@ from models.enums import AdmissionResult, BatchRound, Identity, Program
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, BatchFactory, TraineeFactory, id_number, specialty
 from tests.flows import INTERNAL, apply_residency, ready_trainee, residency_batch, submit_application
+from tests.notices import accepted_notice
 from tests.queries import statements
 
 LIST = "/admin/application/"
@@ -89,6 +90,8 @@ def test_base_records_reporting_and_the_province_sees_who_has_not(world, client,
     reported, waiting, elsewhere = (applicant(world, batch, "zz", Status.ADMITTED),
                                     applicant(world, batch, "zz", Status.ADMITTED),
                                     applicant(world, batch, "ly", Status.ADMITTED))
+    for application in (reported, elsewhere):
+        accepted_notice(application)  # 报到 requires an accepted admission
     auth.login("base_zz", PASSWORD)
     html = client.get(LIST).get_data(as_text=True)
     assert 'value="report"' in html

@@ -47,6 +47,7 @@ from views.admin.audit import AuditLogView
 from views.admin.base import DashboardView, pii_field
 from views.admin.batches import BatchView, QuotaView
 from views.admin.confirm import ConfirmView
+from views.admin.admission_notices import AdmissionNoticeView
 from views.admin.csp_templates import without_inline_handlers
 from views.admin.filing import FilingView
 from views.admin.institutions import InstitutionImportView
@@ -117,6 +118,8 @@ def init_admin(app) -> Admin:
     admin.add_view(ScoresView(name=_l("Exam scores"), category=REVIEW, endpoint="scores"))
     admin.add_view(AdmissionView(name=_l("Residency admission"), category=REVIEW, endpoint="admission"))
     admin.add_view(ConfirmView(name=_l("On-site confirmation"), category=REVIEW, endpoint="confirm"))
+    admin.add_view(AdmissionNoticeView(name=_l("Admission notices and reporting"), category=REVIEW,
+                                       endpoint="admission_notices", url="/admin/notices"))
     admin.add_view(SupportView(name=_l("Technical support"), category=SYSTEM, endpoint="support"))
     admin.add_view(InstitutionImportView(name=_l("Import unit directory"), category=REFERENCE,
                                          endpoint="institution_import", url="/admin/institution-import"))

@@ -115,14 +115,16 @@ class BatchView(SecureModelView):
         Section(_l("Review and returns for changes"), ("resubmission_deadline",)),
         Section(_l("On-site confirmation and exams"), EXAM_FIELDS, residency_only=EXAM_FIELDS),
         Section(_l("Recruitment progress"), ("plan_total", "expected_base_count", "phase_one_deadline",
-                                             "phase_two_deadline", "report_deadline"),
-                residency_only=("phase_one_deadline", "phase_two_deadline", "report_deadline")),
+                                             "phase_two_deadline", "acceptance_opens_on", "acceptance_closes_on",
+                                             "report_deadline", "diploma_deadline"),
+                residency_only=("phase_one_deadline", "phase_two_deadline", "acceptance_opens_on",
+                                "acceptance_closes_on", "report_deadline", "diploma_deadline")),
         Section(_l("Other"), ("notes",)),
     )
     form_columns = ("name", "year", "program", "round", "previous_batch", "status", "opens_at", "closes_at",
                     "resubmission_deadline", "plan_total", "expected_base_count", "phase_one_deadline",
                     "phase_two_deadline", "theory_exam_starts_at", "theory_exam_ends_at", "confirmation_deadline",
-                    "report_deadline", "licence_required_graduation_year", "theory_weight", "skills_weight",
+                    "acceptance_opens_on", "acceptance_closes_on", "report_deadline", "diploma_deadline", "licence_required_graduation_year", "theory_weight", "skills_weight",
                     "tie_break", "shortage_specialties", "notes")
     form_overrides = {"tie_break": SelectField}
     form_args = {
@@ -145,6 +147,14 @@ class BatchView(SecureModelView):
         "phase_two_deadline": {"description": _l(
             "The supplementary round is completed by this day, e.g. 15 June; not before phase one. "
             "Admissions of the supplementary-round batch count towards phase two.")},
+        "acceptance_opens_on": {"description": _l(
+            "Admitted trainees may accept or decline their admission from this day.")},
+        "acceptance_closes_on": {"description": _l(
+            "The last day to accept or decline; an admission not answered by then expires and its seat "
+            "goes back to the base.")},
+        "diploma_deadline": {"description": _l(
+            "Fresh graduates admitted without a diploma upload the diploma and degree by this day; afterwards the "
+            "province may withdraw those who did not graduate.")},
         "report_deadline": {"description": _l(
             "New trainees report to their base by this day, e.g. 31 July; not before phase one.")},
     }

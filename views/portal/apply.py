@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 import views.portal.residency as steps
 from app.domain import enrollment
+from app.domain.admission.notices import current_notice
 from app.domain.enrollment import residency
 from app.domain.review.claims import decided_outcomes
 from app.domain.rules import results_from_json
@@ -287,6 +288,7 @@ def application(application_id: str):
                            eligibility=eligibility, is_residency=application.batch.program == Program.RESIDENCY,
                            editable=editable(application), returned=returned, form=UploadForm(),
                            types=exemption_types(), claim_outcomes=decided_outcomes(application),
+                           notice=current_notice(application.id),
                            precheck=exemption_precheck(application) if editable(application) else [],
                            outing_files=enrollment.application_files(application, AttachmentKind.OUTING_PROOF))
 

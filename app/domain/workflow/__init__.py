@@ -31,7 +31,7 @@ from app.extensions import db
 from app.i18n import cn_date
 from app.infra.audit import _text
 from app.infra.notify import queue_many, queue_sms
-from models import Application, AuditLog, Batch, ReviewRecord, Role, Status, Trainee
+from models import Acceptance, AdmissionNotice, Application, AuditLog, Batch, ReviewRecord, Role, Status, Trainee
 from models.clock import now
 from models.enums import AuditAction, ReviewLevel
 
@@ -83,6 +83,8 @@ def transition(application: Application, action: str, actor, reason: str | None 
             raise TransitionError(_("This is not your application."))
     elif not can_see(actor, application):
         raise TransitionError(_("This application is outside your scope."))
+    if action in NEEDS_ACCEPTANCE:
+        _check_accepted([application.id])
     moment = now()
     values = {"status": edge.target, "status_changed_at": moment, "updated_at": moment,
               "version": Application.version + 1}
@@ -188,6 +190,7 @@ def transition_many(applications_by_action: Mapping[str, Iterable[Application]],
         raise ValueError(f"transition_many may not write {sorted(unknown)}")
     ids = sorted(a.id for _edge, group in plan for a in group)
     _check_bulk_scope(ids, actor)
+    _check_accepted([a.id for edge, group in plan if edge.action in NEEDS_ACCEPTANCE for a in group])
     moment = now()
     done: dict[str, list[int]] = {}
     records, audits, messages = [], [], []
@@ -235,6 +238,23 @@ def _bulk_plan(applications_by_action, actor, reasons) -> list[tuple[Edge, list[
             by_edge.setdefault(edge, []).append(application)
         plan.extend(by_edge.items())
     return plan
+
+
+# 报到 requires an accepted admission (the trainee's 接受 on the current 录取通知)
+NEEDS_ACCEPTANCE = ("report",)
+
+
+def _check_accepted(ids: list[int]) -> None:
+    """Refuse unless every application of ``ids`` has its current admission notice accepted."""
+    accepted: set[int] = set()
+    for chunk in _chunks(ids):
+        accepted.update(db.session.scalars(
+            select(AdmissionNotice.application_id).where(
+                AdmissionNotice.application_id.in_(chunk), AdmissionNotice.current.is_(True),
+                AdmissionNotice.acceptance == Acceptance.ACCEPTED)))
+    if set(ids) - accepted:
+        raise TransitionError(_("Reporting requires an accepted admission: the trainee has not yet accepted the "
+                                "admission notice."))
 
 
 def _check_bulk_scope(ids: list[int], actor) -> None:

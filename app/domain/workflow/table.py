@@ -50,6 +50,12 @@ TRANSITIONS: tuple[Edge, ...] = (
     Edge(RES, S.CONFIRMED, "admit", S.ADMITTED, R.PROVINCE_ADMIN, L.PROVINCE),
     Edge(RES, S.CONFIRMED, "not_admit", S.NOT_ADMITTED, R.PROVINCE_ADMIN, L.PROVINCE),
     Edge(RES, S.ADMITTED, "report", S.REPORTED, R.BASE_STAFF, L.BASE),
+    # after the admission notice: the trainee declines, the base records an unanswered one as expired
+    # (both give the seat back), the base offers a free seat to the next applicant in order; the domain
+    # (app/domain/admission/notices.py) always gives these a reason
+    Edge(RES, S.ADMITTED, "decline_admission", S.NOT_ADMITTED, R.TRAINEE, L.TRAINEE),
+    Edge(RES, S.ADMITTED, "expire_admission", S.NOT_ADMITTED, R.BASE_STAFF, L.BASE),
+    Edge(RES, S.NOT_ADMITTED, "offer_seat", S.ADMITTED, R.BASE_STAFF, L.BASE),
     Edge(RES, S.SUBMITTED, "support_reopen", S.DRAFT, R.SUPPORT, L.SUPPORT, True),
 )
 ACTION_LABELS = {
@@ -61,6 +67,8 @@ ACTION_LABELS = {
     "base_approve": _l("Approve (base)"), "base_return": _l("Return for changes (base)"),
     "base_reject": _l("Reject (base)"), "confirm_onsite": _l("Confirm on site"), "admit": _l("Admit"),
     "not_admit": _l("Not admitted"), "report": _l("Reported at the base"),
+    "decline_admission": _l("Admission declined"), "expire_admission": _l("Admission expired unanswered"),
+    "offer_seat": _l("Free place offered"),
 }
 
 
