@@ -5,6 +5,7 @@ from models.application import Application, ApplicationChoice, ExemptionRequest,
 from models.attachment import Attachment
 from models.audit import AuditLog
 from models.batch import Batch, Quota, SkillItem, batch_shortage_specialty
+from models.exam import ExamPlan, ExamRoom, ExamSeat, SpecialtySkillItem
 from models.institution import Institution, TrainingBase, base_specialty
 from models.password_reset import PasswordReset
 from models.region import Region
@@ -16,8 +17,8 @@ from models.trainee import Education, Employment, Licence, Trainee
 
 __all__ = [
     "AccessAction", "AccessLog", "Account", "AccountBusiness", "Application", "ApplicationChoice", "Attachment", "AuditLog",
-    "Batch", "Education", "Employment", "ExemptionRequest", "Institution", "Licence",
+    "Batch", "Education", "Employment", "ExamPlan", "ExamRoom", "ExamSeat", "ExemptionRequest", "Institution", "Licence",
     "PasswordReset", "PracticeScope", "Quota", "Region", "ReviewRecord", "Role", "SkillItem", "SmsCode", "SmsLog", "SmsPurpose", "SmsState",
-    "Specialty", "Status", "SupportContact",
+    "Specialty", "SpecialtySkillItem", "Status", "SupportContact",
     "Trainee", "TrainingBase", "base_specialty", "batch_shortage_specialty",
 ]

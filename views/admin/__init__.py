@@ -43,6 +43,7 @@ from views.admin.audit import AuditLogView
 from views.admin.base import DashboardView, pii_field
 from views.admin.batches import BatchView, QuotaView
 from views.admin.confirm import ConfirmView
+from views.admin.exams import ExamsView
 from views.admin.csp_templates import without_inline_handlers
 from views.admin.institutions import InstitutionImportView
 from views.admin.queues import queue_links
@@ -92,6 +93,7 @@ def init_admin(app) -> Admin:
     ]
     for view_class, model, name, category, endpoint in views:
         admin.add_view(view_class(model, db, name=name, category=category, endpoint=endpoint))
+    admin.add_view(ExamsView(name=_l("Exam arrangements"), category=REVIEW, endpoint="exams"))
     admin.add_view(ScoresView(name=_l("Exam scores"), category=REVIEW, endpoint="scores"))
     admin.add_view(AdmissionView(name=_l("Residency admission"), category=REVIEW, endpoint="admission"))
     admin.add_view(ConfirmView(name=_l("On-site confirmation"), category=REVIEW, endpoint="confirm"))

@@ -51,8 +51,9 @@ def score_text(value) -> str:
         return str(value)
 
 
-class ScoresView(RoleAccessMixin, BaseView):
-    """Choose a residency batch; download the template, upload scores, see the report and the list."""
+class BatchBaseMixin:
+    """A residency batch and a training base chosen in the request: base staff have their own base
+    only; the province administrator any base. Changes are audited as the current user's."""
 
     read_roles = SCORE_ROLES
 
@@ -94,6 +95,11 @@ class ScoresView(RoleAccessMixin, BaseView):
             return []
         return list(db.session.scalars(select(TrainingBase).where(TrainingBase.trains_residency)
                                        .order_by(TrainingBase.name)))
+
+
+
+class ScoresView(BatchBaseMixin, RoleAccessMixin, BaseView):
+    """Choose a residency batch; download the template, upload scores, see the report and the list."""
 
     # --- the page -----------------------------------------------------------------------------------
     def _page(self, batch, base, batches, report: ImportReport | None = None, errors=None, status=200):
