@@ -91,7 +91,8 @@ class ExamsView(BatchBaseMixin, RoleAccessMixin, BaseView):
             return self._page(batches, batch, base, errors={"page": _(
                 "Someone else changed the arrangements at the same time; nothing was saved. Please try again.")},
                 values=values, status=409)
-        flash(success, "success")
+        if success:
+            flash(success, "success")
         return self._back(batch, base)
 
     @expose("/rooms/", methods=("POST",))
