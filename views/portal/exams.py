@@ -22,7 +22,8 @@ def exam_context(application: Application) -> dict | None:
     seat = exams.seat_of(application)
     plan = exams.plan_of(application.batch_id, application.base_id)
     return {"time": exams.theory_exam_text(application.batch), "seat": seat, "plan": plan,
-            "refusal": exams.card_refusal(application, seat, plan, now().date())}
+            "refusal": exams.card_refusal(application, seat, plan, now().date()),
+            "score_lines": exams.score_lines(application.batch, application.base_id)}
 
 
 def admit_card(application: Application):

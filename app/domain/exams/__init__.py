@@ -307,3 +307,18 @@ def theory_exam_text(batch: Batch) -> str:
     if ends.date() == starts.date():
         return f"{cn_datetime(starts)}–{ends:%H:%M}"
     return f"{cn_datetime(starts)} – {cn_datetime(ends)}"
+
+
+# --- the score line after admission ------------------------------------------------------------------------
+
+def score_lines(batch: Batch, base_id: int | None) -> list[tuple[str, object, int]]:
+    """(specialty, lowest combined score admitted (最低录取分), number admitted) of a base, once the batch's
+    admission is published; empty before (one grouped query)."""
+    if batch.admission_published_at is None or base_id is None:
+        return []
+    stmt = (select(Specialty.name, func.min(Application.combined_score), func.count(Application.id))
+            .join(Application, Application.admitted_specialty_id == Specialty.id)
+            .where(Application.batch_id == batch.id, Application.base_id == base_id,
+                   Application.status.in_(states.ADMITTED))
+            .group_by(Specialty.code, Specialty.name).order_by(Specialty.code))
+    return [tuple(row) for row in db.session.execute(stmt)]
