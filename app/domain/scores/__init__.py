@@ -36,6 +36,9 @@ from sqlalchemy import inspect, select
 from app.domain.access import scope_condition
 from app.domain.scores.rules import *  # noqa: F401,F403  (the rules are part of this package's interface)
 from app.domain.scores.rules import (
+    ABSENT_COLUMN,
+    ABSENT_LABEL,
+    ABSENT_MARKS,
     BLANK,
     FIRST_COLUMN,
     FIXED_COLUMNS,
@@ -111,8 +114,9 @@ def residency_batches() -> list[Batch]:
 # --- template -------------------------------------------------------------------------------------
 
 def column_headers(batch: Batch) -> list[str]:
-    """The template's header row: the fixed columns, then one per skills exam item."""
-    return [str(label) for _key, label in FIXED_COLUMNS] + [item.name for item in batch.skill_items]
+    """The template's header row: the fixed columns, one per skills exam item, then 缺考."""
+    return ([str(label) for _key, label in FIXED_COLUMNS] + [item.name for item in batch.skill_items]
+            + [str(ABSENT_LABEL)])
 
 
 def eligible_applications(batch: Batch, base: TrainingBase, user) -> list[Application]:
@@ -158,8 +162,10 @@ def build_template(batch: Batch, base: TrainingBase, user) -> io.BytesIO:
         scores = application.skill_scores or {}
         sheet.append(safe_row(sheet, [application.id, application.trainee.name, application.trainee.id_number,
                                       choice_name(application, 1), choice_name(application, 2),
-                                      _number(application.theory_score)] + [scores.get(name) for name in items]))
-    _lock_identifying_columns(sheet, last_row=max(len(applications) + 1, 2), last_score=len(headers))
+                                      _number(application.theory_score)] + [scores.get(name) for name in items]
+                                     + [_("Yes") if application.exam_absent else None]))
+    _lock_identifying_columns(sheet, last_row=max(len(applications) + 1, 2), last_score=len(headers) - 1)
+    _absent_column(sheet, column=len(headers), last_row=max(len(applications) + 1, 2))
     write_instructions(workbook, _("Instructions"), _instructions(batch, base, len(applications), items))
     return workbook_stream(workbook)
 
@@ -192,6 +198,19 @@ def _lock_identifying_columns(sheet, last_row: int, last_score: int) -> None:
     sheet.protection.formatRows = False
 
 
+def _absent_column(sheet, column: int, last_row: int) -> None:
+    """The 缺考 column: unlocked cells that take “是” or nothing."""
+    for row in range(2, last_row + 1):
+        sheet.cell(row=row, column=column).protection = Protection(locked=False)
+    validation = DataValidation(type="list", formula1=f'"{ABSENT_MARKS[0]}"', allow_blank=True,
+                                showErrorMessage=True, errorTitle=str(ABSENT_LABEL),
+                                error=_("Write “%(mark)s” for an absent candidate, or leave the cell empty.",
+                                        mark=ABSENT_MARKS[0]))
+    letter = get_column_letter(column)
+    validation.add(f"{letter}2:{letter}{last_row}")
+    sheet.add_data_validation(validation)
+
+
 def _instructions(batch: Batch, base: TrainingBase, count: int, items: list[str]) -> list[str]:
     return [
         _("Score import template"),
@@ -210,6 +229,9 @@ def _instructions(batch: Batch, base: TrainingBase, count: int, items: list[str]
           formula=formula_text(batch.theory_weight, batch.skills_weight)),
         _("6. Importing again overwrites the scores imported before; every change is recorded."),
         _("7. Rows of other training bases or batches, and applicants not confirmed on site, are refused."),
+        _("8. For a candidate absent from the exam, write “%(mark)s” in the column “%(column)s” and leave the scores "
+          "empty; an empty row only means the scores are not known yet.", mark=ABSENT_MARKS[0],
+          column=str(ABSENT_LABEL)),
     ]
 
 
@@ -251,6 +273,10 @@ def map_columns(header: tuple, batch: Batch) -> dict[str, int]:
             missing.append(item.name)
         else:
             columns["skill:" + item.name] = index
+    for text in (str(ABSENT_LABEL), str(ABSENT_LABEL._args[0])):  # optional: older templates lack it
+        if header_key(text) in positions:
+            columns[ABSENT_COLUMN] = positions[header_key(text)]
+            break
     if missing:
         raise ScoreFileError(_("The file lacks these columns: %(columns)s. Please download the template again "
                                "and fill it in.", columns="、".join(missing)))
@@ -272,6 +298,7 @@ class RowOutcome:
     items: dict[str, Decimal] = field(default_factory=dict)
     skills: Decimal | None = None
     combined: Decimal | None = None
+    absent: bool = False  # 缺考
 
 
 @dataclass
@@ -298,18 +325,29 @@ def import_scores(data: bytes, batch: Batch, base: TrainingBase, actor) -> Impor
         if outcome.reasons:
             report.refused.append(outcome)
             continue
-        outcome.skills = skills_score_of(outcome.items)
-        outcome.combined = combined_score(outcome.theory, outcome.skills, batch.theory_weight, batch.skills_weight)
-        application = outcome.application
-        application.theory_score = outcome.theory
-        application.skill_scores = {name: float(score) for name, score in outcome.items.items()}
-        application.skills_score = outcome.skills
-        application.combined_score = outcome.combined
+        _write_scores(outcome, batch)
         report.imported.append(outcome)
     report.refused.sort(key=lambda o: o.row)
     if report.imported:
         db.session.flush()
     return report
+
+
+def _write_scores(outcome: RowOutcome, batch: Batch) -> None:
+    """The row's scores onto its application; an absent candidate (缺考) has none."""
+    application = outcome.application
+    application.exam_absent = outcome.absent
+    if outcome.absent:
+        outcome.theory, outcome.items = None, {}
+        application.theory_score = application.skill_scores = application.skills_score = None
+        application.combined_score = None
+        return
+    outcome.skills = skills_score_of(outcome.items)
+    outcome.combined = combined_score(outcome.theory, outcome.skills, batch.theory_weight, batch.skills_weight)
+    application.theory_score = outcome.theory
+    application.skill_scores = {name: float(score) for name, score in outcome.items.items()}
+    application.skills_score = outcome.skills
+    application.combined_score = outcome.combined
 
 
 def _importable_items(batch: Batch) -> list[str]:
@@ -346,12 +384,13 @@ def _read_rows(rows, columns, items, report) -> list[tuple[RowOutcome, int | Non
         score_cells = [(theory_label, cell(values, THEORY_COLUMN))] + [
             (name, cell(values, "skill:" + name)) for name in items]
         parsed = [(label, *parse_score(value)) for label, value in score_cells]
-        if all(code == BLANK for _label, _number, code in parsed):
+        absent_text = cell_text(cell(values, ABSENT_COLUMN)).strip().upper()
+        absent_text = "" if absent_text in NOT_ABSENT_MARKS else absent_text
+        if all(code == BLANK for _label, _number, code in parsed) and not absent_text:
             report.skipped.append(offset)
             continue
-        for label, number, code in parsed:
-            if code is not None:
-                outcome.reasons.append(score_message(code, label))
+        outcome.absent = absent_text in ABSENT_MARKS
+        outcome.reasons.extend(_score_problems(parsed, absent_text))
         outcome.theory = parsed[0][1]
         outcome.items = {label: number for label, number, _code in parsed[1:]}
         number = parse_application_id(raw_id)
@@ -360,6 +399,22 @@ def _read_rows(rows, columns, items, report) -> list[tuple[RowOutcome, int | Non
                                    else _("%(column)s is not a valid number.", column=id_label))
         candidates.append((outcome, number, cell_text(cell(values, ID_NUMBER_COLUMN)).upper()))
     return candidates
+
+
+NOT_ABSENT_MARKS = ("否", "N", "NO")
+
+
+def _score_problems(parsed, absent_text: str) -> list[str]:
+    """Why a row's score cells are refused: each bad score, or scores beside 缺考, or a 缺考 cell that is
+    neither “是” nor empty."""
+    if absent_text and absent_text not in ABSENT_MARKS:
+        return [_("Write “%(mark)s” in the column “%(column)s” for an absent candidate, or leave it empty.",
+                  mark=ABSENT_MARKS[0], column=str(ABSENT_LABEL))]
+    if absent_text:
+        if any(code != BLANK for _label, _number, code in parsed):
+            return [_("The candidate is marked absent but has scores: clear the scores or the absence.")]
+        return []
+    return [score_message(code, label) for label, _number, code in parsed if code is not None]
 
 
 def _match_applications(candidates, batch: Batch, base: TrainingBase, actor) -> None:
