@@ -20,6 +20,7 @@ from tests.exam_arrangements import (  # noqa: F401  (season is a fixture)
     season,
 )
 from tests.exams import new_applicant
+from tests.queries import statements, statements_for
 
 
 def text(response) -> str:
@@ -202,3 +203,23 @@ def test_counts_per_specialty_come_from_one_grouped_query(world, auth, client, s
     html = text(client.get(page_url(batch, base)))
     table = html.split("exam-counts", 1)[1].split("</table>", 1)[0]
     assert "<td>内科</td><td>3</td><td>3</td>" in table.replace("\n", "")
+
+
+def test_the_page_and_the_sign_in_sheet_run_a_fixed_number_of_statements(world, auth, client, season):
+    """No query per room, specialty or seat: more rooms and candidates, the same number of statements."""
+    auth.login("base_zz")
+    batch, base = season["batch"], world.bases["zz"]
+    add_room(client, batch, base, capacity=5)
+    allocate(client, batch, base)
+    room = db.session.scalar(select(ExamRoom))
+    roster = PAGE + f"roster.pdf?batch={batch.id}&base={base.id}&room={room.id}"
+    few_page, _html = statements_for(client, page_url(batch, base))
+    few_roster = statements(client, roster)
+    for number in range(2, 5):
+        add_room(client, batch, base, name=f"第{number}考场", capacity=5)
+    for _ in range(4):
+        new_applicant(world, batch, "zz")
+    db.session.commit()
+    allocate(client, batch, base)
+    assert statements_for(client, page_url(batch, base))[0] == few_page
+    assert statements(client, roster) == few_roster
