@@ -23,9 +23,10 @@ from app.documents.regform import (
     _photo_image,
     _text,
 )
-from app.domain.exams import first_choice, skill_items_by_specialty, theory_exam_text
+from app.domain.exams import first_choice, theory_exam_text
 from app.domain.exams.verification import card_url
 from app.domain.privacy import mask_id_number
+from app.domain.scores import item_sets
 from app.infra.storage import protect_file_response
 from models import Application
 from models.exam import ExamRoom, ExamSeat
@@ -53,7 +54,7 @@ def admit_card_pdf(application: Application, seat: ExamSeat) -> bytes:
     snapshot = application.snapshot or {}
     name = _text(snapshot.get("name")) or _text(application.trainee.name)
     specialty = first_choice(application)
-    items = skill_items_by_specialty(application.batch_id, seat.base_id).get(specialty.id if specialty else 0, [])
+    items = item_sets(application.batch, application.base).of(application)
     pdf = FormPDF(seat.exam_number)
     pdf.set_title(_("Admission ticket"))
     pdf.set_author(name)

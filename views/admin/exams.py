@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.documents.admit_card import pdf_response, roster_headers, roster_pdf, roster_rows
 from app.domain import exams
-from app.domain.scores import may_manage_base, residency_batches
+from app.domain.scores import may_manage_base, residency_batches, skill_items_by_specialty
 from app.extensions import db
 from app.infra.access_log import record_access
 from app.infra.xlsx import XLSX_MIME, safe_file_part, safe_row, workbook_stream, write_header
@@ -62,7 +62,7 @@ class ExamsView(BatchBaseMixin, RoleAccessMixin, BaseView):
                 exam_time=exams.theory_exam_text(batch), rooms=exams.rooms(batch, base),
                 seated=exams.seated_counts(batch, base), plan=exams.plan_of(batch.id, base.id),
                 specialties=exams.base_specialties(batch, base),
-                items=exams.skill_items_by_specialty(batch.id, base.id),
+                items=skill_items_by_specialty(batch.id, base.id),
                 counts=exams.allocation_counts(batch, base))
         return self.render("admin/exams.html", **context), status
 

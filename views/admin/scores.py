@@ -24,6 +24,7 @@ from app.domain.scores import (
     choice_name,
     formula_text,
     import_scores,
+    item_sets,
     may_manage_base,
     read_upload,
     residency_batches,
@@ -119,6 +120,8 @@ class ScoresView(BatchBaseMixin, RoleAccessMixin, BaseView):
             "admin/scores.html", batches=batches, batch=batch, base=base, bases=self._base_options(),
             is_base_staff=current_user.role == Role.BASE_STAFF,
             items=[item for item in batch.skill_items] if batch else [],
+            list_items=item_sets(batch, base).columns if batch and base else
+            [item.name for item in batch.skill_items] if batch else [],
             formula=formula_text(batch.theory_weight, batch.skills_weight) if batch else "",
             report=report, errors=errors or {}, rows=rows, total=total, page=page, pages=pages,
             score_text=score_text, choice_name=choice_name,
@@ -144,7 +147,7 @@ class ScoresView(BatchBaseMixin, RoleAccessMixin, BaseView):
             return redirect(self.get_url(".index", batch=batch.id))
         if not may_manage_base(current_user, base):
             abort(403)
-        if not batch.skill_items:
+        if not item_sets(batch, base).columns:
             flash(_("This batch has no skills exam items yet; the province administrator sets them in the batch's "
                     "exam settings."), "error")
             return redirect(self.get_url(".index", batch=batch.id, base=base.id))

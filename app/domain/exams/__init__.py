@@ -151,16 +151,6 @@ def base_specialties(batch: Batch, base: TrainingBase) -> list[Specialty]:
                                    .order_by(Specialty.code)))
 
 
-def skill_items_by_specialty(batch_id: int, base_id: int) -> dict[int, list[str]]:
-    """Item names per specialty id of a base in a batch, CPR first (one query)."""
-    result: dict[int, list[str]] = {}
-    for item in db.session.scalars(select(SpecialtySkillItem).where(
-            SpecialtySkillItem.batch_id == batch_id, SpecialtySkillItem.base_id == base_id)
-            .order_by(SpecialtySkillItem.specialty_id, SpecialtySkillItem.position, SpecialtySkillItem.id)):
-        result.setdefault(item.specialty_id, []).append(item.name)
-    return result
-
-
 def parse_skill_items(text) -> list[str]:
     """Item names typed in one box, separated by 、 , ; or new lines."""
     raw = "".join(ch for ch in str(text or "")[:2000] if ch.isprintable() or ch in "\r\n")

@@ -40,6 +40,7 @@ from app.domain.scores.rules import (
     ABSENT_LABEL,
     ABSENT_MARKS,
     BLANK,
+    CPR_NAME,
     FIRST_COLUMN,
     FIXED_COLUMNS,
     ID_COLUMN,
@@ -69,7 +70,7 @@ from app.infra.xlsx import (
 )
 from app.infra.xlsx import read_upload as read_xlsx_upload
 from app.infra.xlsx import sheet_rows as read_sheet_rows
-from models import Application, ApplicationChoice, Batch, Role, Status, TrainingBase
+from models import Application, ApplicationChoice, Batch, Role, SpecialtySkillItem, Status, TrainingBase
 from models.clock import now
 from models.enums import Program
 
@@ -111,12 +112,51 @@ def residency_batches() -> list[Batch]:
                                    .order_by(Batch.id.desc())))
 
 
+# --- skills items per specialty ----------------------------------------------------------------------
+
+@dataclass
+class ItemSets:
+    """The skills items of a base in a batch: per specialty (专业基地) when the base has set them (考试安排),
+    else the batch's one list for everybody. ``columns`` is the template's item columns, CPR first."""
+
+    columns: list[str]
+    by_specialty: dict[int, list[str]]
+
+    def of(self, application: Application) -> list[str]:
+        """The items ``application`` is examined in: those of its first-choice specialty."""
+        if not self.by_specialty:
+            return self.columns
+        first = next((c.specialty_id for c in sorted(application.choices, key=lambda c: c.rank)), None)
+        return self.by_specialty.get(first, [])
+
+
+def skill_items_by_specialty(batch_id: int, base_id: int) -> dict[int, list[str]]:
+    """Item names per specialty id that a base set in a batch, CPR first (one query)."""
+    result: dict[int, list[str]] = {}
+    for item in db.session.scalars(select(SpecialtySkillItem).where(
+            SpecialtySkillItem.batch_id == batch_id, SpecialtySkillItem.base_id == base_id)
+            .order_by(SpecialtySkillItem.specialty_id, SpecialtySkillItem.position, SpecialtySkillItem.id)):
+        result.setdefault(item.specialty_id, []).append(item.name)
+    return result
+
+
+def item_sets(batch: Batch, base: TrainingBase) -> ItemSets:
+    by_specialty = skill_items_by_specialty(batch.id, base.id)
+    if not by_specialty:
+        return ItemSets([item.name for item in batch.skill_items], {})
+    columns: list[str] = []
+    for names in by_specialty.values():
+        columns.extend(name for name in names if name not in columns)
+    columns.sort(key=lambda name: name != CPR_NAME)  # stable: CPR first, the others as they came
+    return ItemSets(columns, by_specialty)
+
+
 # --- template -------------------------------------------------------------------------------------
 
-def column_headers(batch: Batch) -> list[str]:
+def column_headers(batch: Batch, items: list[str] | None = None) -> list[str]:
     """The template's header row: the fixed columns, one per skills exam item, then 缺考."""
-    return ([str(label) for _key, label in FIXED_COLUMNS] + [item.name for item in batch.skill_items]
-            + [str(ABSENT_LABEL)])
+    items = [item.name for item in batch.skill_items] if items is None else items
+    return [str(label) for _key, label in FIXED_COLUMNS] + list(items) + [str(ABSENT_LABEL)]
 
 
 def eligible_applications(batch: Batch, base: TrainingBase, user) -> list[Application]:
@@ -151,11 +191,12 @@ def build_template(batch: Batch, base: TrainingBase, user) -> io.BytesIO:
     cells limited to decimals 0–100 (pre-filled with scores imported before), and a sheet of
     instructions. The caller checks that ``user`` may manage ``base``."""
     applications = eligible_applications(batch, base, user)
-    items = [item.name for item in batch.skill_items]
+    sets = item_sets(batch, base)
+    items = sets.columns
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Scores")[:31]
-    headers = column_headers(batch)
+    headers = column_headers(batch, items)
     write_header(sheet, headers, [max(10, min(30, len(header) * 2 + 4)) for header in headers], wrap=True)
     sheet.column_dimensions[get_column_letter(3)].width = 22
     for application in applications:
@@ -166,6 +207,7 @@ def build_template(batch: Batch, base: TrainingBase, user) -> io.BytesIO:
                                      + [_("Yes") if application.exam_absent else None]))
     _lock_identifying_columns(sheet, last_row=max(len(applications) + 1, 2), last_score=len(headers) - 1)
     _absent_column(sheet, column=len(headers), last_row=max(len(applications) + 1, 2))
+    _lock_other_items(sheet, applications, sets)
     write_instructions(workbook, _("Instructions"), _instructions(batch, base, len(applications), items))
     return workbook_stream(workbook)
 
@@ -196,6 +238,18 @@ def _lock_identifying_columns(sheet, last_row: int, last_score: int) -> None:
     sheet.protection.sheet = True  # makes the lock of the grey columns effective (no password)
     sheet.protection.formatColumns = False
     sheet.protection.formatRows = False
+
+
+def _lock_other_items(sheet, applications: list[Application], sets: ItemSets) -> None:
+    """Grey, locked cells for the items a row's specialty does not examine."""
+    first = len(IDENTIFYING) + 2  # after the theory score
+    for row, application in enumerate(applications, start=2):
+        examined = set(sets.of(application))
+        for offset, name in enumerate(sets.columns):
+            if name not in examined:
+                cell = sheet.cell(row=row, column=first + offset)
+                cell.fill = GREY
+                cell.protection = Protection(locked=True)
 
 
 def _absent_column(sheet, column: int, last_row: int) -> None:
@@ -247,7 +301,7 @@ def sheet_rows(data: bytes) -> list[tuple]:
     return read_sheet_rows(data, MAX_DATA_ROWS)
 
 
-def map_columns(header: tuple, batch: Batch) -> dict[str, int]:
+def map_columns(header: tuple, items: list[str]) -> dict[str, int]:
     """Column index of every column the import reads; ``ScoreFileError`` naming the missing ones.
 
     Fixed columns are found by their Chinese header (or the English one); skills columns by the
@@ -267,12 +321,12 @@ def map_columns(header: tuple, batch: Batch) -> dict[str, int]:
         else:
             if key in REQUIRED_FIXED:
                 missing.append(str(label))
-    for item in batch.skill_items:
-        index = positions.get(header_key(item.name))
+    for name in items:
+        index = positions.get(header_key(name))
         if index is None:
-            missing.append(item.name)
+            missing.append(name)
         else:
-            columns["skill:" + item.name] = index
+            columns["skill:" + name] = index
     for text in (str(ABSENT_LABEL), str(ABSENT_LABEL._args[0])):  # optional: older templates lack it
         if header_key(text) in positions:
             columns[ABSENT_COLUMN] = positions[header_key(text)]
@@ -299,6 +353,7 @@ class RowOutcome:
     skills: Decimal | None = None
     combined: Decimal | None = None
     absent: bool = False  # 缺考
+    bad_items: set[str] = field(default_factory=set)  # item cells refused already (not a number, …)
 
 
 @dataclass
@@ -314,14 +369,16 @@ def import_scores(data: bytes, batch: Batch, base: TrainingBase, actor) -> Impor
     The caller has checked that ``actor`` may manage ``base`` (``may_manage_base``) and commits;
     the writes are flushed here in one go (audited by the session hook) and guarded by the
     applications' version numbers. ``ScoreFileError`` refuses the whole file."""
-    items = _importable_items(batch)
+    sets = _importable_items(batch, base)
     rows = sheet_rows(data)
     if not rows:
         raise ScoreFileError(_("The file is empty."))
     report = ImportReport()
-    candidates = _read_rows(rows, map_columns(rows[0], batch), items, report)
+    candidates = _read_rows(rows, map_columns(rows[0], sets.columns), sets.columns, report)
     _match_applications(candidates, batch, base, actor)
     for outcome, _number, _id_text in candidates:
+        if outcome.application is not None and not outcome.absent:
+            outcome.reasons.extend(_item_problems(outcome, sets.of(outcome.application)))
         if outcome.reasons:
             report.refused.append(outcome)
             continue
@@ -350,18 +407,31 @@ def _write_scores(outcome: RowOutcome, batch: Batch) -> None:
     application.combined_score = outcome.combined
 
 
-def _importable_items(batch: Batch) -> list[str]:
+def _item_problems(outcome: RowOutcome, examined: list[str]) -> list[str]:
+    """A score for every item of the applicant's specialty, none for the others; keeps the examined ones."""
+    if not examined:
+        return [_("The skills exam items of this applicant's specialty are not set yet (考试安排).")]
+    problems = [score_message(BLANK, name) for name in examined if outcome.items.get(name) is None
+                and name not in outcome.bad_items]
+    problems += [_("“%(item)s” is not a skills exam item of this applicant's specialty; leave it empty.",
+                   item=name) for name, number in outcome.items.items()
+                 if name not in examined and (number is not None or name in outcome.bad_items)]
+    outcome.items = {name: outcome.items.get(name) for name in examined}
+    return problems
+
+
+def _importable_items(batch: Batch, base: TrainingBase) -> ItemSets:
     """The skills items of a batch that may take scores now; ``ScoreFileError`` when it may not."""
     if batch.program != Program.RESIDENCY:
         raise ScoreFileError(_("Scores are imported only for residency batches."))
     if batch.admission_published_at is not None:
         raise ScoreFileError(_("The admission results of this batch have been published; scores can no longer "
                                "change."))
-    items = [item.name for item in batch.skill_items]
-    if not items:
+    sets = item_sets(batch, base)
+    if not sets.columns:
         raise ScoreFileError(_("This batch has no skills exam items yet; the province administrator sets them "
                                "in the batch's exam settings."))
-    return items
+    return sets
 
 
 def _read_rows(rows, columns, items, report) -> list[tuple[RowOutcome, int | None, str]]:
@@ -393,6 +463,7 @@ def _read_rows(rows, columns, items, report) -> list[tuple[RowOutcome, int | Non
         outcome.reasons.extend(_score_problems(parsed, absent_text))
         outcome.theory = parsed[0][1]
         outcome.items = {label: number for label, number, _code in parsed[1:]}
+        outcome.bad_items = {label for label, _number, code in parsed[1:] if code not in (None, BLANK)}
         number = parse_application_id(raw_id)
         if number is None:
             outcome.reasons.insert(0, _("%(column)s is empty.", column=id_label) if not cell_text(raw_id)
@@ -414,7 +485,9 @@ def _score_problems(parsed, absent_text: str) -> list[str]:
         if any(code != BLANK for _label, _number, code in parsed):
             return [_("The candidate is marked absent but has scores: clear the scores or the absence.")]
         return []
-    return [score_message(code, label) for label, _number, code in parsed if code is not None]
+    theory, items = parsed[0], parsed[1:]
+    problems = [score_message(theory[2], theory[0])] if theory[2] is not None else []
+    return problems + [score_message(code, label) for label, _number, code in items if code not in (None, BLANK)]
 
 
 def _match_applications(candidates, batch: Batch, base: TrainingBase, actor) -> None:
@@ -431,7 +504,8 @@ def _match_applications(candidates, batch: Batch, base: TrainingBase, actor) -> 
         found = {a.id: a for a in db.session.scalars(
             select(Application).where(Application.id.in_(wanted), Application.base_id == base.id,
                                       scope_condition(Application, actor))
-            .options(db.joinedload(Application.trainee), db.joinedload(Application.batch))).unique()}
+            .options(db.joinedload(Application.trainee), db.joinedload(Application.batch),
+                     db.selectinload(Application.choices))).unique()}
     existing: set[int] = set()
     absent = [n for n in wanted if n not in found]
     if absent and actor.role in Role.PROVINCE_WIDE:  # province-wide users may learn that a number is unused
