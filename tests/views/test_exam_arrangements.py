@@ -200,9 +200,13 @@ def test_counts_per_specialty_come_from_one_grouped_query(world, auth, client, s
     batch, base = season["batch"], world.bases["zz"]
     add_room(client, batch, base, capacity=5)
     allocate(client, batch, base)
+    first, second, _third = season["zz"]
+    first.theory_score, second.exam_absent = 80, True
+    db.session.commit()
     html = text(client.get(page_url(batch, base)))
     table = html.split("exam-counts", 1)[1].split("</table>", 1)[0]
-    assert "<td>内科</td><td>3</td><td>3</td>" in table.replace("\n", "")
+    assert "<th>已录入理论成绩</th><th>缺考</th>" in table
+    assert "<td>内科</td><td>3</td><td>3</td><td>1</td><td>1</td>" in table.replace("\n", "")
 
 
 def test_the_page_and_the_sign_in_sheet_run_a_fixed_number_of_statements(world, auth, client, season):

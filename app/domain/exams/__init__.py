@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from app.domain.scores.rules import CPR_NAME, MAX_SKILL_ITEMS, skill_items_error
 from app.domain.workflow import states
@@ -241,14 +241,17 @@ def _free_seats(batch: Batch, base: TrainingBase) -> list[tuple[int, int]]:
             if number not in taken.get(room.id, set())]
 
 
-def allocation_counts(batch: Batch, base: TrainingBase) -> list[tuple[str, int, int]]:
-    """(first-choice specialty, applicants sitting the exam, of them with a seat) — one grouped query."""
+def allocation_counts(batch: Batch, base: TrainingBase) -> list[tuple[str, int, int, int, int]]:
+    """(first-choice specialty, applicants sitting the exam, with a seat, with a theory score, absent (缺考))
+    — one grouped query."""
     stmt = (applicants_query(batch, base)
             .join(ApplicationChoice, (ApplicationChoice.application_id == Application.id)
                   & (ApplicationChoice.rank == 1))
             .join(Specialty, Specialty.id == ApplicationChoice.specialty_id)
             .outerjoin(ExamSeat, ExamSeat.application_id == Application.id)
-            .with_only_columns(Specialty.name, func.count(Application.id), func.count(ExamSeat.id))
+            .with_only_columns(Specialty.name, func.count(Application.id), func.count(ExamSeat.id),
+                               func.count(Application.theory_score),
+                               func.count(case((Application.exam_absent.is_(True), 1))))
             .group_by(Specialty.code, Specialty.name).order_by(Specialty.code))
     return [tuple(row) for row in db.session.execute(stmt)]
 
