@@ -8,6 +8,7 @@ from models.audit import AuditLog
 from models.batch import Batch, Quota, SkillItem, batch_shortage_specialty
 from models.claim_decision import ClaimDecision
 from models.master_filing import CrossCityApproval, FilingDeadline, FilingReopening, MasterFiling
+from models.exam import ExamPlan, ExamRoom, ExamSeat, SpecialtySkillItem
 from models.institution import Institution, TrainingBase, base_specialty
 from models.notice import Notice, NoticeRead
 from models.password_reset import PasswordReset
@@ -40,6 +41,9 @@ __all__ = [
     "CrossCityApproval",
     "Education",
     "Employment",
+    "ExamPlan",
+    "ExamRoom",
+    "ExamSeat",
     "ExemptionRequest",
     "FilingDeadline",
     "FilingReopening",
@@ -62,6 +66,7 @@ __all__ = [
     "SmsPurpose",
     "SmsState",
     "Specialty",
+    "SpecialtySkillItem",
     "Status",
     "SupportContact",
     "Trainee",

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db
@@ -122,6 +122,8 @@ class Application(db.Model):
     # skills-exam score per item of the batch ({item name: score}); skills_score is their total
     skill_scores: Mapped[dict | None] = mapped_column(JSON)
     combined_score: Mapped[Decimal | None] = mapped_column(Numeric(6, 2), index=True)
+    # 缺考: recorded explicitly by the score import (no scores then); an empty score is only "not yet imported"
+    exam_absent: Mapped[bool] = mapped_column(default=False, server_default=false())
     admission_result: Mapped[str] = mapped_column(String(20), default=AdmissionResult.PENDING)
     admitted_specialty_id: Mapped[int | None] = mapped_column(ForeignKey("specialty.id", ondelete="RESTRICT"))
     admitted_choice_rank: Mapped[int | None]

@@ -84,7 +84,7 @@ def test_template_lists_the_bases_confirmed_applicants(app, exam, client, auth):
     assert notes.title == msg(app, "Instructions")
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == header(app, batch)
-    assert list(rows[0])[-2:] == [CPR_NAME, EXAM_ITEM]
+    assert list(rows[0])[-3:] == [CPR_NAME, EXAM_ITEM, "缺考"]
     listed = [row[0] for row in rows[1:]]
     assert listed == [a.id for a in exam["zz"]]  # not 洛阳's, not the one awaiting confirmation, not batch 2
     first = exam["zz"][0]
@@ -109,7 +109,7 @@ def test_template_is_prefilled_with_imported_scores(app, exam, client, auth):
     db.session.commit()
     auth.login("base_zz", PASSWORD)
     sheet = load_workbook(io.BytesIO(client.get(f"{TEMPLATE}?batch={exam['batch'].id}").data)).worksheets[0]
-    assert [c.value for c in sheet[3]][5:] == [70.5, 88, 91.5]
+    assert [c.value for c in sheet[3]][5:] == [70.5, 88, 91.5, None]  # not absent
 
 
 def test_base_staff_cannot_download_another_bases_template(exam, client, auth, world):
@@ -553,7 +553,7 @@ def test_a_sheet_claiming_sixteen_thousand_columns_is_read_as_it_is(app, exam):
                 content = re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:XFD1001"', content)
             zout.writestr(item, content)
     rows = sheet_rows(target.getvalue())
-    assert len(rows) == 2 and max(len(row) for row in rows) == 8
+    assert len(rows) == 2 and max(len(row) for row in rows) == 9  # the 缺考 column is the ninth
 
 
 def test_scores_cannot_change_after_admission_is_published(app, exam, client, auth):

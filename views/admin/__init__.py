@@ -48,6 +48,7 @@ from views.admin.base import DashboardView, pii_field
 from views.admin.batches import BatchView, QuotaView
 from views.admin.confirm import ConfirmView
 from views.admin.admission_notices import AdmissionNoticeView
+from views.admin.exams import ExamsView
 from views.admin.csp_templates import without_inline_handlers
 from views.admin.filing import FilingView
 from views.admin.institutions import InstitutionImportView
@@ -115,6 +116,7 @@ def init_admin(app) -> Admin:
     admin.add_view(FilingView(name=_l("Professional master's filing"), endpoint="filing", url="/admin/filing"))
     admin.add_view(NoticeInboxView(name=_l("Notices for me"), category=NOTICES, endpoint="notice_inbox",
                                    url="/admin/notices-inbox"))
+    admin.add_view(ExamsView(name=_l("Exam arrangements"), category=REVIEW, endpoint="exams"))
     admin.add_view(ScoresView(name=_l("Exam scores"), category=REVIEW, endpoint="scores"))
     admin.add_view(AdmissionView(name=_l("Residency admission"), category=REVIEW, endpoint="admission"))
     admin.add_view(ConfirmView(name=_l("On-site confirmation"), category=REVIEW, endpoint="confirm"))

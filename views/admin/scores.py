@@ -24,6 +24,7 @@ from app.domain.scores import (
     choice_name,
     formula_text,
     import_scores,
+    item_sets,
     may_manage_base,
     read_upload,
     residency_batches,
@@ -51,8 +52,9 @@ def score_text(value) -> str:
         return str(value)
 
 
-class ScoresView(RoleAccessMixin, BaseView):
-    """Choose a residency batch; download the template, upload scores, see the report and the list."""
+class BatchBaseMixin:
+    """A residency batch and a training base chosen in the request: base staff have their own base
+    only; the province administrator any base. Changes are audited as the current user's."""
 
     read_roles = SCORE_ROLES
 
@@ -95,6 +97,11 @@ class ScoresView(RoleAccessMixin, BaseView):
         return list(db.session.scalars(select(TrainingBase).where(TrainingBase.trains_residency)
                                        .order_by(TrainingBase.name)))
 
+
+
+class ScoresView(BatchBaseMixin, RoleAccessMixin, BaseView):
+    """Choose a residency batch; download the template, upload scores, see the report and the list."""
+
     # --- the page -----------------------------------------------------------------------------------
     def _page(self, batch, base, batches, report: ImportReport | None = None, errors=None, status=200):
         page = parse_id(request.args.get("page")) or 1
@@ -113,6 +120,8 @@ class ScoresView(RoleAccessMixin, BaseView):
             "admin/scores.html", batches=batches, batch=batch, base=base, bases=self._base_options(),
             is_base_staff=current_user.role == Role.BASE_STAFF,
             items=[item for item in batch.skill_items] if batch else [],
+            list_items=item_sets(batch, base).columns if batch and base else
+            [item.name for item in batch.skill_items] if batch else [],
             formula=formula_text(batch.theory_weight, batch.skills_weight) if batch else "",
             report=report, errors=errors or {}, rows=rows, total=total, page=page, pages=pages,
             score_text=score_text, choice_name=choice_name,
@@ -138,7 +147,7 @@ class ScoresView(RoleAccessMixin, BaseView):
             return redirect(self.get_url(".index", batch=batch.id))
         if not may_manage_base(current_user, base):
             abort(403)
-        if not batch.skill_items:
+        if not item_sets(batch, base).columns:
             flash(_("This batch has no skills exam items yet; the province administrator sets them in the batch's "
                     "exam settings."), "error")
             return redirect(self.get_url(".index", batch=batch.id, base=base.id))

@@ -23,6 +23,8 @@ from models.enums import AttachmentKind, Identity, Program
 from views.helpers import parse_id
 from views.portal.blueprint import bp
 from views.portal.forms import ExemptionChoiceForm, ExemptionForm, UploadForm
+from views.portal.exams import admit_card as admit_card_response
+from views.portal.exams import exam_context
 from views.portal.residency import registration_form as pdf_response
 from views.portal.residency import step_labels
 from views.portal.routes import current_trainee, trainee_required
@@ -290,7 +292,8 @@ def application(application_id: str):
                            types=exemption_types(), claim_outcomes=decided_outcomes(application),
                            notice=current_notice(application.id),
                            precheck=exemption_precheck(application) if editable(application) else [],
-                           outing_files=enrollment.application_files(application, AttachmentKind.OUTING_PROOF))
+                           outing_files=enrollment.application_files(application, AttachmentKind.OUTING_PROOF),
+                           exam=exam_context(application))
 
 
 @bp.route("/applications/<application_id>/submit", methods=["POST"])
@@ -333,3 +336,13 @@ def registration_form(application_id: str):
     if application.batch.program != Program.RESIDENCY:
         abort(404)
     return pdf_response(application)
+
+
+@bp.route("/applications/<application_id>/admit-card.pdf", methods=["GET"])
+@trainee_required
+def admit_card(application_id: str):
+    """准考证 of a residency applicant with an exam number, inside the base's download window."""
+    application = own_application(application_id)
+    if application.batch.program != Program.RESIDENCY:
+        abort(404)
+    return admit_card_response(application)

@@ -36,7 +36,11 @@ from sqlalchemy import inspect, select
 from app.domain.access import scope_condition
 from app.domain.scores.rules import *  # noqa: F401,F403  (the rules are part of this package's interface)
 from app.domain.scores.rules import (
+    ABSENT_COLUMN,
+    ABSENT_LABEL,
+    ABSENT_MARKS,
     BLANK,
+    CPR_NAME,
     FIRST_COLUMN,
     FIXED_COLUMNS,
     ID_COLUMN,
@@ -66,7 +70,7 @@ from app.infra.xlsx import (
 )
 from app.infra.xlsx import read_upload as read_xlsx_upload
 from app.infra.xlsx import sheet_rows as read_sheet_rows
-from models import Application, ApplicationChoice, Batch, Role, Status, TrainingBase
+from models import Application, ApplicationChoice, Batch, Role, SpecialtySkillItem, Status, TrainingBase
 from models.clock import now
 from models.enums import Program
 
@@ -108,11 +112,51 @@ def residency_batches() -> list[Batch]:
                                    .order_by(Batch.id.desc())))
 
 
+# --- skills items per specialty ----------------------------------------------------------------------
+
+@dataclass
+class ItemSets:
+    """The skills items of a base in a batch: per specialty (专业基地) when the base has set them (考试安排),
+    else the batch's one list for everybody. ``columns`` is the template's item columns, CPR first."""
+
+    columns: list[str]
+    by_specialty: dict[int, list[str]]
+
+    def of(self, application: Application) -> list[str]:
+        """The items ``application`` is examined in: those of its first-choice specialty."""
+        if not self.by_specialty:
+            return self.columns
+        first = next((c.specialty_id for c in sorted(application.choices, key=lambda c: c.rank)), None)
+        return self.by_specialty.get(first, [])
+
+
+def skill_items_by_specialty(batch_id: int, base_id: int) -> dict[int, list[str]]:
+    """Item names per specialty id that a base set in a batch, CPR first (one query)."""
+    result: dict[int, list[str]] = {}
+    for item in db.session.scalars(select(SpecialtySkillItem).where(
+            SpecialtySkillItem.batch_id == batch_id, SpecialtySkillItem.base_id == base_id)
+            .order_by(SpecialtySkillItem.specialty_id, SpecialtySkillItem.position, SpecialtySkillItem.id)):
+        result.setdefault(item.specialty_id, []).append(item.name)
+    return result
+
+
+def item_sets(batch: Batch, base: TrainingBase) -> ItemSets:
+    by_specialty = skill_items_by_specialty(batch.id, base.id)
+    if not by_specialty:
+        return ItemSets([item.name for item in batch.skill_items], {})
+    columns: list[str] = []
+    for names in by_specialty.values():
+        columns.extend(name for name in names if name not in columns)
+    columns.sort(key=lambda name: name != CPR_NAME)  # stable: CPR first, the others as they came
+    return ItemSets(columns, by_specialty)
+
+
 # --- template -------------------------------------------------------------------------------------
 
-def column_headers(batch: Batch) -> list[str]:
-    """The template's header row: the fixed columns, then one per skills exam item."""
-    return [str(label) for _key, label in FIXED_COLUMNS] + [item.name for item in batch.skill_items]
+def column_headers(batch: Batch, items: list[str] | None = None) -> list[str]:
+    """The template's header row: the fixed columns, one per skills exam item, then 缺考."""
+    items = [item.name for item in batch.skill_items] if items is None else items
+    return [str(label) for _key, label in FIXED_COLUMNS] + list(items) + [str(ABSENT_LABEL)]
 
 
 def eligible_applications(batch: Batch, base: TrainingBase, user) -> list[Application]:
@@ -147,19 +191,23 @@ def build_template(batch: Batch, base: TrainingBase, user) -> io.BytesIO:
     cells limited to decimals 0–100 (pre-filled with scores imported before), and a sheet of
     instructions. The caller checks that ``user`` may manage ``base``."""
     applications = eligible_applications(batch, base, user)
-    items = [item.name for item in batch.skill_items]
+    sets = item_sets(batch, base)
+    items = sets.columns
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Scores")[:31]
-    headers = column_headers(batch)
+    headers = column_headers(batch, items)
     write_header(sheet, headers, [max(10, min(30, len(header) * 2 + 4)) for header in headers], wrap=True)
     sheet.column_dimensions[get_column_letter(3)].width = 22
     for application in applications:
         scores = application.skill_scores or {}
         sheet.append(safe_row(sheet, [application.id, application.trainee.name, application.trainee.id_number,
                                       choice_name(application, 1), choice_name(application, 2),
-                                      _number(application.theory_score)] + [scores.get(name) for name in items]))
-    _lock_identifying_columns(sheet, last_row=max(len(applications) + 1, 2), last_score=len(headers))
+                                      _number(application.theory_score)] + [scores.get(name) for name in items]
+                                     + [_("Yes") if application.exam_absent else None]))
+    _lock_identifying_columns(sheet, last_row=max(len(applications) + 1, 2), last_score=len(headers) - 1)
+    _absent_column(sheet, column=len(headers), last_row=max(len(applications) + 1, 2))
+    _lock_other_items(sheet, applications, sets)
     write_instructions(workbook, _("Instructions"), _instructions(batch, base, len(applications), items))
     return workbook_stream(workbook)
 
@@ -192,6 +240,31 @@ def _lock_identifying_columns(sheet, last_row: int, last_score: int) -> None:
     sheet.protection.formatRows = False
 
 
+def _lock_other_items(sheet, applications: list[Application], sets: ItemSets) -> None:
+    """Grey, locked cells for the items a row's specialty does not examine."""
+    first = len(IDENTIFYING) + 2  # after the theory score
+    for row, application in enumerate(applications, start=2):
+        examined = set(sets.of(application))
+        for offset, name in enumerate(sets.columns):
+            if name not in examined:
+                cell = sheet.cell(row=row, column=first + offset)
+                cell.fill = GREY
+                cell.protection = Protection(locked=True)
+
+
+def _absent_column(sheet, column: int, last_row: int) -> None:
+    """The 缺考 column: unlocked cells that take “是” or nothing."""
+    for row in range(2, last_row + 1):
+        sheet.cell(row=row, column=column).protection = Protection(locked=False)
+    validation = DataValidation(type="list", formula1=f'"{ABSENT_MARKS[0]}"', allow_blank=True,
+                                showErrorMessage=True, errorTitle=str(ABSENT_LABEL),
+                                error=_("Write “%(mark)s” for an absent candidate, or leave the cell empty.",
+                                        mark=ABSENT_MARKS[0]))
+    letter = get_column_letter(column)
+    validation.add(f"{letter}2:{letter}{last_row}")
+    sheet.add_data_validation(validation)
+
+
 def _instructions(batch: Batch, base: TrainingBase, count: int, items: list[str]) -> list[str]:
     return [
         _("Score import template"),
@@ -210,6 +283,9 @@ def _instructions(batch: Batch, base: TrainingBase, count: int, items: list[str]
           formula=formula_text(batch.theory_weight, batch.skills_weight)),
         _("6. Importing again overwrites the scores imported before; every change is recorded."),
         _("7. Rows of other training bases or batches, and applicants not confirmed on site, are refused."),
+        _("8. For a candidate absent from the exam, write “%(mark)s” in the column “%(column)s” and leave the scores "
+          "empty; an empty row only means the scores are not known yet.", mark=ABSENT_MARKS[0],
+          column=str(ABSENT_LABEL)),
     ]
 
 
@@ -225,7 +301,7 @@ def sheet_rows(data: bytes) -> list[tuple]:
     return read_sheet_rows(data, MAX_DATA_ROWS)
 
 
-def map_columns(header: tuple, batch: Batch) -> dict[str, int]:
+def map_columns(header: tuple, items: list[str]) -> dict[str, int]:
     """Column index of every column the import reads; ``ScoreFileError`` naming the missing ones.
 
     Fixed columns are found by their Chinese header (or the English one); skills columns by the
@@ -245,12 +321,16 @@ def map_columns(header: tuple, batch: Batch) -> dict[str, int]:
         else:
             if key in REQUIRED_FIXED:
                 missing.append(str(label))
-    for item in batch.skill_items:
-        index = positions.get(header_key(item.name))
+    for name in items:
+        index = positions.get(header_key(name))
         if index is None:
-            missing.append(item.name)
+            missing.append(name)
         else:
-            columns["skill:" + item.name] = index
+            columns["skill:" + name] = index
+    for text in (str(ABSENT_LABEL), str(ABSENT_LABEL._args[0])):  # optional: older templates lack it
+        if header_key(text) in positions:
+            columns[ABSENT_COLUMN] = positions[header_key(text)]
+            break
     if missing:
         raise ScoreFileError(_("The file lacks these columns: %(columns)s. Please download the template again "
                                "and fill it in.", columns="、".join(missing)))
@@ -272,6 +352,8 @@ class RowOutcome:
     items: dict[str, Decimal] = field(default_factory=dict)
     skills: Decimal | None = None
     combined: Decimal | None = None
+    absent: bool = False  # 缺考
+    bad_items: set[str] = field(default_factory=set)  # item cells refused already (not a number, …)
 
 
 @dataclass
@@ -287,24 +369,20 @@ def import_scores(data: bytes, batch: Batch, base: TrainingBase, actor) -> Impor
     The caller has checked that ``actor`` may manage ``base`` (``may_manage_base``) and commits;
     the writes are flushed here in one go (audited by the session hook) and guarded by the
     applications' version numbers. ``ScoreFileError`` refuses the whole file."""
-    items = _importable_items(batch)
+    sets = _importable_items(batch, base)
     rows = sheet_rows(data)
     if not rows:
         raise ScoreFileError(_("The file is empty."))
     report = ImportReport()
-    candidates = _read_rows(rows, map_columns(rows[0], batch), items, report)
+    candidates = _read_rows(rows, map_columns(rows[0], sets.columns), sets.columns, report)
     _match_applications(candidates, batch, base, actor)
     for outcome, _number, _id_text in candidates:
+        if outcome.application is not None and not outcome.absent:
+            outcome.reasons.extend(_item_problems(outcome, sets.of(outcome.application)))
         if outcome.reasons:
             report.refused.append(outcome)
             continue
-        outcome.skills = skills_score_of(outcome.items)
-        outcome.combined = combined_score(outcome.theory, outcome.skills, batch.theory_weight, batch.skills_weight)
-        application = outcome.application
-        application.theory_score = outcome.theory
-        application.skill_scores = {name: float(score) for name, score in outcome.items.items()}
-        application.skills_score = outcome.skills
-        application.combined_score = outcome.combined
+        _write_scores(outcome, batch)
         report.imported.append(outcome)
     report.refused.sort(key=lambda o: o.row)
     if report.imported:
@@ -312,18 +390,48 @@ def import_scores(data: bytes, batch: Batch, base: TrainingBase, actor) -> Impor
     return report
 
 
-def _importable_items(batch: Batch) -> list[str]:
+def _write_scores(outcome: RowOutcome, batch: Batch) -> None:
+    """The row's scores onto its application; an absent candidate (缺考) has none."""
+    application = outcome.application
+    application.exam_absent = outcome.absent
+    if outcome.absent:
+        outcome.theory, outcome.items = None, {}
+        application.theory_score = application.skill_scores = application.skills_score = None
+        application.combined_score = None
+        return
+    outcome.skills = skills_score_of(outcome.items)
+    outcome.combined = combined_score(outcome.theory, outcome.skills, batch.theory_weight, batch.skills_weight)
+    application.theory_score = outcome.theory
+    application.skill_scores = {name: float(score) for name, score in outcome.items.items()}
+    application.skills_score = outcome.skills
+    application.combined_score = outcome.combined
+
+
+def _item_problems(outcome: RowOutcome, examined: list[str]) -> list[str]:
+    """A score for every item of the applicant's specialty, none for the others; keeps the examined ones."""
+    if not examined:
+        return [_("The skills exam items of this applicant's specialty are not set yet (考试安排).")]
+    problems = [score_message(BLANK, name) for name in examined if outcome.items.get(name) is None
+                and name not in outcome.bad_items]
+    problems += [_("“%(item)s” is not a skills exam item of this applicant's specialty; leave it empty.",
+                   item=name) for name, number in outcome.items.items()
+                 if name not in examined and (number is not None or name in outcome.bad_items)]
+    outcome.items = {name: outcome.items.get(name) for name in examined}
+    return problems
+
+
+def _importable_items(batch: Batch, base: TrainingBase) -> ItemSets:
     """The skills items of a batch that may take scores now; ``ScoreFileError`` when it may not."""
     if batch.program != Program.RESIDENCY:
         raise ScoreFileError(_("Scores are imported only for residency batches."))
     if batch.admission_published_at is not None:
         raise ScoreFileError(_("The admission results of this batch have been published; scores can no longer "
                                "change."))
-    items = [item.name for item in batch.skill_items]
-    if not items:
+    sets = item_sets(batch, base)
+    if not sets.columns:
         raise ScoreFileError(_("This batch has no skills exam items yet; the province administrator sets them "
                                "in the batch's exam settings."))
-    return items
+    return sets
 
 
 def _read_rows(rows, columns, items, report) -> list[tuple[RowOutcome, int | None, str]]:
@@ -346,20 +454,40 @@ def _read_rows(rows, columns, items, report) -> list[tuple[RowOutcome, int | Non
         score_cells = [(theory_label, cell(values, THEORY_COLUMN))] + [
             (name, cell(values, "skill:" + name)) for name in items]
         parsed = [(label, *parse_score(value)) for label, value in score_cells]
-        if all(code == BLANK for _label, _number, code in parsed):
+        absent_text = cell_text(cell(values, ABSENT_COLUMN)).strip().upper()
+        absent_text = "" if absent_text in NOT_ABSENT_MARKS else absent_text
+        if all(code == BLANK for _label, _number, code in parsed) and not absent_text:
             report.skipped.append(offset)
             continue
-        for label, number, code in parsed:
-            if code is not None:
-                outcome.reasons.append(score_message(code, label))
+        outcome.absent = absent_text in ABSENT_MARKS
+        outcome.reasons.extend(_score_problems(parsed, absent_text))
         outcome.theory = parsed[0][1]
         outcome.items = {label: number for label, number, _code in parsed[1:]}
+        outcome.bad_items = {label for label, _number, code in parsed[1:] if code not in (None, BLANK)}
         number = parse_application_id(raw_id)
         if number is None:
             outcome.reasons.insert(0, _("%(column)s is empty.", column=id_label) if not cell_text(raw_id)
                                    else _("%(column)s is not a valid number.", column=id_label))
         candidates.append((outcome, number, cell_text(cell(values, ID_NUMBER_COLUMN)).upper()))
     return candidates
+
+
+NOT_ABSENT_MARKS = ("否", "N", "NO")
+
+
+def _score_problems(parsed, absent_text: str) -> list[str]:
+    """Why a row's score cells are refused: each bad score, or scores beside 缺考, or a 缺考 cell that is
+    neither “是” nor empty."""
+    if absent_text and absent_text not in ABSENT_MARKS:
+        return [_("Write “%(mark)s” in the column “%(column)s” for an absent candidate, or leave it empty.",
+                  mark=ABSENT_MARKS[0], column=str(ABSENT_LABEL))]
+    if absent_text:
+        if any(code != BLANK for _label, _number, code in parsed):
+            return [_("The candidate is marked absent but has scores: clear the scores or the absence.")]
+        return []
+    theory, items = parsed[0], parsed[1:]
+    problems = [score_message(theory[2], theory[0])] if theory[2] is not None else []
+    return problems + [score_message(code, label) for label, _number, code in items if code not in (None, BLANK)]
 
 
 def _match_applications(candidates, batch: Batch, base: TrainingBase, actor) -> None:
@@ -376,7 +504,8 @@ def _match_applications(candidates, batch: Batch, base: TrainingBase, actor) -> 
         found = {a.id: a for a in db.session.scalars(
             select(Application).where(Application.id.in_(wanted), Application.base_id == base.id,
                                       scope_condition(Application, actor))
-            .options(db.joinedload(Application.trainee), db.joinedload(Application.batch))).unique()}
+            .options(db.joinedload(Application.trainee), db.joinedload(Application.batch),
+                     db.selectinload(Application.choices))).unique()}
     existing: set[int] = set()
     absent = [n for n in wanted if n not in found]
     if absent and actor.role in Role.PROVINCE_WIDE:  # province-wide users may learn that a number is unused

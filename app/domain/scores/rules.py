@@ -27,6 +27,9 @@ FIXED_COLUMNS = (
 )
 
 CPR_NAME = "单人徒手心肺复苏"
+# the last column of the template: 缺考 is written as “是” (an empty cell: present, or not yet known)
+ABSENT_COLUMN, ABSENT_LABEL = "absent", _l("Absent from the exam")
+ABSENT_MARKS = ("是", "缺考", "Y", "YES")
 
 
 MAX_SKILL_ITEMS = 9  # 9 × 100 fits skills_score (Numeric 5,2)
@@ -167,4 +170,4 @@ def score_message(code: str, column: str) -> str:
     }[code]
 
 
-__all__ = ['BLANK', 'CPR_NAME', 'FIRST_COLUMN', 'FIXED_COLUMNS', 'ID_COLUMN', 'ID_NUMBER_COLUMN', 'MAX_SKILL_ITEMS', 'NAME_COLUMN', 'NOT_NUMBER', 'NUMBER_RE', 'OUT_OF_RANGE', 'SCORE_MAX', 'SCORE_MIN', 'SECOND_COLUMN', 'THEORY_COLUMN', 'TOO_PRECISE', 'TWO_PLACES', 'combined_score', 'exam_window_error', 'formula_text', 'parse_application_id', 'parse_score', 'score_message', 'skill_items_error', 'skills_score_of', 'weight_text', 'weights_error']
+__all__ = ['ABSENT_COLUMN', 'ABSENT_LABEL', 'ABSENT_MARKS', 'BLANK', 'CPR_NAME', 'FIRST_COLUMN', 'FIXED_COLUMNS', 'ID_COLUMN', 'ID_NUMBER_COLUMN', 'MAX_SKILL_ITEMS', 'NAME_COLUMN', 'NOT_NUMBER', 'NUMBER_RE', 'OUT_OF_RANGE', 'SCORE_MAX', 'SCORE_MIN', 'SECOND_COLUMN', 'THEORY_COLUMN', 'TOO_PRECISE', 'TWO_PLACES', 'combined_score', 'exam_window_error', 'formula_text', 'parse_application_id', 'parse_score', 'score_message', 'skill_items_error', 'skills_score_of', 'weight_text', 'weights_error']

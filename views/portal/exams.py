@@ -1,0 +1,53 @@
+"""The trainee's exam arrangements: the theory exam's time, the exam number and seat, the 准考证 PDF
+inside the base's window; and the public page that verifies a 准考证's QR code."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+
+from app.documents.admit_card import admit_card_filename, admit_card_pdf, pdf_response
+from app.domain import exams
+from app.domain.exams.verification import CardCodeError, verify_card
+from app.domain.privacy import mask_id_number
+from app.infra.access_log import record_access
+from models import AccessAction, Application
+from models.clock import now
+from models.enums import Program
+from views.portal.blueprint import bp
+
+
+def exam_context(application: Application) -> dict | None:
+    """What the application page shows of the exam (None for other programs)."""
+    if application.batch.program != Program.RESIDENCY:
+        return None
+    seat = exams.seat_of(application)
+    plan = exams.plan_of(application.batch_id, application.base_id)
+    return {"time": exams.theory_exam_text(application.batch), "seat": seat, "plan": plan,
+            "refusal": exams.card_refusal(application, seat, plan, now().date()),
+            "score_lines": exams.score_lines(application.batch, application.base_id)}
+
+
+def admit_card(application: Application):
+    """The 准考证 PDF, only inside the base's download window."""
+    seat = exams.seat_of(application)
+    refusal = exams.card_refusal(application, seat, exams.plan_of(application.batch_id, application.base_id),
+                                 now().date())
+    if refusal:
+        flash(refusal, "error")
+        return redirect(url_for("portal.application", application_id=application.id))
+    response = pdf_response(admit_card_pdf(application, seat), admit_card_filename(application, seat))
+    record_access(AccessAction.PDF, "exam_seat", seat.id)
+    return response
+
+
+@bp.route("/verify/admit-card", methods=["GET"])
+def verify_admit_card():
+    """Invigilators scan a 准考证: 有效 with what the ticket shows, or 无效."""
+    try:
+        seat = verify_card(request.args.get("code"))
+    except CardCodeError:
+        return render_template("portal/admit_card_verify.html", seat=None), 404
+    application = seat.application
+    return render_template("portal/admit_card_verify.html", seat=seat, name=application.trainee.name,
+                           id_number=mask_id_number(application.trainee.id_number),
+                           base=application.base.name if application.base else "",
+                           time=exams.theory_exam_text(application.batch))
