@@ -5,6 +5,7 @@ from models.application import Application, ApplicationChoice, ExemptionRequest,
 from models.attachment import Attachment
 from models.audit import AuditLog
 from models.batch import Batch, Quota, SkillItem, batch_shortage_specialty
+from models.job import Job, JobState
 from models.institution import Institution, TrainingBase, base_specialty
 from models.password_reset import PasswordReset
 from models.region import Region
@@ -16,7 +17,7 @@ from models.trainee import Education, Employment, Licence, Trainee
 
 __all__ = [
     "AccessAction", "AccessLog", "Account", "AccountBusiness", "Application", "ApplicationChoice", "Attachment", "AuditLog",
-    "Batch", "Education", "Employment", "ExemptionRequest", "Institution", "Licence",
+    "Batch", "Education", "Employment", "ExemptionRequest", "Institution", "Job", "JobState", "Licence",
     "PasswordReset", "PracticeScope", "Quota", "Region", "ReviewRecord", "Role", "SkillItem", "SmsCode", "SmsLog", "SmsPurpose", "SmsState",
     "Specialty", "Status", "SupportContact",
     "Trainee", "TrainingBase", "base_specialty", "batch_shortage_specialty",
