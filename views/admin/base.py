@@ -43,6 +43,7 @@ from app.extensions import db
 from app.i18n import cn_date, cn_datetime, yes_no
 from app.infra.access_log import record_access
 from app.infra.audit import set_actor
+from app.infra.xlsx import safe_file_part
 from models import AccessAction, Role
 from models.base import MAX_INT
 from models.clock import now
@@ -512,7 +513,7 @@ class SecureModelView(RoleAccessMixin, ModelView):
 
     # --- export ---------------------------------------------------------------------------------
     def get_export_name(self, export_type: str = "xlsx") -> str:
-        stem = str(self.export_name or self.name)
+        stem = safe_file_part(self.export_title())[:120]
         return f"{stem}_{now():%Y%m%d%H%M}.{export_type}"
 
     def export_list_query(self):
@@ -527,9 +528,27 @@ class SecureModelView(RoleAccessMixin, ModelView):
         """The list query for the export; views add loader options for export-only columns."""
         return query
 
+    def filter_description(self) -> str:
+        """The list's active filters and search in Chinese: "状态：区县审核中，区县：中原区"."""
+        view_args = self._get_list_extra_args()
+        parts = []
+        for index, _name, value in view_args.filters or []:
+            flt = self._filters[index]
+            shown = str(value)
+            for option_value, label in flt.get_options(self) or ():
+                if str(option_value) == shown:
+                    shown = str(label)
+                    break
+            parts.append(f"{flt.name}：{shown_value(shown)}")
+        if view_args.search:
+            parts.append(_("search “%(term)s”", term=shown_value(view_args.search)))
+        return "，".join(parts)
+
     def export_title(self) -> str:
-        """The sheet's name (and the job's): the export's name."""
-        return str(self.export_name or self.name)
+        """The export's name with the active filter, e.g. "报名汇总表（状态：区县审核中）"."""
+        stem = str(self.export_name or self.name)
+        described = self.filter_description()
+        return f"{stem}（{described}）" if described else stem
 
     @expose("/export/<export_type>/")
     def export(self, export_type: str):

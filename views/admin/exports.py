@@ -9,6 +9,7 @@ and then the rows in chunks of ``CHUNK``, reporting progress after each one.
 """
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from flask import current_app, flash, g, redirect, request, url_for
@@ -57,12 +58,17 @@ def column_width(view, name: str, label: str) -> float:
     return max(MIN_WIDTH, min(MAX_WIDTH, len(str(label)) * 2 + 4))
 
 
+def sheet_name(title: str) -> str:
+    """A worksheet name Excel accepts: at most 31 characters, none of []:*?/\\."""
+    return re.sub(r"[\[\]:*?/\\\x00-\x1f]", "_", title).strip("'")[:31] or "Sheet1"
+
+
 class SheetWriter:
     """A write-only sheet with widths, a frozen header row and (when closed) an autofilter."""
 
     def __init__(self, view, columns, title: str):
         self.workbook = Workbook(write_only=True)
-        self.sheet = self.workbook.create_sheet(title[:31] or "Sheet1")
+        self.sheet = self.workbook.create_sheet(sheet_name(title))
         self.columns = columns
         self.rows = 0
         for index, (name, label) in enumerate(columns, 1):
