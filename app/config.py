@@ -79,6 +79,8 @@ class Config:
     JOB_STALE_SECONDS = int(os.environ.get("JOB_STALE_SECONDS", "600"))
     # exports of more rows than this run as jobs; smaller ones are written in the request
     EXPORT_JOB_ROWS = int(os.environ.get("EXPORT_JOB_ROWS", "5000"))
+    # admission publications of more confirmed applicants than this run as jobs (the same one transaction)
+    PUBLISH_JOB_APPLICANTS = int(os.environ.get("PUBLISH_JOB_APPLICANTS", "2000"))
 
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

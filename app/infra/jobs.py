@@ -139,6 +139,20 @@ def progress_of(job_id: int) -> Progress:
     return progress
 
 
+def side_progress_of(job_id: int) -> Progress:
+    """For work that commits only at its end (a publication in one transaction): the progress is
+    written on a connection of its own. On SQLite, where the open transaction holds the file's write
+    lock, nothing is written until the end."""
+    if db.engine.dialect.name != "postgresql":
+        return lambda done, total: None
+
+    def progress(done: int, total: int) -> None:
+        with db.engine.begin() as connection:
+            connection.execute(update(Job).where(Job.id == job_id, Job.state == JobState.RUNNING).values(
+                done=max(0, int(done)), total=max(0, int(total)), heartbeat_at=now()))
+    return progress
+
+
 def _mark_failed(job_id: int, message: str) -> None:
     db.session.execute(update(Job).where(Job.id == job_id, Job.state.in_((JobState.RUNNING, JobState.QUEUED)))
                        .values(state=JobState.FAILED, error=message[:500], finished_at=now())
