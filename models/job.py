@@ -53,6 +53,8 @@ class Job(db.Model):
     result_filename: Mapped[str | None] = mapped_column(String(200))
     summary: Mapped[str | None] = mapped_column(String(500))
     error: Mapped[str | None] = mapped_column(String(500))
+    # per-row results of bulk work, one JSON line per row, written in the transaction of the row's chunk
+    row_results: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=now, index=True)
     started_at: Mapped[datetime | None]

@@ -153,6 +153,20 @@ def side_progress_of(job_id: int) -> Progress:
     return progress
 
 
+def record_rows(job_id: int, rows: list[dict]) -> None:
+    """Append per-row results to the job in the caller's transaction (committed with the chunk's work)."""
+    if rows:
+        lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+        db.session.execute(update(Job).where(Job.id == job_id).values(
+            row_results=func.coalesce(Job.row_results, "") + lines).execution_options(synchronize_session=False))
+
+
+def recorded_rows(job_id: int) -> list[dict]:
+    """The per-row results recorded so far (a job run again resumes after them)."""
+    text_ = db.session.scalar(select(Job.row_results).where(Job.id == job_id)) or ""
+    return [json.loads(line) for line in text_.splitlines() if line.strip()]
+
+
 def _mark_failed(job_id: int, message: str) -> None:
     db.session.execute(update(Job).where(Job.id == job_id, Job.state.in_((JobState.RUNNING, JobState.QUEUED)))
                        .values(state=JobState.FAILED, error=message[:500], finished_at=now())

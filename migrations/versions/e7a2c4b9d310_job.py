@@ -34,6 +34,7 @@ def upgrade():
         sa.Column('result_filename', sa.String(length=200), nullable=True),
         sa.Column('summary', sa.String(length=500), nullable=True),
         sa.Column('error', sa.String(length=500), nullable=True),
+        sa.Column('row_results', sa.Text(), nullable=True),
         sa.Column('attempts', sa.Integer(), nullable=False),
         sa.Column('created_at', sa.DateTime(), nullable=False),
         sa.Column('started_at', sa.DateTime(), nullable=True),

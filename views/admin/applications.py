@@ -60,6 +60,7 @@ from views.admin.application_filters import (
     status_options,
 )
 from views.admin.base import SecureModelView, choice_formatter
+from views.admin.bulk_all import BulkAllMixin
 from views.admin.batches import base_options, batch_options
 from views.admin.labels import LABELS
 from views.admin.review_actions import ReviewActionsMixin
@@ -104,7 +105,7 @@ def status_formatter(view, context, model, name):
     return Status.label_for(model.status, model.batch.program)
 
 
-class ApplicationView(ReviewActionsMixin, TraineeSearchMixin, SecureModelView):
+class ApplicationView(BulkAllMixin, ReviewActionsMixin, TraineeSearchMixin, SecureModelView):
     write_roles = APPLICATION_EDITORS
     create_roles = ()
     trainee_id_column = Application.trainee_id
