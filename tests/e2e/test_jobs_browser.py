@@ -7,9 +7,10 @@ from playwright.sync_api import expect
 from app.extensions import db
 from app.infra import jobs
 from app.infra.filestore import store
-from models import Job
+from models import Job, Status
 from models.clock import now
 from tests.browser import browser_page, live_server, shoot  # noqa: F401
+from tests.dashboard import add_application
 from tests.factories import PASSWORD
 
 
@@ -56,3 +57,22 @@ def test_the_progress_bar_follows_the_job_and_offers_the_download(world, live_se
     assert "导出：报名汇总表（12000 条）" in page.content()
     shoot(page, "jobs-list")
     assert problems == []
+
+
+def test_all_matching_applications_from_the_list_to_the_job_page(world, live_server, browser_page):
+    page, base = browser_page, live_server
+    for _index in range(3):
+        add_application(world, "zy", world.batches["gp"], Status.SUBMITTED)
+    db.session.commit()
+    log_in(page, base, "county_zy")
+    page.goto(f"{base}/admin/application/?flt2_status_equals=submitted")
+    assert "全部 3 条符合条件的报名" in page.content()
+    shoot(page, "bulk-all-list")
+    with page.expect_navigation():
+        page.click(".bulk-all-form button[type=submit]")
+    assert "对全部 3 条符合条件的报名执行" in page.content()
+    shoot(page, "bulk-all-confirm")
+    with page.expect_navigation():
+        page.click(".bulk-all-page button[type=submit]")
+    assert "/admin/jobs/" in page.url and "已执行 3 条，未执行 0 条。" in page.content()
+    shoot(page, "bulk-all-done")
