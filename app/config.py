@@ -80,6 +80,8 @@ class Config:
     # exports of more rows than this run as jobs; smaller ones are written in the request
     EXPORT_JOB_ROWS = int(os.environ.get("EXPORT_JOB_ROWS", "5000"))
     # admission publications of more confirmed applicants than this run as jobs (the same one transaction)
+    # unit-directory uploads larger than this (bytes) are imported by a job
+    IMPORT_JOB_BYTES = int(os.environ.get("IMPORT_JOB_BYTES", str(512 * 1024)))
     PUBLISH_JOB_APPLICANTS = int(os.environ.get("PUBLISH_JOB_APPLICANTS", "2000"))
 
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"

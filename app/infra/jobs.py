@@ -44,6 +44,7 @@ RUN = "jobs.run"
 SWEEP = "jobs.sweep"
 PURGE = "jobs.purge"
 PREFIX = "job-"
+INPUT_PREFIX = "job-input-"  # an upload a queued job will read
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -266,6 +267,9 @@ def purge_expired(moment: datetime | None = None) -> int:
                            .execution_options(synchronize_session=False))
     db.session.commit()
     known = set(db.session.scalars(select(Job.result_name).where(Job.result_name.is_not(None))))
+    for params in db.session.scalars(select(Job.params).where(  # uploads a job still has to read
+            Job.state.in_((JobState.QUEUED, JobState.RUNNING, JobState.FAILED)), Job.params.contains(INPUT_PREFIX))):
+        known.add(json.loads(params or "{}").get("input"))
     grace = time.time() - _setting("JOB_STALE_SECONDS", 600)  # file times are epoch seconds, not our clock
     orphans = 0
     for name, written in files.listing():
