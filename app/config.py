@@ -74,6 +74,15 @@ class Config:
     OUTBOX_RETRY_SECONDS = int(os.environ.get("OUTBOX_RETRY_SECONDS", "30"))
     OUTBOX_CLAIM_TIMEOUT_SECONDS = int(os.environ.get("OUTBOX_CLAIM_TIMEOUT_SECONDS", "300"))
     OUTBOX_BATCH = int(os.environ.get("OUTBOX_BATCH", "100"))
+    # jobs (app/infra/jobs.py): results kept this many days; a running job silent this long has lost its worker
+    JOB_RESULT_DAYS = int(os.environ.get("JOB_RESULT_DAYS", "7"))
+    JOB_STALE_SECONDS = int(os.environ.get("JOB_STALE_SECONDS", "600"))
+    # exports of more rows than this run as jobs; smaller ones are written in the request
+    EXPORT_JOB_ROWS = int(os.environ.get("EXPORT_JOB_ROWS", "5000"))
+    # admission publications of more confirmed applicants than this run as jobs (the same one transaction)
+    # unit-directory uploads larger than this (bytes) are imported by a job
+    IMPORT_JOB_BYTES = int(os.environ.get("IMPORT_JOB_BYTES", str(512 * 1024)))
+    PUBLISH_JOB_APPLICANTS = int(os.environ.get("PUBLISH_JOB_APPLICANTS", "2000"))
 
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

@@ -9,6 +9,7 @@ from models.batch import Batch, Quota, SkillItem, batch_shortage_specialty
 from models.claim_decision import ClaimDecision
 from models.master_filing import CrossCityApproval, FilingDeadline, FilingReopening, MasterFiling
 from models.exam import ExamPlan, ExamRoom, ExamSeat, SpecialtySkillItem
+from models.job import Job, JobState
 from models.institution import Institution, TrainingBase, base_specialty
 from models.notice import Notice, NoticeRead
 from models.password_reset import PasswordReset
@@ -48,6 +49,8 @@ __all__ = [
     "FilingDeadline",
     "FilingReopening",
     "Institution",
+    "Job",
+    "JobState",
     "Licence",
     "MasterFiling",
     "Notice",

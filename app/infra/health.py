@@ -16,6 +16,7 @@ from sqlalchemy import func, select, text
 from app.extensions import db, limiter
 from app.infra import queue
 from app.infra.filestore import store
+from app.infra.jobs import failures_last_day
 from app.infra.notify import outbox_depth
 from models import SmsLog, SmsState
 from models.clock import now
@@ -76,12 +77,14 @@ def readiness() -> tuple[bool, dict[str, dict]]:
 
 
 def database_gauges() -> list[GaugeMetricFamily]:
-    """SMS of the last day by state, and the notifications waiting in the outbox (grouped queries)."""
+    """SMS of the last day by state, the notifications waiting in the outbox and the jobs that failed
+    in the last day (grouped queries)."""
     try:
         since = now() - timedelta(days=1)
         by_state = dict(db.session.execute(select(SmsLog.state, func.count()).where(
             SmsLog.created_at >= since).group_by(SmsLog.state)).all())
         waiting = outbox_depth()
+        failed_jobs = failures_last_day()
     except Exception:  # noqa: BLE001 - a scrape never fails because the database is down
         db.session.rollback()
         return [GaugeMetricFamily("platform_database_up", "Whether the database answered the scrape", value=0)]
@@ -92,7 +95,12 @@ def database_gauges() -> list[GaugeMetricFamily]:
     outbox = GaugeMetricFamily("platform_sms_outbox", "Notifications waiting to be sent, by state", labels=["state"])
     for state, count in waiting.items():
         outbox.add_metric([state], count)
-    return [GaugeMetricFamily("platform_database_up", "Whether the database answered the scrape", value=1), sms, outbox]
+    jobs = GaugeMetricFamily("platform_job_failures_last_day", "Jobs (exports, bulk actions, publications, "
+                             "imports) that failed in the last 24 hours, by kind", labels=["kind"])
+    for kind, count in sorted(failed_jobs.items()):
+        jobs.add_metric([kind], count)
+    return [GaugeMetricFamily("platform_database_up", "Whether the database answered the scrape", value=1), sms, outbox,
+            jobs]
 
 
 def queue_gauges() -> list[GaugeMetricFamily]:

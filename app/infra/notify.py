@@ -175,7 +175,11 @@ def deliver_task() -> dict[str, int]:
 
 @queue.periodic(SWEEP)
 def sweep_task() -> dict[str, int]:
-    return deliver_outbox()
+    outcomes = deliver_outbox()
+    if any(outcomes.values()):  # an empty sweep (most of them) leaves no line at INFO
+        current_app.logger.info("outbox sweep: %s sent, %s to retry, %s failed", outcomes[SmsState.SENT],
+                                outcomes[SmsState.PENDING], outcomes[SmsState.FAILED])
+    return outcomes
 
 
 def init_app(app) -> None:

@@ -30,6 +30,7 @@ from typing import Callable
 from flask import Flask, current_app
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 from huey import signals as huey_signals
+from huey.api import PeriodicTask
 from huey.consumer import Consumer, Scheduler
 from redis import ConnectionPool
 
@@ -92,10 +93,13 @@ def make_huey(url: str, instance_path: str) -> Huey:
 
 
 def _log_signal(signal, task_, exc=None):
+    # periodic sweeps start every few seconds and mostly find nothing: their start and end are DEBUG
+    # lines; each sweep logs what it did find at INFO
+    routine = logging.DEBUG if isinstance(task_, PeriodicTask) else logging.INFO
     if signal == huey_signals.SIGNAL_EXECUTING:
-        log.info("task %s %s started", task_.name, task_.id)
+        log.log(routine, "task %s %s started", task_.name, task_.id)
     elif signal == huey_signals.SIGNAL_COMPLETE:
-        log.info("task %s %s finished", task_.name, task_.id)
+        log.log(routine, "task %s %s finished", task_.name, task_.id)
     elif signal == huey_signals.SIGNAL_ERROR:
         log.error("task %s %s failed: %s: %s", task_.name, task_.id, type(exc).__name__, exc)
     elif signal == huey_signals.SIGNAL_RETRYING:

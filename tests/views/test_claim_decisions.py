@@ -3,8 +3,10 @@ city sees the county's decisions, approval needs a decision on each claim, the t
 see the result."""
 from __future__ import annotations
 
+import io
 from urllib.parse import quote
 
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from app.domain.review.claims import decisions_text
@@ -122,6 +124,11 @@ def test_the_trainee_and_the_assigned_base_see_the_result(world, client, auth):
     html = details(client, application.id, "/admin/application/")
     assert "减免审核结果" in html and "免培训、免考核，直接注册" in html and "同意区县意见" in html
     assert "claim-decision-form" not in html  # the base reads, it does not decide
+    # and in its export, to plan the training
+    sheet = load_workbook(io.BytesIO(client.get("/admin/application/export/xlsx/").data)).worksheets[0]
+    header, *rows = list(sheet.iter_rows(values_only=True))
+    [row] = [dict(zip(header, values)) for values in rows if values[0] == application.id]
+    assert "免培训、免考核，直接注册" in row["减免申请审核结果"] and "同意区县意见" in row["减免申请审核结果"]
 
 
 def test_a_decision_on_a_claim_of_another_application_or_scope_is_refused(world, client, auth):

@@ -53,6 +53,7 @@ from views.admin.csp_templates import without_inline_handlers
 from views.admin.filing import FilingView
 from views.admin.institutions import InstitutionImportView
 from views.admin.notices import NoticeInboxView, NoticeView
+from views.admin.jobs import JobsView
 from views.admin.queues import queue_links
 from views.admin.reference import (
     InstitutionView,
@@ -125,5 +126,6 @@ def init_admin(app) -> Admin:
     admin.add_view(SupportView(name=_l("Technical support"), category=SYSTEM, endpoint="support"))
     admin.add_view(InstitutionImportView(name=_l("Import unit directory"), category=REFERENCE,
                                          endpoint="institution_import", url="/admin/institution-import"))
+    admin.add_view(JobsView(name=_l("My tasks"), endpoint="jobs", url="/admin/jobs"))
     without_inline_handlers(app)  # the Content-Security-Policy refuses onclick="…" (static/admin/csp.js)
     return admin

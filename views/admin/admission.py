@@ -4,16 +4,26 @@ from __future__ import annotations
 import tempfile
 from urllib.parse import quote
 
-from flask import abort, flash, redirect, request, send_file
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import BaseView, expose
 from flask_babel import gettext as _
 from flask_login import current_user
 from openpyxl import Workbook
 from sqlalchemy import or_, select
 
-from app.domain.admission import AdmissionError, Plan, format_score, plan, publish
+from app.domain.admission import (
+    AdmissionError,
+    Plan,
+    candidate_count,
+    format_score,
+    plan,
+    publication_problem,
+    publish,
+)
+from app.domain.admission.publish_job import start_publication
 from app.domain.privacy import mask_id_number
 from app.extensions import db
+from app.infra import jobs
 from app.i18n import cn_datetime
 from app.infra.access_log import record_access
 from app.infra.xlsx import safe_row
@@ -181,6 +191,9 @@ class AdmissionView(RoleAccessMixin, BaseView):
             return self.render("admin/admission_confirm.html", batch=batch, plan=result,
                                fingerprint=result.fingerprint())
         expected = (request.form.get("fingerprint") or "")[:64]
+        count = candidate_count(batch)
+        if count > int(current_app.config.get("PUBLISH_JOB_APPLICANTS", 2000)):
+            return self._publish_as_job(batch, expected, count)
         try:
             result = publish(batch, current_user._get_current_object(), expected=expected)
         except AdmissionError as exc:
@@ -188,3 +201,16 @@ class AdmissionView(RoleAccessMixin, BaseView):
         flash(_("The admission results were published: %(admitted)s admitted, %(not_admitted)s not admitted.",
                 admitted=result.admitted, not_admitted=result.candidates - result.admitted), "success")
         return redirect(self.get_url(".index", batch_id=batch.id))
+
+    def _publish_as_job(self, batch, expected: str, count: int):
+        """A big batch: publication's own checks now, the publication itself as a job."""
+        actor = current_user._get_current_object()
+        problem = publication_problem(batch, actor, expected)
+        if problem:
+            return self._page(batch, publish_error=problem, status=409)
+        try:
+            job_id = start_publication(batch, actor, expected, count)
+        except jobs.QueueUnavailable:
+            return self._page(batch, publish_error=_("The task queue is unavailable; please try again later."),
+                              status=503)
+        return redirect(url_for("jobs.detail", job_id=job_id))

@@ -1,6 +1,6 @@
 """The back-office application list and details page (review and assignment: ``review_actions``;
 filters: ``application_filters``; the parts of an application: ``application_records``)."""
-from flask import abort, flash, redirect, request
+from flask import abort, flash, g, redirect, request
 from flask_admin import expose
 from flask_admin.contrib.sqla import filters
 from flask_admin.model.template import TemplateLinkRowAction
@@ -20,14 +20,35 @@ from app.domain.enrollment.snapshot_diff import (
     show,
     snapshot_changes,
 )
+from app.domain.review.claims import decisions_text
 from app.domain.rules import results_from_json
 from app.domain.rules.exemption import EXEMPTION_TYPES as CLAIM_TYPES
 from app.domain.withdrawals import declaration_conflict
 from app.domain.workflow import action_label
 from app.extensions import db
 from app.infra.access_log import record_access
-from models import AccessAction, Application, ApplicationChoice, Attachment, ReviewRecord, Role, Status
-from models.enums import AdmissionResult, AttachmentKind, Identity, Program, ReviewLevel
+from models import (
+    AccessAction,
+    Application,
+    ApplicationChoice,
+    Attachment,
+    Employment,
+    ReviewRecord,
+    Role,
+    Status,
+    Trainee,
+)
+from models.clock import today
+from models.enums import (
+    AdmissionResult,
+    AttachmentKind,
+    Gender,
+    Identity,
+    InstitutionLevel,
+    JobTitle,
+    Program,
+    ReviewLevel,
+)
 from views.admin.application_filters import (
     EXEMPTION_TYPES,
     DayBetweenFilter,
@@ -44,6 +65,7 @@ from views.admin.application_filters import (
 )
 from views.admin.base import SecureModelView, choice_formatter
 from views.admin.batches import batch_options
+from views.admin.bulk_all import BulkAllMixin
 from views.admin.labels import LABELS
 from views.admin.review_actions import ReviewActionsMixin
 from views.admin.saved_filters import SavedFiltersMixin
@@ -61,11 +83,44 @@ def choices_export(view, context, model, name):
     return "；".join(f"{c.rank}. {c.specialty.name}" for c in model.choices)
 
 
+def current_job(model):
+    return model.trainee.current_employment
+
+
+def gender_export(view, context, model, name):
+    return Gender.label(model.trainee.gender) if model.trainee.gender else ""
+
+
+def title_export(view, context, model, name):
+    employment = current_job(model)
+    return JobTitle.label(employment.title) if employment is not None and employment.title else ""
+
+
+def unit_level_export(view, context, model, name):
+    """The level of the unit: the directory's for a listed unit, else the one typed in."""
+    employment = current_job(model)
+    if employment is None:
+        return ""
+    level = employment.institution.level if employment.institution is not None else employment.unit_level
+    return InstitutionLevel.label(level) if level else ""
+
+
+def waiting_days_export(view, context, model, name):
+    """Whole days since the application entered its current status."""
+    return (today() - model.status_changed_at.date()).days if model.status_changed_at else ""
+
+
+def claim_decisions_export(view, context, model, name):
+    """The exemption claims' standing decisions (read for the chunk by ``export_prefetch``)."""
+    return (g.get("export_claim_decisions") or {}).get(model.id, "")
+
+
 def status_formatter(view, context, model, name):
     return Status.label_for(model.status, model.batch.program)
 
 
-class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, ReviewActionsMixin, TraineeSearchMixin, SecureModelView):
+class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewActionsMixin, TraineeSearchMixin,
+                      SecureModelView):
     write_roles = APPLICATION_EDITORS
     create_roles = ()
     trainee_id_column = Application.trainee_id
@@ -79,10 +134,15 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, ReviewActionsMixin, Tr
     column_formatters = {"status": status_formatter, "identity": choice_formatter(Identity),
                          "admission_result": choice_formatter(AdmissionResult),
                          "status_changed_at": waiting_formatter, "exemptions": claimed_formatter}
-    column_export_list = column_list[:-2] + ("choices", "commissioning_unit", "onsite_confirmed_at", "theory_score",
-                                        "skills_score", "combined_score", "admission_result", "admitted_specialty",
-                                        "reported_at")
-    column_formatters_export = {**column_formatters, "choices": choices_export}
+    # export-only columns: add one by naming it here, with a label in LABELS and a formatter below
+    column_export_list = column_list[:3] + ("trainee.mobile", "gender", "title", "unit_level") + column_list[3:-2] + (
+        "waiting_days", "choices", "commissioning_unit", "onsite_confirmed_at", "theory_score", "skills_score",
+        "combined_score", "admission_result", "admitted_specialty", "reported_at", "claim_decisions")
+    column_formatters_export = {**column_formatters, "choices": choices_export, "gender": gender_export,
+                                "title": title_export, "unit_level": unit_level_export,
+                                "waiting_days": waiting_days_export, "claim_decisions": claim_decisions_export}
+    export_widths = {"trainee.name": 10, "trainee.id_number": 21, "trainee.mobile": 14, "unit_name": 30,
+                     "batch": 24, "choices": 30, "commissioning_unit": 24, "base": 24}
     column_filters = (
         ProgramFilter(Application.id, _l("Program"), options=Program.lazy_choices()[:2]),
         filters.IntEqualFilter(Application.batch_id, _l("Batch"), options=batch_options),
@@ -133,9 +193,18 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, ReviewActionsMixin, Tr
         return query.filter(Application.id.in_(select(ids.c.id))).options(
             *(db.defer(column) for column in LIST_DEFERRED))
 
+    def export_prefetch(self, models: list) -> None:
+        g.export_claim_decisions = decisions_text(model.id for model in models)
+
     def export_query(self, query):
-        return query.options(db.selectinload(Application.choices).joinedload(ApplicationChoice.specialty),
-                             db.joinedload(Application.admitted_specialty))
+        """The columns written and no more: the frozen snapshot and the rule results stay in the database;
+        employments (title, unit level) and choices in one query per chunk each."""
+        return query.options(
+            db.defer(Application.snapshot), db.defer(Application.previous_snapshot), db.defer(Application.eligibility),
+            db.defer(Application.onsite_materials), db.defer(Application.skill_scores),
+            db.selectinload(Application.choices).joinedload(ApplicationChoice.specialty),
+            db.joinedload(Application.trainee).selectinload(Trainee.employments).joinedload(Employment.institution),
+            db.joinedload(Application.admitted_specialty))
 
     # --- details page: the frozen snapshot, claims with rule checks and files, history, changes ----
     details_template = "admin/application_details.html"

@@ -8,7 +8,7 @@ from collections import OrderedDict
 from datetime import date, datetime
 from urllib.parse import quote
 
-from flask import abort, flash, g, has_request_context, jsonify, redirect, request, send_file, session, url_for
+from flask import abort, current_app, flash, g, has_request_context, jsonify, redirect, request, send_file, session, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.actions import action
 from flask_admin._compat import as_unicode
@@ -24,7 +24,6 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
 from markupsafe import Markup
-from openpyxl import Workbook
 from sqlalchemy import BigInteger
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from wtforms.fields import FieldList, FormField, IntegerField
@@ -44,12 +43,13 @@ from app.extensions import db
 from app.i18n import cn_date, cn_datetime, yes_no
 from app.infra.access_log import record_access
 from app.infra.audit import set_actor
-from app.infra.xlsx import safe_row
+from app.infra.xlsx import safe_file_part
 from models import AccessAction, Role
 from models.base import MAX_INT
 from models.clock import now
 from app.domain.reporting import dashboard_context
 from views.admin.queues import my_queues
+from views.admin.exports import SheetWriter, start_export_job, write_all
 from views.helpers import parse_id
 
 MAX_PAGE = 10**6
@@ -514,40 +514,58 @@ class SecureModelView(RoleAccessMixin, ModelView):
 
     # --- export ---------------------------------------------------------------------------------
     def get_export_name(self, export_type: str = "xlsx") -> str:
-        stem = str(self.export_name or self.name)
+        stem = safe_file_part(self.export_title())[:120]
         return f"{stem}_{now():%Y%m%d%H%M}.{export_type}"
 
-    def export_rows(self):
-        """Header and rows of the filtered, sorted, scoped list, read in chunks."""
+    def export_list_query(self):
+        """The filtered, sorted, scoped list query (every row, no page)."""
         view_args = self._get_list_extra_args()
         sort = self._get_column_by_idx(view_args.sort)
         _count, query = self.get_list(None, sort[0] if sort else None, view_args.sort_desc,
                                       view_args.search, view_args.filters, execute=False, page_size=0)
-        columns = self._export_columns
-        yield [str(label) for _name, label in columns]
-        for model in self.export_query(query).yield_per(1000):
-            row = []
-            for name, _label in columns:
-                value = self.get_export_value(model, name)
-                if isinstance(value, Markup):
-                    value = value.striptags()
-                row.append("" if value is None else str(value))
-            yield row
+        return query
+
+    def export_prefetch(self, models: list) -> None:
+        """Read what export-only columns need for a chunk of rows at once (views override it and keep
+        the result in ``flask.g``, never on the view, which every request shares)."""
 
     def export_query(self, query):
         """The list query for the export; views add loader options for export-only columns."""
         return query
 
+    def filter_description(self) -> str:
+        """The list's active filters and search in Chinese: "状态：区县审核中，区县：中原区"."""
+        view_args = self._get_list_extra_args()
+        parts = []
+        for index, _name, value in view_args.filters or []:
+            flt = self._filters[index]
+            shown = str(value)
+            for option_value, label in flt.get_options(self) or ():
+                if str(option_value) == shown:
+                    shown = str(label)
+                    break
+            parts.append(f"{flt.name}：{shown_value(shown)}")
+        if view_args.search:
+            parts.append(_("search “%(term)s”", term=shown_value(view_args.search)))
+        return "，".join(parts)
+
+    def export_title(self) -> str:
+        """The export's name with the active filter, e.g. "报名汇总表（状态：区县审核中）"."""
+        stem = str(self.export_name or self.name)
+        described = self.filter_description()
+        return f"{stem}（{described}）" if described else stem
+
     @expose("/export/<export_type>/")
     def export(self, export_type: str):
         if not self.can_export or export_type != "xlsx":
             abort(404)
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(str(self.export_name or self.name)[:31])
-        for row in self.export_rows():
-            sheet.append(safe_row(sheet, row))
+        count = self.export_count() or 0
+        if count > int(current_app.config.get("EXPORT_JOB_ROWS", 5000)):
+            return start_export_job(self, count)
+        writer = SheetWriter(self, self._export_columns, self.export_title())
+        write_all(self, writer)
         spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-        workbook.save(spool)
+        writer.save(spool)
         spool.seek(0)
         filename = self.get_export_name("xlsx")
         response = send_file(spool, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

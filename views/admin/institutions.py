@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import request, send_file
+from flask import current_app, redirect, request, send_file, url_for
 from flask_admin import BaseView, expose
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.domain.institutions import (
@@ -21,9 +22,12 @@ from app.domain.institutions import (
     read_file,
     template_filename,
 )
+from app.domain.import_jobs import start_unit_import
 from app.extensions import db
+from app.infra import jobs
+from app.infra.filestore import StoreUnavailable
 from app.infra.audit import set_actor
-from app.infra.xlsx import XLSX_MIME, WorkbookError
+from app.infra.xlsx import XLSX_MIME, WorkbookError, safe_file_part
 from views.admin.base import RoleAccessMixin
 
 SHOWN_PROBLEMS = 500  # refused rows listed on the result page; the counts cover all of them
@@ -63,9 +67,19 @@ class InstitutionImportView(RoleAccessMixin, BaseView):
         upload = request.files.get("file")
         try:
             data = read_file(upload.stream if upload else None, upload.filename if upload else None)
+            if len(data) > int(current_app.config.get("IMPORT_JOB_BYTES", 512 * 1024)):
+                return self._import_as_job(data, upload.filename)
             report = import_units(data, upload.filename, current_user._get_current_object())
             db.session.commit()
         except WorkbookError as error:
             db.session.rollback()
             return self._page(error=str(error), status=400)
         return self._page(report=report)
+
+    def _import_as_job(self, data: bytes, filename: str):
+        """A big file: its import runs as a job; the user follows it on the job page."""
+        try:
+            job_id = start_unit_import(data, safe_file_part(filename or "")[:100], current_user._get_current_object())
+        except (jobs.QueueUnavailable, StoreUnavailable):
+            return self._page(error=_("The task queue is unavailable; please try again later."), status=503)
+        return redirect(url_for("jobs.detail", job_id=job_id))

@@ -58,6 +58,8 @@ LABELS = {
     "trainee": _l("Trainee"),
     "trainee.name": _l("Trainee"),
     "trainee.id_number": _l("ID number"),
+    "waiting_days": _l("Waiting days"),
+    "claim_decisions": _l("Exemption claim decisions"),
     "trainee.mobile": _l("Mobile"),
     "educations": _l("Education"),
     "employments": _l("Employment"),

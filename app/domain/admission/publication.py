@@ -30,6 +30,7 @@ from models.clock import now
 from models.enums import AdmissionResult, AuditAction, Program
 
 CANDIDATE_STATUS = "confirmed"
+PUBLISH_CHUNK = 5000  # applications per transition_many call; all in the one transaction
 
 
 class AdmissionError(Exception):
@@ -131,6 +132,12 @@ def _waiting(batch) -> int:
 
     return db.session.scalar(select(func.count(Application.id)).where(
         Application.batch_id == batch.id, Application.status.in_(states.AWAITING_CONFIRMATION))) or 0
+
+
+def candidate_count(batch) -> int:
+    """How many applications of ``batch`` publication would decide (one COUNT)."""
+    return db.session.scalar(select(func.count(Application.id)).where(
+        Application.batch_id == batch.id, Application.status == CANDIDATE_STATUS)) or 0
 
 
 def load_applicants(batch) -> list[Applicant]:
@@ -269,41 +276,44 @@ def _claim(batch, actor) -> None:
                             new_value=batch.admission_published_at.isoformat(sep=" ")))
 
 
-def publish(batch, actor, expected: str | None = None) -> Plan:
-    """Publish ``batch``'s admission as ``actor`` in one transaction and commit; return the plan.
-
-    The batch is claimed first with a conditional UPDATE (``admission_published_at IS NULL``; on
-    PostgreSQL the batch row is also locked ``FOR UPDATE``), so of two publishers one wins and the
-    other gets ``AdmissionError`` with nothing changed. Then each confirmed candidate gets
-    ``admit`` or ``not_admit`` through ``app.domain.workflow.transition_many`` with the admitted
-    specialty, the choice rank and the explanation; applications still awaiting review or
-    confirmation are left as they are. ``expected``: the fingerprint of the dry run the admin
-    saw; if the results would now differ, nothing is published. Trainees are told by SMS after
-    the commit."""
-
-    _check_batch(batch)
+def _refusal(batch, actor) -> str | None:
+    """Why ``actor`` may not publish ``batch`` now (before anything is computed), or ``None``."""
     if actor is None or actor.role != Role.PROVINCE_ADMIN:
-        raise AdmissionError(_("Only the province administrator may publish admission results."))
+        return _("Only the province administrator may publish admission results.")
     if batch.admission_published_at is not None:
-        raise AdmissionError(_("The admission results of this batch have already been published."))
-    try:
-        _claim(batch, actor)
-        result_plan = dry_run(batch)
-        if result_plan.tie_break_error:
-            raise AdmissionError(result_plan.tie_break_error)
-        if not result_plan.order:
-            raise AdmissionError(_("No application of this batch has been confirmed on site; nothing to publish."))
-        if expected is not None and expected != result_plan.fingerprint():
-            raise AdmissionError(_("The applications have changed since the dry run. Please check the new dry run "
-                                   "and publish again."))
+        return _("The admission results of this batch have already been published.")
+    return None
+
+
+def _plan_refusal(result_plan: Plan, expected: str | None) -> str | None:
+    """Why the dry run ``result_plan`` may not be published, or ``None``."""
+    if result_plan.tie_break_error:
+        return result_plan.tie_break_error
+    if not result_plan.order:
+        return _("No application of this batch has been confirmed on site; nothing to publish.")
+    if expected is not None and expected != result_plan.fingerprint():
+        return _("The applications have changed since the dry run. Please check the new dry run and publish again.")
+    return None
+
+
+def publication_problem(batch, actor, expected: str | None = None) -> str | None:
+    """The checks ``publish`` makes, without writing anything: a Chinese refusal, or ``None`` when
+    ``batch`` can be published now (the view asks before queueing the publication as a job)."""
+    _check_batch(batch)
+    return _refusal(batch, actor) or _plan_refusal(dry_run(batch), expected)
+
+
+def _apply(result_plan: Plan, actor, progress=None) -> None:
+    """``admit`` / ``not_admit`` through ``transition_many``, chunk by chunk in the caller's transaction;
+    ``progress(done, total)`` after each chunk (it must not commit)."""
+    order = result_plan.order
+    for start in range(0, len(order), PUBLISH_CHUNK):
+        chunk = order[start:start + PUBLISH_CHUNK]
         applications = {a.id: a for a in db.session.scalars(
-            select(Application).where(Application.id.in_(result_plan.order))
-            .options(db.joinedload(Application.batch)))} if len(result_plan.order) <= 30000 else None
-        if applications is None:  # pragma: no cover - far beyond a province's yearly intake
-            raise AdmissionError(_("Too many applications to publish at once."))
+            select(Application).where(Application.id.in_(chunk)).options(db.joinedload(Application.batch)))}
         by_action: dict[str, list] = {"admit": [], "not_admit": []}
         values, reasons = {}, {}
-        for application_id in result_plan.order:
+        for application_id in chunk:
             outcome = result_plan.outcomes[application_id]
             by_action["admit" if outcome.admitted else "not_admit"].append(applications[application_id])
             note = result_plan.notes[application_id][:200]
@@ -313,6 +323,34 @@ def publish(batch, actor, expected: str | None = None) -> Plan:
                 "admission_note": note}
             reasons[application_id] = note
         transition_many(by_action, actor, reasons=reasons, values=values)
+        if progress is not None:
+            progress(start + len(chunk), len(order))
+
+
+def publish(batch, actor, expected: str | None = None, progress=None) -> Plan:
+    """Publish ``batch``'s admission as ``actor`` in one transaction and commit; return the plan.
+
+    The batch is claimed first with a conditional UPDATE (``admission_published_at IS NULL``; on
+    PostgreSQL the batch row is also locked ``FOR UPDATE``), so of two publishers one wins and the
+    other gets ``AdmissionError`` with nothing changed. Then each confirmed candidate gets
+    ``admit`` or ``not_admit`` through ``app.domain.workflow.transition_many`` with the admitted
+    specialty, the choice rank and the explanation, ``PUBLISH_CHUNK`` applications at a time, all
+    in the one transaction (any size: nothing is published half-way); applications still awaiting
+    review or confirmation are left as they are. ``expected``: the fingerprint of the dry run the
+    admin saw; if the results would now differ, nothing is published. Trainees are told by SMS
+    (the outbox, in the same transaction)."""
+
+    _check_batch(batch)
+    refusal = _refusal(batch, actor)
+    if refusal:
+        raise AdmissionError(refusal)
+    try:
+        _claim(batch, actor)
+        result_plan = dry_run(batch)
+        refusal = _plan_refusal(result_plan, expected)
+        if refusal:
+            raise AdmissionError(refusal)
+        _apply(result_plan, actor, progress)
         db.session.commit()
     except (AdmissionError, TransitionError) as error:
         db.session.rollback()
@@ -324,4 +362,4 @@ def publish(batch, actor, expected: str | None = None) -> Plan:
     return result_plan
 
 
-__all__ = ['AdmissionError', 'Plan', 'SeatLine', 'dry_run', 'load_applicants', 'plan', 'publish', 'stored_plan', 'tie_break_message', 'validate_tie_break']
+__all__ = ['AdmissionError', 'Plan', 'SeatLine', 'dry_run', 'load_applicants', 'candidate_count', 'plan', 'publication_problem', 'publish', 'stored_plan', 'tie_break_message', 'validate_tie_break']

@@ -78,15 +78,23 @@ def decisions_of(application_ids) -> dict[int, dict[str, ClaimDecision]]:
 
 def approval_refusal(application: Application, actor) -> str | None:
     """Why ``actor`` may not approve ``application`` yet: a claim without their level's decision."""
-    level = decision_level(actor, application)
-    if level is None or not application.exemptions:
-        return None
-    decided = decisions_of([application.id])
-    missing = [str(r.type) for r in application.exemptions if level not in decided.get(r.id, {})]
-    if not missing:
-        return None
-    return _("Please decide each exemption claim (agree or refuse) before approving; undecided: type %(types)s.",
-             types="、".join(missing))
+    return approval_refusals([application], actor).get(application.id)
+
+
+def approval_refusals(applications, actor) -> dict[int, str]:
+    """``approval_refusal`` for many applications at once (their decisions in one query; load their
+    ``exemptions`` with them): {application id: why it may not be approved yet}."""
+    claiming = [a for a in applications if a.exemptions and decision_level(actor, a) is not None]
+    decided = decisions_of(a.id for a in claiming)
+    refusals = {}
+    for application in claiming:
+        level = decision_level(actor, application)
+        missing = [str(r.type) for r in application.exemptions if level not in decided.get(r.id, {})]
+        if missing:
+            refusals[application.id] = _(
+                "Please decide each exemption claim (agree or refuse) before approving; undecided: type %(types)s.",
+                types="、".join(missing))
+    return refusals
 
 
 @dataclass(frozen=True)

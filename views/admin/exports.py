@@ -1,0 +1,178 @@
+"""Exports of a back-office list: the workbook (column widths, frozen header, autofilter, real date
+cells) written in the request for a small list, or by a job (``export``) for one over
+``EXPORT_JOB_ROWS`` rows, which the user follows on the job page.
+
+The job runs the list view's own export in the worker: a request context with the list's query
+string and the requester signed in, so the scope, filters, sort and masking are exactly those of the
+list (and of a full-value export when the requester gave a reason). The worker reads the ids first
+and then the rows in chunks of ``CHUNK``, reporting progress after each one.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from flask import current_app, flash, g, redirect, request, url_for
+from flask_admin.tools import rec_getattr
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
+
+from app.domain.jobs import same_scope
+from app.extensions import db
+from app.infra import jobs
+from app.infra.access_log import record_access
+from app.infra.xlsx import safe_row
+from models import AccessAction, Account
+
+KIND = "export"
+CHUNK = 1000
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+MIN_WIDTH, MAX_WIDTH = 8, 40
+
+
+def cell_value(view, model, name: str):
+    """The value written for column ``name``: a real date for a plain date column, else the list's text."""
+    if not view.is_pii(name) and name not in view.column_formatters_export and name not in view.column_formatters:
+        raw = rec_getattr(model, name)
+        if isinstance(raw, (date, datetime)):
+            return raw
+    value = view.get_export_value(model, name)
+    if isinstance(value, Markup):
+        value = value.striptags()
+    return "" if value is None else value if isinstance(value, (int, float)) else str(value)
+
+
+def export_row(view, model, columns) -> list:
+    return [cell_value(view, model, name) for name, _label in columns]
+
+
+def column_width(view, name: str, label: str) -> float:
+    wanted = getattr(view, "export_widths", {}).get(name)
+    if wanted:
+        return wanted
+    return max(MIN_WIDTH, min(MAX_WIDTH, len(str(label)) * 2 + 4))
+
+
+def sheet_name(title: str) -> str:
+    """A worksheet name Excel accepts: at most 31 characters, none of []:*?/\\."""
+    return re.sub(r"[\[\]:*?/\\\x00-\x1f]", "_", title).strip("'")[:31] or "Sheet1"
+
+
+class SheetWriter:
+    """A write-only sheet with widths, a frozen header row and (when closed) an autofilter."""
+
+    def __init__(self, view, columns, title: str):
+        self.workbook = Workbook(write_only=True)
+        self.sheet = self.workbook.create_sheet(sheet_name(title))
+        self.columns = columns
+        self.rows = 0
+        for index, (name, label) in enumerate(columns, 1):
+            self.sheet.column_dimensions[get_column_letter(index)].width = column_width(view, name, label)
+        self.sheet.freeze_panes = "A2"
+        self.sheet.append(safe_row(self.sheet, [str(label) for _name, label in columns]))
+
+    def append(self, values) -> None:
+        row = []
+        for value in safe_row(self.sheet, values):
+            if isinstance(value, (date, datetime)):
+                cell = WriteOnlyCell(self.sheet, value=value)
+                cell.number_format = DATETIME_FORMAT if isinstance(value, datetime) else DATE_FORMAT
+                value = cell
+            row.append(value)
+        self.sheet.append(row)
+        self.rows += 1
+
+    def save(self, target) -> None:
+        if self.columns:
+            self.sheet.auto_filter.ref = f"A1:{get_column_letter(len(self.columns))}{self.rows + 1}"
+        self.workbook.save(target)
+
+
+def write_rows(view, writer: SheetWriter, models: list) -> None:
+    """A chunk of rows: the view first reads what its export-only columns need for the whole chunk
+    (``export_prefetch``, a fixed number of queries), then each row is written."""
+    if models:
+        view.export_prefetch(models)
+    for model in models:
+        writer.append(export_row(view, model, writer.columns))
+
+
+def write_all(view, writer: SheetWriter) -> None:
+    """Every row of the filtered, sorted, scoped list (the request's own export)."""
+    chunk = []
+    for model in view.export_query(view.export_list_query()).yield_per(CHUNK):
+        chunk.append(model)
+        if len(chunk) == CHUNK:
+            write_rows(view, writer, chunk)
+            chunk = []
+    write_rows(view, writer, chunk)
+
+
+def write_in_chunks(view, writer: SheetWriter, progress) -> None:
+    """The same rows, read id chunk by id chunk (the job: progress after each chunk)."""
+    pk = view.model.__mapper__.primary_key[0]
+    ids = [row[0] for row in view.export_list_query().with_entities(pk)]
+    progress(0, len(ids))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        models = {model.id: model for model in view.export_query(view.get_query().filter(pk.in_(chunk)))}
+        write_rows(view, writer, [models[model_id] for model_id in chunk if model_id in models])
+        models.clear()  # the identity map holds rows weakly: a chunk is freed once written
+        progress(start + len(chunk), len(ids))
+
+
+# --- over the threshold: a job --------------------------------------------------------------------
+
+def start_export_job(view, count: int):
+    """Queue the export of the current list as a job; the user goes to its page."""
+    full = bool(g.get("pii_full_export"))
+    title = _("Export: %(name)s (%(count)s rows)", name=view.export_title(), count=count)
+    params = {"endpoint": view.endpoint, "path": url_for(f"{view.endpoint}.index_view"),
+              "query": request.query_string.decode("utf-8", "replace"),  # the list's filters, sort and search
+              "full": full, "filename": view.get_export_name("xlsx")}
+    try:
+        job_id = jobs.submit(KIND, current_user._get_current_object(), title, params, total=count)
+    except jobs.QueueUnavailable:
+        flash(_("The task queue is unavailable, so the export was not started. Please try again later."), "error")
+        return redirect(url_for(f"{view.endpoint}.index_view", **request.args.to_dict(flat=False)))
+    if not full and view.reads_personal_data:
+        record_access(AccessAction.EXPORT, view.record_type, query=view.export_filters(), rows=count)
+    flash(_("The list has %(count)s rows: the export runs in the background. This page shows its progress.",
+            count=count), "info")
+    return redirect(url_for("jobs.detail", job_id=job_id))
+
+
+def _view_of(endpoint: str):
+    for admin in current_app.extensions.get("admin", []):
+        for view in admin._views:
+            if view.endpoint == endpoint:
+                return view
+    return None
+
+
+def run_export(job, progress) -> jobs.JobOutput:
+    """The worker's side: the list's export as the requester, with the list's query string."""
+    params = job.parameters
+    view = _view_of(str(params.get("endpoint", "")))
+    account = db.session.get(Account, job.account_id)
+    if view is None or not getattr(view, "can_export", False):
+        raise jobs.JobError(_("This list can no longer be exported."))
+    if account is None or not account.is_active or not same_scope(account, job):
+        raise jobs.JobError(_("Your role or area has changed since you started this task; it was not run."))
+    with current_app.test_request_context(str(params.get("path", "/")), query_string=str(params.get("query", ""))):
+        g._login_user = account
+        g.pii_full_export = bool(params.get("full"))
+        writer = SheetWriter(view, view._export_columns, view.export_title())
+        write_in_chunks(view, writer, progress)
+        path = jobs.temporary_path(".xlsx")
+        writer.save(path)
+    return jobs.JobOutput(path, str(params.get("filename") or "export.xlsx"),
+                          _("%(count)s rows exported.", count=writer.rows))
+
+
+jobs.register(KIND, run_export)
