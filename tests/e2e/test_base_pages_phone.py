@@ -11,6 +11,7 @@ from models import Status
 from tests.applications import residency_application
 from tests.browser import browser_page, live_server  # noqa: F401
 from tests.factories import PASSWORD
+from tests.notices import accepted_notice
 
 SHOTS = Path("/tmp/shots-reviewloop")
 REPORTING = "/admin/application/?flt1_program_equals=residency&flt2_status_equals=admitted"
@@ -39,6 +40,7 @@ def test_confirmation_and_reporting_fit_a_phone(world, live_server, browser_page
     admitted = residency_application(world, name="待报到", status=Status.ADMITTED, batch=waiting.batch)
     code = short_code(waiting)
     db.session.commit()
+    accepted_notice(admitted)  # 报到 needs an accepted admission
     page = browser_page
     log_in(page, live_server, "base_zz")
     page.goto(f"{live_server}/admin/confirm/?code={quote(code)}")
