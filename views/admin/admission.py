@@ -11,7 +11,15 @@ from flask_login import current_user
 from openpyxl import Workbook
 from sqlalchemy import or_, select
 
-from app.domain.admission import AdmissionError, Plan, format_score, plan, publish
+from app.domain.admission import (
+    AdmissionError,
+    Plan,
+    format_score,
+    plan,
+    publication_refusal,
+    publish,
+    record_publication_reason,
+)
 from app.domain.privacy import mask_id_number
 from app.extensions import db
 from app.i18n import cn_datetime
@@ -167,6 +175,12 @@ class AdmissionView(RoleAccessMixin, BaseView):
         record_access(AccessAction.EXPORT, "application", query=f"batch={batch.id}", rows=len(result.order))
         return response
 
+    def _confirm_page(self, batch, result, fingerprint, refusal=None, reason="", status=200):
+        """The publication's confirmation, with why it would be refused now and the reason box."""
+        return self.render("admin/admission_confirm.html", batch=batch, plan=result, fingerprint=fingerprint,
+                           refusal=refusal or publication_refusal(batch, None), refused=bool(refusal),
+                           reason=reason), status
+
     @expose("/publish/", methods=("GET", "POST"))
     def publish_view(self):
         if not self.can_publish():
@@ -178,11 +192,17 @@ class AdmissionView(RoleAccessMixin, BaseView):
             result = plan(batch)
             if result.published:
                 return redirect(self.get_url(".index", batch_id=batch.id))
-            return self.render("admin/admission_confirm.html", batch=batch, plan=result,
-                               fingerprint=result.fingerprint())
+            return self._confirm_page(batch, result, result.fingerprint())
         expected = (request.form.get("fingerprint") or "")[:64]
+        reason = request.form.get("reason") or ""
+        refusal = publication_refusal(batch, reason)
+        if refusal:
+            return self._confirm_page(batch, plan(batch), expected, refusal=refusal, reason=reason, status=409)
+        actor = current_user._get_current_object()
+        if reason.strip():
+            record_publication_reason(batch, actor, reason)
         try:
-            result = publish(batch, current_user._get_current_object(), expected=expected)
+            result = publish(batch, actor, expected=expected)
         except AdmissionError as exc:
             return self._page(db.session.get(Batch, batch.id), publish_error=str(exc), status=409)
         flash(_("The admission results were published: %(admitted)s admitted, %(not_admitted)s not admitted.",

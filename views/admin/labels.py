@@ -192,5 +192,6 @@ LABELS = {
     "succeeded": _l("Succeeded"),
     "token_hash": _l("Link (protected)"),
     "used_at": _l("Used at"),
+    "publication_reason": _l("Admission published with a reason"),
     "version": _l("Version"),
 }
