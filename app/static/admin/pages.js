@@ -11,6 +11,14 @@
     });
   });
 
+  // on-site confirmation: the code field is focused with its text selected, so a scanner's next read
+  // replaces a refused code instead of being appended to it (after a confirmation the field is empty)
+  var scanField = document.querySelector('.confirm-scan input[data-select-on-load]');
+  if (scanField) {
+    scanField.focus();
+    scanField.select();
+  }
+
   // application details: an image (or a PDF's page image) opens in the viewer
   document.querySelectorAll('.application-details .file-thumb').forEach(function (link) {
     link.addEventListener('click', function (event) {
