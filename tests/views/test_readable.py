@@ -132,3 +132,10 @@ def test_the_batch_details_name_the_tie_break_order_in_words(world, client, auth
     html = client.get(f"/admin/batch/details/?id={world.batches['gp'].id}").get_data(as_text=True)
     assert "理论成绩高者优先 → 技能成绩高者优先 → 报名提交时间早者优先 → 报名编号小者优先" in html.replace("&gt;", ">")
     assert "theory,skills,submitted_at" not in html
+
+
+def test_the_profile_tab_strip_says_that_it_scrolls_on_a_phone(world, client, auth):
+    auth.login("trainee_zy", PASSWORD)
+    html = client.get("/portal/profile/licence").get_data(as_text=True)
+    hint = re.search(r'<p class="profile-tabs-hint d-sm-none"[^>]*>([^<]*)</p>', html)
+    assert hint and "左右滑动标签，查看全部 5 项" in hint.group(1)
