@@ -30,8 +30,8 @@ def test_another_persons_id_number_with_a_wrong_password_behaves_like_a_wrong_pa
     assert WRONG in unknown
 
 
-def test_failures_by_id_number_lock_the_account_as_failures_by_username_do(app, world, client, auth):
-    app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] = 3
+def test_failures_by_id_number_lock_the_account_as_failures_by_username_do(app, world, client, auth, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_MAX_FAILURES_PER_ACCOUNT", 3)
     trainee = db.session.get(Trainee, world.trainees["zy"].id)
     auth.login("trainee_zy", "Wrong.pass1")
     auth.login(trainee.id_number, "Wrong.pass1")
