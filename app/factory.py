@@ -18,7 +18,7 @@ from app.domain import sessions, support_contacts
 from app.domain.workflow.table import action_label
 from app.errors import register_error_handlers
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
-from app.i18n import register_template_helpers, select_locale, select_timezone
+from app.i18n import prefer_platform_wording, register_template_helpers, select_locale, select_timezone
 from app.infra import access_log, audit, jobs, notify, observability, pdf_preview, queue  # noqa: F401 - jobs declares its tasks
 from app.infra.health import platform_gauges
 from app.security_headers import init_app as init_security_headers
@@ -92,6 +92,7 @@ def configure_extensions(app: Flask) -> None:
     user_logged_in.connect(lambda _app, user, **_extra: sessions.stamp_session(user), app, weak=False)
 
     register_template_helpers(app)
+    prefer_platform_wording(app.config["BABEL_TRANSLATION_DIRECTORIES"])
     init_security_headers(app)  # CSP, nosniff, Referrer-, Permissions-Policy, HSTS on every response
     app.add_template_global(pdf_preview.preview, "pdf_preview")
     app.add_template_filter(action_label, "action_label")

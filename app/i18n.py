@@ -2,6 +2,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
+
+from flask_admin import babel as admin_babel
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from models import Status, enums
 
@@ -45,6 +50,33 @@ def enum_label(value, choices_name: str) -> str:
 
 def status_label(value, program=None) -> str:
     return Status.label_for(value, program)
+
+
+# Flask-Admin's own phrases that read badly in its Chinese catalogue ("20 项目", "选中的", "表中没有任何记录"):
+# the platform's wording for them is in our catalogue, which Flask-Admin reads after its own (see below).
+FLASK_ADMIN_WORDING = (
+    _l("items"), _l("With selected"), _l("There are no items in the table."), _l("equals"), _l("not equal"),
+    _l("Delete?"), _l("Add Filter"), _l("Reset Filters"), _l("Apply"), _l("Select all"),
+)
+PAGE_SIZES = (20, 50, 100)  # the list pages' sizes: Flask-Admin asks for "{n} item" / "{n} items"
+
+
+def page_size_wording() -> list[str]:
+    """The page-size menu's entries as Flask-Admin asks for them (``ngettext("20 item", "20 items", 20)``),
+    worded in our catalogue: 每页 20 条 …"""
+    return [ngettext("20 item", "20 items", 20), ngettext("50 item", "50 items", 50),
+            ngettext("100 item", "100 items", 100)]
+
+
+def prefer_platform_wording(translations_dir: str) -> None:
+    """Flask-Admin translates its templates through its own ``admin`` domain, whose catalogue wins over
+    any ``translations_path`` (flask-admin #1882). Read Flask-Admin's catalogue first and ours
+    (``messages``) after it, so that our msgids override its wording. Idempotent."""
+    domain = admin_babel.domain
+    own = str(Path(admin_babel.translations.__path__[0]))
+    domain._translation_directories = [own, translations_dir]
+    domain.domain = ["admin", "messages"]
+    domain.cache.clear()
 
 
 def register_template_helpers(app) -> None:

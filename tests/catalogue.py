@@ -94,3 +94,50 @@ def english_on_page(html: str, own_messages: set[str]) -> tuple[list[str], list[
         if text in own_messages or text in FLASK_ADMIN_ENGLISH:
             found.append(text)
     return found, parser.outside
+
+
+# Words a page may show in Latin letters: file kinds, abbreviations and brand names
+LATIN_ALLOWED = {"PDF", "Excel", "ID", "SMS", "CSV", "XLSX", "xlsx", "csv", "pdf", "jpg", "png", "JPG", "PNG",
+                 "jpeg", "JPEG", "CPR", "GB", "MB", "KB", "QQ", "Email", "email", "Windows", "Chrome", "Edge",
+                 "IE", "PC", "URL", "AM", "PM", "vs"}
+MIME_TYPE = re.compile(r"\b(image|application|text)/[a-z0-9.+-]+")  # a file's own content type
+SNAKE_CASE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+LATIN_WORD = re.compile(r"(?<![A-Za-z0-9@._/-])[A-Za-z]{2,}(?![A-Za-z0-9@_-])")
+
+
+def identifiers_on_page(html: str, own_data: set[str]) -> list[str]:
+    """Visible texts that show a ``snake_case`` identifier or an English word, leaving out the
+    texts that are the user's own data (``own_data``: usernames, names, emails …) and the allowed
+    abbreviations."""
+    parser = VisibleText()
+    parser.feed(html)
+    found = []
+    for text in parser.text:
+        if text in own_data or text.startswith(("{", "[", "<")):  # Flask-Admin's hidden filters and inline forms
+            continue
+        stripped = MIME_TYPE.sub(" ", text)
+        for datum in sorted(own_data, key=len, reverse=True):
+            if len(datum) > 2 and datum in stripped:
+                stripped = stripped.replace(datum, " ")
+        if SNAKE_CASE.search(stripped) or any(w not in LATIN_ALLOWED for w in LATIN_WORD.findall(stripped)):
+            found.append(text)
+    return found
+
+
+class Links(HTMLParser):
+    """The addresses of the links on a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        href = dict(attrs).get("href")
+        if tag == "a" and href:
+            self.hrefs.append(href)
+
+
+def links_on_page(html: str) -> list[str]:
+    parser = Links()
+    parser.feed(html)
+    return parser.hrefs

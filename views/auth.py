@@ -53,8 +53,9 @@ OPEN_ENDPOINTS = {"auth.change_password", "auth.logout", "auth.login", "static"}
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(_l("Please enter your username.")),
-                                                      Length(max=20, message=_l("At most 20 characters."))])
+    username = StringField(_l("Username, ID number or mobile"), validators=[
+        DataRequired(_l("Please enter your username, ID number or mobile number.")),
+        Length(max=20, message=_l("At most 20 characters."))])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Please enter your password.")),
                                                         Length(max=128, message=_l("At most 128 characters."))])
     captcha = StringField(_l("Result of the sum in the picture"),

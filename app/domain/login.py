@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -26,7 +27,7 @@ from sqlalchemy import case, func, select, update
 from app.extensions import db
 from app.infra import throttle
 from app.infra.sms import SmsCodeError, issue_code, verify_code
-from models import Account, Role
+from models import Account, Role, Trainee
 from models.clock import now
 from models.sms import SmsPurpose
 
@@ -37,11 +38,28 @@ class LoginError(Exception):
     """A sign-in step that cannot go on; the message is for the user."""
 
 
+ID_NUMBER_RE = re.compile(r"^\d{17}[\dXx]$")
+MOBILE_RE = re.compile(r"^1\d{10}$")
+
+
 def find_account(username: str) -> Account | None:
+    """The account a login names: by its username, a trainee's ID number or a mobile number.
+
+    An identifier that names more than one account (an ID number or mobile shared by two accounts, or
+    one that is also another account's username) finds none: the login then fails as a wrong password
+    does, with no hint of which accounts exist."""
     name = (username or "").strip()
     if not name or any(ord(char) < 32 for char in name):  # no user name holds control characters (NUL:
         return None                                       # PostgreSQL refuses it even in a query)
-    return db.session.scalar(select(Account).where(func.lower(Account.username) == name.lower()))
+    found = set(db.session.scalars(select(Account.id).where(func.lower(Account.username) == name.lower())))
+    if ID_NUMBER_RE.match(name):
+        found |= set(db.session.scalars(select(Trainee.account_id).where(
+            Trainee.id_number == name.upper(), Trainee.account_id.is_not(None))))
+    if MOBILE_RE.match(name):
+        found |= set(db.session.scalars(select(Account.id).where(Account.phone == name)))
+        found |= set(db.session.scalars(select(Trainee.account_id).where(
+            Trainee.mobile == name, Trainee.account_id.is_not(None))))
+    return db.session.get(Account, found.pop()) if len(found) == 1 else None
 
 
 # --- failures and the lock ------------------------------------------------------------------------

@@ -1,5 +1,16 @@
 /* Portal helpers: the SMS code countdown and the work-unit search. No outside libraries. */
 (function () {
+  // the profile's tab strip scrolls at phone widths: bring the current tab into view
+  function showActiveTab() {
+    var strip = document.querySelector('.profile-tabs');
+    var active = strip && strip.querySelector('.nav-link.active');
+    if (!active) { return; }
+    var offset = active.getBoundingClientRect().left - strip.getBoundingClientRect().left + strip.scrollLeft;
+    strip.scrollLeft = Math.max(0, offset - (strip.clientWidth - active.offsetWidth) / 2);
+  }
+  showActiveTab();
+  window.addEventListener('load', showActiveTab);
+
   document.addEventListener('change', function (event) {
     var input = event.target;
     if (!input.matches || !input.matches('.file-pick input[type=file]')) { return; }

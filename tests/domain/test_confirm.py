@@ -168,9 +168,21 @@ def test_happy_path_confirms_and_stores_the_materials(app, world, client, auth):
     record = db.session.scalar(select(ReviewRecord).where(ReviewRecord.application_id == application.id))
     assert record.action == "confirm_onsite" and record.actor_id == world.accounts["base_zz"].id
     html = html_of(client.get(response.headers["Location"]))
-    assert "张堃" in html and 'name="materials"' not in html
-    assert says(html, "Already confirmed on site at %(time)s.", time=f"{confirmed_at.year}年{confirmed_at.month}月"
+    # ready for the scanner's next read: the success named, an empty code field focused, no form open
+    assert "张堃 已完成现场确认。请扫描下一份报名表。" in html and 'name="materials"' not in html
+    field = re.search(r'<input type="text" id="code"[^>]*>', html, re.S).group(0)
+    assert 'value=""' in field and "autofocus" in field and "data-select-on-load" in field
+    again = html_of(client.get(PAGE, query_string={"code": token}))
+    assert says(again, "Already confirmed on site at %(time)s.", time=f"{confirmed_at.year}年{confirmed_at.month}月"
                 f"{confirmed_at.day}日 {confirmed_at:%H:%M}")
+
+
+def test_a_refused_scan_says_so_plainly_and_selects_the_code_for_the_next_read(app, world, client, auth):
+    auth.login("base_zz", PASSWORD)
+    html = html_of(client.get(PAGE, query_string={"code": "000123-XXXX-YYYY"}))
+    assert "未确认。" in html and "读取到的编码：000123-XXXX-YYYY" in html
+    field = re.search(r'<input type="text" id="code"[^>]*>', html, re.S).group(0)
+    assert 'value="000123-XXXX-YYYY"' in field and "data-select-on-load" in field and "autofocus" in field
 
 
 def test_typed_short_code_confirms_too(app, world, client, auth):

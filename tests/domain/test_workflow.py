@@ -284,7 +284,7 @@ def test_an_approval_says_what_happened_without_a_reason(world):
     transition(application, "base_approve", world.accounts["base_zz"])
     db.session.commit()
     [message] = sms_to(world.trainees["zy"].mobile)
-    assert message.content == "【河南省卫生健康培训招收平台】您报名的测试住培批次：待现场确认。"
+    assert message.content == "【河南省卫生健康培训招收平台】您报名的测试住培批次：待现场确认。请持打印的报名表到测试基地郑州进行现场确认。"
 
 
 def test_a_rolled_back_transition_sends_nothing(world):

@@ -82,9 +82,9 @@ def test_back_office_works_under_the_policy_without_violations(world, live_serve
 
     # a list: the filter menu, a select filter and the date-range filter (daterangepicker)
     page.goto(base + "/admin/application/")
-    page.click("text=添加筛选器")
+    page.click("text=添加筛选条件")
     page.click(".field-filters a.filter:has-text('状态')")
-    page.click("text=添加筛选器")
+    page.click("text=添加筛选条件")
     page.click(".field-filters a.filter:has-text('提交时间')")
     page.locator(".filters tr").last.locator("input.filter-val").click()  # a date picker
     assert page.locator(".daterangepicker").first.is_visible()

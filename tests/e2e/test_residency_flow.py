@@ -73,7 +73,9 @@ def test_from_submission_to_reporting(world, client, auth):
     assert application.trainee.name in dry and "第一志愿" in dry
     confirm = client.get("/admin/admission/publish/", query_string={"batch_id": batch.id}).get_data(as_text=True)
     fingerprint = re.search(r'name="fingerprint" value="([^"]+)"', confirm).group(1)
+    assert "暂不能公布录取结果：报名尚未结束" in confirm  # the window is still open in this flow: a reason is needed
     client.post("/admin/admission/publish/", data={"batch_id": batch.id, "fingerprint": fingerprint,
+                                                   "reason": "全部考生已有成绩，提前公布",
                                                    "csrf_token": csrf_token(client, "/admin/admission/")})
     application = db.session.get(Application, application_id)
     assert application.status == Status.ADMITTED and application.admitted_specialty.code == INTERNAL

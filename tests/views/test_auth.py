@@ -59,7 +59,7 @@ def test_login_page_is_chinese(client):
 def test_empty_form_says_what_is_missing(client):
     response = post_login(client, "", "")
     html = response.get_data(as_text=True)
-    assert "请输入用户名。" in html and "请输入密码。" in html
+    assert "请输入用户名、身份证号或手机号。" in html and "请输入密码。" in html
 
 
 def test_wrong_password_is_refused_in_chinese(world, client):

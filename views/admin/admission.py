@@ -18,7 +18,9 @@ from app.domain.admission import (
     format_score,
     plan,
     publication_problem,
+    publication_refusal,
     publish,
+    record_publication_reason,
 )
 from app.domain.admission.publish_job import start_publication
 from app.domain.privacy import mask_id_number
@@ -177,6 +179,12 @@ class AdmissionView(RoleAccessMixin, BaseView):
         record_access(AccessAction.EXPORT, "application", query=f"batch={batch.id}", rows=len(result.order))
         return response
 
+    def _confirm_page(self, batch, result, fingerprint, refusal=None, reason="", status=200):
+        """The publication's confirmation, with why it would be refused now and the reason box."""
+        return self.render("admin/admission_confirm.html", batch=batch, plan=result, fingerprint=fingerprint,
+                           refusal=refusal or publication_refusal(batch, None), refused=bool(refusal),
+                           reason=reason), status
+
     @expose("/publish/", methods=("GET", "POST"))
     def publish_view(self):
         if not self.can_publish():
@@ -188,28 +196,35 @@ class AdmissionView(RoleAccessMixin, BaseView):
             result = plan(batch)
             if result.published:
                 return redirect(self.get_url(".index", batch_id=batch.id))
-            return self.render("admin/admission_confirm.html", batch=batch, plan=result,
-                               fingerprint=result.fingerprint())
+            return self._confirm_page(batch, result, result.fingerprint())
         expected = (request.form.get("fingerprint") or "")[:64]
+        reason = request.form.get("reason") or ""
+        refusal = publication_refusal(batch, reason)
+        if refusal:
+            return self._confirm_page(batch, plan(batch), expected, refusal=refusal, reason=reason, status=409)
+        actor = current_user._get_current_object()
         count = candidate_count(batch)
         if count > int(current_app.config.get("PUBLISH_JOB_APPLICANTS", 2000)):
-            return self._publish_as_job(batch, expected, count)
+            return self._publish_as_job(batch, expected, count, reason)
+        if reason.strip():
+            record_publication_reason(batch, actor, reason)
         try:
-            result = publish(batch, current_user._get_current_object(), expected=expected)
+            result = publish(batch, actor, expected=expected)
         except AdmissionError as exc:
             return self._page(db.session.get(Batch, batch.id), publish_error=str(exc), status=409)
         flash(_("The admission results were published: %(admitted)s admitted, %(not_admitted)s not admitted.",
                 admitted=result.admitted, not_admitted=result.candidates - result.admitted), "success")
         return redirect(self.get_url(".index", batch_id=batch.id))
 
-    def _publish_as_job(self, batch, expected: str, count: int):
-        """A big batch: publication's own checks now, the publication itself as a job."""
+    def _publish_as_job(self, batch, expected: str, count: int, reason: str):
+        """A big batch: publication's own checks now, the publication itself as a job (which audits the
+        province's reason for publishing early in its own transaction)."""
         actor = current_user._get_current_object()
         problem = publication_problem(batch, actor, expected)
         if problem:
             return self._page(batch, publish_error=problem, status=409)
         try:
-            job_id = start_publication(batch, actor, expected, count)
+            job_id = start_publication(batch, actor, expected, count, reason)
         except jobs.QueueUnavailable:
             return self._page(batch, publish_error=_("The task queue is unavailable; please try again later."),
                               status=503)

@@ -10,10 +10,12 @@ from markupsafe import Markup, escape
 
 from app.domain.rules import results_from_json
 from app.domain.rules.exemption import EXEMPTION_TYPES as CLAIM_TYPES
+from app.domain.workflow.table import action_label
 from app.extensions import db
 from models import Application, ApplicationChoice, Attachment, ExemptionRequest, ReviewRecord, Role, Status
 from models.enums import AttachmentKind, ReviewLevel
 from views.admin.application_filters import EXEMPTION_TYPES
+from views.admin.audit_labels import fields_text
 from views.admin.base import ReadOnlyModelView, SecureModelView, choice_formatter
 from views.admin.labels import LABELS
 from views.admin.trainees import TraineeSearchMixin
@@ -96,13 +98,22 @@ class AttachmentView(TraineeSearchMixin, SecureModelView):
     export_name = _l("Attachments")
 
 
+def review_action(view, context, model, name):
+    return action_label(model.action)
+
+
+def fields_to_fix(view, context, model, name):
+    return fields_text(model.fields_to_fix)
+
+
 class ReviewRecordView(ReadOnlyModelView):
     column_labels = LABELS
     column_list = ("application", "level", "action", "reason", "actor", "status_before", "status_after",
                    "created_at")
     column_default_sort = ("created_at", True)
     column_formatters = {"level": choice_formatter(ReviewLevel), "status_before": choice_formatter(Status),
-                         "status_after": choice_formatter(Status)}
+                         "status_after": choice_formatter(Status),
+                         "action": review_action, "fields_to_fix": fields_to_fix}
     column_formatters_export = column_formatters
     column_filters = (
         filters.FilterEqual(ReviewRecord.level, _l("Level"), options=ReviewLevel.lazy_choices()),

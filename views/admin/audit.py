@@ -8,27 +8,41 @@ from app.domain.privacy import mask, masker
 from models import AuditLog, Role
 from models.enums import AuditAction
 from views.admin.base import ReadOnlyModelView
+from views.admin.audit_labels import TABLE_LABELS, field_label, record_text, table_label, value_label
 from views.admin.labels import LABELS
 
 
 def masked_value(view, context, model, name):
-    """An old or new value with ID numbers and phone numbers masked: the field's own, or those inside
-    a created or deleted record's JSON copy."""
+    """An old or new value in Chinese with ID numbers and phone numbers masked: the field's own, or
+    those inside a created or deleted record's copy (shown as "字段：值；…")."""
     value = getattr(model, name)
     if value is None:
         return ""
     if model.field_name:
-        return mask(model.field_name, value)
+        return value_label(model.table_name, model.field_name, mask(model.field_name, value))
     try:
         data = json.loads(value)
     except ValueError:
         return value
     if not isinstance(data, dict):
         return value
-    return json.dumps({k: mask(k, v) if masker(k) and v else v for k, v in data.items()}, ensure_ascii=False)
+    return record_text(model.table_name, {k: mask(k, v) if masker(k) and v else v for k, v in data.items()})
 
 
-MASKED = {"old_value": masked_value, "new_value": masked_value}
+def table_name(view, context, model, name):
+    return table_label(model.table_name)
+
+
+def field_name(view, context, model, name):
+    return field_label(model.field_name)
+
+
+def action(view, context, model, name):
+    return AuditAction.label(model.action)
+
+
+MASKED = {"old_value": masked_value, "new_value": masked_value, "table_name": table_name,
+          "field_name": field_name, "action": action}
 
 
 class AuditLogView(ReadOnlyModelView):
@@ -41,7 +55,7 @@ class AuditLogView(ReadOnlyModelView):
     column_choices = {"action": AuditAction.lazy_choices()}
     column_filters = (
         filters.FilterEqual(AuditLog.action, _l("Action"), options=AuditAction.lazy_choices()),
-        filters.FilterEqual(AuditLog.table_name, _l("Table")),
+        filters.FilterEqual(AuditLog.table_name, _l("Table"), options=list(TABLE_LABELS.items())),
         filters.FilterEqual(AuditLog.record_id, _l("Record No.")),
         filters.DateBetweenFilter(AuditLog.created_at, _l("Created at")),
     )

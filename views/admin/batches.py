@@ -74,6 +74,11 @@ def tie_break_choices() -> list[tuple[str, str]]:
             for order in TIE_BREAK_ORDERS]
 
 
+def tie_break_text(view, context, model, name):
+    """The batch's tie-break order in words, as the form offers it (never ``theory,skills,submitted_at``)."""
+    return dict(tie_break_choices()).get(model.tie_break or "", model.tie_break)
+
+
 def two_line_datetime(view, context, model, name):
     """The list's window columns: the day, and the time under it (narrower than one line)."""
     value = getattr(model, name)
@@ -95,8 +100,9 @@ class BatchView(SecureModelView):
     column_list = ("name", "year", "program", "round", "status", "opens_at", "closes_at", "resubmission_deadline",
                    "phase_one_deadline", "phase_two_deadline", "plan_total")
     column_formatters = {"opens_at": two_line_datetime, "closes_at": two_line_datetime}
-    column_formatters_export = {}  # the export and the details page show the date and time on one line
-    column_formatters_detail = {}
+    # the export and the details page show the date and time on one line
+    column_formatters_export = {"tie_break": tie_break_text}
+    column_formatters_detail = {"tie_break": tie_break_text}
     column_default_sort = ("id", True)
     column_searchable_list = ("name",)
     column_choices = {"program": Program.lazy_choices(), "round": BatchRound.lazy_choices(),

@@ -108,5 +108,5 @@ class ConfirmView(RoleAccessMixin, BaseView):
             db.session.rollback()
             return self._page(raw, load_application(application.id, actor), errors={"confirm": str(failure)},
                               ticked=ticked)
-        flash(_("%(name)s has been confirmed on site.", name=application.trainee.name), "success")
-        return redirect(self.get_url(".index", code=extract_code(raw)))
+        flash(_("%(name)s has been confirmed on site. Scan the next form.", name=application.trainee.name), "success")
+        return redirect(self.get_url(".index"))  # an empty, focused code field: the scanner's next read starts afresh

@@ -84,7 +84,8 @@ class ReviewActionsMixin:
     def action_reject(self, ids):
         return self._to_review("reject", ids)
 
-    @action("report", _l("Record reporting"))
+    @action("report", _l("Record reporting"),
+            _l("Record that the selected trainees have reported to the base? This cannot be undone here."))
     def action_report(self, ids):
         return self._to_review("report", ids)
 

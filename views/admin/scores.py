@@ -27,6 +27,7 @@ from app.domain.scores import (
     item_sets,
     may_manage_base,
     read_upload,
+    default_scores_batch,
     residency_batches,
     scored_applications_query,
     template_filename,
@@ -66,9 +67,9 @@ class BatchBaseMixin:
 
     # --- choices from the request -----------------------------------------------------------------
     def _batch(self, raw, batches):
-        """The chosen residency batch (the newest by default); 404 for anything else."""
+        """The chosen residency batch (by default the newest with confirmed applicants); 404 for anything else."""
         if raw in (None, ""):
-            return batches[0] if batches else None
+            return default_scores_batch(batches)
         number = parse_id(raw)
         for batch in batches:
             if batch.id == number:

@@ -25,6 +25,8 @@ from app.domain.admission.engine import (
 )
 from app.domain.workflow import TransitionError, states, transition_many
 from app.extensions import db
+from app.i18n import cn_datetime
+from app.validators import text_problem, typed_text_problem
 from models import Account, Application, ApplicationChoice, AuditLog, Batch, Quota, Role, Specialty, TrainingBase
 from models.clock import now
 from models.enums import AdmissionResult, AuditAction, Program
@@ -276,6 +278,52 @@ def _claim(batch, actor) -> None:
                             new_value=batch.admission_published_at.isoformat(sep=" ")))
 
 
+REASON_MAX = 500
+
+
+def unscored_candidates(batch) -> int:
+    """Applicants confirmed on site who have no combined score yet."""
+    return db.session.scalar(select(func.count(Application.id)).where(
+        Application.batch_id == batch.id, Application.status == CANDIDATE_STATUS,
+        Application.combined_score.is_(None))) or 0
+
+
+def publication_refusal(batch, reason: str | None, moment: datetime | None = None) -> str | None:
+    """Why the province may not publish ``batch``'s admission now, in Chinese, or None.
+
+    Publishing is refused while registration is still open (``Batch.is_open``: until the window's
+    closing time) or while applicants confirmed on site have no combined score, unless the province
+    gives a reason (then the view audits it with ``record_publication_reason``). A reason that
+    cannot be stored (control characters, formula start, too long) is refused as such."""
+    reason = (reason or "").strip()
+    problem = typed_text_problem(reason, multiline=True) or text_problem(reason.replace("\n", " "))
+    if problem:
+        return _("The reason cannot be saved: %(problem)s", problem=problem)
+    if len(reason) > REASON_MAX:
+        return _("The reason is too long: at most %(count)s characters.", count=REASON_MAX)
+    if reason or batch.admission_published_at is not None:  # publish refuses a second publication itself
+        return None
+    problems = []
+    if batch.is_open(moment or now()):
+        problems.append(_("registration is still open (until %(time)s)", time=cn_datetime(batch.closes_at)))
+    unscored = unscored_candidates(batch)
+    if unscored:
+        problems.append(_("%(count)s applicants confirmed on site have no combined score", count=unscored))
+    if not problems:
+        return None
+    return _("Admission cannot be published yet: %(problems)s. Wait, or give the reason for publishing now.",
+             problems="；".join(problems))
+
+
+def record_publication_reason(batch, actor, reason: str) -> None:
+    """Audit why the province publishes now: what would have refused it (registration open, applicants
+    unscored) and the reason. The row is added to the publication's own transaction, so it is kept
+    only if the publication is."""
+    db.session.add(AuditLog(actor_id=actor.id, actor_name=actor.username, created_at=now(), table_name="batch",
+                            record_id=str(batch.id), action=AuditAction.UPDATE, field_name="publication_reason",
+                            old_value=publication_refusal(batch, None), new_value=None, reason=reason.strip()))
+
+
 def _refusal(batch, actor) -> str | None:
     """Why ``actor`` may not publish ``batch`` now (before anything is computed), or ``None``."""
     if actor is None or actor.role != Role.PROVINCE_ADMIN:
@@ -362,4 +410,4 @@ def publish(batch, actor, expected: str | None = None, progress=None) -> Plan:
     return result_plan
 
 
-__all__ = ['AdmissionError', 'Plan', 'SeatLine', 'dry_run', 'load_applicants', 'candidate_count', 'plan', 'publication_problem', 'publish', 'stored_plan', 'tie_break_message', 'validate_tie_break']
+__all__ = ['AdmissionError', 'Plan', 'SeatLine', 'candidate_count', 'dry_run', 'load_applicants', 'plan', 'publication_problem', 'publication_refusal', 'publish', 'record_publication_reason', 'stored_plan', 'tie_break_message', 'unscored_candidates', 'validate_tie_break']

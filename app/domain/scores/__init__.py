@@ -72,7 +72,7 @@ from app.infra.xlsx import read_upload as read_xlsx_upload
 from app.infra.xlsx import sheet_rows as read_sheet_rows
 from models import Application, ApplicationChoice, Batch, Role, SpecialtySkillItem, Status, TrainingBase
 from models.clock import now
-from models.enums import Program
+from models.enums import BatchStatus, Program
 
 ELIGIBLE_STATUS = Status.CONFIRMED
 # statuses whose scores the scores page lists: confirmed on site and everything after it
@@ -149,6 +149,15 @@ def item_sets(batch: Batch, base: TrainingBase) -> ItemSets:
         columns.extend(name for name in names if name not in columns)
     columns.sort(key=lambda name: name != CPR_NAME)  # stable: CPR first, the others as they came
     return ItemSets(columns, by_specialty)
+def default_scores_batch(batches: list[Batch]) -> Batch | None:
+    """The batch the scores page opens on: the newest with applicants confirmed on site (the ones to
+    score), else the newest published one, else the newest. One query."""
+    if not batches:
+        return None
+    with_candidates = set(db.session.scalars(select(Application.batch_id).where(
+        Application.batch_id.in_([b.id for b in batches]), Application.status == Status.CONFIRMED).distinct()))
+    return next((b for b in batches if b.id in with_candidates), None) \
+        or next((b for b in batches if b.status != BatchStatus.DRAFT), batches[0])
 
 
 # --- template -------------------------------------------------------------------------------------

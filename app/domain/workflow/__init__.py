@@ -31,7 +31,8 @@ from app.extensions import db
 from app.i18n import cn_date
 from app.infra.audit import _text
 from app.infra.notify import queue_many, queue_sms
-from models import Acceptance, AdmissionNotice, Application, AuditLog, Batch, ReviewRecord, Role, Status, Trainee
+from models import (Acceptance, AdmissionNotice, Application, AuditLog, Batch, ReviewRecord, Role, Status, Trainee,
+                    TrainingBase)
 from models.clock import now
 from models.enums import AuditAction, ReviewLevel
 
@@ -133,19 +134,38 @@ def notify_trainee(application: Application, edge: Edge, reason: str | None) -> 
     batch = application.batch
     queue_sms(db.session(), trainee.mobile, notification_text(
         batch.name, application.status_label, bool(reason),
-        resubmit_by=batch.resubmission_deadline if edge.target == S.RETURNED else None))
+        resubmit_by=batch.resubmission_deadline if edge.target == S.RETURNED else None,
+        confirm_at=confirmation_place(edge, application.base, batch)))
 
 
-def notification_text(batch_name: str, result: str, has_reason: bool, resubmit_by=None) -> str:
+def notification_text(batch_name: str, result: str, has_reason: bool, resubmit_by=None,
+                      confirm_at: tuple[str, str | None, object] | None = None) -> str:
     """The trainee's SMS after a reviewer's action (``transition`` and ``transition_many`` alike);
-    a return says by when to resubmit (退回修改截止)."""
+    a return says by when to resubmit (退回修改截止); a base's approval says where and by when to
+    confirm on site (``confirm_at``: the base's name, its address, the confirmation deadline)."""
     text = _("[Henan Health Training Enrollment Platform] Your application for %(batch)s: %(result)s.",
              batch=batch_name, result=result)
     if has_reason:
         text += _(" The reason is on your application page.")
     if resubmit_by is not None:
         text += _(" Please correct it and submit it again by %(date)s.", date=cn_date(resubmit_by))
+    if confirm_at is not None:
+        base_name, address, deadline = confirm_at
+        place = f"{base_name}（{address}）" if address else base_name
+        if deadline is not None:
+            text += _(" Please bring the printed registration form to %(place)s for on-site confirmation by "
+                      "%(date)s.", place=place, date=cn_date(deadline))
+        else:
+            text += _(" Please bring the printed registration form to %(place)s for on-site confirmation.",
+                      place=place)
     return str(text)
+
+
+def confirmation_place(edge: Edge, base, batch) -> tuple[str, str | None, object] | None:
+    """Where and by when a trainee approved by the base confirms on site (None for other actions)."""
+    if edge.target != S.BASE_APPROVED or base is None:
+        return None
+    return base.name, base.address, batch.confirmation_deadline
 
 
 def resubmission_reviewer(program: str) -> str:
@@ -309,21 +329,26 @@ def _audit_text(value) -> str | None:
 def _queue_many(messages: list[tuple[int, Edge, str | None]]) -> None:
     """Queue each trainee's SMS (one query per chunk for the mobiles and batch names)."""
     ids = [application_id for application_id, _edge, _reason in messages]
-    found: dict[int, tuple[str | None, str, str]] = {}
+    found: dict[int, tuple] = {}
     for chunk in _chunks(ids):
-        for application_id, mobile, batch_name, program, resubmit_by in db.session.execute(
-                select(Application.id, Trainee.mobile, Batch.name, Batch.program, Batch.resubmission_deadline)
+        for row in db.session.execute(
+                select(Application.id, Trainee.mobile, Batch.name, Batch.program, Batch.resubmission_deadline,
+                       Batch.confirmation_deadline, TrainingBase.name.label("base_name"), TrainingBase.address)
                 .join(Trainee, Trainee.id == Application.trainee_id)
                 .join(Batch, Batch.id == Application.batch_id)
+                .outerjoin(TrainingBase, TrainingBase.id == Application.base_id)
                 .where(Application.id.in_(chunk))):
-            found[application_id] = (mobile, batch_name, program, resubmit_by)
+            found[row.id] = row
     outbox = []
     for application_id, edge, reason in messages:
-        mobile, batch_name, program, resubmit_by = found.get(application_id, (None, "", "", None))
-        if mobile:
-            outbox.append((mobile, notification_text(
-                batch_name, Status.label_for(edge.target, program), bool(reason),
-                resubmit_by=resubmit_by if edge.target == S.RETURNED else None)))
+        row = found.get(application_id)
+        if row is not None and row.mobile:
+            confirm_at = (row.base_name, row.address, row.confirmation_deadline) \
+                if edge.target == S.BASE_APPROVED and row.base_name else None
+            outbox.append((row.mobile, notification_text(
+                row.name, Status.label_for(edge.target, row.program), bool(reason),
+                resubmit_by=row.resubmission_deadline if edge.target == S.RETURNED else None,
+                confirm_at=confirm_at)))
     queue_many(db.session(), outbox)
 
 

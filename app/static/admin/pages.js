@@ -11,6 +11,21 @@
     });
   });
 
+  // a one-click change that cannot be undone here (报到) asks first
+  document.querySelectorAll('form[data-confirm]').forEach(function (form) {
+    form.addEventListener('submit', function (event) {
+      if (!window.confirm(form.getAttribute('data-confirm'))) { event.preventDefault(); }
+    });
+  });
+
+  // on-site confirmation: the code field is focused with its text selected, so a scanner's next read
+  // replaces a refused code instead of being appended to it (after a confirmation the field is empty)
+  var scanField = document.querySelector('.confirm-scan input[data-select-on-load]');
+  if (scanField) {
+    scanField.focus();
+    scanField.select();
+  }
+
   // application details: an image (or a PDF's page image) opens in the viewer
   document.querySelectorAll('.application-details .file-thumb').forEach(function (link) {
     link.addEventListener('click', function (event) {
