@@ -1,7 +1,8 @@
-"""Unit-directory imports over ``IMPORT_JOB_BYTES`` run as a job (``unit_import``): the upload is
-checked and kept in the file store (``job-input-…``), the worker imports it in one transaction
-(``app.domain.institutions.import_units``: all rows that pass, or nothing for a refused file) and
-writes every refused row with its reason into the result file."""
+"""Imports over ``IMPORT_JOB_BYTES`` run as jobs: the unit directory (``unit_import``) and a base's
+exam scores (``score_import``). The upload is checked and kept in the file store (``job-input-…``);
+the worker imports it in one transaction, as the page would (``app.domain.institutions.import_units``,
+``app.domain.scores.import_scores``: the rows that pass, or nothing for a refused file), and writes
+every row's result with its reason into the result file."""
 from __future__ import annotations
 
 import io
@@ -10,28 +11,52 @@ import secrets
 from flask_babel import gettext as _
 from openpyxl import Workbook
 
+from sqlalchemy.orm.exc import StaleDataError
+
 from app.domain.institutions import MAX_FILE_BYTES, import_units
 from app.domain.jobs import same_scope
+from app.domain.scores import MAX_FILE_BYTES as MAX_SCORE_FILE_BYTES
+from app.domain.scores import ScoreFileError, import_scores, may_manage_base
 from app.extensions import db
 from app.infra import jobs
 from app.infra.audit import acting_as
 from app.infra.filestore import store
 from app.infra.xlsx import XLSX_MIME, WorkbookError, safe_row
-from models import Account
+from models import Account, Batch, TrainingBase
 
 UNIT_IMPORT = "unit_import"
+SCORE_IMPORT = "score_import"
 
 
-def start_unit_import(data: bytes, filename: str, actor) -> int:
+def _keep_and_submit(kind: str, data: bytes, actor, title: str, params: dict) -> int:
     """Keep the checked upload and queue its import; the job's id (``QueueUnavailable``: nothing kept)."""
     name = f"{jobs.INPUT_PREFIX}{secrets.token_hex(12)}.xlsx"
     store().save(name, io.BytesIO(data), XLSX_MIME)
-    title = _("Import unit directory: %(file)s", file=filename)
     try:
-        return jobs.submit(UNIT_IMPORT, actor, title, {"input": name, "filename": filename})
+        return jobs.submit(kind, actor, title, {**params, "input": name})
     except jobs.QueueUnavailable:
         store().delete(name)
         raise
+
+
+def _requester(job) -> Account:
+    actor = db.session.get(Account, job.account_id)
+    if actor is None or not actor.is_active or not same_scope(actor, job):
+        raise jobs.JobError(_("Your role or area has changed since you started this task; it was not run."))
+    return actor
+
+
+def _kept_input(job, limit: int) -> bytes:
+    try:
+        with store().open(str(job.parameters.get("input", ""))) as stream:
+            return stream.read(limit + 1)
+    except FileNotFoundError:
+        raise jobs.JobError(_("The uploaded file is no longer kept; please upload it again.")) from None
+
+
+def start_unit_import(data: bytes, filename: str, actor) -> int:
+    return _keep_and_submit(UNIT_IMPORT, data, actor, _("Import unit directory: %(file)s", file=filename),
+                            {"filename": filename})
 
 
 def _problems_file(report) -> str:
@@ -49,15 +74,9 @@ def _problems_file(report) -> str:
 
 def run_unit_import(job, progress) -> jobs.JobOutput:
     params = job.parameters
-    actor = db.session.get(Account, job.account_id)
-    if actor is None or not actor.is_active or not same_scope(actor, job):
-        raise jobs.JobError(_("Your role or area has changed since you started this task; it was not run."))
+    actor = _requester(job)
     name = str(params.get("input", ""))
-    try:
-        with store().open(name) as stream:
-            data = stream.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise jobs.JobError(_("The uploaded file is no longer kept; please upload it again.")) from None
+    data = _kept_input(job, MAX_FILE_BYTES)
     try:
         with acting_as(actor):
             report = import_units(data, str(params.get("filename", "")), actor)
@@ -73,4 +92,54 @@ def run_unit_import(job, progress) -> jobs.JobOutput:
     return jobs.JobOutput(_problems_file(report), _("Unit directory import results.xlsx"), summary)
 
 
+def start_score_import(data: bytes, filename: str, batch: Batch, base: TrainingBase, actor) -> int:
+    title = _("Import exam scores: %(base)s, %(file)s", base=base.name, file=filename)
+    return _keep_and_submit(SCORE_IMPORT, data, actor, title,
+                            {"filename": filename, "batch_id": batch.id, "base_id": base.id})
+
+
+def _score_results_file(report) -> str:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Results"))
+    sheet.append(safe_row(sheet, [_("Excel row"), _("Application No."), _("Trainee name"), _("Result"), _("Why")]))
+    outcomes = sorted([(o, True) for o in report.imported] + [(o, False) for o in report.refused],
+                      key=lambda pair: pair[0].row)
+    for outcome, imported in outcomes:
+        sheet.append(safe_row(sheet, [outcome.row, outcome.application_text, outcome.name,
+                                      _("Row imported") if imported else _("Row refused"), "；".join(outcome.reasons)]))
+    path = jobs.temporary_path(".xlsx")
+    workbook.save(path)
+    return path
+
+
+def run_score_import(job, progress) -> jobs.JobOutput:
+    params = job.parameters
+    actor = _requester(job)
+    batch = db.session.get(Batch, int(params.get("batch_id") or 0))
+    base = db.session.get(TrainingBase, int(params.get("base_id") or 0))
+    if batch is None or base is None or not may_manage_base(actor, base):
+        raise jobs.JobError(_("Your role or area has changed since you started this task; it was not run."))
+    name = str(params.get("input", ""))
+    data = _kept_input(job, MAX_SCORE_FILE_BYTES)
+    try:
+        with acting_as(actor):
+            report = import_scores(data, batch, base, actor)
+            db.session.commit()
+    except ScoreFileError as error:
+        db.session.rollback()
+        store().delete(name)
+        raise jobs.JobError(str(error)) from error
+    except StaleDataError:
+        db.session.rollback()
+        store().delete(name)
+        raise jobs.JobError(_("Someone else changed some of these applications meanwhile; nothing was imported. "
+                              "Please upload the file again.")) from None
+    store().delete(name)  # kept until done: a worker killed meanwhile leaves it for the job's rerun
+    progress(1, 1)
+    summary = _("Imported: %(imported)s rows; refused: %(refused)s rows; without scores (unchanged): %(skipped)s "
+                "rows.", imported=len(report.imported), refused=len(report.refused), skipped=len(report.skipped))
+    return jobs.JobOutput(_score_results_file(report), _("Exam score import results.xlsx"), summary)
+
+
 jobs.register(UNIT_IMPORT, run_unit_import)
+jobs.register(SCORE_IMPORT, run_score_import)

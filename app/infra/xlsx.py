@@ -170,34 +170,41 @@ def _runs_as_formula(text: str) -> bool:
     return text[:1] in ("\t", "\r", "\n") or unicodedata.normalize("NFKC", text).lstrip().startswith(FORMULA_STARTS)
 
 
+def clean_value(value):
+    """``value`` as a workbook may hold it, and whether it is text a spreadsheet could run: lazy
+    translations and other objects become their text; characters a workbook cannot hold (NUL and the
+    other C0 controls but tab and line breaks) are dropped and text longer than a cell holds is cut."""
+    if isinstance(value, float) and not math.isfinite(value):
+        value = str(value)
+    elif value is not None and not isinstance(value, KNOWN_TYPES):
+        value = str(value)  # lazy translations and other objects: their text
+    if not isinstance(value, str):
+        return value, False
+    value = str(value)  # Markup and other str subclasses: plain text
+    if ILLEGAL_CHARACTERS_RE.search(value):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if len(value) > EXCEL_MAX_TEXT:
+        value = value[:EXCEL_MAX_TEXT - 1] + "…"
+    return value, _runs_as_formula(value)
+
+
 def safe_row(sheet, values) -> list:
     """The row ``values`` ready for ``sheet.append`` (a normal or a write-only worksheet): every
-    workbook the platform writes goes through here.
+    workbook the platform writes with openpyxl goes through here (the streamed exports through
+    ``app.infra.xlsx_stream``, with the same ``clean_value``).
 
-    Text that a spreadsheet could run becomes a text cell flagged as such; characters a workbook
-    cannot hold (NUL and the other C0 controls but tab and line breaks) are dropped and text longer
-    than a cell holds is cut, rather than failing the whole file; other text, numbers, dates and
-    booleans are written as they are."""
+    Text that a spreadsheet could run becomes a text cell flagged as such; other text, numbers,
+    dates and booleans are written as they are (``clean_value``)."""
     row = []
-    for value in values:
-        if isinstance(value, float) and not math.isfinite(value):
-            value = str(value)
-        elif value is not None and not isinstance(value, KNOWN_TYPES):
-            value = str(value)  # lazy translations and other objects: their text
-        if isinstance(value, str):
-            value = str(value)  # Markup and other str subclasses: plain text
-            if ILLEGAL_CHARACTERS_RE.search(value):
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)
-            if len(value) > EXCEL_MAX_TEXT:
-                value = value[:EXCEL_MAX_TEXT - 1] + "…"
-            formula_like = _runs_as_formula(value)
-            if formula_like or value.startswith("#"):
-                cell = Cell(sheet, row=1, column=1, value=value)  # append places it
-                cell.data_type = "s"  # openpyxl makes "=…" a formula and "#N/A" an error otherwise
-                if formula_like:
-                    cell.quotePrefix = True
-                    cell.number_format = "@"
-                value = cell
+    for raw in values:
+        value, formula_like = clean_value(raw)
+        if isinstance(value, str) and (formula_like or value.startswith("#")):
+            cell = Cell(sheet, row=1, column=1, value=value)  # append places it
+            cell.data_type = "s"  # openpyxl makes "=…" a formula and "#N/A" an error otherwise
+            if formula_like:
+                cell.quotePrefix = True
+                cell.number_format = "@"
+            value = cell
         row.append(value)
     return row
 

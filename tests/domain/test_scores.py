@@ -15,7 +15,9 @@ from sqlalchemy import select
 import app.domain.scores as scores
 from app.domain.scores import CPR_NAME, column_headers, sheet_rows
 from app.extensions import db
-from models import Application, AuditLog, Batch, Status
+from app.infra import queue
+from app.infra.filestore import store
+from models import Application, AuditLog, Batch, Job, Status
 from models.clock import now
 from models.enums import BatchRound, BatchStatus, Program
 from tests.catalogue import compiled
@@ -564,3 +566,43 @@ def test_scores_cannot_change_after_admission_is_published(app, exam, client, au
     response = upload(client, batch, xlsx([header(app, batch), row_of(exam["zz"][0], 80, 90, 70)]))
     assert "录取结果已经发布" in response.get_data(as_text=True)
     assert scores_of(exam["zz"][0]) == (None, None, None, None)
+
+
+# --- a big file: the import runs as a job -----------------------------------------------------------
+
+def test_a_big_score_file_is_imported_by_a_job_with_each_rows_result(app, exam, client, auth, monkeypatch):
+    """Over ``IMPORT_JOB_BYTES`` the base follows the import on the job page; the rows that pass are
+    imported as on the page, and the result file lists each row with its reason."""
+    monkeypatch.setitem(app.config, "IMPORT_JOB_BYTES", 0)
+    auth.login("base_zz", PASSWORD)
+    batch = exam["batch"]
+    a, b, _c = exam["zz"]
+    data = xlsx([header(app, batch), row_of(a, 85.57, 90.5, 77.25), row_of(b, 101, 90, 90)])
+    response = upload(client, batch, data)
+    [job] = db.session.scalars(select(Job)).all()
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/admin/jobs/{job.id}/")
+    assert job.state == "done" and job.summary == "已导入 1 行；未导入 1 行；未填成绩（保持不变）0 行。"
+    assert scores_of(a)[3] == Decimal("84.47") and scores_of(b) == (None, None, None, None)
+    sheet = load_workbook(io.BytesIO(client.get(f"/admin/jobs/{job.id}/download").data)).worksheets[0]
+    header_row, *rows = list(sheet.iter_rows(values_only=True))
+    assert header_row == ("Excel 行号", "报名编号", "姓名", "结果", "原因")
+    assert [(row[0], row[3]) for row in rows] == [(2, "已导入"), (3, "已拒绝")] and rows[1][4]
+    # another base's staff cannot download the result
+    auth.logout()
+    auth.login("base_ly", PASSWORD)
+    assert client.get(f"/admin/jobs/{job.id}/download").status_code in (403, 404)
+
+
+def test_a_big_score_file_with_the_queue_down_imports_nothing_and_keeps_no_upload(app, exam, client, auth,
+                                                                                   monkeypatch):
+    def down(*args, **kwargs):
+        raise ConnectionError("redis is down")
+    monkeypatch.setitem(app.config, "IMPORT_JOB_BYTES", 0)
+    monkeypatch.setattr(queue, "enqueue", down)
+    auth.login("base_zz", PASSWORD)
+    batch = exam["batch"]
+    a = exam["zz"][0]
+    response = upload(client, batch, xlsx([header(app, batch), row_of(a, 85.57, 90.5, 77.25)]))
+    assert response.status_code == 503 and "任务队列暂时不可用" in response.get_data(as_text=True)
+    assert scores_of(a) == (None, None, None, None) and db.session.scalars(select(Job)).all() == []
+    assert [name for name in store().names() if name.startswith("job-")] == []

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import math
 import re
-import tempfile
 from collections import OrderedDict
 from datetime import date, datetime
 from urllib.parse import quote
 
-from flask import abort, current_app, flash, g, has_request_context, jsonify, redirect, request, send_file, session, url_for
+from flask import (Response, abort, current_app, flash, g, has_request_context, jsonify, redirect, request, session,
+                   stream_with_context, url_for)
 from flask_admin import AdminIndexView, expose
 from flask_admin.actions import action
 from flask_admin._compat import as_unicode
@@ -49,7 +49,7 @@ from models.base import MAX_INT
 from models.clock import now
 from app.domain.reporting import dashboard_context
 from views.admin.queues import my_queues
-from views.admin.exports import SheetWriter, start_export_job, write_all
+from views.admin.exports import export_rows, model_chunks, start_export_job, workbook
 from views.helpers import parse_id
 
 MAX_PAGE = 10**6
@@ -562,14 +562,10 @@ class SecureModelView(RoleAccessMixin, ModelView):
         count = self.export_count() or 0
         if count > int(current_app.config.get("EXPORT_JOB_ROWS", 5000)):
             return start_export_job(self, count)
-        writer = SheetWriter(self, self._export_columns, self.export_title())
-        write_all(self, writer)
-        spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-        writer.save(spool)
-        spool.seek(0)
         filename = self.get_export_name("xlsx")
-        response = send_file(spool, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                             as_attachment=True, download_name=filename)
+        # streamed: the first bytes leave before the first row is read, the rows as they are written
+        response = Response(stream_with_context(workbook(self, export_rows(self, model_chunks(self)))),
+                            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         response.headers["Content-Disposition"] = (
             f"attachment; filename=export.xlsx; filename*=UTF-8''{quote(filename)}")
         return response
@@ -612,11 +608,9 @@ class SecureModelView(RoleAccessMixin, ModelView):
             reason = without_nul(request.form.get("reason") or "")[:MAX_EXPORT_REASON + 1]
             error = export_reason_problem(reason)
             if error is None:
+                # for the rest of this request, which includes the streamed body of the export
                 g.pii_full_export = True
-                try:
-                    response = self.export("xlsx")
-                finally:
-                    g.pii_full_export = False
+                response = self.export("xlsx")
                 record_access(AccessAction.EXPORT_FULL, self.record_type, query=self.export_filters(),
                               rows=self.export_count(), reason=reason.strip())
                 return response

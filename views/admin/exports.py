@@ -1,6 +1,7 @@
 """Exports of a back-office list: the workbook (column widths, frozen header, autofilter, real date
-cells) written in the request for a small list, or by a job (``export``) for one over
-``EXPORT_JOB_ROWS`` rows, which the user follows on the job page.
+cells) streamed by the request for a small list (its first bytes before the first row is read:
+``app.infra.xlsx_stream``), or written by a job (``export``) for one over ``EXPORT_JOB_ROWS`` rows,
+which the user follows on the job page.
 
 The job runs the list view's own export in the worker: a request context with the list's query
 string and the requester signed in, so the scope, filters, sort and masking are exactly those of the
@@ -11,21 +12,19 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from typing import Iterator
 
 from flask import current_app, flash, g, redirect, request, url_for
 from flask_admin.tools import rec_getattr
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.utils import get_column_letter
 
 from app.domain.jobs import same_scope
 from app.extensions import db
 from app.infra import jobs
 from app.infra.access_log import record_access
-from app.infra.xlsx import safe_row
+from app.infra.xlsx_stream import stream_xlsx
 from models import AccessAction, Account
 
 KIND = "export"
@@ -63,57 +62,19 @@ def sheet_name(title: str) -> str:
     return re.sub(r"[\[\]:*?/\\\x00-\x1f]", "_", title).strip("'")[:31] or "Sheet1"
 
 
-class SheetWriter:
-    """A write-only sheet with widths, a frozen header row and (when closed) an autofilter."""
-
-    def __init__(self, view, columns, title: str):
-        self.workbook = Workbook(write_only=True)
-        self.sheet = self.workbook.create_sheet(sheet_name(title))
-        self.columns = columns
-        self.rows = 0
-        for index, (name, label) in enumerate(columns, 1):
-            self.sheet.column_dimensions[get_column_letter(index)].width = column_width(view, name, label)
-        self.sheet.freeze_panes = "A2"
-        self.sheet.append(safe_row(self.sheet, [str(label) for _name, label in columns]))
-
-    def append(self, values) -> None:
-        row = []
-        for value in safe_row(self.sheet, values):
-            if isinstance(value, (date, datetime)):
-                cell = WriteOnlyCell(self.sheet, value=value)
-                cell.number_format = DATETIME_FORMAT if isinstance(value, datetime) else DATE_FORMAT
-                value = cell
-            row.append(value)
-        self.sheet.append(row)
-        self.rows += 1
-
-    def save(self, target) -> None:
-        if self.columns:
-            self.sheet.auto_filter.ref = f"A1:{get_column_letter(len(self.columns))}{self.rows + 1}"
-        self.workbook.save(target)
-
-
-def write_rows(view, writer: SheetWriter, models: list) -> None:
-    """A chunk of rows: the view first reads what its export-only columns need for the whole chunk
-    (``export_prefetch``, a fixed number of queries), then each row is written."""
-    if models:
-        view.export_prefetch(models)
-    for model in models:
-        writer.append(export_row(view, model, writer.columns))
-
-
-def write_all(view, writer: SheetWriter) -> None:
-    """Every row of the filtered, sorted, scoped list (the request's own export)."""
+def model_chunks(view) -> Iterator[list]:
+    """The rows of the filtered, sorted, scoped list, ``CHUNK`` at a time (the request's own export)."""
     chunk = []
     for model in view.export_query(view.export_list_query()).yield_per(CHUNK):
         chunk.append(model)
         if len(chunk) == CHUNK:
-            write_rows(view, writer, chunk)
+            yield chunk
             chunk = []
-    write_rows(view, writer, chunk)
+    if chunk:
+        yield chunk
 
 
-def write_in_chunks(view, writer: SheetWriter, progress) -> None:
+def model_chunks_by_id(view, progress) -> Iterator[list]:
     """The same rows, read id chunk by id chunk (the job: progress after each chunk)."""
     pk = view.model.__mapper__.primary_key[0]
     ids = [row[0] for row in view.export_list_query().with_entities(pk)]
@@ -121,9 +82,29 @@ def write_in_chunks(view, writer: SheetWriter, progress) -> None:
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
         models = {model.id: model for model in view.export_query(view.get_query().filter(pk.in_(chunk)))}
-        write_rows(view, writer, [models[model_id] for model_id in chunk if model_id in models])
+        yield [models[model_id] for model_id in chunk if model_id in models]
         models.clear()  # the identity map holds rows weakly: a chunk is freed once written
         progress(start + len(chunk), len(ids))
+
+
+def export_rows(view, chunks, counter: list | None = None) -> Iterator[list]:
+    """Each row's values; for each chunk the view first reads what its export-only columns need for
+    the whole chunk (``export_prefetch``, a fixed number of queries)."""
+    columns = view._export_columns
+    for models in chunks:
+        if models:
+            view.export_prefetch(models)
+        for model in models:
+            if counter is not None:
+                counter[0] += 1
+            yield export_row(view, model, columns)
+
+
+def workbook(view, rows) -> Iterator[bytes]:
+    """The export as it is written: widths, a frozen bold header, real date cells, an autofilter."""
+    columns = view._export_columns
+    return stream_xlsx(sheet_name(view.export_title()), [str(label) for _name, label in columns],
+                       [column_width(view, name, label) for name, label in columns], rows)
 
 
 # --- over the threshold: a job --------------------------------------------------------------------
@@ -167,12 +148,13 @@ def run_export(job, progress) -> jobs.JobOutput:
     with current_app.test_request_context(str(params.get("path", "/")), query_string=str(params.get("query", ""))):
         g._login_user = account
         g.pii_full_export = bool(params.get("full"))
-        writer = SheetWriter(view, view._export_columns, view.export_title())
-        write_in_chunks(view, writer, progress)
+        counter = [0]
         path = jobs.temporary_path(".xlsx")
-        writer.save(path)
+        with open(path, "wb") as target:
+            for piece in workbook(view, export_rows(view, model_chunks_by_id(view, progress), counter)):
+                target.write(piece)
     return jobs.JobOutput(path, str(params.get("filename") or "export.xlsx"),
-                          _("%(count)s rows exported.", count=writer.rows))
+                          _("%(count)s rows exported.", count=counter[0]))
 
 
 jobs.register(KIND, run_export)

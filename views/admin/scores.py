@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from urllib.parse import quote
 
-from flask import abort, flash, redirect, request, send_file
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import BaseView, expose
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -32,10 +32,13 @@ from app.domain.scores import (
     scored_applications_query,
     template_filename,
 )
+from app.domain.import_jobs import start_score_import
 from app.extensions import db
+from app.infra import jobs
 from app.infra.access_log import record_access
 from app.infra.audit import set_actor
-from app.infra.xlsx import XLSX_MIME
+from app.infra.filestore import StoreUnavailable
+from app.infra.xlsx import XLSX_MIME, safe_file_part
 from models import AccessAction, Application, ApplicationChoice, Role, Status, TrainingBase
 from views.admin.base import MAX_PAGE, RoleAccessMixin
 from views.helpers import parse_id
@@ -177,6 +180,8 @@ class ScoresView(BatchBaseMixin, RoleAccessMixin, BaseView):
         upload = request.files.get("file")
         try:
             data = read_upload(upload.stream if upload else None, upload.filename if upload else None)
+            if len(data) > int(current_app.config.get("IMPORT_JOB_BYTES", 512 * 1024)):
+                return self._import_as_job(data, upload.filename, batch, base, batches)
             report = import_scores(data, batch, base, current_user._get_current_object())
             db.session.commit()
         except ScoreFileError as error:
@@ -188,3 +193,13 @@ class ScoresView(BatchBaseMixin, RoleAccessMixin, BaseView):
                 "Someone else changed some of these applications meanwhile; nothing was imported. Please upload "
                 "the file again.")})
         return self._page(batch, base, batches, report=report)
+
+    def _import_as_job(self, data: bytes, filename: str, batch, base, batches):
+        """A big file: its import runs as a job; the user follows it on the job page."""
+        try:
+            job_id = start_score_import(data, safe_file_part(filename or "")[:100], batch, base,
+                                        current_user._get_current_object())
+        except (jobs.QueueUnavailable, StoreUnavailable):
+            return self._page(batch, base, batches, errors={"file": _(
+                "The task queue is unavailable; please try again later.")}, status=503)
+        return redirect(url_for("jobs.detail", job_id=job_id))
