@@ -99,7 +99,7 @@ def english_on_page(html: str, own_messages: set[str]) -> tuple[list[str], list[
 # Words a page may show in Latin letters: file kinds, abbreviations and brand names
 LATIN_ALLOWED = {"PDF", "Excel", "ID", "SMS", "CSV", "XLSX", "xlsx", "csv", "pdf", "jpg", "png", "JPG", "PNG",
                  "jpeg", "JPEG", "CPR", "GB", "MB", "KB", "QQ", "Email", "email", "Windows", "Chrome", "Edge",
-                 "IE", "PC", "URL", "AM", "PM", "vs"}
+                 "IE", "PC", "URL", "AM", "PM", "vs", "Markdown", "HTML", "https"}
 MIME_TYPE = re.compile(r"\b(image|application|text)/[a-z0-9.+-]+")  # a file's own content type
 SNAKE_CASE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 LATIN_WORD = re.compile(r"(?<![A-Za-z0-9@._/-])[A-Za-z]{2,}(?![A-Za-z0-9@_-])")

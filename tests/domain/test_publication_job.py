@@ -12,12 +12,14 @@ from sqlalchemy import func, select
 from app.domain.admission import publication, publish
 from app.extensions import db
 from app.infra import jobs, queue
-from models import Application, Batch, Job, ReviewRecord, SmsLog, Status
+from models import Application, AuditLog, Batch, Job, ReviewRecord, SmsLog, Status
 from tests.admission_scene import PAGE, candidate, residency_batch, scene  # noqa: F401
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD
 
 PUBLISH = PAGE + "publish/"
+# the scenes' registration is still open: the province gives its reason for publishing now
+REASON = "测试：按计划提前发布"
 
 
 @pytest.fixture
@@ -32,7 +34,7 @@ def count(model, *conditions) -> int:
 def post_publish(client, batch):
     html = client.get(f"{PUBLISH}?batch_id={batch.id}").get_data(as_text=True)
     fingerprint = html.split('name="fingerprint" value="', 1)[1].split('"', 1)[0]
-    return client.post(PUBLISH, data={"batch_id": str(batch.id), "fingerprint": fingerprint,
+    return client.post(PUBLISH, data={"batch_id": str(batch.id), "fingerprint": fingerprint, "reason": REASON,
                                       "csrf_token": csrf_token(client, PAGE)})
 
 
@@ -48,6 +50,9 @@ def test_a_big_publication_runs_as_a_job_and_shows_its_result(scene, client, aut
     assert db.session.get(Application, people["top"].id).status == Status.ADMITTED
     assert db.session.get(Application, people["waiting"].id).status == Status.BASE_APPROVED
     assert db.session.get(Batch, batch.id).admission_published_at is not None
+    # the reason for publishing while registration is open is audited with the publication
+    audit = db.session.scalars(select(AuditLog).where(AuditLog.field_name == "publication_reason")).one()
+    assert audit.reason == REASON and audit.actor_name == "province" and "报名" in (audit.old_value or "")
 
 
 def test_two_publications_still_give_one_result(scene, client, auth, as_job, monkeypatch):
@@ -68,7 +73,8 @@ def test_publication_checks_run_before_the_job_is_queued(world, client, auth, ap
     monkeypatch.setitem(app.config, "PUBLISH_JOB_APPLICANTS", -1)  # even an empty batch goes the job's way
     batch = residency_batch(world)  # nobody confirmed on site: publication refuses
     auth.login("province", PASSWORD)
-    response = client.post(PUBLISH, data={"batch_id": str(batch.id), "csrf_token": csrf_token(client, PAGE)})
+    response = client.post(PUBLISH, data={"batch_id": str(batch.id), "reason": REASON,
+                                          "csrf_token": csrf_token(client, PAGE)})
     assert response.status_code == 409 and "还没有通过现场确认的报名" in response.get_data(as_text=True)
     assert count(Job) == 0
 
