@@ -11,6 +11,7 @@ from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from app.config import PROJECT_ROOT
+from tests.factories import PASSWORD
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--lang=zh-CN", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -47,6 +48,16 @@ def shoot(page, name: str) -> None:
         page.set_viewport_size({"width": width, "height": height})
         page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
+
+
+def log_in(page, base: str, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the login form as ``username`` (any earlier session of the browser ended first)."""
+    page.context.clear_cookies()
+    page.goto(base + "/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    submit_in(page, "form:has(#username)")
+    assert "/login" not in page.url, page.url
 
 
 def submit_in(page, form_selector: str, button_text: str | None = None) -> None:

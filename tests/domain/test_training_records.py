@@ -19,7 +19,7 @@ from app.domain.admission.training import (
 )
 from app.extensions import db
 from app.infra.storage import UploadError
-from models import AgreementKind, AuditLog, TrainingRecord
+from models import AgreementKind, AuditLog, TrainingRecord, Withdrawal
 from models.enums import WithdrawalReason
 from models.clock import today
 from tests.catalogue import zh
@@ -106,6 +106,11 @@ def test_withdrawal_for_not_graduating_only_after_the_diploma_deadline(world, du
     assert done.withdrawal_reason == WithdrawalReason.NOT_GRADUATED and done.withdrawn_at is not None
     audit = db.session.scalars(select(AuditLog).where(AuditLog.table_name == "training_record")).one()
     assert (audit.actor_name, audit.new_value, audit.reason) == ("province", "not_graduated", "未能按期毕业")
+    # bound to the ID number, as every withdrawal the 3-year rule reads
+    [withdrawal] = db.session.scalars(select(Withdrawal)).all()
+    trainee = done.application.trainee
+    assert (withdrawal.id_number, withdrawal.reason, withdrawal.status, withdrawal.withdrawn_on) == (
+        trainee.id_number, "not_graduated", "approved", today())
     with pytest.raises(TrainingError):  # once
         withdraw_not_graduated(world.accounts["province"], record.id)
     assert missing_graduation_documents(None) == []

@@ -3,34 +3,19 @@ sees the 录取通知, downloads its PDF and accepts; the base scans the notice'
 Screenshots of each page at 390 and 1280 px go to /tmp/shots-accept/."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pypdfium2 as pdfium
 
 from app.domain.admission.notices import notice_short_code
 from app.extensions import db
 from models import Acceptance, AdmissionNotice, Application, Status
-from tests.browser import browser_page, live_server, submit_in  # noqa: F401
-from tests.factories import PASSWORD
+from tests.browser import SHOTS, browser_page, live_server, log_in, shoot, submit_in  # noqa: F401
 from tests.notices import admitted_season, as_graduate
 
-SHOTS = Path("/tmp/shots-accept")
 
 
-def shoot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width, height in ((390, 844), (1280, 900)):
-        page.set_viewport_size({"width": width, "height": height})
-        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 390, "height": 844})
 
 
-def login(page, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    submit_in(page, "form")
 
 
 def test_notice_acceptance_and_reporting_in_chromium(world, live_server, browser_page, tmp_path):
@@ -39,7 +24,7 @@ def test_notice_acceptance_and_reporting_in_chromium(world, live_server, browser
     as_graduate(season.people["top"])
 
     # the base sets the time and place of 报到 and issues the notices
-    login(page, base, "base_zz")
+    log_in(page, base, "base_zz")
     page.goto(base + "/admin/notices/")
     page.fill("#report_at", "2024-07-20T08:30")
     page.fill("#place", "郑州大学第一附属医院行政楼三楼会议室")
@@ -50,7 +35,7 @@ def test_notice_acceptance_and_reporting_in_chromium(world, live_server, browser
     shoot(page, "base-notices")
 
     # the trainee sees the notice, downloads the PDF and accepts
-    login(page, base, "res_top")
+    log_in(page, base, "res_top")
     page.goto(f"{base}/portal/applications/{season.people['top'].id}")
     with page.expect_navigation():
         page.get_by_text("查看录取通知").click()
@@ -73,7 +58,7 @@ def test_notice_acceptance_and_reporting_in_chromium(world, live_server, browser
     assert notice.acceptance == Acceptance.ACCEPTED
 
     # the base types the code printed under the QR code and records 报到
-    login(page, base, "base_zz")
+    log_in(page, base, "base_zz")
     page.goto(base + "/admin/notices/check")
     page.fill("#code", notice_short_code(notice))
     submit_in(page, "form:has(#code)")

@@ -14,16 +14,11 @@ from app.extensions import db
 from models import Application, ExamSeat, Quota, Status
 from models.clock import today
 from tests.applications import residency_application, residency_batch
-from tests.browser import SHOTS, browser_page, live_server, shoot, submit_in  # noqa: F401  (fixtures)
+from tests.browser import SHOTS, browser_page, live_server, log_in, shoot, submit_in  # noqa: F401  (fixtures)
 from tests.exam_arrangements import CPR, pdf_text
-from tests.factories import PASSWORD, specialty
+from tests.factories import specialty
 
 
-def log_in(page, base, username, password=PASSWORD):
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    submit_in(page, "form:has(#username)")
 
 
 def test_from_confirmation_to_the_admit_card(world, live_server, browser_page):  # noqa: F811

@@ -2,27 +2,18 @@
 buttons in reach; screenshots at 390 and 1280 px in /tmp/shots-reviewloop."""
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import quote
 
 from app.domain.review.verification import short_code
 from app.extensions import db
 from models import Status
 from tests.applications import residency_application
-from tests.browser import browser_page, live_server  # noqa: F401
-from tests.factories import PASSWORD
+from tests.browser import SHOTS, browser_page, live_server, log_in  # noqa: F401
 from tests.notices import accepted_notice
 
-SHOTS = Path("/tmp/shots-reviewloop")
 REPORTING = "/admin/application/?flt1_program_equals=residency&flt2_status_equals=admitted"
 
 
-def log_in(page, base: str, username: str) -> None:
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
 
 
 def fits_the_phone(page, name: str) -> None:

@@ -15,8 +15,7 @@ from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
 from app.infra import storage
-from tests.browser import browser_page, live_server  # noqa: F401
-from tests.factories import PASSWORD
+from tests.browser import browser_page, live_server, log_in  # noqa: F401
 from tests.files import pdf_pages, save_pdf
 
 WATCH = """
@@ -50,13 +49,6 @@ def seen(page, problems: list[str], where: str) -> None:
     assert found == [], f"{where}: {found}"
 
 
-def log_in(page, base: str, username: str) -> None:
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
-    assert "/login" not in page.url, page.url
 
 
 def shots_folder() -> Path:

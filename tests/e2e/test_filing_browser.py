@@ -6,16 +6,11 @@ from datetime import date
 
 from app.extensions import db
 from models import MasterFiling
-from tests.browser import browser_page, live_server, shoot, submit_in  # noqa: F401
-from tests.factories import PASSWORD, id_number
+from tests.browser import browser_page, live_server, log_in, shoot, submit_in  # noqa: F401
+from tests.factories import id_number
 from tests.filing_helpers import YEAR, at, universities, workbook  # noqa: F401  (universities is a fixture)
 
 
-def log_in(page, base, username):
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    submit_in(page, "form:has(#username)")
 
 
 def test_a_university_files_its_students_in_chromium(universities, live_server, browser_page, monkeypatch, tmp_path):

@@ -9,18 +9,10 @@ from app.infra import jobs
 from app.infra.filestore import store
 from models import Job, Status
 from models.clock import now
-from tests.browser import browser_page, live_server, shoot  # noqa: F401
+from tests.browser import browser_page, live_server, log_in, shoot  # noqa: F401
 from tests.dashboard import add_application
-from tests.factories import PASSWORD
 
 
-def log_in(page, base: str, username: str) -> None:
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
-    assert "/login" not in page.url, page.url
 
 
 def test_the_progress_bar_follows_the_job_and_offers_the_download(world, live_server, browser_page, tmp_path):

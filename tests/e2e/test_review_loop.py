@@ -3,7 +3,6 @@
 the trainee then reads the claim decisions; the queue at 390 px is a list of cards."""
 from __future__ import annotations
 
-from pathlib import Path
 
 from sqlalchemy import select
 
@@ -11,21 +10,12 @@ from app.extensions import db
 from views.admin.review_actions import PRESET_REASONS
 from models import Application, ReviewRecord, Role, Status
 from tests.catalogue import zh
-from tests.browser import browser_page, live_server  # noqa: F401
-from tests.factories import PASSWORD, AccountFactory
+from tests.browser import SHOTS, browser_page, live_server, log_in  # noqa: F401
+from tests.factories import AccountFactory
 from tests.review_queue import QUEUE, queue_of
 
-SHOTS = Path("/tmp/shots-reviewloop")
 
 
-def log_in(page, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
-    assert "/login" not in page.url, page.url
 
 
 def shots(page, name: str) -> None:

@@ -278,15 +278,7 @@ def decline(actor, notice_id, reason: str | None = None) -> AdmissionNotice:
     refusal = window_refusal(notice, application.batch, now().date())
     if refusal:
         raise NoticeError(refusal)
-    _answer(notice, actor, Acceptance.DECLINED, reason, now())
-    try:
-        _release(application, actor, "decline_admission", reason)
-    except TransitionError as error:
-        db.session.rollback()
-        raise NoticeError(str(error)) from error
-    db.session.commit()
-    db.session.refresh(notice)
-    return notice
+    return _give_back(notice, actor, Acceptance.DECLINED, "decline_admission", reason)
 
 
 def expire_notice(actor, notice_id) -> AdmissionNotice:
@@ -302,9 +294,15 @@ def expire_notice(actor, notice_id) -> AdmissionNotice:
         raise NoticeError(_("The trainee may still answer until %(date)s.", date=cn_date(closes))
                           if closes else _("The province has not yet set the period for accepting admission."))
     reason = _("Not answered by %(date)s", date=cn_date(closes))
-    _answer(notice, actor, Acceptance.EXPIRED, reason, now())
+    return _give_back(notice, actor, Acceptance.EXPIRED, "expire_admission", reason)
+
+
+def _give_back(notice: AdmissionNotice, actor, answer: str, action: str, reason: str) -> AdmissionNotice:
+    """Record the answer (declined, or expired) and give the seat back through ``action``; commits,
+    or rolls back both with a ``NoticeError``."""
+    _answer(notice, actor, answer, reason, now())
     try:
-        _release(application, actor, "expire_admission", reason)
+        _release(notice.application, actor, action, reason)
     except TransitionError as error:
         db.session.rollback()
         raise NoticeError(str(error)) from error

@@ -30,9 +30,10 @@ from models import (
     AuditLog,
     Role,
     TrainingRecord,
+    Withdrawal,
 )
 from models.clock import now
-from models.enums import AttachmentKind, AuditAction, EducationLevel, Identity, WithdrawalReason
+from models.enums import AttachmentKind, AuditAction, EducationLevel, Identity, WithdrawalReason, WithdrawalStatus
 
 TRAINING_YEARS = 3
 DOCUMENTS = {"agreement": ("agreement_file_id", AttachmentKind.AGREEMENT),
@@ -117,6 +118,18 @@ def missing_graduation_documents(base_id: int | None, batch_id: int | None = Non
     return list(db.session.scalars(query).unique())
 
 
+def _approved_withdrawal(application: Application, actor, moment) -> Withdrawal:
+    """The province's 退培 for 未能按期毕业 as the withdrawal record every later application is checked
+    against by ID number (退培 3 年内不得再次参加住培: ``app.domain.withdrawals``), approved at once: the
+    province itself decided it."""
+    trainee = application.trainee
+    return Withdrawal(application_id=application.id, trainee_id=trainee.id, base_id=application.base_id,
+                      name=trainee.name, id_number=trainee.id_number, withdrawn_on=moment.date(),
+                      reason=WithdrawalReason.NOT_GRADUATED, refund_required=True,
+                      status=WithdrawalStatus.APPROVED, recorded_by_id=actor.id, recorded_at=moment,
+                      decided_by_id=actor.id, decided_at=moment)
+
+
 def withdraw_not_graduated(actor, record_id) -> TrainingRecord:
     """退培 for 未能按期毕业, by the province, from the day after the diploma deadline if the diploma or
     degree is still missing; written once (conditional UPDATE) and audited; commits."""
@@ -143,6 +156,7 @@ def withdraw_not_graduated(actor, record_id) -> TrainingRecord:
                             table_name="training_record", record_id=str(record.id), action=AuditAction.UPDATE,
                             field_name="withdrawal_reason", old_value=None, new_value=WithdrawalReason.NOT_GRADUATED,
                             reason=WithdrawalReason.label(WithdrawalReason.NOT_GRADUATED)))
+    db.session.add(_approved_withdrawal(record.application, actor, moment))
     db.session.commit()
     db.session.refresh(record)
     return record
