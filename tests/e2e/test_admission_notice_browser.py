@@ -1,6 +1,6 @@
 """In Chromium: the base sets the 报到 time and place and issues the notices; the admitted trainee
 sees the 录取通知, downloads its PDF and accepts; the base scans the notice's code and records 报到.
-Screenshots of each page at 390 and 1280 px go to /tmp/shots-accept/."""
+Screenshots of each page at 390 and 1280 px go to the screenshots folder (tests/browser.py)."""
 from __future__ import annotations
 
 

@@ -1,5 +1,5 @@
 """The base's 现场确认 and 报到 pages at 390 px (issue 14, item 5): nothing wider than the phone, the
-buttons in reach; screenshots at 390 and 1280 px in /tmp/shots-reviewloop."""
+buttons in reach; screenshots at 390 and 1280 px in the screenshots folder (tests/browser.py)."""
 from __future__ import annotations
 
 from urllib.parse import quote
