@@ -192,5 +192,8 @@ def consumer(app: Flask, workers: int = 2) -> Consumer:
     class PlatformConsumer(Consumer):
         scheduler_class = TickScheduler
 
+    # Huey's own lines would repeat every sweep's start and end at INFO every few seconds; the platform
+    # logs each task itself (``_log_signal``), so Huey speaks only of warnings and errors
+    logging.getLogger("huey").setLevel(logging.WARNING)
     return PlatformConsumer(get_huey(app), workers=workers, worker_type="thread", periodic=True,
                             scheduler_interval=tick, check_worker_health=True)

@@ -349,3 +349,4 @@ def test_flask_worker_sends_what_the_web_process_left_and_logs_each_task(world, 
     assert f"SMS to {mobile}: {APPROVED_TEXT}" in output  # the worker's console sender
     assert "outbox sweep: 1 sent, 0 to retry, 0 failed" in output  # the sweep that found the message
     assert "task notify.sweep" not in output  # sweeps each tick: their start and end are DEBUG lines
+    assert "Executing app.infra.queue" not in output and "Enqueueing periodic task" not in output  # nor Huey's
