@@ -11,6 +11,14 @@
   showActiveTab();
   window.addEventListener('load', showActiveTab);
 
+  // a folded exemption claim opens when the address names it (back from an upload or a save)
+  function openNamedClaim() {
+    var target = window.location.hash && document.getElementById(window.location.hash.slice(1));
+    if (target && target.tagName === 'DETAILS') { target.open = true; target.scrollIntoView(); }
+  }
+  openNamedClaim();
+  window.addEventListener('hashchange', openNamedClaim);
+
   document.addEventListener('change', function (event) {
     var input = event.target;
     if (!input.matches || !input.matches('.file-pick input[type=file]')) { return; }

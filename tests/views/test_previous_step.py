@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
+from app.extensions import db
+from models import ExemptionRequest
+from tests.conftest import csrf_token
 from tests.factories import PASSWORD
 from tests.flows import applicant, ready_trainee, residency_batch, start_application, start_gp  # noqa: F401
 
@@ -38,3 +42,26 @@ def test_each_residency_step_leads_back_to_the_one_before(world, client, auth, s
     page = client.get(f"{base}/{step}")
     assert page.status_code == 200
     assert previous_link(page.get_data(as_text=True)) == ("/portal/apply" if step == 2 else f"{base}/{step - 1}")
+
+
+def test_step_four_folds_each_claim_and_opens_the_one_being_corrected(world, client, applicant):  # noqa: F811
+    """GP step ④ stays short (issue 14, item 9): each claim is folded under its title, which says whether
+    its documents are complete; a claim whose correction was refused comes back open, with the text."""
+    application = start_gp(client, world)
+    step4 = f"/portal/applications/{application.id}/step/4"
+    client.post(step4, data={"claims_exemption": "yes", "csrf_token": csrf_token(client, step4)})
+    added = client.post(f"/portal/applications/{application.id}/exemptions", data={
+        "type": "1", "content": "基层医疗卫生实践", "reason": "符合条件", "csrf_token": csrf_token(client, step4)})
+    assert added.status_code == 302
+    claim = db.session.scalar(select(ExemptionRequest).where(ExemptionRequest.application_id == application.id))
+    assert added.location.endswith(f"#exemption-{claim.id}")  # the page opens it (static/portal.js)
+    html = client.get(step4).get_data(as_text=True)
+    folded = re.search(rf'<details class="[^"]*exemption-claim" id="exemption-{claim.id}"( open)?>', html)
+    assert folded and folded.group(1) is None
+    assert re.search(r"缺少材料 \d+ 项", html)
+    refused = client.post(f"/portal/applications/{application.id}/exemptions/{claim.id}", data={
+        "type": "1", "content": "", "reason": "仍在补充", "csrf_token": csrf_token(client, step4)})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert re.search(rf'<details class="[^"]*exemption-claim" id="exemption-{claim.id}" open>', page)
+    assert "仍在补充" in page
