@@ -11,6 +11,46 @@
   showActiveTab();
   window.addEventListener('load', showActiveTab);
 
+  // 区县: the city first, then one of its counties (the server groups the counties by city; without this
+  // script the grouped list still works)
+  var county = document.getElementById('region_id');
+  var cityOf = {};
+  var groups = {};
+  var city = null;
+  function showCity(name) {
+    county.querySelectorAll('optgroup').forEach(function (group) { group.remove(); });
+    if (groups[name]) { county.appendChild(groups[name]); }
+  }
+  function chooseCounty(value) {
+    if (!county) { return; }
+    if (city && cityOf[value]) { city.value = cityOf[value]; showCity(cityOf[value]); }
+    county.value = value;
+  }
+  if (county && county.querySelector('optgroup')) {
+    city = document.createElement('select');
+    city.className = 'custom-select mb-2';
+    city.id = 'region_city';
+    city.setAttribute('aria-label', county.getAttribute('data-city-label') || '');
+    var placeholder = document.createElement('option');
+    placeholder.value = '';
+    placeholder.textContent = county.getAttribute('data-city-placeholder') || '';
+    city.appendChild(placeholder);
+    county.querySelectorAll('optgroup').forEach(function (group) {
+      var name = group.getAttribute('label');
+      groups[name] = group;
+      group.querySelectorAll('option').forEach(function (option) { cityOf[option.value] = name; });
+      var option = document.createElement('option');
+      option.value = name;
+      option.textContent = name;
+      city.appendChild(option);
+    });
+    county.parentNode.insertBefore(city, county);
+    var chosen = county.value;
+    showCity(cityOf[chosen] || '');
+    if (cityOf[chosen]) { city.value = cityOf[chosen]; county.value = chosen; }
+    city.addEventListener('change', function () { showCity(city.value); county.value = ''; });
+  }
+
   // a folded exemption claim opens when the address names it (back from an upload or a save)
   function openNamedClaim() {
     var target = window.location.hash && document.getElementById(window.location.hash.slice(1));
@@ -77,8 +117,7 @@
                 unit.value = row.name;
                 hidden.value = row.id;
                 if (picked) { picked.querySelector('span').textContent = details; }
-                var region = document.getElementById('region_id');
-                if (region) { region.value = String(row.region_id); }
+                chooseCounty(String(row.region_id));
                 list.innerHTML = '';
                 showLevel();
               });

@@ -83,8 +83,15 @@ def test_trainee_journey_in_chromium(world, live_server, browser_page, tmp_path)
     page.fill("#end_date", "2010-07-01")
     submit_in(page, "#row-form form")
     page.goto(base + "/portal/profile/employment")
+    # 区县: the city first, then only that city's counties
+    page.select_option("#region_city", "洛阳市")
+    counties = page.locator("#region_id option").all_inner_texts()
+    assert counties[0] == "请选择" and len(counties) > 1 and all("洛阳" in name for name in counties[1:])
     page.locator("#unit_name").press_sequentially("测试中原", delay=30)
     page.locator("#unit-suggestions button").first.click()
+    # a directory unit brings its county, and the city choice follows
+    assert page.locator("#region_city").input_value() == "郑州市"
+    assert "中原区" in page.locator("#region_id option:checked").inner_text()
     assert not page.locator("#unit-level-group").is_visible()  # a directory unit brings its own level
     page.fill("#department", "全科医学科")
     page.select_option("#title", "attending")

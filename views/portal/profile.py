@@ -36,12 +36,18 @@ def refuse_if_profile_locked(trainee, tab: str) -> None:
         abort(redirect(url_for("portal.profile", tab=tab)))
 
 
-def county_choices() -> list[tuple[str, str]]:
+def county_choices() -> dict[str | None, list[tuple[str, str]]]:
+    """The counties grouped by city (an ``optgroup`` each, in code order; a city without counties is its
+    own choice): the page's script turns the groups into a city choice and a county choice."""
     regions = db.session.scalars(
         select(Region).where((Region.level == RegionLevel.COUNTY)
                              | ((Region.level == RegionLevel.CITY) & ~Region.children.any()))
         .order_by(Region.code).options(db.joinedload(Region.parent))).all()
-    return [("", _("Please choose"))] + [(str(r.id), r.full_name) for r in regions]
+    groups: dict[str | None, list[tuple[str, str]]] = {None: [("", _("Please choose"))]}
+    for region in regions:
+        city = region.parent if region.level == RegionLevel.COUNTY and region.parent else region
+        groups.setdefault(city.name, []).append((str(region.id), region.full_name))
+    return groups
 
 
 def scope_choices() -> list[tuple[str, str]]:
