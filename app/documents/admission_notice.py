@@ -41,14 +41,8 @@ def admission_notice_pdf(notice: AdmissionNotice) -> bytes:
 
 
 def _heading(pdf: FormPDF, notice: AdmissionNotice) -> None:
-    qr_size, qr_top = 24.0, 10.0
-    qr_x = PAGE_W - MARGIN - qr_size
-    pdf.qr(notice_verification_url(notice), qr_x, qr_top, qr_size)
-    pdf.set_font(FONT, size=7.5)
-    pdf.set_xy(qr_x - 6, qr_top + qr_size + 0.6)
-    pdf.cell(qr_size + 12, 3.4, pdf.code, align="C")
-    pdf.set_xy(qr_x - 6, qr_top + qr_size + 4.0)
-    pdf.cell(qr_size + 12, 3.4, _("Scan at reporting"), align="C")
+    qr_size = 24.0
+    pdf.qr_corner(notice_verification_url(notice), 10.0, qr_size, [pdf.code, _("Scan at reporting")])
     middle = WIDTH - 2 * (qr_size + 4)
     pdf.bold_text(MARGIN + qr_size + 4, 14, middle, 10, _("Admission notice"), 22.0)
     pdf.set_font(FONT, size=11.5)

@@ -15,7 +15,6 @@ from flask_babel import gettext as _
 from app.documents.regform import (
     FONT,
     MARGIN,
-    PAGE_W,
     WIDTH,
     Cell,
     FormPDF,
@@ -86,12 +85,8 @@ def admit_card_pdf(application: Application, seat: ExamSeat) -> bytes:
 
 
 def _heading(pdf: FormPDF, application: Application, seat: ExamSeat) -> None:
-    qr_size, qr_top = 26.0, 10.0
-    qr_x = PAGE_W - MARGIN - qr_size
-    pdf.qr(card_url(seat), qr_x, qr_top, qr_size)
-    pdf.set_font(FONT, size=7.5)
-    pdf.set_xy(qr_x - 6, qr_top + qr_size + 0.6)
-    pdf.cell(qr_size + 12, 3.4, _("Scan to verify"), align="C")
+    qr_size = 26.0
+    pdf.qr_corner(card_url(seat), 10.0, qr_size, [_("Scan to verify")])
     middle = WIDTH - 2 * (qr_size + 4)
     pdf.bold_text(MARGIN + qr_size + 4, 14, middle, 10, _("Admission ticket"), 20)
     pdf.set_font(FONT, size=11)

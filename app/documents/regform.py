@@ -196,6 +196,16 @@ class FormPDF(FPDF):
 
     # --- pictures ---------------------------------------------------------------------------
 
+    def qr_corner(self, data: str, top: float, size: float, captions: list[str]) -> None:
+        """``data`` as a QR code in the top right corner, with ``captions`` (a short code, what to do with
+        it) in small type below it: the heading of every document the platform verifies by scanning."""
+        x = PAGE_W - MARGIN - size
+        self.qr(data, x, top, size)
+        self.set_font(FONT, size=7.5)
+        for index, caption in enumerate(captions):
+            self.set_xy(x - 6, top + size + 0.6 + 3.4 * index)
+            self.cell(size + 12, 3.4, caption, align="C")
+
     def qr(self, data: str, x: float, y: float, size: float) -> None:
         """``data`` as a QR code of ``size`` mm drawn with vector squares (sharp at any print size)."""
         code = segno.make(data, error="m", micro=False)
@@ -294,14 +304,8 @@ def registration_form_pdf(application: Application) -> bytes:
 
 def _heading(pdf: FormPDF, application: Application, snapshot: dict) -> None:
     """Title and batch in the middle; the QR code with its short code on the right."""
-    qr_size, qr_top = 24.0, 8.0
-    qr_x = PAGE_W - MARGIN - qr_size
-    pdf.qr(verification_url(application), qr_x, qr_top, qr_size)
-    pdf.set_font(FONT, size=7.5)
-    pdf.set_xy(qr_x - 6, qr_top + qr_size + 0.6)
-    pdf.cell(qr_size + 12, 3.4, pdf.code, align="C")
-    pdf.set_xy(qr_x - 6, qr_top + qr_size + 4.0)
-    pdf.cell(qr_size + 12, 3.4, _("Scan at on-site confirmation"), align="C")
+    qr_size = 24.0
+    pdf.qr_corner(verification_url(application), 8.0, qr_size, [pdf.code, _("Scan at on-site confirmation")])
     title = _("Henan Province Resident Standardized Training Registration Form")
     middle = WIDTH - 2 * (qr_size + 4)  # centred on the page, clear of the QR code
     title_size = 18.0
