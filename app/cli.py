@@ -1,5 +1,5 @@
 """Commands: ``flask seed``, ``flask demo``, ``flask create-admin``, ``flask check-deploy``,
-``flask purge-access-log``, ``flask files orphans``, ``flask worker`` and ``flask translate``."""
+``flask purge-access-log``, ``flask files orphans``, ``flask counts``, ``flask worker`` and ``flask translate``."""
 from __future__ import annotations
 
 import logging
@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.config import PROJECT_ROOT
 from app.deploy import deploy_problems
 from app.extensions import db
-from app.infra import queue, storage
+from app.infra import counts, queue, storage
 from app.infra.access_log import RetentionError, purge
 from app.infra.filestore import store
 from app.seed.demo import load_demo
@@ -111,6 +111,8 @@ def _register_operation_commands(app: Flask) -> None:
             raise click.ClickException(str(error))
         click.echo(f"deleted {deleted} access-log rows")
 
+    _register_count_commands(app)
+
     @app.cli.command("worker")
     @click.option("--workers", type=click.IntRange(1, 64), default=None,
                   help="Threads running tasks (default: HUEY_WORKERS).")
@@ -127,6 +129,33 @@ def _register_operation_commands(app: Flask) -> None:
         app.logger.info("worker: %s storage, %s threads, periodic tasks every %ss",
                         type(huey.storage).__name__, count, app.config.get("HUEY_TICK_SECONDS"))
         queue.consumer(app, workers=count).run()
+
+
+def _register_count_commands(app: Flask) -> None:
+    @app.cli.group("counts")
+    def counts_group():
+        """The dashboard's maintained application counts (kept by database triggers)."""
+
+    @counts_group.command("compact")
+    def compact_command():
+        """Fold the counts ledger into one row per key (the worker does this every 5 minutes)."""
+        click.echo(f"folded {counts.compact()} ledger rows")
+
+    @counts_group.command("recount")
+    def recount_command():
+        """Rebuild the counts from the applications (briefly blocks changes to applications)."""
+        counts.recount()
+        click.echo("counts rebuilt from the applications")
+
+    @counts_group.command("check")
+    def check_command():
+        """Compare the counts with a full recount; exit status 1 if any differ."""
+        found = counts.differences()
+        for table, key, kept, actual in found[:50]:
+            click.echo(f"{table} {key}: counted {kept}, actual {actual}")
+        if found:
+            raise click.ClickException(f"{len(found)} count(s) differ: run flask counts recount")
+        click.echo("counts agree with the applications")
 
 
 def _register_translation_commands(app: Flask) -> None:

@@ -19,7 +19,7 @@ from app.domain.workflow.table import action_label
 from app.errors import register_error_handlers
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.i18n import prefer_platform_wording, register_template_helpers, select_locale, select_timezone
-from app.infra import access_log, audit, jobs, notify, observability, pdf_preview, queue  # noqa: F401 - jobs declares its tasks
+from app.infra import access_log, audit, counts, jobs, notify, observability, pdf_preview, queue  # noqa: F401 - jobs declares its tasks
 from app.infra.health import platform_gauges
 from app.security_headers import init_app as init_security_headers
 from views.admin import init_admin

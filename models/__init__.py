@@ -2,6 +2,7 @@
 from models.access_log import AccessAction, AccessLog
 from models.account import Account, AccountBusiness, Role
 from models.admission_notice import Acceptance, AdmissionNotice, ReportArrangement
+from models.application_count import ApplicationCount, ApplicationPlaceCount
 from models.application import Application, ApplicationChoice, ExemptionRequest, Status
 from models.attachment import Attachment
 from models.audit import AuditLog
@@ -34,6 +35,8 @@ __all__ = [
     "AgreementKind",
     "Application",
     "ApplicationChoice",
+    "ApplicationCount",
+    "ApplicationPlaceCount",
     "Attachment",
     "AuditLog",
     "BarEntry",

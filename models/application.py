@@ -127,6 +127,10 @@ class Application(db.Model):
     admission_result: Mapped[str] = mapped_column(String(20), default=AdmissionResult.PENDING)
     admitted_specialty_id: Mapped[int | None] = mapped_column(ForeignKey("specialty.id", ondelete="RESTRICT"))
     admitted_choice_rank: Mapped[int | None]
+    # the first-choice specialty, kept by a database trigger on application_choice for the maintained
+    # dashboard counts (models.application_count); never set it from Python
+    # (no foreign key: a specialty is never deleted while chosen, the choice's own key ensures that)
+    first_specialty_id: Mapped[int | None]
     admission_note: Mapped[str | None] = mapped_column(String(200))
     reported_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)

@@ -121,6 +121,9 @@ def clean_db(app):
             connection.execute(text("UPDATE trainee SET photo_id = NULL"))
             for table in tables:
                 connection.execute(table.delete())
+            # deleting applications wrote −1 rows into the counts ledgers (triggers): clear them last
+            for name in ("application_count", "application_place_count"):
+                connection.execute(db.metadata.tables[name].delete())
     for path in Path(app.config["UPLOAD_FOLDER"]).iterdir():
         if path.is_file():
             path.unlink()

@@ -13,6 +13,8 @@ from models import (
     Account,
     Application,
     ApplicationChoice,
+    ApplicationCount,
+    ApplicationPlaceCount,
     Attachment,
     AuditLog,
     BarEntry,
@@ -46,22 +48,28 @@ ALL_STAFF = Role.STAFF
 REVIEWERS = (R.COUNTY_REVIEWER, R.CITY_REVIEWER, R.BASE_STAFF)
 
 
-def application_condition(user: Account) -> ColumnElement[bool]:
+def application_condition(user: Account, source=Application) -> ColumnElement[bool]:
     """Applications a user may see: their county, city or base; everything province-wide.
 
     County and city commissions review GP transfer only: a residency application of a trainee
     employed in their area is the base's business. A base sees a residency application once it is
-    submitted (the base is chosen while the draft is still being written)."""
+    submitted (the base is chosen while the draft is still being written).
+
+    ``source`` is ``Application`` or a table that counts applications by the same columns (the
+    maintained counts of ``models.application_count``): the same rule then selects the counts of the
+    applications the user may see. A count without the column a rule needs selects nothing."""
     role = user.role
     if role in Role.PROVINCE_WIDE:
         return true()
     if role in (R.COUNTY_REVIEWER, R.CITY_REVIEWER):
-        region = Application.county_id if role == R.COUNTY_REVIEWER else Application.city_id
+        region = getattr(source, "county_id" if role == R.COUNTY_REVIEWER else "city_id", None)
+        if region is None:
+            return false()
         return and_(region == user.region_id,
-                    Application.batch_id.in_(select(Batch.id).where(Batch.program == Program.GP_TRANSFER)))
+                    source.batch_id.in_(select(Batch.id).where(Batch.program == Program.GP_TRANSFER)))
     if role == R.BASE_STAFF:
-        return and_(Application.base_id == user.base_id, Application.status != Status.DRAFT)
-    if role == R.TRAINEE:
+        return and_(source.base_id == user.base_id, source.status != Status.DRAFT)
+    if role == R.TRAINEE and source is Application:
         return Application.trainee_id.in_(select(Trainee.id).where(Trainee.account_id == user.id))
     return false()
 
@@ -147,6 +155,8 @@ def scope_condition(model, user: Account) -> ColumnElement[bool]:
         return true()
     if model is Application:
         return application_condition(user)
+    if model in (ApplicationCount, ApplicationPlaceCount):
+        return application_condition(user, model)
     if model is Trainee:
         return trainee_condition(Trainee.id, user)
     if model is Attachment:

@@ -14,7 +14,7 @@ from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select, text
 
 from app.extensions import db, limiter
-from app.infra import queue
+from app.infra import counts, queue
 from app.infra.filestore import store
 from app.infra.jobs import failures_last_day
 from app.infra.notify import outbox_depth
@@ -77,14 +77,15 @@ def readiness() -> tuple[bool, dict[str, dict]]:
 
 
 def database_gauges() -> list[GaugeMetricFamily]:
-    """SMS of the last day by state, the notifications waiting in the outbox and the jobs that failed
-    in the last day (grouped queries)."""
+    """SMS of the last day by state, the notifications waiting in the outbox, the jobs that failed
+    in the last day and the rows of the counts ledgers (grouped queries)."""
     try:
         since = now() - timedelta(days=1)
         by_state = dict(db.session.execute(select(SmsLog.state, func.count()).where(
             SmsLog.created_at >= since).group_by(SmsLog.state)).all())
         waiting = outbox_depth()
         failed_jobs = failures_last_day()
+        ledger = counts.ledger_rows()
     except Exception:  # noqa: BLE001 - a scrape never fails because the database is down
         db.session.rollback()
         return [GaugeMetricFamily("platform_database_up", "Whether the database answered the scrape", value=0)]
@@ -99,8 +100,10 @@ def database_gauges() -> list[GaugeMetricFamily]:
                              "imports) that failed in the last 24 hours, by kind", labels=["kind"])
     for kind, count in sorted(failed_jobs.items()):
         jobs.add_metric([kind], count)
+    ledger_rows = GaugeMetricFamily("platform_count_ledger_rows", "Rows in the dashboard's counts ledgers (growing "
+                                    "without bound: the worker is not folding them)", value=ledger)
     return [GaugeMetricFamily("platform_database_up", "Whether the database answered the scrape", value=1), sms, outbox,
-            jobs]
+            jobs, ledger_rows]
 
 
 def queue_gauges() -> list[GaugeMetricFamily]:

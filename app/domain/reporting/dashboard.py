@@ -1,5 +1,10 @@
 """What the back-office dashboard (工作台) shows: review queues, places left and counts by status and region.
 
+Counts by status, region and base, and residency applicants and admissions per base and specialty, are
+read from the maintained counts (``models.application_count``, kept by database triggers), so they cost
+the same at 20,000 applications as at 1,000,000; waiting times and the score histogram read indexed
+columns of the applications.
+
 Everything is restricted to the viewer through ``app.domain.access.scope_condition``: a county reviewer sees
 their county, a city reviewer their city, base staff their base, province-wide roles everything.
 Only current batches count (published: open or closed for registration; not drafts, not archived).
@@ -35,7 +40,6 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, literal, or_, select, union_all
-from sqlalchemy.orm import aliased
 
 from app.domain.access import scope_condition
 from app.domain.reporting.progress import CURRENT_BATCH_STATUSES, recruitment_progress
@@ -45,7 +49,8 @@ from app.domain.workflow.queues import timed_queues
 from app.extensions import db
 from models import (
     Application,
-    ApplicationChoice,
+    ApplicationCount,
+    ApplicationPlaceCount,
     Batch,
     Quota,
     Region,
@@ -88,14 +93,16 @@ def _batch_entry(batches: dict, batch_id: int, name: str, program: str) -> dict:
 
 def _status_region_counts(user, batches: dict) -> None:
     level = region_level(user)
-    region_column = Application.county_id if level == "county" else Application.city_id
+    C = ApplicationCount
+    region_column = C.county_id if level == "county" else C.city_id
+    count = func.sum(C.n)
     rows = db.session.execute(
-        select(Batch.id, Batch.name, Batch.program, Application.status, region_column, Region.name, Region.code,
-               func.count(Application.id))
-        .join(Application, Application.batch_id == Batch.id)
+        select(Batch.id, Batch.name, Batch.program, C.status, region_column, Region.name, Region.code, count)
+        .join(C, C.batch_id == Batch.id)
         .outerjoin(Region, Region.id == region_column)
-        .where(scope_condition(Application, user), _current_batch())
-        .group_by(Batch.id, Batch.name, Batch.program, Application.status, region_column, Region.name, Region.code)
+        .where(scope_condition(C, user), _current_batch())
+        .group_by(Batch.id, Batch.name, Batch.program, C.status, region_column, Region.name, Region.code)
+        .having(count != 0)
     ).all()
     order = {value: index for index, value in enumerate(Status.values())}
     for batch_id, name, program, status, region_id, region_name, region_code, count in rows:
@@ -178,9 +185,10 @@ def _queue_waiting(user, batches: dict, at: datetime) -> None:
 
 def _gp_places(user, batches: dict) -> None:
     gp_batches = select(Batch.id).where(Batch.program == GP, _current_batch())
-    taken = (select(Application.batch_id, Application.base_id, func.count(Application.id).label("taken"))
-             .where(Application.status == S.ASSIGNED, Application.batch_id.in_(gp_batches))
-             .group_by(Application.batch_id, Application.base_id).subquery())
+    C = ApplicationCount
+    taken = (select(C.batch_id, C.base_id, func.sum(C.n).label("taken"))
+             .where(C.status == S.ASSIGNED, C.batch_id.in_(gp_batches))
+             .group_by(C.batch_id, C.base_id).subquery())
     rows = db.session.execute(
         select(Batch.id, Batch.name, Batch.program, TrainingBase, Quota, func.coalesce(taken.c.taken, 0))
         .join(Quota, Quota.batch_id == Batch.id)
@@ -220,7 +228,7 @@ def _residency_places(user, batches: dict) -> None:
 
 def _residency_place_rows(user) -> tuple[list, list]:
     """The residency quotas in ``user``'s scope, and the first-choice applicants and admissions per
-    batch, base and specialty (a union of two grouped counts)."""
+    batch, base and specialty (a union of two grouped sums over the maintained place counts)."""
     quotas = db.session.execute(
         select(Batch.id, Batch.name, Batch.program, Quota.base_id, TrainingBase.name, Quota.specialty_id,
                Specialty.name, Specialty.code, Quota.capacity)
@@ -228,24 +236,19 @@ def _residency_place_rows(user) -> tuple[list, list]:
         .join(TrainingBase, TrainingBase.id == Quota.base_id)
         .join(Specialty, Specialty.id == Quota.specialty_id)
         .where(Batch.program == RES, _current_batch(), scope_condition(Quota, user))).all()
-    residency = and_(Batch.id == Application.batch_id, Batch.program == RES, _current_batch())
-    first = aliased(ApplicationChoice)
-    applied = (select(Application.batch_id, Application.base_id, first.specialty_id, literal("applied"),
-                      func.count(Application.id))
+    P = ApplicationPlaceCount
+    residency = and_(Batch.id == P.batch_id, Batch.program == RES, _current_batch())
+    in_scope = and_(scope_condition(P, user), P.base_id.is_not(None))
+    applied = (select(P.batch_id, P.base_id, P.specialty_id, literal("applied"), func.sum(P.n))
                .join(Batch, residency)
-               .join(first, and_(first.application_id == Application.id, first.rank == 1))
-               .where(scope_condition(Application, user), Application.status.in_(states.APPLIED),
-                      Application.base_id.is_not(None))
-               .group_by(Application.batch_id, Application.base_id, first.specialty_id))
+               .where(in_scope, P.status.in_(states.APPLIED), P.specialty_id.is_not(None))
+               .group_by(P.batch_id, P.base_id, P.specialty_id).having(func.sum(P.n) != 0))
     # the admitted specialty; an admission recorded without one counts for the first choice
-    admitted_specialty = func.coalesce(Application.admitted_specialty_id, first.specialty_id)
-    admitted = (select(Application.batch_id, Application.base_id, admitted_specialty, literal("admitted"),
-                       func.count(Application.id))
+    admitted_specialty = func.coalesce(P.admitted_specialty_id, P.specialty_id)
+    admitted = (select(P.batch_id, P.base_id, admitted_specialty, literal("admitted"), func.sum(P.n))
                 .join(Batch, residency)
-                .outerjoin(first, and_(first.application_id == Application.id, first.rank == 1))
-                .where(scope_condition(Application, user), Application.status.in_(states.ADMITTED),
-                       Application.base_id.is_not(None))
-                .group_by(Application.batch_id, Application.base_id, admitted_specialty))
+                .where(in_scope, P.status.in_(states.ADMITTED))
+                .group_by(P.batch_id, P.base_id, admitted_specialty).having(func.sum(P.n) != 0))
     counted = union_all(applied, admitted).subquery()
     columns = list(counted.c)
     counts = db.session.execute(
