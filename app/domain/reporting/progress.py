@@ -13,7 +13,7 @@ from app.domain.review.assignment import gp_specialty_id
 from app.domain.workflow import states
 from app.extensions import db
 from app.i18n import cn_date
-from models import Application, Batch, Quota, Role, Status
+from models import ApplicationCount, Batch, Quota, Role, Status
 from models.enums import BatchRound, BatchStatus, Program
 
 S, GP, RES = Status, Program.GP_TRANSFER, Program.RESIDENCY
@@ -80,12 +80,14 @@ def _progress_batches() -> dict[int, dict]:
               .where(Quota.batch_id.in_(shown),
                      or_(quota_batch.program != GP, Quota.specialty_id == gp_specialty_id()))
               .group_by(Quota.batch_id).subquery())
-    admitted = (select(Application.batch_id.label("batch_id"), func.count(Application.id).label("admitted"))
-                .join(admitted_batch, admitted_batch.id == Application.batch_id)
-                .where(Application.batch_id.in_(shown),
-                       or_(and_(admitted_batch.program == RES, Application.status.in_(states.ADMITTED)),
-                           and_(admitted_batch.program != RES, Application.status == S.ASSIGNED)))
-                .group_by(Application.batch_id).subquery())
+    # from the maintained counts (models.application_count), not the applications
+    C = ApplicationCount
+    admitted = (select(C.batch_id.label("batch_id"), func.sum(C.n).label("admitted"))
+                .join(admitted_batch, admitted_batch.id == C.batch_id)
+                .where(C.batch_id.in_(shown),
+                       or_(and_(admitted_batch.program == RES, C.status.in_(states.ADMITTED)),
+                           and_(admitted_batch.program != RES, C.status == S.ASSIGNED)))
+                .group_by(C.batch_id).subquery())
     rows = db.session.execute(
         select(Batch.id, Batch.name, Batch.program, Batch.round, Batch.status, Batch.previous_batch_id,
                Batch.plan_total, Batch.expected_base_count, Batch.phase_one_deadline, Batch.phase_two_deadline,
