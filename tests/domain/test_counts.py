@@ -5,7 +5,7 @@ deletion, compaction, concurrent writers — the ledgers agree with a recount of
 from __future__ import annotations
 
 import threading
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import delete, func, insert, select, update
 
@@ -13,6 +13,7 @@ from app.domain.reporting.dashboard import dashboard_context
 from app.domain.workflow import transition, transition_many
 from app.extensions import db
 from app.infra import counts
+from app.infra.queue import DECLARED
 from models import Account, Application, ApplicationChoice, ApplicationCount, ApplicationPlaceCount, Status
 from models.enums import Program
 from tests.factories import ApplicationFactory, BatchFactory, TraineeFactory, id_number, specialty
@@ -243,3 +244,10 @@ def test_metrics_show_the_ledger_rows_and_compaction_shrinks_them(world, client)
     after = counts.ledger_rows()
     assert after < before
     assert f"platform_count_ledger_rows {float(after)}" in client.get("/metrics").get_data(as_text=True)
+
+
+def test_the_worker_folds_the_ledger_every_five_minutes():
+    declared = DECLARED[counts.COMPACT]
+    assert declared.function is counts.compact_task
+    runs = [minute for minute in range(60) if declared.validate(datetime(2026, 5, 1, 9, minute, 0), 5)]
+    assert runs == list(range(0, 60, 5))
