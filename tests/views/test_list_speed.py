@@ -119,6 +119,20 @@ def test_search_by_the_start_of_an_id_number_or_a_mobile(world, client, auth):
     assert trainee.name not in _search(client, "99999999")
 
 
+def test_a_short_term_finds_names_and_a_longer_one_unit_names_too(world, client, auth):
+    """"杨" (under 3 characters) finds names beginning with it, not units containing it — no index can
+    answer a "contains" that short; from 3 characters on, unit names containing the term are found too."""
+    zy = world.applications["zy"]
+    db.session.execute(update(Application).where(Application.id == zy.id).values(unit_name="郑州杨柳社区卫生服务中心"))
+    db.session.execute(update(Trainee).where(Trainee.id == world.trainees["js"].id).values(name="杨柳青"))
+    db.session.commit()
+    auth.login("province", PASSWORD)
+    short = _search(client, "杨柳")
+    assert "杨柳青" in short and world.trainees["zy"].name not in short
+    longer = _search(client, "杨柳社")
+    assert world.trainees["zy"].name in longer and "杨柳青" not in longer
+
+
 def test_search_by_number_prefix_stays_in_scope(world, client, auth):
     """A county reviewer's search by the start of an ID number finds nobody outside their county."""
     outsider = world.trainees["xg"]

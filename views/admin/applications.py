@@ -119,6 +119,9 @@ def status_formatter(view, context, model, name):
     return Status.label_for(model.status, model.batch.program)
 
 
+UNIT_SEARCH_MIN = 3  # characters before the search also looks inside unit names (pg_trgm's trigrams)
+
+
 class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewActionsMixin, TraineeSearchMixin,
                       SecureModelView):
     write_roles = APPLICATION_EDITORS
@@ -171,6 +174,11 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
     column_extra_row_actions = [TemplateLinkRowAction("review_row.buttons", _l("Review"))]
 
     def extra_search_condition(self, term):
+        """A unit name containing the term, from 3 characters on: a shorter "contains" has no index to
+        answer it (a trigram needs three characters) and would read every application, so "杨" finds
+        names beginning with 杨, and "人民医院" also units containing it."""
+        if len(term) < UNIT_SEARCH_MIN:
+            return None
         return Application.unit_name.contains(term, autoescape=True)
 
     # --- the list's query: a total order, a page's ids first ---------------------------------------
