@@ -39,7 +39,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, func, literal, select, union_all
 
 from app.domain.access import scope_condition
 from app.domain.reporting.progress import CURRENT_BATCH_STATUSES, recruitment_progress
@@ -140,18 +140,20 @@ def _queue_waiting(user, batches: dict, at: datetime) -> None:
     queues = timed_queues(user)
     if not queues:
         return
-    entered = case((Application.status == S.SUBMITTED, Application.submitted_at),
-                   else_=Application.status_changed_at)
     bounds = [at - timedelta(days=days) for days, _label in BUCKETS[1:]]
-    # when each application entered its queue, read from its own row (no per-row subquery)
-    entries = (select(Application.batch_id.label("batch_id"), Application.status.label("status"),
-                      entered.label("entered"))
-               .join(Batch, Batch.id == Application.batch_id)
-               .where(scope_condition(Application, user), _current_batch(),
-                      or_(*[and_(Batch.program == q.program, Application.status == q.status) for q in queues]))
-               .subquery())
-    bucket = case(*[(entries.c.entered > bound, index) for index, bound in enumerate(bounds)], else_=len(bounds))
-    waiting = select(entries.c.batch_id, entries.c.status, bucket.label("bucket")).subquery()
+    # one part per queue, each on its own status and batches, so that an index answers it:
+    # (batch_id, status, submitted_at) for the queues timed from submission, else
+    # (status, batch_id, status_changed_at); an OR over the queues would read every application
+    parts = []
+    for queue in queues:
+        entered = Application.submitted_at if queue.since_submission else Application.status_changed_at
+        bucket = case(*[(entered > bound, index) for index, bound in enumerate(bounds)], else_=len(bounds))
+        batches_of_program = select(Batch.id).where(Batch.program == queue.program, _current_batch())
+        parts.append(select(Application.batch_id.label("batch_id"), Application.status.label("status"),
+                            bucket.label("bucket"))
+                     .where(scope_condition(Application, user), Application.status == queue.status,
+                            Application.batch_id.in_(batches_of_program)))
+    waiting = union_all(*parts).subquery()
     rows = db.session.execute(
         select(waiting.c.batch_id, Batch.name, Batch.program, waiting.c.status, waiting.c.bucket, func.count())
         .join(Batch, Batch.id == waiting.c.batch_id)
@@ -316,9 +318,10 @@ def _score_histogram(user, batches: dict) -> None:
     score = Application.combined_score
     band = case(*[(score < Decimal(10 * (i + 1)), i) for i in range(SCORE_BANDS - 1)],
                 (score <= Decimal(10 * SCORE_BANDS), SCORE_BANDS - 1), else_=SCORE_BANDS)
+    residency_batches = select(Batch.id).where(Batch.program == RES, _current_batch())
+    # answered by the index (batch_id, combined_score) for province-wide users
     scored = (select(Application.batch_id.label("batch_id"), band.label("band"))
-              .join(Batch, Batch.id == Application.batch_id)
-              .where(scope_condition(Application, user), Batch.program == RES, _current_batch(),
+              .where(scope_condition(Application, user), Application.batch_id.in_(residency_batches),
                      score.is_not(None))
               .subquery())
     rows = db.session.execute(
