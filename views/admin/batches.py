@@ -14,7 +14,7 @@ from sqlalchemy import select
 from wtforms import SelectField
 from wtforms.validators import NumberRange
 
-from app.domain.access import base_choice_condition
+from app.domain.access import quota_base_choice_condition
 from app.domain.admission import TIE_BREAK_LABELS, TIE_BREAK_ORDERS, validate_tie_break
 from app.domain.batches import CALENDAR_RULES, calendar_errors, previous_batch_error
 from app.domain.enrollment.residency import create_round_two_quotas
@@ -265,9 +265,9 @@ def with_formula(form):
 
 @request_options
 def base_options():
-    """The bases a user may see, and those their in-scope applications are assigned to."""
+    """The bases whose quotas the user may see, read from the bases themselves."""
     return [(str(b.id), b.name) for b in db.session.scalars(
-        select(TrainingBase).where(base_choice_condition(current_user)).order_by(TrainingBase.name))]
+        select(TrainingBase).where(quota_base_choice_condition(current_user)).order_by(TrainingBase.name))]
 
 
 class QuotaView(SecureModelView):
