@@ -166,17 +166,17 @@ def parse_capacity(raw) -> tuple[int | None, str | None]:
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
     if isinstance(raw, int):
-        text = str(raw)
+        number = raw
     else:
         text = str(raw)
-        if "\x00" in text or any(unicodedata.category(ch) == "Cc" for ch in text):
+        if any(unicodedata.category(ch) == "Cc" and ch not in "\t\r\n" for ch in text):  # NUL, …
             return None, _("The value contains characters that cannot be typed.")
         text = unicodedata.normalize("NFKC", text).strip().replace(",", "")
-    if not text:
-        return None, None
-    if len(text) > MAX_TYPED or not WHOLE.fullmatch(text):
-        return None, _("Please enter a whole number of places.")
-    number = int(text)
+        if not text:
+            return None, None
+        if len(text) > MAX_TYPED or not WHOLE.fullmatch(text):
+            return None, _("Please enter a whole number of places.")
+        number = int(text)
     if number < 0:
         return None, _("The number of places cannot be negative.")
     if number > MAX_CAPACITY:
