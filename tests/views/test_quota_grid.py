@@ -316,3 +316,17 @@ def test_the_quota_list_filter_offers_bases_from_the_base_table(world, client, a
     auth.logout()
     auth.login("city_ly", PASSWORD)
     assert offered_bases(client) == {"测试基地洛阳"}
+
+
+def test_the_quota_form_refuses_fewer_places_than_taken_too(world, client, auth):
+    quota = world.quotas["zz"]  # the GP quota of 测试基地郑州: one trainee assigned
+    auth.login("province", PASSWORD)
+    url = f"/admin/quota/edit/?id={quota.id}"
+    form = {"batch": str(quota.batch_id), "base": str(quota.base_id), "specialty": str(quota.specialty_id)}
+    response = client.post(url, data={**form, "capacity": "0", "csrf_token": csrf_token(client, url)})
+    assert "此处已占用 1 个名额" in unescape(response.get_data(as_text=True))
+    db.session.expire_all()
+    assert db.session.get(Quota, quota.id).capacity == 5
+    response = client.post(url, data={**form, "capacity": "1", "csrf_token": csrf_token(client, url)})
+    db.session.expire_all()
+    assert response.status_code == 302 and db.session.get(Quota, quota.id).capacity == 1
