@@ -27,6 +27,11 @@ def big_grid():
 def test_the_province_edits_a_cell_and_saves(world, live_server, browser_page):
     page, server = browser_page, live_server
     batch, bases, specialties = big_grid()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(f"{message.text} {(message.location or {}).get('url', '')}")
+            if message.type == "error" and not (message.location or {}).get("url", "").endswith("/favicon.ico")
+            else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
     first, second = bases[0], bases[1]
     internal = specialties[0]
     log_in(page, server, "province")
@@ -52,3 +57,4 @@ def test_the_province_edits_a_cell_and_saves(world, live_server, browser_page):
     assert "已保存：修改名额 2 处。" in page.content()
     assert (quota_of(batch, first, internal), quota_of(batch, second, internal)) == (35, 30)
     shoot(page, "quota-03-saved")
+    assert errors == []  # no script error, nothing the Content-Security-Policy blocked

@@ -183,8 +183,12 @@ def test_the_superuser_may_save(world, client, auth):
 def test_a_forged_batch_is_refused(world, client, auth, forged):
     auth.login("province", PASSWORD)
     assert client.get(f"{GRID_URL}?batch={forged}").status_code == 404
+    assert client.get(f"{GRID_URL}template/?batch={forged}").status_code == 404
     token = csrf_token(client, GRID_URL)
     assert client.post(GRID_URL + "save/", data={"batch": forged, "csrf_token": token}).status_code == 404
+    assert client.post(GRID_URL + "import/", data={"batch": forged, "csrf_token": token,
+                                                   "file": (io.BytesIO(workbook([])), "名额.xlsx")},
+                       content_type="multipart/form-data").status_code == 404
 
 
 def test_a_cell_of_another_program_is_refused(world, client, auth):
