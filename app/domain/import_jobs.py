@@ -11,6 +11,7 @@ import secrets
 from flask_babel import gettext as _
 from openpyxl import Workbook
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.institutions import MAX_FILE_BYTES, import_units
@@ -184,6 +185,11 @@ def run_quota_import(job, progress) -> jobs.JobOutput:
         db.session.rollback()
         store().delete(name)
         raise jobs.JobError(str(error)) from error
+    except IntegrityError:  # another administrator added the same quota meanwhile
+        db.session.rollback()
+        store().delete(name)
+        raise jobs.JobError(_("Someone else changed these quotas meanwhile; nothing was saved. Please check the "
+                              "grid and save again.")) from None
     store().delete(name)
     progress(1, 1)
     if report.problems:

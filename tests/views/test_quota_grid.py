@@ -334,3 +334,19 @@ def test_the_quota_form_refuses_fewer_places_than_taken_too(world, client, auth)
     response = client.post(url, data={**form, "capacity": "1", "csrf_token": csrf_token(client, url)})
     db.session.expire_all()
     assert response.status_code == 302 and db.session.get(Quota, quota.id).capacity == 1
+
+
+def test_a_quota_added_by_someone_else_meanwhile_saves_nothing(world, client, auth, monkeypatch):
+    """Two administrators adding the same new quota at once: the second meets the unique key, not a 500."""
+    batch, zz, ly, _gp, internal, _surgery = residency_grid()
+
+    def clash(*args, **kwargs):
+        db.session.add(Quota(batch_id=batch.id, base_id=ly.id, specialty_id=internal.id, capacity=1))
+        db.session.add(Quota(batch_id=batch.id, base_id=ly.id, specialty_id=internal.id, capacity=2))
+        db.session.flush()
+    monkeypatch.setattr("views.admin.quotas.apply_capacities", clash)
+    auth.login("province", PASSWORD)
+    response = save(client, batch, {cell(ly, internal): "4"})
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 409 and "未保存任何修改" in html and 'value="4"' in html
+    assert quota_of(batch, ly, internal) is None

@@ -10,7 +10,9 @@ from urllib.parse import quote
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import BaseView, expose
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from app.domain.import_jobs import start_quota_import
 from app.domain.quota_import import (
@@ -29,6 +31,10 @@ from app.infra.xlsx import XLSX_MIME, WorkbookError, safe_file_part
 from models import Batch
 from views.admin.base import RoleAccessMixin
 from views.helpers import parse_id
+
+
+CHANGED_MEANWHILE = _l("Someone else changed these quotas meanwhile; nothing was saved. Please check the grid "
+                       "and save again.")
 
 
 class QuotaGridView(RoleAccessMixin, BaseView):
@@ -79,11 +85,16 @@ class QuotaGridView(RoleAccessMixin, BaseView):
                     "the page."), "error")
             return self._page(batch, batches, typed=typed, status=400)
         if not problems:
-            problems, changed = apply_capacities(batch, values)
-            if not problems:
-                db.session.commit()
-                flash(_("Saved: %(count)s quotas changed.", count=changed), "success")
-                return redirect(self.get_url(".index", batch=batch.id))
+            try:
+                problems, changed = apply_capacities(batch, values)
+                if not problems:
+                    db.session.commit()
+                    flash(_("Saved: %(count)s quotas changed.", count=changed), "success")
+                    return redirect(self.get_url(".index", batch=batch.id))
+            except IntegrityError:  # another administrator added the same quota meanwhile
+                db.session.rollback()
+                flash(str(CHANGED_MEANWHILE), "error")
+                return self._page(batch, batches, typed=typed, status=409)
             db.session.rollback()
         flash(_("Nothing was saved: %(count)s cells need correcting (in red).", count=len(problems)), "error")
         return self._page(batch, batches, typed=typed, problems=problems)
@@ -112,13 +123,16 @@ class QuotaGridView(RoleAccessMixin, BaseView):
             if len(data) > int(current_app.config.get("IMPORT_JOB_BYTES", 512 * 1024)):
                 return self._import_as_job(data, upload.filename, batch, batches)
             report = import_quotas(data, batch)
+            if report.problems:
+                db.session.rollback()
+                return self._page(batch, batches, report=report)
+            db.session.commit()
         except WorkbookError as error:
             db.session.rollback()
             return self._page(batch, batches, file_error=str(error))
-        if report.problems:
+        except IntegrityError:
             db.session.rollback()
-            return self._page(batch, batches, report=report)
-        db.session.commit()
+            return self._page(batch, batches, file_error=str(CHANGED_MEANWHILE), status=409)
         flash(_("Imported: %(rows)s rows; %(changed)s quotas changed.", rows=report.rows, changed=report.changed),
               "success")
         return redirect(self.get_url(".index", batch=batch.id))
