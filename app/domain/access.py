@@ -216,12 +216,6 @@ def can(user: Account, action: str, obj=None, roles: tuple[str, ...] = ()) -> bo
 
 # --- what a list filter offers ----------------------------------------------------------------------
 
-def base_choice_condition(user: Account) -> ColumnElement[bool]:
-    """The bases a filter offers ``user``: those in scope and those their in-scope applications are assigned to."""
-    return or_(scope_condition(TrainingBase, user),
-               TrainingBase.id.in_(select(Application.base_id).where(scope_condition(Application, user))))
-
-
 def quota_base_choice_condition(user: Account) -> ColumnElement[bool]:
     """The bases the quota list's filter offers ``user``: those whose quotas the user may see (read
     from the bases, as ``scope_condition(Quota, …)`` reads them; no application is scanned)."""
