@@ -226,10 +226,14 @@ def can(user: Account, action: str, obj=None, roles: tuple[str, ...] = ()) -> bo
 
 # --- what a list filter offers ----------------------------------------------------------------------
 
-def base_choice_condition(user: Account) -> ColumnElement[bool]:
-    """The bases a filter offers ``user``: those in scope and those their in-scope applications are assigned to."""
-    return or_(scope_condition(TrainingBase, user),
-               TrainingBase.id.in_(select(Application.base_id).where(scope_condition(Application, user))))
+def quota_base_choice_condition(user: Account) -> ColumnElement[bool]:
+    """The bases the quota list's filter offers ``user``: those whose quotas the user may see (read
+    from the bases, as ``scope_condition(Quota, …)`` reads them; no application is scanned)."""
+    if user.role == R.BASE_STAFF:
+        return TrainingBase.id == user.base_id
+    if user.role == R.CITY_REVIEWER:
+        return TrainingBase.city_id == user.region_id
+    return true() if user.role in Role.PROVINCE_WIDE else false()
 
 
 def city_choice_condition(user: Account) -> ColumnElement[bool]:

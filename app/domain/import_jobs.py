@@ -1,5 +1,5 @@
-"""Imports over ``IMPORT_JOB_BYTES`` run as jobs: the unit directory (``unit_import``) and a base's
-exam scores (``score_import``). The upload is checked and kept in the file store (``job-input-…``);
+"""Imports over ``IMPORT_JOB_BYTES`` run as jobs: the unit directory (``unit_import``), a base's
+exam scores (``score_import``) and a batch's quotas (``quota_import``, all or nothing). The upload is checked and kept in the file store (``job-input-…``);
 the worker imports it in one transaction, as the page would (``app.domain.institutions.import_units``,
 ``app.domain.scores.import_scores``: the rows that pass, or nothing for a refused file), and writes
 every row's result with its reason into the result file."""
@@ -11,10 +11,14 @@ import secrets
 from flask_babel import gettext as _
 from openpyxl import Workbook
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.institutions import MAX_FILE_BYTES, import_units
 from app.domain.jobs import same_scope
+from app.domain.quota_import import MAX_FILE_BYTES as MAX_QUOTA_FILE_BYTES
+from app.domain.quota_import import import_quotas
+from app.domain.quotas import may_edit_quotas
 from app.domain.scores import MAX_FILE_BYTES as MAX_SCORE_FILE_BYTES
 from app.domain.scores import ScoreFileError, import_scores, may_manage_base
 from app.extensions import db
@@ -26,6 +30,7 @@ from models import Account, Batch, TrainingBase
 
 UNIT_IMPORT = "unit_import"
 SCORE_IMPORT = "score_import"
+QUOTA_IMPORT = "quota_import"
 
 
 def _keep_and_submit(kind: str, data: bytes, actor, title: str, params: dict) -> int:
@@ -141,5 +146,60 @@ def run_score_import(job, progress) -> jobs.JobOutput:
     return jobs.JobOutput(_score_results_file(report), _("Exam score import results.xlsx"), summary)
 
 
+def start_quota_import(data: bytes, filename: str, batch: Batch, actor) -> int:
+    title = _("Import quotas: %(batch)s, %(file)s", batch=batch.name, file=filename)
+    return _keep_and_submit(QUOTA_IMPORT, data, actor, title, {"filename": filename, "batch_id": batch.id})
+
+
+def _quota_results_file(report) -> str:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Results"))
+    sheet.append(safe_row(sheet, [_("Excel row"), _("Problem")]))
+    for problem in report.problems:
+        sheet.append(safe_row(sheet, [problem.row, problem.message]))
+    if not report.problems:
+        sheet.append(safe_row(sheet, ["", _("Imported: %(rows)s rows; %(changed)s quotas changed.",
+                                            rows=report.rows, changed=report.changed)]))
+    path = jobs.temporary_path(".xlsx")
+    workbook.save(path)
+    return path
+
+
+def run_quota_import(job, progress) -> jobs.JobOutput:
+    """All or nothing, as on the page: a refused row leaves every quota as it was."""
+    params = job.parameters
+    actor = _requester(job)
+    batch = db.session.get(Batch, int(params.get("batch_id") or 0))
+    if batch is None or not may_edit_quotas(actor):
+        raise jobs.JobError(_("Your role or area has changed since you started this task; it was not run."))
+    name = str(params.get("input", ""))
+    data = _kept_input(job, MAX_QUOTA_FILE_BYTES)
+    try:
+        with acting_as(actor):
+            report = import_quotas(data, batch)
+            if report.problems:
+                db.session.rollback()
+            else:
+                db.session.commit()
+    except WorkbookError as error:
+        db.session.rollback()
+        store().delete(name)
+        raise jobs.JobError(str(error)) from error
+    except IntegrityError:  # another administrator added the same quota meanwhile
+        db.session.rollback()
+        store().delete(name)
+        raise jobs.JobError(_("Someone else changed these quotas meanwhile; nothing was saved. Please check the "
+                              "grid and save again.")) from None
+    store().delete(name)
+    progress(1, 1)
+    if report.problems:
+        summary = _("Nothing was imported: %(refused)s of %(rows)s rows are refused.",
+                    refused=len(report.problems), rows=report.rows)
+    else:
+        summary = _("Imported: %(rows)s rows; %(changed)s quotas changed.", rows=report.rows, changed=report.changed)
+    return jobs.JobOutput(_quota_results_file(report), _("Quota import results.xlsx"), summary)
+
+
 jobs.register(UNIT_IMPORT, run_unit_import)
 jobs.register(SCORE_IMPORT, run_score_import)
+jobs.register(QUOTA_IMPORT, run_quota_import)

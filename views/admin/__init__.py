@@ -63,6 +63,7 @@ from views.admin.reference import (
     TrainingBaseView,
     UniversityView,
 )
+from views.admin.quotas import QuotaGridView
 from views.admin.scores import ScoresView
 from views.admin.settings import SupportContactView
 from views.admin.sms import SmsLogView
@@ -114,6 +115,8 @@ def init_admin(app) -> Admin:
     ]
     for view_class, model, name, category, endpoint in views:
         admin.add_view(view_class(model, db, name=name, category=category, endpoint=endpoint))
+    admin.add_view(QuotaGridView(name=_l("Quota grid"), category=BATCHES, endpoint="quota_grid",
+                                 url="/admin/quota-grid"))
     admin.add_view(FilingView(name=_l("Professional master's filing"), endpoint="filing", url="/admin/filing"))
     admin.add_view(NoticeInboxView(name=_l("Notices for me"), category=NOTICES, endpoint="notice_inbox",
                                    url="/admin/notices-inbox"))

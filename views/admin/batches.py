@@ -14,10 +14,11 @@ from sqlalchemy import select
 from wtforms import SelectField
 from wtforms.validators import NumberRange
 
-from app.domain.access import base_choice_condition
+from app.domain.access import quota_base_choice_condition
 from app.domain.admission import TIE_BREAK_LABELS, TIE_BREAK_ORDERS, validate_tie_break
 from app.domain.batches import CALENDAR_RULES, calendar_errors, previous_batch_error
 from app.domain.enrollment.residency import create_round_two_quotas
+from app.domain.quotas import seats_taken
 from app.domain.scores import (
     exam_window_error,
     formula_text,
@@ -265,9 +266,9 @@ def with_formula(form):
 
 @request_options
 def base_options():
-    """The bases a user may see, and those their in-scope applications are assigned to."""
+    """The bases whose quotas the user may see, read from the bases themselves."""
     return [(str(b.id), b.name) for b in db.session.scalars(
-        select(TrainingBase).where(base_choice_condition(current_user)).order_by(TrainingBase.name))]
+        select(TrainingBase).where(quota_base_choice_condition(current_user)).order_by(TrainingBase.name))]
 
 
 class QuotaView(SecureModelView):
@@ -285,6 +286,17 @@ class QuotaView(SecureModelView):
     form_columns = ("batch", "base", "specialty", "capacity")
     form_args = {"capacity": {"validators": [whole_number(0, MAX_COUNT)]}}
     export_name = _l("Quotas")
+
+    def validate_form(self, form):
+        """Also the grid's rule (``app.domain.quotas``): never fewer places than are taken in the seat."""
+        valid = super().validate_form(form)
+        if valid and hasattr(form, "capacity") and form.batch.data and form.base.data and form.specialty.data:
+            taken = seats_taken(form.batch.data).get((form.base.data.id, form.specialty.data.id), 0)
+            if form.capacity.data is not None and form.capacity.data < taken:
+                form.capacity.errors = list(form.capacity.errors) + [
+                    _("%(taken)s places are already taken here; the quota cannot be less.", taken=taken)]
+                valid = False
+        return valid
 
     def search_placeholder(self):
         return str(_l("Training base name"))
