@@ -265,7 +265,7 @@ GP_WAITING = (S.SUBMITTED, S.COUNTY_APPROVED, S.CITY_APPROVED)  # GP: waiting fo
 def _headline(entry: dict) -> list[dict]:
     """The batch's few numbers at the top: applications, waiting in the viewer's queues, then places and
     how far admission has come (residency) or places assigned and left (GP)."""
-    numbers = [("applications", _("Applications"), entry["total"])]
+    numbers = [("applications", _("Applications received"), entry["total"])]
     if entry["queues"]:
         numbers.append(("waiting", _("Waiting in queues"), sum(q["total"] for q in entry["queues"])))
     totals = entry.get("residency_totals")
