@@ -38,7 +38,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
 
 from app.domain.access import scope_condition
-from app.domain.reporting import season
+from app.domain.reporting.season import SEASON_ROLES, TOP, by_base, place_tables, season_rows, top_items
 from app.domain.reporting.progress import CURRENT_BATCH_STATUSES, recruitment_progress
 from app.domain.review.assignment import BasePlaces, gp_specialty_id
 from app.domain.workflow.queues import timed_queues
@@ -61,7 +61,7 @@ S, GP, RES = Status, Program.GP_TRANSFER, Program.RESIDENCY
 # waiting-time buckets: (lower bound in days, label); the list's waiting filter offers 3, 7 and 14
 BUCKETS = ((0, _l("Within 3 days")), (3, _l("3–7 days")), (7, _l("7–14 days")), (14, _l("Over 14 days")))
 WAITING_FILTER_DAYS = (3, 7, 14)
-RESIDENCY_PLACES_ROLES = season.SEASON_ROLES
+RESIDENCY_PLACES_ROLES = SEASON_ROLES
 SCORE_BANDS = 10  # 0–10, …, 90–100 (100 itself in the last band); above 100 in an extra band
 
 
@@ -210,12 +210,12 @@ def _residency_places(user, batches: dict) -> None:
     by base; the batch's totals and top items."""
     if user.role not in RESIDENCY_PLACES_ROLES:
         return
-    for batch_id, table in season.place_tables(*season.season_rows(user)).items():
+    for batch_id, table in place_tables(*season_rows(user)).items():
         entry = _batch_entry(batches, batch_id, table["name"], table["program"])
         entry["residency_places"] = table["rows"]
-        entry["residency_bases"], entry["residency_totals"] = season.by_base(table["rows"])
+        entry["residency_bases"], entry["residency_totals"] = by_base(table["rows"])
         if len(entry["residency_bases"]) > 1:
-            entry["top_items"] = season.top_items(entry["residency_bases"], table["rows"])
+            entry["top_items"] = top_items(entry["residency_bases"], table["rows"])
 
 
 # --- 5. residency: combined-score distribution ---------------------------------------------------
@@ -282,18 +282,18 @@ def _headline(entry: dict) -> list[dict]:
 def _gp_top_items(entry: dict) -> list[dict]:
     """GP: the longest review queues, the regions with most applications waiting, the bases with
     fewest places left."""
-    queues = sorted((q for q in entry["queues"] if q["total"]), key=lambda q: -q["total"])[:season.TOP]
+    queues = sorted((q for q in entry["queues"] if q["total"]), key=lambda q: -q["total"])[:TOP]
     regions = entry["regions"]["rows"] if entry["regions"] else []
     waiting = sorted(((r["name"], sum(r["counts"].get(s, 0) for s in GP_WAITING)) for r in regions),
                      key=lambda item: -item[1])
-    places = sorted(entry["gp_places"], key=lambda p: (p.remaining, p.base.name))[:season.TOP]
+    places = sorted(entry["gp_places"], key=lambda p: (p.remaining, p.base.name))[:TOP]
     level = entry["regions"]["level"] if entry["regions"] else "city"
     return [  # a list of one item (the county reviewer's one queue and county) is no top list
         {"key": "queues", "title": _("Longest queues"),
          "entries": [{"name": q["label"], "value": q["total"]} for q in queues] if len(entry["queues"]) > 1 else []},
         {"key": "regions", "title": _("Counties with most applications waiting") if level == "county"
          else _("Cities with most applications waiting"),
-         "entries": [{"name": name, "value": n} for name, n in waiting if n][:season.TOP] if len(regions) > 1 else []},
+         "entries": [{"name": name, "value": n} for name, n in waiting if n][:TOP] if len(regions) > 1 else []},
         {"key": "gp_places", "title": _("Fewest places left"),
          "entries": [{"base_id": p.base.id, "name": p.base.name, "value": p.remaining} for p in places]
          if len(entry["gp_places"]) > 1 else []},
