@@ -24,6 +24,7 @@ from tests.dashboard import (
     tables,
     training_record,
 )
+from tests.catalogue import english_on_page, identifiers_on_page, own_msgids
 from tests.factories import PASSWORD, BaseFactory, BatchFactory, specialty
 from tests.queries import statements_for
 
@@ -224,3 +225,13 @@ def test_gp_top_items_for_the_province(world, client, auth):
     assert [value for _base, value in tops["gp_places"]][:3] == ["0", "1", "2"]  # fewest places left first
     assert headline(html, gp)["places"] == str(5 + 5 + 0 + 1 + 2)
     assert re.search(r'data-top="regions">.*?<span>[^<]+</span>\s*<span class="dash-top-value">1</span>', html, re.S)
+
+
+@pytest.mark.parametrize("user", ["province", "base_zz"])
+def test_the_dashboard_and_the_base_page_read_in_chinese(world, season, client, auth, user):
+    auth.login(user, PASSWORD)
+    own = {base.name for base in world.bases.values()} | {season.name, world.batches["gp"].name, user}
+    for url in ("/admin/", f"/admin/base/{world.bases['zz'].id}/"):
+        html = client.get(url).get_data(as_text=True)
+        assert english_on_page(html, own_msgids()) == ([], []), url
+        assert identifiers_on_page(html, own) == [], url
