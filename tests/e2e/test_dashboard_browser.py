@@ -61,6 +61,12 @@ def test_the_province_dashboard_is_one_screen_for_38_bases(world, live_server, b
     batch = season_with_38_bases(world)
     table = f"b{batch.id}-bases-table"
     page = browser_page
+    problems: list[str] = []  # the page's script errors, console errors and refused resources (the CSP's too)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error"
+            and not (message.location or {}).get("url", "").endswith("/favicon.ico") else None)
+    page.on("response", lambda response: problems.append(f"{response.status} {response.url}")
+            if response.status >= 400 and not response.url.endswith("/favicon.ico") else None)
     log_in(page, live_server, "province")
     page.set_viewport_size({"width": 1280, "height": SCREEN})
     page.goto(live_server + "/admin/")
@@ -97,6 +103,11 @@ def test_the_province_dashboard_is_one_screen_for_38_bases(world, live_server, b
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(live_server + "/admin/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # the folded sections open with their charts drawn
+    page.set_viewport_size({"width": 1280, "height": SCREEN})
+    page.click(f"#b{batch.id} details.dash-fold summary >> nth=0")
+    assert page.locator(f"#b{batch.id} details.dash-fold canvas").first.bounding_box()["height"] > 50
+    assert problems == []
 
 
 def test_base_staff_and_reviewers_at_both_widths(world, live_server, browser_page):  # noqa: F811
