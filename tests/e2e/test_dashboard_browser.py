@@ -11,7 +11,7 @@ from datetime import date
 from app.extensions import db
 from models import Acceptance, Quota, Status
 from models.enums import Program
-from tests.browser import browser_page, live_server, log_in, shoot  # noqa: F401
+from tests.browser import SHOTS, browser_page, live_server, log_in, shoot  # noqa: F401
 from tests.dashboard import exam_room, give_seat, notice, residency_application, training_record
 from tests.factories import BaseFactory, BatchFactory, specialty
 
@@ -74,6 +74,13 @@ def test_the_province_dashboard_is_one_screen_for_38_bases(world, live_server, b
     height = page.evaluate("document.documentElement.scrollHeight")
     assert height <= SCREEN * 1.2, height  # about one screen: the table of bases scrolls inside its box
     shoot(page, "dashboard-province")
+    # the GP batch is the other tab
+    page.set_viewport_size({"width": 1280, "height": SCREEN})
+    page.click(f"#b{world.batches['gp'].id}-tab")
+    assert page.locator(f"#b{world.batches['gp'].id}-gp-table").is_visible()
+    assert not page.locator(f"#{table}").is_visible()
+    page.screenshot(path=str(SHOTS / "dashboard-province-gp-1280.png"), full_page=True)
+    page.click(f"#b{batch.id}-tab")
 
     # the search box keeps the bases whose name contains what is typed
     page.set_viewport_size({"width": 1280, "height": SCREEN})
