@@ -124,8 +124,9 @@ def season_rows(user, base_id: int | None = None) -> tuple[list, list]:
 
 
 def place_tables(quotas: list, counts: list) -> dict[int, dict]:
-    """Per batch id: its name and program and its rows, one per base and specialty, ordered by base name
-    and specialty code, each with the quota, the counts, the places remaining and applicants per place."""
+    """Per batch id: its name and program and its rows, one per base and specialty, in the order the bases
+    were created (the table's headers sort otherwise) and by specialty code, each with the quota, the
+    counts, the places remaining and applicants per place."""
     batches: dict[int, dict] = {}
     table: dict[tuple[int, int, int], dict] = {}
 
@@ -142,7 +143,7 @@ def place_tables(quotas: list, counts: list) -> dict[int, dict]:
         values = counted[8:]
         for name, value in zip(COUNTS, values):
             item[name] += int(value or 0)
-    for item in sorted(table.values(), key=lambda r: (r["base"], r["code"])):
+    for item in sorted(table.values(), key=lambda r: (r["base_id"], r["code"])):
         _derive(item)
         batches[item["batch_id"]]["rows"].append(item)
     return batches
