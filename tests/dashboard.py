@@ -1,11 +1,24 @@
 """The back-office dashboard as a user reads it: its tables by id, a table's rows by a data attribute,
-the page of a logged-in user; and applications added at a status and a submission time."""
+the page of a logged-in user; applications added at a status and a submission time, and the residency
+season's rows (exam numbers, 录取通知 and training records)."""
 from __future__ import annotations
 
+import itertools
+from datetime import date, timedelta
 from html.parser import HTMLParser
 
-from models import Application
+from app.extensions import db
+from models import (
+    Acceptance,
+    AdmissionNotice,
+    Application,
+    ApplicationChoice,
+    ExamRoom,
+    ExamSeat,
+    TrainingRecord,
+)
 from models.clock import now
+from models.exam import MAX_ROOM_CAPACITY
 from tests.factories import PASSWORD, ApplicationFactory, TraineeFactory, id_number
 
 
@@ -69,3 +82,50 @@ def add_application(world, county_key: str, batch, status: str, submitted_at=Non
     trainee = TraineeFactory(id_number=id_number(county.code))
     return ApplicationFactory(trainee=trainee, batch=batch, county=county, city=world.regions[city_key],
                               status=status, submitted_at=submitted_at or now(), **values)
+
+
+# --- the residency season: exam numbers, scores, notices, 报到, missing documents ------------------
+
+SEASON_COLUMNS = ("quota", "applied", "ratio", "seats", "scored", "absent", "admitted", "accepted", "declined",
+                  "pending", "reported", "missing")
+
+
+def residency_application(world, county_key: str, batch, base, status: str, choices, **values) -> Application:
+    """A residency application with its choices (specialties, first first)."""
+    application = add_application(world, county_key, batch, status, base=base, **values)
+    for rank, spec in enumerate(choices, start=1):
+        db.session.add(ApplicationChoice(application=application, rank=rank, specialty=spec))
+    return application
+
+
+def exam_room(batch, base) -> ExamRoom:
+    room = ExamRoom(batch=batch, base=base, name=f"第{base.id}考场", address="示例楼", capacity=MAX_ROOM_CAPACITY)
+    db.session.add(room)
+    return room
+
+
+def give_seat(application: Application, room: ExamRoom) -> ExamSeat:
+    """An exam number (准考证号) for ``application`` in ``room``."""
+    sequence = next(_seats)
+    seat = ExamSeat(application=application, batch_id=application.batch.id, base_id=room.base.id, room=room,
+                    seat_no=sequence, sequence=sequence, exam_number=f"T{sequence:09d}")
+    db.session.add(seat)
+    return seat
+
+
+def notice(application: Application, spec, acceptance: str = Acceptance.PENDING) -> AdmissionNotice:
+    """The 录取通知 in force for ``application``, answered (or not) with ``acceptance``."""
+    row = AdmissionNotice(application=application, base=application.base, specialty=spec,
+                          report_at=now() + timedelta(days=30), report_place="示例楼", acceptance=acceptance,
+                          answered_at=None if acceptance == Acceptance.PENDING else now())
+    db.session.add(row)
+    return row
+
+
+def training_record(application: Application, diploma_due: date | None = None, **values) -> TrainingRecord:
+    record = TrainingRecord(application=application, base_id=application.base.id, diploma_due=diploma_due, **values)
+    db.session.add(record)
+    return record
+
+
+_seats = itertools.count(1)

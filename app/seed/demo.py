@@ -78,8 +78,21 @@ STAFF_ACCOUNTS = [
     ("base_one", "示例医院一基地管理员", Role.BASE_STAFF, None, "示例医院一"),
     ("base_two", "示例医院二基地管理员", Role.BASE_STAFF, None, "示例医院二"),
 ]
+CITY_CODES = ["410100", "410200", "410300", "410400", "410500", "410600", "410700", "410800", "410900", "411000",
+              "411100", "411200", "411300", "411400", "411500", "411600", "411700", "419001"]
+
+
+def chinese_number(n: int) -> str:
+    """1–99 in Chinese numerals (五, 十一, 三十八)."""
+    digits = "零一二三四五六七八九"
+    tens, ones = divmod(n, 10)
+    return ((digits[tens] if tens > 1 else "") + "十" if tens else "") + (digits[ones] if ones else "")
+
+
+# the bases: name, city, trains GP transfer, trains residency; 38 train residency, as the plan expects
 BASES = [("示例医院一", "410100", True, True), ("示例医院二", "410300", True, True),
-         ("示例医院三", "410200", False, True), ("示例医院四", "419001", True, False)]
+         ("示例医院三", "410200", False, True), ("示例医院四", "419001", True, False)] + [
+    (f"示例医院{chinese_number(n)}", CITY_CODES[n % len(CITY_CODES)], False, True) for n in range(5, 40)]
 RESIDENCY_SPECIALTIES = ["0100", "0200", "0300", "0700", "0900", "1600", "1900", "2800"]
 UNIT_TEMPLATES = [("{}示例乡镇卫生院", InstitutionLevel.PRIMARY, InstitutionKind.TOWNSHIP),
                   ("{}示例社区卫生服务中心", InstitutionLevel.PRIMARY, InstitutionKind.COMMUNITY),

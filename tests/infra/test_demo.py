@@ -8,7 +8,7 @@ from app.domain.enrollment.snapshot import profile_snapshot
 from app.extensions import db
 from app.seed.demo import ensure_fixtures
 from app.validators import check_id_number
-from models import Account, Application, Batch, Institution, Role, Status, Trainee, TrainingBase
+from models import Account, Application, Batch, Institution, Quota, Role, Status, Trainee, TrainingBase
 from models.enums import BatchRound, Program
 
 
@@ -101,6 +101,9 @@ def test_the_province_demo_calendar_passes_the_form_rules(app):
     second = batches[(Program.RESIDENCY, BatchRound.SUPPLEMENTARY)]
     gp = batches[(Program.GP_TRANSFER, BatchRound.FIRST)]
     assert (first.plan_total, first.expected_base_count) == (2100, 38)
+    # 全省 38 家住培基地: the demo has them all, each with places (the dashboard is one screen for them)
+    with_places = db.session.scalar(select(func.count(func.distinct(Quota.base_id))).where(Quota.batch_id == first.id))
+    assert with_places == 38
     assert first.closes_at.date() <= first.resubmission_deadline < first.theory_exam_starts_at.date()
     assert first.theory_exam_starts_at.date() < first.phase_one_deadline < second.opens_at.date()
     assert second.closes_at.date() < first.phase_two_deadline == second.phase_two_deadline

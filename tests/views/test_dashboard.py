@@ -256,10 +256,12 @@ def residency(world):
 
 
 RESIDENCY_ROWS = {
-    # base key → specialty code → [quota, applicants, applicants per place, admitted, remaining]
-    "zz": {"0100": ["3", "3", "1.0", "0", "3"], "0200": ["2", "1", "0.5", "2", "0"],
-           "total": ["5", "4", "—", "2", "3"]},
-    "ly": {"0100": ["4", "2", "0.5", "1", "3"]},
+    # base key → specialty code → [quota, applicants, per place, exam numbers, scored, absent, admitted,
+    # accepted, declined, awaiting answer, reported, missing documents]
+    "zz": {"0100": ["3", "3", "1.0", "0", "2", "0", "0", "0", "0", "0", "0", "0"],
+           "0200": ["2", "1", "0.5", "0", "1", "0", "2", "0", "0", "0", "1", "0"],
+           "total": ["5", "4", "0.8", "0", "3", "0", "2", "0", "0", "0", "1", "0"]},
+    "ly": {"0100": ["4", "2", "0.5", "0", "2", "0", "1", "0", "0", "0", "0", "0"]},
 }
 
 
@@ -272,8 +274,13 @@ def test_residency_places_and_scores_by_scope(world, residency, client, auth):
     zz, ly = world.bases["zz"], world.bases["ly"]
     html = dashboard(client, "province", auth)
     found = tables(html)
-    assert rows_by(found[f"b{residency.id}-res{zz.id}-table"], "data-specialty") == RESIDENCY_ROWS["zz"]
-    assert rows_by(found[f"b{residency.id}-res{ly.id}-table"], "data-specialty") == RESIDENCY_ROWS["ly"]
+    # the province: one table of bases, each base's totals; its name opens the base's page per specialty
+    assert rows_by(found[f"b{residency.id}-bases-table"], "data-base") == {
+        str(zz.id): RESIDENCY_ROWS["zz"]["total"], str(ly.id): RESIDENCY_ROWS["ly"]["0100"],
+        "total": ["9", "6", "0.7", "0", "5", "0", "3", "0", "0", "0", "1", "0"]}
+    assert f"b{residency.id}-res{zz.id}-table" not in found  # no table (or chart) per base on the dashboard
+    page = client.get(f"/admin/base/{zz.id}/").get_data(as_text=True)
+    assert rows_by(tables(page)[f"b{residency.id}-res{zz.id}-table"], "data-specialty") == RESIDENCY_ROWS["zz"]
     assert score_rows(html, residency) == {"10–20": "1", "50–60": "1", "80–90": "1", "90–100": "2"}
     assert "9 份报名" in html
     auth.logout()
@@ -281,20 +288,21 @@ def test_residency_places_and_scores_by_scope(world, residency, client, auth):
     html = dashboard(client, "base_zz", auth)
     found = tables(html)
     assert rows_by(found[f"b{residency.id}-res{zz.id}-table"], "data-specialty") == RESIDENCY_ROWS["zz"]
-    assert f"b{residency.id}-res{ly.id}-table" not in found
+    assert f"b{residency.id}-res{ly.id}-table" not in found and f"b{residency.id}-bases-table" not in found
     assert score_rows(html, residency) == {"50–60": "1", "80–90": "1", "90–100": "1"}
     auth.logout()
 
     html = dashboard(client, "base_ly", auth)
     found = tables(html)
     assert rows_by(found[f"b{residency.id}-res{ly.id}-table"], "data-specialty") == RESIDENCY_ROWS["ly"]
-    assert f"b{residency.id}-res{zz.id}-table" not in found
+    assert f"b{residency.id}-res{zz.id}-table" not in found and zz.name not in html
     assert score_rows(html, residency) == {"10–20": "1", "90–100": "1"}
     auth.logout()
 
     # commissions have no step in residency: a city reviewer sees none of it
     html = dashboard(client, "city_zz", auth)
     assert f"b{residency.id}-res" not in html and f"b{residency.id}-scores-table" not in html
+    assert f"b{residency.id}-bases-table" not in html
 
 
 def test_score_above_100_gets_its_own_band(world, residency, client, auth):

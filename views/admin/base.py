@@ -48,6 +48,7 @@ from models import AccessAction, Role
 from models.base import MAX_INT
 from models.clock import now
 from app.domain.reporting import dashboard_context
+from app.domain.reporting.season import base_season
 from views.admin.queues import my_queues
 from views.admin.exports import export_rows, model_chunks, start_export_job, workbook
 from views.helpers import parse_id
@@ -636,3 +637,13 @@ class DashboardView(RoleAccessMixin, AdminIndexView):
         if current_user.role == Role.UNIVERSITY:
             return redirect(url_for("filing.index"))
         return self.render("admin/dashboard.html", my_queues=my_queues(), **dashboard_context(current_user))
+
+    @expose("/base/<base_id>/")
+    def base_view(self, base_id):
+        """One base's season per specialty, opened from the dashboard's table of bases: a base outside
+        the viewer's scope, or an id that is no base, is not found."""
+        base_id = parse_id(base_id)
+        found = base_season(current_user, base_id) if base_id is not None else None
+        if found is None:
+            abort(404)
+        return self.render("admin/dashboard_base.html", base=found)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 
 from app.extensions import db
 from app.i18n import cn_date
@@ -104,11 +104,17 @@ def upload_document(actor, record_id, which: str, file) -> Attachment:
     return attachment
 
 
+def missing_documents_condition():
+    """A training record whose fresh graduate still misses the diploma or the degree (not withdrawn): the
+    base's list below and the dashboard's 缺材料 count read this one condition."""
+    return and_(TrainingRecord.diploma_due.is_not(None), TrainingRecord.withdrawn_at.is_(None),
+                (TrainingRecord.diploma_file_id.is_(None)) | (TrainingRecord.degree_file_id.is_(None)))
+
+
 def missing_graduation_documents(base_id: int | None, batch_id: int | None = None) -> list[TrainingRecord]:
     """Fresh graduates still missing the diploma or the degree (not withdrawn), for one base or all."""
     query = (select(TrainingRecord).join(Application, Application.id == TrainingRecord.application_id)
-             .where(TrainingRecord.diploma_due.is_not(None), TrainingRecord.withdrawn_at.is_(None),
-                    (TrainingRecord.diploma_file_id.is_(None)) | (TrainingRecord.degree_file_id.is_(None)))
+             .where(missing_documents_condition())
              .options(db.joinedload(TrainingRecord.application).joinedload(Application.trainee))
              .order_by(TrainingRecord.diploma_due, TrainingRecord.id))
     if base_id is not None:

@@ -9,13 +9,14 @@ Everything is restricted to the viewer through ``app.domain.access.scope_conditi
 their county, a city reviewer their city, base staff their base, province-wide roles everything.
 Only current batches count (published: open or closed for registration; not drafts, not archived).
 
-The page costs a fixed number of grouped queries, whatever the number of applications:
+The page costs a fixed number of grouped queries, whatever the number of bases or applications:
 
 1. applications per batch, status and region (by city; by county for county and city reviewers);
 2. the review queues the viewer works on, per batch and waiting-time bucket;
 3. GP-transfer places per base: the 全科 quota minus the applications assigned there;
 4. residency quotas per base and specialty;
-5. residency applicants (first choice) and admissions per base and specialty;
+5. the residency season per base and specialty (``app.domain.reporting.season``: applicants, 准考证,
+   scored and 缺考, admitted, the answers to the 录取通知, 报到, missing documents), one union;
 6. the residency combined-score histogram (10-point bands);
 7. for the province admin and the superuser, recruitment progress: each current batch with its plan,
    quota total, bases with places and admissions so far (one statement, grouped subqueries).
@@ -39,23 +40,21 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, literal, select, union_all
+from sqlalchemy import and_, case, func, select, union_all
 
 from app.domain.access import scope_condition
+from app.domain.reporting.season import SEASON_ROLES, TOP, by_base, place_tables, season_rows, top_items
 from app.domain.reporting.progress import CURRENT_BATCH_STATUSES, recruitment_progress
 from app.domain.review.assignment import BasePlaces, gp_specialty_id
-from app.domain.workflow import states
 from app.domain.workflow.queues import timed_queues
 from app.extensions import db
 from models import (
     Application,
     ApplicationCount,
-    ApplicationPlaceCount,
     Batch,
     Quota,
     Region,
     Role,
-    Specialty,
     Status,
     TrainingBase,
 )
@@ -68,8 +67,7 @@ S, GP, RES = Status, Program.GP_TRANSFER, Program.RESIDENCY
 # waiting-time buckets: (lower bound in days, label); the list's waiting filter offers 3, 7 and 14
 BUCKETS = ((0, _l("Within 3 days")), (3, _l("3–7 days")), (7, _l("7–14 days")), (14, _l("Over 14 days")))
 WAITING_FILTER_DAYS = (3, 7, 14)
-# who sees residency places per base and specialty: those whose application scope matches the quota's
-RESIDENCY_PLACES_ROLES = (*Role.PROVINCE_WIDE, Role.BASE_STAFF)
+RESIDENCY_PLACES_ROLES = SEASON_ROLES
 SCORE_BANDS = 10  # 0–10, …, 90–100 (100 itself in the last band); above 100 in an extra band
 
 
@@ -219,91 +217,16 @@ def _gp_places(user, batches: dict) -> None:
 # --- 4. residency: places, applicants and admissions per base and specialty ----------------------
 
 def _residency_places(user, batches: dict) -> None:
+    """Quota and the season's states per base and specialty (``app.domain.reporting.season``), grouped
+    by base; the batch's totals and top items."""
     if user.role not in RESIDENCY_PLACES_ROLES:
         return
-    quotas, counts = _residency_place_rows(user)
-    _place_table(batches, quotas, counts)
-    for entry in batches.values():
-        if entry["residency_places"]:
-            _residency_bases(entry)
-
-
-def _residency_place_rows(user) -> tuple[list, list]:
-    """The residency quotas in ``user``'s scope, and the first-choice applicants and admissions per
-    batch, base and specialty (a union of two grouped sums over the maintained place counts)."""
-    quotas = db.session.execute(
-        select(Batch.id, Batch.name, Batch.program, Quota.base_id, TrainingBase.name, Quota.specialty_id,
-               Specialty.name, Specialty.code, Quota.capacity)
-        .join(Quota, Quota.batch_id == Batch.id)
-        .join(TrainingBase, TrainingBase.id == Quota.base_id)
-        .join(Specialty, Specialty.id == Quota.specialty_id)
-        .where(Batch.program == RES, _current_batch(), scope_condition(Quota, user))).all()
-    P = ApplicationPlaceCount
-    residency = and_(Batch.id == P.batch_id, Batch.program == RES, _current_batch())
-    in_scope = and_(scope_condition(P, user), P.base_id.is_not(None))
-    applied = (select(P.batch_id, P.base_id, P.specialty_id, literal("applied"), func.sum(P.n))
-               .join(Batch, residency)
-               .where(in_scope, P.status.in_(states.APPLIED), P.specialty_id.is_not(None))
-               .group_by(P.batch_id, P.base_id, P.specialty_id).having(func.sum(P.n) != 0))
-    # the admitted specialty; an admission recorded without one counts for the first choice
-    admitted_specialty = func.coalesce(P.admitted_specialty_id, P.specialty_id)
-    admitted = (select(P.batch_id, P.base_id, admitted_specialty, literal("admitted"), func.sum(P.n))
-                .join(Batch, residency)
-                .where(in_scope, P.status.in_(states.ADMITTED))
-                .group_by(P.batch_id, P.base_id, admitted_specialty).having(func.sum(P.n) != 0))
-    counted = union_all(applied, admitted).subquery()
-    columns = list(counted.c)
-    counts = db.session.execute(
-        select(*columns, Batch.name, Batch.program, TrainingBase.name, Specialty.name, Specialty.code)
-        .join(Batch, Batch.id == columns[0])
-        .join(TrainingBase, TrainingBase.id == columns[1])
-        .join(Specialty, Specialty.id == columns[2])).all()
-    return quotas, counts
-
-
-def _place_table(batches: dict, quotas: list, counts: list) -> None:
-    """One row per batch, base and specialty: quota, applicants, admitted, remaining, ratio."""
-    table: dict[tuple[int, int, int], dict] = {}
-
-    def row(batch_id, batch_name, program, base_id, base_name, specialty_id, specialty_name, code):
-        _batch_entry(batches, batch_id, batch_name, program)
-        return table.setdefault((batch_id, base_id, specialty_id), {
-            "base_id": base_id, "base": base_name, "specialty": specialty_name, "code": code,
-            "quota": None, "applied": 0, "admitted": 0})
-
-    for batch_id, batch_name, program, base_id, base_name, specialty_id, specialty_name, code, capacity in quotas:
-        row(batch_id, batch_name, program, base_id, base_name, specialty_id, specialty_name, code)["quota"] = capacity
-    for batch_id, base_id, specialty_id, kind, count, batch_name, program, base_name, specialty_name, code in counts:
-        row(batch_id, batch_name, program, base_id, base_name, specialty_id, specialty_name, code)[kind] += count
-    for (batch_id, _base, _specialty), item in sorted(table.items(), key=lambda kv: (kv[0][1], kv[1]["code"])):
-        quota = item["quota"] or 0
-        item["remaining"] = max(quota - item["admitted"], 0) if item["quota"] is not None else None
-        item["ratio"] = f"{item['applied'] / quota:.1f}" if quota else None
-        batches[batch_id]["residency_places"].append(item)
-
-
-def _residency_bases(entry: dict) -> None:
-    """The batch's totals, and its places grouped by base, each with a chart."""
-    places = entry["residency_places"]
-    entry["residency_totals"] = {key: sum(p[key] or 0 for p in places)
-                                 for key in ("quota", "applied", "admitted", "remaining")}
-    by_base: dict[int, dict] = {}
-    for place in places:
-        by_base.setdefault(place["base_id"], {"id": place["base_id"], "name": place["base"], "rows": []})[
-            "rows"].append(place)
-    for base in by_base.values():
-        rows = base["rows"]
-        base["totals"] = {key: sum(p[key] or 0 for p in rows) for key in ("quota", "applied", "admitted",
-                                                                            "remaining")}
-        base["chart"] = {
-            "kind": "bar", "horizontal": True, "stacked": False,
-            "labels": [p["specialty"] for p in rows],
-            "datasets": [{"label": _("Quota"), "color": "res_quota", "data": [p["quota"] or 0 for p in rows]},
-                         {"label": _("Applicants (first choice)"), "color": "res_applied",
-                          "data": [p["applied"] for p in rows]},
-                         {"label": _("Admitted"), "color": "res_admitted", "data": [p["admitted"] for p in rows]}],
-        }
-    entry["residency_bases"] = list(by_base.values())
+    for batch_id, table in place_tables(*season_rows(user)).items():
+        entry = _batch_entry(batches, batch_id, table["name"], table["program"])
+        entry["residency_places"] = table["rows"]
+        entry["residency_bases"], entry["residency_totals"] = by_base(table["rows"])
+        if len(entry["residency_bases"]) > 1:
+            entry["top_items"] = top_items(entry["residency_bases"], table["rows"])
 
 
 # --- 5. residency: combined-score distribution ---------------------------------------------------
@@ -346,6 +269,56 @@ def _score_histogram(user, batches: dict) -> None:
         }
 
 
+# --- 6. headline numbers and top items (no statement) ----------------------------------------------
+
+GP_WAITING = (S.SUBMITTED, S.COUNTY_APPROVED, S.CITY_APPROVED)  # GP: waiting for a commission
+
+
+def _headline(entry: dict) -> list[dict]:
+    """The batch's few numbers at the top: applications, waiting in the viewer's queues, then places and
+    how far admission has come (residency) or places assigned and left (GP)."""
+    numbers = [("applications", _("Applications received"), entry["total"])]
+    if entry["queues"]:
+        numbers.append(("waiting", _("Waiting in queues"), sum(q["total"] for q in entry["queues"])))
+    totals = entry.get("residency_totals")
+    if totals:
+        numbers += [("places", _("Places"), totals["quota"]), ("admitted", _("Admitted"), totals["admitted"]),
+                    ("accepted", _("Accepted"), totals["accepted"]), ("reported", _("Reported"), totals["reported"])]
+    gp = entry.get("gp_totals")
+    if gp:
+        numbers += [("places", _("Places"), gp["capacity"]), ("assigned", _("Assigned"), gp["taken"]),
+                    ("remaining", _("Remaining places"), gp["remaining"])]
+    return [{"key": key, "label": label, "value": value} for key, label, value in numbers]
+
+
+def _gp_top_items(entry: dict) -> list[dict]:
+    """GP: the longest review queues, the regions with most applications waiting, the bases with
+    fewest places left."""
+    queues = sorted((q for q in entry["queues"] if q["total"]), key=lambda q: -q["total"])[:TOP]
+    regions = entry["regions"]["rows"] if entry["regions"] else []
+    waiting = sorted(((r["name"], sum(r["counts"].get(s, 0) for s in GP_WAITING)) for r in regions),
+                     key=lambda item: -item[1])
+    places = sorted(entry["gp_places"], key=lambda p: (p.remaining, p.base.name))[:TOP]
+    level = entry["regions"]["level"] if entry["regions"] else "city"
+    return [  # a list of one item (the county reviewer's one queue and county) is no top list
+        {"key": "queues", "title": _("Longest queues"),
+         "entries": [{"name": q["label"], "value": q["total"]} for q in queues] if len(entry["queues"]) > 1 else []},
+        {"key": "regions", "title": _("Counties with most applications waiting") if level == "county"
+         else _("Cities with most applications waiting"),
+         "entries": [{"name": name, "value": n} for name, n in waiting if n][:TOP] if len(regions) > 1 else []},
+        {"key": "gp_places", "title": _("Fewest places left"),
+         "entries": [{"base_id": p.base.id, "name": p.base.name, "value": p.remaining} for p in places]
+         if len(entry["gp_places"]) > 1 else []},
+    ]
+
+
+def _summaries(batches: dict) -> None:
+    for entry in batches.values():
+        entry["headline"] = _headline(entry)
+        tops = _gp_top_items(entry) if entry["program"] == GP else entry.get("top_items", [])
+        entry["top_items"] = [top for top in tops if top["entries"]]
+
+
 def dashboard_context(user, at: datetime | None = None) -> dict:
     """Everything the dashboard shows for ``user``, at ``at`` (now by default), in seven grouped queries
     at most (the recruitment progress only for the province admin and the superuser)."""
@@ -356,8 +329,11 @@ def dashboard_context(user, at: datetime | None = None) -> dict:
     _gp_places(user, batches)
     _residency_places(user, batches)
     _score_histogram(user, batches)
+    _summaries(batches)
     ordered = sorted(batches.values(), key=lambda b: b["id"], reverse=True)
     return {"batches": ordered, "progress": recruitment_progress(user, at), "user": user,
             "region_level": region_level(user), "at": at,
             "buckets": [str(label) for _days, label in BUCKETS], "waiting_days": WAITING_FILTER_DAYS,
-            "status_label": Status.label_for}
+            "status_label": Status.label_for,
+            # province-wide viewers see one screen: the sections behind the headline start folded
+            "compact": user.role in Role.PROVINCE_WIDE}
