@@ -124,7 +124,7 @@ class AdmissionView(RoleAccessMixin, BaseView):
         return {"base_states": base_states(batch), "base_form": form or {
                     "enabled": batch.base_admission_enabled,
                     "deadline": batch.phase_one_deadline.isoformat() if batch.phase_one_deadline else ""},
-                "can_set_bases": self.can_publish()}
+                "can_set_bases": self.can_publish(), "deadline": deadline_text(batch)}
 
     def _page(self, batch, batch_error=None, publish_error=None, status=200, form=None):
         term = without_nul((request.args.get("q") or "").strip())[:MAX_TERM]
