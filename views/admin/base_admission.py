@@ -21,6 +21,7 @@ from app.extensions import db
 from models import BaseAdmission, Batch, Quota, Role
 from models.enums import Program
 from views.admin.admission import AdmissionView
+from views.admin.base import without_nul
 from views.helpers import parse_id
 
 REASON_FIELD_MAX = 2000  # longer input is refused by the domain's own limit, not silently cut here
@@ -84,7 +85,7 @@ class BaseAdmissionView(AdmissionView):
                                     parse_id(request.form.get("base_id")), reason)
         except AdmissionError as exc:
             db.session.rollback()
-            return self._page(batch, publish_error=str(exc), status=409, form={"reason": reason})
+            return self._page(batch, publish_error=str(exc), status=409, form={"reason": without_nul(reason)})
         flash(_("Dry run recorded: %(admitted)s of %(candidates)s candidates would be admitted.",
                 admitted=result.admitted, candidates=result.candidates), "success")
         return redirect(self.get_url(".index", batch_id=batch.id))
@@ -110,7 +111,7 @@ class BaseAdmissionView(AdmissionView):
         except AdmissionError as exc:
             if result is None or result.published:
                 return self._page(batch, publish_error=str(exc), status=409)
-            return self._base_confirm(batch, result, expected, str(exc), reason, status=409)
+            return self._base_confirm(batch, result, expected, str(exc), without_nul(reason), status=409)
         flash(_("The admission results were published: %(admitted)s admitted, %(not_admitted)s not admitted.",
                 admitted=published.admitted, not_admitted=published.candidates - published.admitted), "success")
         return redirect(self.get_url(".index", batch_id=batch.id))
