@@ -65,7 +65,7 @@ def test_a_base_decides_its_own_candidates_only(scene, world):  # noqa: F811
     audits = db.session.execute(select(AuditLog.field_name, AuditLog.actor_id, AuditLog.reason).where(
         AuditLog.table_name == "base_admission").order_by(AuditLog.id)).all()
     assert [(a.field_name, a.actor_id, a.reason) for a in audits] == [
-        ("dry_run_at", staff.id, "第一次试算"), ("published_at", staff.id, "核对无误")]
+        ("base_dry_run", staff.id, "第一次试算"), ("base_publication", staff.id, "核对无误")]
     assert plan(batch, Bases(only=zz)).published and not plan(batch, Bases(only=ly)).published
 
 

@@ -142,7 +142,7 @@ def record_dry_run(batch: Batch, actor, base_id: int | None, reason: str = "") -
     db.session.execute(update(BaseAdmission).where(
         BaseAdmission.batch_id == batch.id, BaseAdmission.base_id == base_id, BaseAdmission.published_at.is_(None))
         .values(dry_run_at=moment, dry_run_by_id=actor.id).execution_options(synchronize_session=False))
-    _audit(actor, _row(batch.id, base_id).id, "dry_run_at", _summary(result), reason, moment)
+    _audit(actor, _row(batch.id, base_id).id, "base_dry_run", _summary(result), reason, moment)
     db.session.commit()
     return result
 
@@ -192,7 +192,7 @@ def publish_base(batch: Batch, actor, base_id: int | None, expected: str | None,
         apply_plan(result, actor, actions=BASE_ACTIONS)
         db.session.execute(update(BaseAdmission).where(BaseAdmission.id == row_id).values(
             admitted=result.admitted, candidates=result.candidates).execution_options(synchronize_session=False))
-        _audit(actor, row_id, "published_at", _summary(result), reason, moment)
+        _audit(actor, row_id, "base_publication", _summary(result), reason, moment)
         db.session.commit()
     except (AdmissionError, TransitionError) as error:
         db.session.rollback()
