@@ -195,3 +195,19 @@ def test_the_province_sets_the_switch_and_sees_each_base(scene, world, client, a
     assert zh("Dry run done") in ly_row
     assert "甲一" not in html  # the province's dry run leaves the published base as it is
     assert statements.count < 60
+
+
+def test_after_its_own_publication_a_base_issues_its_notices(scene, world, client, auth):  # noqa: F811
+    """The 录取通知 page lists a batch once the base published its own results; another base's does not."""
+    batch, _people = scene
+    open_to_bases(batch)
+    zz = world.bases["zz"].id
+    record_dry_run(batch, world.accounts["base_zz"], zz)
+    publish_base(batch, world.accounts["base_zz"], zz, None)
+    auth.login("base_zz", PASSWORD)
+    html = client.get("/admin/notices/").get_data(as_text=True)
+    assert batch.name in html and "甲一" in html
+    auth.logout("/admin/notices/")
+    auth.login("base_ly", PASSWORD)
+    html = client.get("/admin/notices/").get_data(as_text=True)
+    assert batch.name not in html and "甲一" not in html

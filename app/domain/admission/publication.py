@@ -225,6 +225,14 @@ def published_base_ids(batch) -> frozenset[int]:
         BaseAdmission.batch_id == batch.id, BaseAdmission.published_at.is_not(None))))
 
 
+def results_published(batch, base_id: int | None) -> bool:
+    """Whether the admission results of ``base_id``'s candidates in ``batch`` are out: the province published
+    the batch, or the base published its own (one query at most)."""
+    if batch.admission_published_at is not None:
+        return True
+    return base_id is not None and base_id in published_base_ids(batch)
+
+
 def province_bases(batch) -> Bases:
     """What the province's run covers: every base but those that published their own admission."""
     return Bases(skip=published_base_ids(batch))
