@@ -17,6 +17,7 @@ from app.domain.admission.bases import (
     base_states,
     publish_base,
     record_dry_run,
+    set_base_admission,
 )
 from app.extensions import db
 from app.i18n import cn_date
@@ -234,3 +235,17 @@ def test_a_base_and_the_province_at_once_decide_each_application_once(app, scene
     decided = count(ReviewRecord, ReviewRecord.action.in_(("admit", "not_admit", "base_admit", "base_not_admit")))
     assert decided == 6  # every candidate decided exactly once, by one side or the other
     assert count(Application, Application.batch_id == batch.id, Application.status == Status.CONFIRMED) == 0
+
+
+def test_the_switch_keeps_the_season_in_order(scene, world):  # noqa: F811
+    batch, _people = scene
+    province = world.accounts["province"]
+    assert set_base_admission(batch, True, None, province) == zh(
+        "Please give the date by which the bases complete their admission (the first phase).")
+    batch.report_deadline = today()
+    refusal = set_base_admission(batch, True, today().replace(year=today().year + 1), province)
+    assert refusal and "报到" in refusal
+    assert not batch.base_admission_enabled
+    assert set_base_admission(batch, True, today(), world.accounts["base_zz"]) == zh(
+        "Only the province administrator may open admission by the training bases.")
+    assert set_base_admission(batch, True, today(), province) is None and batch.base_admission_enabled

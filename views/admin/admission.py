@@ -18,6 +18,7 @@ from app.domain.admission import (
     candidate_count,
     format_score,
     plan,
+    province_bases,
     publication_problem,
     publication_refusal,
     publish,
@@ -260,7 +261,7 @@ class AdmissionView(RoleAccessMixin, BaseView):
         if refusal:
             return self._confirm_page(batch, plan(batch), expected, refusal=refusal, reason=reason, status=409)
         actor = current_user._get_current_object()
-        count = candidate_count(batch)
+        count = candidate_count(batch, province_bases(batch))  # the bases that published their own are skipped
         if count > int(current_app.config.get("PUBLISH_JOB_APPLICANTS", 2000)):
             return self._publish_as_job(batch, expected, count, reason)
         if reason.strip():

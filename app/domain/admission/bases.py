@@ -32,6 +32,7 @@ from app.domain.admission.publication import (
     plan_refusal,
     reason_problem,
 )
+from app.domain.batches import calendar_errors
 from app.domain.workflow import TransitionError, deadline_refusal
 from app.extensions import db
 from app.i18n import cn_date
@@ -74,6 +75,11 @@ def set_base_admission(batch: Batch, enabled: bool, deadline: date | None, actor
         return _("Please give the date by which the bases complete their admission (the first phase).")
     if batch.admission_published_at is not None:
         return _("The admission results of this batch have already been published.")
+    if deadline is not None:  # the season's dates stay in order (app.domain.batches)
+        fields = ("phase_two_deadline", "report_deadline")
+        errors = calendar_errors({"phase_one_deadline": deadline, **{f: getattr(batch, f) for f in fields}})
+        if errors:
+            return errors[0][1]
     batch.base_admission_enabled = enabled
     if deadline is not None:
         batch.phase_one_deadline = deadline
