@@ -6,7 +6,7 @@ from models.application_count import ApplicationCount, ApplicationPlaceCount
 from models.application import Application, ApplicationChoice, ExemptionRequest, Status
 from models.attachment import Attachment
 from models.audit import AuditLog
-from models.batch import Batch, Quota, SkillItem, batch_shortage_specialty
+from models.batch import BaseAdmission, Batch, Quota, SkillItem, batch_shortage_specialty
 from models.claim_decision import ClaimDecision
 from models.master_filing import CrossCityApproval, FilingDeadline, FilingReopening, MasterFiling
 from models.exam import ExamPlan, ExamRoom, ExamSeat, SpecialtySkillItem
@@ -40,6 +40,7 @@ __all__ = [
     "Attachment",
     "AuditLog",
     "BarEntry",
+    "BaseAdmission",
     "Batch",
     "ClaimDecision",
     "CrossCityApproval",

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Numeric, String, Table, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db
@@ -68,6 +69,9 @@ class Batch(db.Model):
     # residency admission: set once, when the province admin publishes the results
     admission_published_at: Mapped[datetime | None]
     admission_published_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    # 各住培基地…择优录取: the province lets each base run and publish its own admission (its own quotas),
+    # until phase_one_deadline (5 月 31 日前完成第一阶段招收工作); the province may still publish for all
+    base_admission_enabled: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(default=now)
 
     previous_batch: Mapped[Batch | None] = relationship(remote_side=[id])
@@ -123,3 +127,22 @@ class Quota(db.Model):
 
     def __str__(self) -> str:
         return f"{self.base} · {self.specialty}"
+
+
+class BaseAdmission(db.Model):
+    """One base's own admission in a batch (基地录取): its last dry run and its publication, with who and when.
+
+    No row: 未开始 (not started); ``dry_run_at``: 已试算; ``published_at``: 已发布 (set once)."""
+
+    __tablename__ = "base_admission"
+    __table_args__ = (UniqueConstraint("batch_id", "base_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id", ondelete="CASCADE"), index=True)
+    base_id: Mapped[int] = mapped_column(ForeignKey("training_base.id", ondelete="RESTRICT"), index=True)
+    dry_run_at: Mapped[datetime | None]
+    dry_run_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    published_at: Mapped[datetime | None]
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    admitted: Mapped[int | None]  # admitted by the publication
+    candidates: Mapped[int | None]  # decided by the publication

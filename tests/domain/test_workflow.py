@@ -11,6 +11,7 @@ from app.domain.workflow import TRANSITIONS, TransitionError, resubmission_revie
 from app.extensions import db
 from app.infra.sms import ConsoleSender, SmsSendError
 from models import Account, Application, AuditLog, ReviewRecord, Role, SmsLog, Status
+from models.clock import today
 from models.enums import Program
 from tests.factories import ApplicationFactory, BatchFactory
 from tests.portal_helpers import texts_to
@@ -96,6 +97,9 @@ def test_every_allowed_edge(world, edge):
     application = subject(world, edge.program, edge.source)
     if edge.action == "report":
         accepted_notice(application)  # 报到 requires an accepted admission
+    if edge.action in ("base_admit", "base_not_admit"):  # the province opened admission by the bases
+        application.batch.base_admission_enabled, application.batch.phase_one_deadline = True, today()
+        db.session.commit()
     before = state(application.id)
     who = actor(world, edge.role)
     mobile = world.trainees["zy"].mobile

@@ -320,11 +320,12 @@ def test_matrix_covers_every_view_and_matches_declared_roles(app):
     # confirm in test_confirm.py, the unit-directory import in test_institution_import.py, the master's
     # filing in test_filing.py, the staff's notices in test_notices.py, admission notices in
     # test_admission_notice_pages.py, the exam arrangements in test_exam_arrangements.py, the user's own
-    # tasks in test_jobs.py, the quota grid in test_quota_grid.py
+    # tasks in test_jobs.py, the quota grid in test_quota_grid.py, a base's own admission in
+    # test_base_admission_pages.py
     views = {view.endpoint: view for view in app.extensions["admin"][0]._views
              if view.endpoint not in ("admin", "support", "scores", "admission", "confirm", "institution_import",
                                       "filing", "notice_inbox", "admission_notices", "exams", "jobs",
-                                      "quota_grid")}
+                                      "quota_grid", "base_admission")}
     assert set(views) == set(READERS) == set(WRITERS)
     assert {name: set(view.read_roles) for name, view in views.items()} == {k: set(v) for k, v in READERS.items()}
     assert {name: set(view.write_roles) for name, view in views.items()} == {k: set(v) for k, v in WRITERS.items()}

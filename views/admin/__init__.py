@@ -36,6 +36,7 @@ from models import (
 from views.admin.access_log import AccessLogView
 from views.admin.accounts import AccountView
 from views.admin.admission import AdmissionView
+from views.admin.base_admission import BaseAdmissionView
 from views.admin.application_records import (
     ApplicationChoiceView,
     AttachmentView,
@@ -123,6 +124,8 @@ def init_admin(app) -> Admin:
     admin.add_view(ExamsView(name=_l("Exam arrangements"), category=REVIEW, endpoint="exams"))
     admin.add_view(ScoresView(name=_l("Exam scores"), category=REVIEW, endpoint="scores"))
     admin.add_view(AdmissionView(name=_l("Residency admission"), category=REVIEW, endpoint="admission"))
+    admin.add_view(BaseAdmissionView(name=_l("Our base's admission"), category=REVIEW, endpoint="base_admission",
+                                     url="/admin/base-admission"))
     admin.add_view(ConfirmView(name=_l("On-site confirmation"), category=REVIEW, endpoint="confirm"))
     admin.add_view(AdmissionNoticeView(name=_l("Admission notices and reporting"), category=REVIEW,
                                        endpoint="admission_notices", url="/admin/notices"))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import tempfile
+from datetime import date
 from urllib.parse import quote
 
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
@@ -17,23 +18,34 @@ from app.domain.admission import (
     candidate_count,
     format_score,
     plan,
+    province_bases,
     publication_problem,
     publication_refusal,
     publish,
     record_publication_reason,
 )
+from app.domain.admission.bases import base_states, deadline_text, set_base_admission
 from app.domain.admission.publish_job import start_publication
 from app.domain.privacy import mask_id_number
 from app.extensions import db
 from app.infra import jobs
 from app.i18n import cn_datetime
 from app.infra.access_log import record_access
+from app.infra.audit import set_actor
 from app.infra.xlsx import safe_row
 from models import AccessAction, Application, ApplicationChoice, Batch, Role, Specialty, Trainee, TrainingBase
 from models.clock import now
 from models.enums import Program
 from views.admin.base import RoleAccessMixin, without_nul
 from views.helpers import parse_id
+
+
+def parse_day(text: str) -> date | None:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return None
+    return day if 2000 <= day.year <= 2100 else None
 
 PAGE_SIZE = 50
 MAX_TERM = 50
@@ -99,14 +111,30 @@ class AdmissionView(RoleAccessMixin, BaseView):
     def can_publish(self) -> bool:
         return current_user.is_authenticated and current_user.role in self.publish_roles
 
-    def _page(self, batch, batch_error=None, publish_error=None, status=200):
+    def _batches(self) -> list[Batch]:
+        return residency_batches()
+
+    def _plan(self, batch) -> Plan | None:
+        """The plan shown (and exported): the province's run over every base not publishing its own."""
+        return plan(batch)
+
+    def _extra(self, batch, form: dict | None) -> dict:
+        """The per-base state table and the switch of admission by the bases (the province's page)."""
+        if batch is None:
+            return {}
+        return {"base_states": base_states(batch), "base_form": form or {
+                    "enabled": batch.base_admission_enabled,
+                    "deadline": batch.phase_one_deadline.isoformat() if batch.phase_one_deadline else ""},
+                "can_set_bases": self.can_publish(), "deadline": deadline_text(batch)}
+
+    def _page(self, batch, batch_error=None, publish_error=None, status=200, form=None):
         term = without_nul((request.args.get("q") or "").strip())[:MAX_TERM]
         page = parse_id(request.args.get("page")) or 1
-        context = {"batches": residency_batches(), "batch": batch, "raw_batch": request.args.get("batch_id", ""),
+        context = {"batches": self._batches(), "batch": batch, "raw_batch": request.args.get("batch_id", ""),
                    "batch_error": batch_error, "publish_error": publish_error, "term": term,
-                   "can_publish": self.can_publish(), "cn_datetime": cn_datetime}
-        if batch is not None:
-            result = plan(batch)
+                   "can_publish": self.can_publish(), "cn_datetime": cn_datetime, **self._extra(batch, form)}
+        result = self._plan(batch) if batch is not None else None
+        if result is not None:
             ids = result.order
             if term:
                 matches = search_ids(batch, term)
@@ -141,7 +169,9 @@ class AdmissionView(RoleAccessMixin, BaseView):
         batch, error = self._batch(request.args.get("batch_id"))
         if batch is None:
             return self._page(None, batch_error=error or _("Please choose a resident standardized training batch."))
-        result = plan(batch)
+        result = self._plan(batch)
+        if result is None:
+            return self._page(batch, publish_error=_("Please run the dry run first."), status=409)
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(_("Admission dry run")[:31])
         sheet.append(safe_row(sheet, [_("Ranking"), _("No."), _("Trainee name"), _("ID number"), _("Training base"),
@@ -176,8 +206,36 @@ class AdmissionView(RoleAccessMixin, BaseView):
                              as_attachment=True, download_name=filename)
         response.headers["Content-Disposition"] = (
             f"attachment; filename=admission.xlsx; filename*=UTF-8''{quote(filename)}")
-        record_access(AccessAction.EXPORT, "application", query=f"batch={batch.id}", rows=len(result.order))
+        record_access(AccessAction.EXPORT, "application", query=self._export_query(batch), rows=len(result.order))
         return response
+
+    def _export_query(self, batch) -> str:
+        return f"batch={batch.id}"
+
+    @expose("/bases/", methods=("POST",))
+    def bases_settings(self):
+        """The province opens or closes admission by the bases for a batch, until the first-phase deadline."""
+        if not self.can_publish():
+            abort(403)
+        batch, error = self._batch(request.form.get("batch_id"))
+        if batch is None:
+            return self._page(None, batch_error=error or _("Please choose a resident standardized training batch."),
+                              status=400)
+        raw_day = without_nul(request.form.get("deadline") or "").strip()[:20]
+        form = {"enabled": request.form.get("enabled") == "1", "deadline": raw_day}
+        day = parse_day(raw_day)
+        if raw_day and day is None:
+            return self._page(batch, publish_error=_("Please enter a valid date."), status=400, form=form)
+        actor = current_user._get_current_object()
+        refusal = set_base_admission(batch, form["enabled"], day, actor)
+        if refusal:
+            db.session.rollback()
+            return self._page(batch, publish_error=refusal, status=409, form=form)
+        set_actor(actor)
+        db.session.commit()
+        flash(_("Admission by the training bases is open until %(date)s.", date=deadline_text(batch))
+              if batch.base_admission_enabled else _("Admission by the training bases is closed."), "success")
+        return redirect(self.get_url(".index", batch_id=batch.id))
 
     def _confirm_page(self, batch, result, fingerprint, refusal=None, reason="", status=200):
         """The publication's confirmation, with why it would be refused now and the reason box."""
@@ -203,7 +261,7 @@ class AdmissionView(RoleAccessMixin, BaseView):
         if refusal:
             return self._confirm_page(batch, plan(batch), expected, refusal=refusal, reason=reason, status=409)
         actor = current_user._get_current_object()
-        count = candidate_count(batch)
+        count = candidate_count(batch, province_bases(batch))  # the bases that published their own are skipped
         if count > int(current_app.config.get("PUBLISH_JOB_APPLICANTS", 2000)):
             return self._publish_as_job(batch, expected, count, reason)
         if reason.strip():

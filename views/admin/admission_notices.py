@@ -8,7 +8,7 @@ from flask import flash, redirect, request
 from flask_admin import BaseView, expose
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 
 from app.domain.admission.notices import (
     NoticeError,
@@ -37,6 +37,7 @@ from models import (
     AdmissionNotice,
     AgreementKind,
     Application,
+    BaseAdmission,
     Batch,
     Role,
     Specialty,
@@ -65,9 +66,13 @@ def parse_day(text: str | None) -> date | None:
 
 
 def published_batches() -> list[Batch]:
-    return list(db.session.scalars(select(Batch).where(Batch.program == Program.RESIDENCY,
-                                                       Batch.admission_published_at.is_not(None))
-                                   .order_by(Batch.id.desc())))
+    """The residency batches with admission results out: published by the province, or by a base for its own
+    (the staff's own base; any base for the province)."""
+    own = select(BaseAdmission.batch_id).where(BaseAdmission.published_at.is_not(None))
+    if current_user.role == Role.BASE_STAFF:
+        own = own.where(BaseAdmission.base_id == current_user.base_id)
+    return list(db.session.scalars(select(Batch).where(Batch.program == Program.RESIDENCY, or_(
+        Batch.admission_published_at.is_not(None), Batch.id.in_(own))).order_by(Batch.id.desc())))
 
 
 def notice_rows(batch_id: int, base_id: int) -> list[tuple]:

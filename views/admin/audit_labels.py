@@ -39,6 +39,7 @@ TABLE_LABELS = {
     "access_log": _l("Access log"), "account": _l("Accounts"), "account_business": _l("Opened businesses"),
     "application": _l("Applications"), "application_choice": _l("Specialty choices"),
     "attachment": _l("Attachments"), "audit_log": _l("Audit log"), "base_specialty": _l("Specialties of a base"),
+    "base_admission": _l("Admission by the training bases"),
     "batch": _l("Batches"), "batch_shortage_specialty": _l("Shortage specialties of a batch"),
     "education": _l("Education"), "employment": _l("Employment"), "exemption_request": _l("Exemption requests"),
     "institution": _l("Institutions"), "licence": _l("Licences"), "password_reset": _l("Password reset links"),

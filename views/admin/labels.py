@@ -202,5 +202,8 @@ LABELS = {
     "token_hash": _l("Link (protected)"),
     "used_at": _l("Used at"),
     "publication_reason": _l("Admission published with a reason"),
+    "base_admission_enabled": _l("Open to admission by the training bases"),
+    "base_dry_run": _l("Dry run of the base's admission"),
+    "base_publication": _l("Publication of the base's admission"),
     "version": _l("Version"),
 }

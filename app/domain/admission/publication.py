@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from flask_babel import gettext
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, or_, select, update
 
 from app.domain.admission.engine import (
     Applicant,
@@ -27,12 +27,32 @@ from app.domain.workflow import TransitionError, states, transition_many
 from app.extensions import db
 from app.i18n import cn_datetime
 from app.validators import text_problem, typed_text_problem
-from models import Account, Application, ApplicationChoice, AuditLog, Batch, Quota, Role, Specialty, TrainingBase
+from models import (Account, Application, ApplicationChoice, AuditLog, BaseAdmission, Batch, Quota, Role, Specialty,
+                    TrainingBase)
 from models.clock import now
 from models.enums import AdmissionResult, AuditAction, Program
 
 CANDIDATE_STATUS = "confirmed"
 PUBLISH_CHUNK = 5000  # applications per transition_many call; all in the one transaction
+
+
+@dataclass(frozen=True)
+class Bases:
+    """Which bases a run covers: ``only`` one base (a base's own admission), or all but ``skip`` (the
+    province's run, which leaves the bases that published their own admission as they are)."""
+
+    only: int | None = None
+    skip: frozenset[int] = frozenset()
+
+    def where(self, column) -> list:
+        if self.only is not None:
+            return [column == self.only]
+        if self.skip:
+            return [or_(column.is_(None), column.notin_(sorted(self.skip)))]
+        return []
+
+
+ALL_BASES = Bases()
 
 
 class AdmissionError(Exception):
@@ -123,38 +143,43 @@ def _names():
     return specialties, bases
 
 
-def _seat_rows(batch):
-    """[(base id, specialty id, capacity)] of the batch's quotas."""
+def _seat_rows(batch, bases: Bases = ALL_BASES):
+    """[(base id, specialty id, capacity)] of the batch's quotas (of ``bases``)."""
 
     return db.session.execute(select(Quota.base_id, Quota.specialty_id, Quota.capacity)
-                              .where(Quota.batch_id == batch.id)).all()
+                              .where(Quota.batch_id == batch.id, *bases.where(Quota.base_id))).all()
 
 
-def _waiting(batch) -> int:
+def _waiting(batch, bases: Bases = ALL_BASES) -> int:
 
     return db.session.scalar(select(func.count(Application.id)).where(
-        Application.batch_id == batch.id, Application.status.in_(states.AWAITING_CONFIRMATION))) or 0
+        Application.batch_id == batch.id, Application.status.in_(states.AWAITING_CONFIRMATION),
+        *bases.where(Application.base_id))) or 0
 
 
-def candidate_count(batch) -> int:
-    """How many applications of ``batch`` publication would decide (one COUNT)."""
+def candidate_count(batch, bases: Bases = ALL_BASES) -> int:
+    """How many applications of ``batch`` (at ``bases``) publication would decide (one COUNT)."""
     return db.session.scalar(select(func.count(Application.id)).where(
-        Application.batch_id == batch.id, Application.status == CANDIDATE_STATUS)) or 0
+        Application.batch_id == batch.id, Application.status == CANDIDATE_STATUS,
+        *bases.where(Application.base_id))) or 0
 
 
-def load_applicants(batch) -> list[Applicant]:
-    """The batch's candidates (confirmed on site) as engine applicants: two queries."""
+def load_applicants(batch, bases: Bases = ALL_BASES) -> list[Applicant]:
+    """The batch's candidates (confirmed on site) at ``bases`` as engine applicants: two queries.
 
+    A residency applicant applies at one base (``Application.base_id``) with ranked specialties there
+    (``ApplicationChoice``), so the candidates of one base compete for that base's seats only."""
+
+    where = (Application.batch_id == batch.id, Application.status == CANDIDATE_STATUS,
+             *bases.where(Application.base_id))
     rows = db.session.execute(
         select(Application.id, Application.base_id, Application.combined_score, Application.theory_score,
                Application.skills_score, Application.submitted_at)
-        .where(Application.batch_id == batch.id, Application.status == CANDIDATE_STATUS)
-        .order_by(Application.id)).all()
+        .where(*where).order_by(Application.id)).all()
     choices: dict[int, list[tuple[int, int]]] = {}
     for application_id, rank, specialty_id in db.session.execute(
             select(ApplicationChoice.application_id, ApplicationChoice.rank, ApplicationChoice.specialty_id)
-            .join(Application, Application.id == ApplicationChoice.application_id)
-            .where(Application.batch_id == batch.id, Application.status == CANDIDATE_STATUS)):
+            .join(Application, Application.id == ApplicationChoice.application_id).where(*where)):
         choices.setdefault(application_id, []).append((rank, specialty_id))
     return [Applicant(id=row.id, base_id=row.base_id,
                       choices=tuple(s for _rank, s in sorted(choices.get(row.id, []))),
@@ -162,13 +187,13 @@ def load_applicants(batch) -> list[Applicant]:
                       submitted_at=row.submitted_at) for row in rows]
 
 
-def _taken(batch) -> dict[Seat, int]:
+def _taken(batch, bases: Bases = ALL_BASES) -> dict[Seat, int]:
     """Places of the batch already taken by applications admitted earlier."""
 
     return {(base_id, specialty_id): count for base_id, specialty_id, count in db.session.execute(
         select(Application.base_id, Application.admitted_specialty_id, func.count(Application.id))
         .where(Application.batch_id == batch.id, Application.status.in_(states.ADMITTED),
-               Application.admitted_specialty_id.is_not(None))
+               Application.admitted_specialty_id.is_not(None), *bases.where(Application.base_id))
         .group_by(Application.base_id, Application.admitted_specialty_id))}
 
 
@@ -178,31 +203,65 @@ def _check_batch(batch) -> None:
         raise AdmissionError(_("Admission runs only for resident standardized training batches."))
 
 
-def _publisher_name(batch) -> str:
-    if batch.admission_published_by_id is None:
-        return ""
-    account = db.session.get(Account, batch.admission_published_by_id)
+def account_name(account_id: int | None) -> str:
+    account = db.session.get(Account, account_id) if account_id is not None else None
     return (account.display_name or account.username) if account else ""
 
 
-def plan(batch) -> Plan:
+def _publisher(batch, bases: Bases) -> tuple[str, datetime | None]:
+    """Who published the results shown, and when: the base itself if it published its own, else the province."""
+    if bases.only is not None:
+        own = db.session.execute(select(BaseAdmission.published_by_id, BaseAdmission.published_at).where(
+            BaseAdmission.batch_id == batch.id, BaseAdmission.base_id == bases.only,
+            BaseAdmission.published_at.is_not(None))).first()
+        if own is not None:
+            return account_name(own.published_by_id), own.published_at
+    return account_name(batch.admission_published_by_id), batch.admission_published_at
+
+
+def published_base_ids(batch) -> frozenset[int]:
+    """The bases that published their own admission in ``batch`` (one query)."""
+    return frozenset(db.session.scalars(select(BaseAdmission.base_id).where(
+        BaseAdmission.batch_id == batch.id, BaseAdmission.published_at.is_not(None))))
+
+
+def results_published(batch, base_id: int | None) -> bool:
+    """Whether the admission results of ``base_id``'s candidates in ``batch`` are out: the province published
+    the batch, or the base published its own (one query at most)."""
+    if batch.admission_published_at is not None:
+        return True
+    return base_id is not None and base_id in published_base_ids(batch)
+
+
+def province_bases(batch) -> Bases:
+    """What the province's run covers: every base but those that published their own admission."""
+    return Bases(skip=published_base_ids(batch))
+
+
+def plan(batch, bases: Bases | None = None) -> Plan:
     """The dry run of ``batch`` (nothing is written), or its stored results once published.
 
+    ``bases``: one base's own admission (``Bases(only=…)``: its stored results once it or the province
+    published); by default the province's run, which skips the bases that published their own.
     A fixed number of queries whatever the number of applicants."""
     _check_batch(batch)
-    if batch.admission_published_at is not None:
-        return stored_plan(batch)
-    return dry_run(batch)
+    if bases is None:
+        if batch.admission_published_at is not None:
+            return stored_plan(batch)
+        return dry_run(batch, province_bases(batch))
+    if batch.admission_published_at is not None or bases.only in published_base_ids(batch):
+        return stored_plan(batch, bases)
+    return dry_run(batch, bases)
 
 
-def dry_run(batch) -> Plan:
-    """Run the engine on ``batch``'s current candidates; nothing is written."""
+def dry_run(batch, bases: Bases = ALL_BASES) -> Plan:
+    """Run the engine on ``batch``'s current candidates at ``bases``; nothing is written."""
     keys, rule_text, error = tie_break_message(batch.tie_break)
     specialty_names, base_names = _names()
-    quotas = _seat_rows(batch)
-    taken = _taken(batch)
-    waiting = _waiting(batch)
-    applicants = load_applicants(batch)
+    quotas = _seat_rows(batch, bases)
+    taken = _taken(batch, bases)
+    waiting = _waiting(batch, bases)
+    applicants = load_applicants(batch, bases)
     if error is not None:
         return Plan(batch, False, None, "", error, [], [a.id for a in applicants], {
             a.id: Outcome(a.id, False) for a in applicants}, {}, waiting)
@@ -221,16 +280,17 @@ def dry_run(batch) -> Plan:
     return Plan(batch, False, keys, rule_text, None, lines, result.order, result.outcomes, notes, waiting, result)
 
 
-def stored_plan(batch) -> Plan:
-    """The published results of ``batch`` as stored on the applications (four queries)."""
+def stored_plan(batch, bases: Bases = ALL_BASES) -> Plan:
+    """The published results of ``batch`` (at ``bases``) as stored on the applications (a few queries)."""
 
     keys, rule_text, error = tie_break_message(batch.tie_break)
     specialty_names, base_names = _names()
-    quotas = _seat_rows(batch)
+    quotas = _seat_rows(batch, bases)
     rows = db.session.execute(
         select(Application.id, Application.base_id, Application.combined_score, Application.admitted_specialty_id,
                Application.admitted_choice_rank, Application.admission_note, Application.status)
-        .where(Application.batch_id == batch.id, Application.status.in_(states.ADMISSION_DECIDED))
+        .where(Application.batch_id == batch.id, Application.status.in_(states.ADMISSION_DECIDED),
+               *bases.where(Application.base_id))
         .order_by(case((Application.combined_score.is_(None), 1), else_=0), Application.combined_score.desc(),
                   Application.id)).all()
     outcomes, notes, order = {}, {}, []
@@ -255,8 +315,9 @@ def stored_plan(batch) -> Plan:
                       capacity, 0, counts.get((base_id, specialty_id), 0), lowest.get((base_id, specialty_id)))
              for base_id, specialty_id, capacity in quotas]
     lines.sort(key=lambda line: (line.base_name, line.specialty_name, line.base_id, line.specialty_id))
-    return Plan(batch, True, keys, rule_text, error, lines, order, outcomes, notes, _waiting(batch),
-                published_by=_publisher_name(batch), published_at=batch.admission_published_at)
+    by, at = _publisher(batch, bases)
+    return Plan(batch, True, keys, rule_text, error, lines, order, outcomes, notes, _waiting(batch, bases),
+                published_by=by, published_at=at)
 
 
 def _claim(batch, actor) -> None:
@@ -288,6 +349,18 @@ def unscored_candidates(batch) -> int:
         Application.combined_score.is_(None))) or 0
 
 
+def reason_problem(reason: str | None) -> str | None:
+    """Why a publication's (or dry run's) reason cannot be stored, in Chinese, or None: control characters
+    (NUL bytes), a formula start, too long."""
+    reason = (reason or "").strip()
+    problem = typed_text_problem(reason, multiline=True) or text_problem(reason.replace("\n", " "))
+    if problem:
+        return _("The reason cannot be saved: %(problem)s", problem=problem)
+    if len(reason) > REASON_MAX:
+        return _("The reason is too long: at most %(count)s characters.", count=REASON_MAX)
+    return None
+
+
 def publication_refusal(batch, reason: str | None, moment: datetime | None = None) -> str | None:
     """Why the province may not publish ``batch``'s admission now, in Chinese, or None.
 
@@ -296,11 +369,9 @@ def publication_refusal(batch, reason: str | None, moment: datetime | None = Non
     gives a reason (then the view audits it with ``record_publication_reason``). A reason that
     cannot be stored (control characters, formula start, too long) is refused as such."""
     reason = (reason or "").strip()
-    problem = typed_text_problem(reason, multiline=True) or text_problem(reason.replace("\n", " "))
+    problem = reason_problem(reason)
     if problem:
-        return _("The reason cannot be saved: %(problem)s", problem=problem)
-    if len(reason) > REASON_MAX:
-        return _("The reason is too long: at most %(count)s characters.", count=REASON_MAX)
+        return problem
     if reason or batch.admission_published_at is not None:  # publish refuses a second publication itself
         return None
     problems = []
@@ -333,11 +404,12 @@ def _refusal(batch, actor) -> str | None:
     return None
 
 
-def _plan_refusal(result_plan: Plan, expected: str | None) -> str | None:
-    """Why the dry run ``result_plan`` may not be published, or ``None``."""
+def plan_refusal(result_plan: Plan, expected: str | None, empty_allowed: bool = False) -> str | None:
+    """Why the dry run ``result_plan`` may not be published, or ``None``. ``empty_allowed``: the province
+    closes a batch whose bases all published their own admission (nobody left to decide)."""
     if result_plan.tie_break_error:
         return result_plan.tie_break_error
-    if not result_plan.order:
+    if not result_plan.order and not empty_allowed:
         return _("No application of this batch has been confirmed on site; nothing to publish.")
     if expected is not None and expected != result_plan.fingerprint():
         return _("The applications have changed since the dry run. Please check the new dry run and publish again.")
@@ -348,22 +420,29 @@ def publication_problem(batch, actor, expected: str | None = None) -> str | None
     """The checks ``publish`` makes, without writing anything: a Chinese refusal, or ``None`` when
     ``batch`` can be published now (the view asks before queueing the publication as a job)."""
     _check_batch(batch)
-    return _refusal(batch, actor) or _plan_refusal(dry_run(batch), expected)
+    bases = province_bases(batch)
+    return _refusal(batch, actor) or plan_refusal(dry_run(batch, bases), expected, bool(bases.skip))
 
 
-def _apply(result_plan: Plan, actor, progress=None) -> None:
-    """``admit`` / ``not_admit`` through ``transition_many``, chunk by chunk in the caller's transaction;
-    ``progress(done, total)`` after each chunk (it must not commit)."""
+PROVINCE_ACTIONS = ("admit", "not_admit")
+BASE_ACTIONS = ("base_admit", "base_not_admit")
+
+
+def apply_plan(result_plan: Plan, actor, progress=None, actions: tuple[str, str] = PROVINCE_ACTIONS) -> None:
+    """``admit`` / ``not_admit`` (``actions``: the base's own edges for a base) through ``transition_many``,
+    chunk by chunk in the caller's transaction; ``progress(done, total)`` after each chunk (it must not
+    commit). The trainees' SMS go into the outbox there, as for every transition."""
+    admit, not_admit = actions
     order = result_plan.order
     for start in range(0, len(order), PUBLISH_CHUNK):
         chunk = order[start:start + PUBLISH_CHUNK]
         applications = {a.id: a for a in db.session.scalars(
             select(Application).where(Application.id.in_(chunk)).options(db.joinedload(Application.batch)))}
-        by_action: dict[str, list] = {"admit": [], "not_admit": []}
+        by_action: dict[str, list] = {admit: [], not_admit: []}
         values, reasons = {}, {}
         for application_id in chunk:
             outcome = result_plan.outcomes[application_id]
-            by_action["admit" if outcome.admitted else "not_admit"].append(applications[application_id])
+            by_action[admit if outcome.admitted else not_admit].append(applications[application_id])
             note = result_plan.notes[application_id][:200]
             values[application_id] = {
                 "admission_result": AdmissionResult.ADMITTED if outcome.admitted else AdmissionResult.NOT_ADMITTED,
@@ -384,7 +463,9 @@ def publish(batch, actor, expected: str | None = None, progress=None) -> Plan:
     ``admit`` or ``not_admit`` through ``app.domain.workflow.transition_many`` with the admitted
     specialty, the choice rank and the explanation, ``PUBLISH_CHUNK`` applications at a time, all
     in the one transaction (any size: nothing is published half-way); applications still awaiting
-    review or confirmation are left as they are. ``expected``: the fingerprint of the dry run the
+    review or confirmation are left as they are, and so are the applications of the bases that
+    published their own admission (``province_bases``: the province's run skips them; a batch whose
+    bases all published is closed with nothing left to decide). ``expected``: the fingerprint of the dry run the
     admin saw; if the results would now differ, nothing is published. Trainees are told by SMS
     (the outbox, in the same transaction)."""
 
@@ -394,11 +475,12 @@ def publish(batch, actor, expected: str | None = None, progress=None) -> Plan:
         raise AdmissionError(refusal)
     try:
         _claim(batch, actor)
-        result_plan = dry_run(batch)
-        refusal = _plan_refusal(result_plan, expected)
+        bases = province_bases(batch)  # read after the claim: a base publishing now waits for it, or is seen
+        result_plan = dry_run(batch, bases)
+        refusal = plan_refusal(result_plan, expected, bool(bases.skip))
         if refusal:
             raise AdmissionError(refusal)
-        _apply(result_plan, actor, progress)
+        apply_plan(result_plan, actor, progress)
         db.session.commit()
     except (AdmissionError, TransitionError) as error:
         db.session.rollback()
@@ -410,4 +492,5 @@ def publish(batch, actor, expected: str | None = None, progress=None) -> Plan:
     return result_plan
 
 
-__all__ = ['AdmissionError', 'Plan', 'SeatLine', 'candidate_count', 'dry_run', 'load_applicants', 'plan', 'publication_problem', 'publication_refusal', 'publish', 'record_publication_reason', 'stored_plan', 'tie_break_message', 'unscored_candidates', 'validate_tie_break']
+__all__ = ['ALL_BASES', 'AdmissionError', 'BASE_ACTIONS', 'Bases', 'Plan', 'account_name', 'apply_plan',
+           'plan_refusal', 'province_bases', 'reason_problem', 'published_base_ids', 'SeatLine', 'candidate_count', 'dry_run', 'load_applicants', 'plan', 'publication_problem', 'publication_refusal', 'publish', 'record_publication_reason', 'stored_plan', 'tie_break_message', 'unscored_candidates', 'validate_tie_break']

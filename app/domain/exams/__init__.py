@@ -25,6 +25,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 
+from app.domain.admission.publication import results_published
 from app.domain.scores.rules import CPR_NAME, MAX_SKILL_ITEMS, skill_items_error
 from app.domain.workflow import states
 from app.extensions import db
@@ -306,8 +307,8 @@ def theory_exam_text(batch: Batch) -> str:
 
 def score_lines(batch: Batch, base_id: int | None) -> list[tuple[str, object, int]]:
     """(specialty, lowest combined score admitted (最低录取分), number admitted) of a base, once the batch's
-    admission is published; empty before (one grouped query)."""
-    if batch.admission_published_at is None or base_id is None:
+    admission is published (by the province, or by the base for its own); empty before (one grouped query)."""
+    if base_id is None or not results_published(batch, base_id):
         return []
     stmt = (select(Specialty.name, func.min(Application.combined_score), func.count(Application.id))
             .join(Application, Application.admitted_specialty_id == Specialty.id)

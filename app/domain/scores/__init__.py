@@ -34,6 +34,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import inspect, select
 
 from app.domain.access import scope_condition
+from app.domain.admission.publication import results_published
 from app.domain.scores.rules import *  # noqa: F401,F403  (the rules are part of this package's interface)
 from app.domain.scores.rules import (
     ABSENT_COLUMN,
@@ -433,7 +434,7 @@ def _importable_items(batch: Batch, base: TrainingBase) -> ItemSets:
     """The skills items of a batch that may take scores now; ``ScoreFileError`` when it may not."""
     if batch.program != Program.RESIDENCY:
         raise ScoreFileError(_("Scores are imported only for residency batches."))
-    if batch.admission_published_at is not None:
+    if results_published(batch, base.id):
         raise ScoreFileError(_("The admission results of this batch have been published; scores can no longer "
                                "change."))
     sets = item_sets(batch, base)

@@ -42,7 +42,9 @@ QUEUES: tuple[Queue, ...] = (
     Queue("base_review", RES, S.SUBMITTED, _l("Base review"), _l("Awaiting base review"), since_submission=True),
     Queue("onsite", RES, S.BASE_APPROVED, _l("On-site confirmation"), _l("Awaiting on-site confirmation")),
     Queue("reporting", RES, S.ADMITTED, _l("Reporting"), _l("Admitted, awaiting reporting"), timed=False),
-    Queue("admission", RES, S.CONFIRMED, _l("Admission"), _l("Confirmed, awaiting admission"), timed=False),
+    # the province's queue; a base admits its own only in a batch opened to the bases, from its admission page
+    Queue("admission", RES, S.CONFIRMED, _l("Admission"), _l("Confirmed, awaiting admission"),
+          overseers=(R.PROVINCE_ADMIN,), timed=False),
     Queue("not_reported", RES, S.ADMITTED, _l("Reporting"), _l("Admitted, not yet reported"),
           overseers=(R.PROVINCE_ADMIN,), timed=False),
 )

@@ -49,6 +49,10 @@ TRANSITIONS: tuple[Edge, ...] = (
     Edge(RES, S.BASE_APPROVED, "confirm_onsite", S.CONFIRMED, R.BASE_STAFF, L.BASE),
     Edge(RES, S.CONFIRMED, "admit", S.ADMITTED, R.PROVINCE_ADMIN, L.PROVINCE),
     Edge(RES, S.CONFIRMED, "not_admit", S.NOT_ADMITTED, R.PROVINCE_ADMIN, L.PROVINCE),
+    # admission by the bases (各住培基地…择优录取), when the province enables it for the batch: each base
+    # publishes its own (app/domain/admission/bases.py), until the batch's first-phase deadline
+    Edge(RES, S.CONFIRMED, "base_admit", S.ADMITTED, R.BASE_STAFF, L.BASE),
+    Edge(RES, S.CONFIRMED, "base_not_admit", S.NOT_ADMITTED, R.BASE_STAFF, L.BASE),
     Edge(RES, S.ADMITTED, "report", S.REPORTED, R.BASE_STAFF, L.BASE),
     # after the admission notice: the trainee declines, the base records an unanswered one as expired
     # (both give the seat back), the base offers a free seat to the next applicant in order; the domain
@@ -66,7 +70,8 @@ ACTION_LABELS = {
     "assign_base": _l("Assign to a training base"), "support_reopen": _l("Reopen as draft (support)"),
     "base_approve": _l("Approve (base)"), "base_return": _l("Return for changes (base)"),
     "base_reject": _l("Reject (base)"), "confirm_onsite": _l("Confirm on site"), "admit": _l("Admit"),
-    "not_admit": _l("Not admitted"), "report": _l("Reported at the base"),
+    "not_admit": _l("Not admitted"), "base_admit": _l("Admit (base)"), "base_not_admit": _l("Not admitted (base)"),
+    "report": _l("Reported at the base"),
     "decline_admission": _l("Admission declined"), "expire_admission": _l("Admission expired unanswered"),
     "offer_seat": _l("Free place offered"),
 }
@@ -77,7 +82,7 @@ TIMESTAMPS = {"report": "reported_at", "confirm_onsite": "onsite_confirmed_at"}
 
 
 # once a residency batch's admission is published, nothing may re-enter its competition
-FROZEN_AFTER_ADMISSION = ("submit", "resubmit", "base_approve", "base_return", "base_reject", "confirm_onsite",
+FROZEN_AFTER_ADMISSION = ("base_admit", "base_not_admit", "submit", "resubmit", "base_approve", "base_return", "base_reject", "confirm_onsite",
                           "support_reopen")
 
 
