@@ -87,6 +87,7 @@ class Application(db.Model):
         # the dashboard's waiting times per queue and its score histogram, read from indexes alone
         Index("ix_application_status_batch_id_status_changed_at", "status", "batch_id", "status_changed_at"),
         Index("ix_application_batch_id_combined_score", "batch_id", "combined_score"),
+        Index("ix_application_batch_id_exam_absent", "batch_id", "exam_absent"),
         # the list's "contains" search of the unit name: a trigram index on PostgreSQL (pg_trgm)
         Index("ix_application_unit_name_trgm", "unit_name", postgresql_using="gin",
               postgresql_ops={"unit_name": "gin_trgm_ops"}),

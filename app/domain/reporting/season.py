@@ -3,7 +3,9 @@ applicants, 准考证 allocated, scored and 缺考, admitted, the answers to the
 or expired, awaiting an answer), 报到 and missing documents.
 
 Two statements, whatever the number of bases, specialties or applications: the quotas, and one union of
-three grouped counts (all in the viewer's scope, ``app.domain.access.scope_condition``):
+grouped counts (all in the viewer's scope, ``app.domain.access.scope_condition``); applicants, those
+waiting, admissions and 报到 come from the maintained counts (``models.application_count``), the rest
+from the rows they count (seats, scores, training records, notices), never from every application:
 
 * applicants, counted under their first choice (submitted or later, not returned or rejected): how many
   wait for the base (base review or on-site confirmation), hold an exam number (``ExamSeat``), have a
@@ -20,8 +22,7 @@ numbers and its top items (applicants per place, bases with most waiting, unscor
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, literal_column, select, union_all
-from sqlalchemy.orm import aliased
+from sqlalchemy import case, func, literal_column, select, union_all
 
 from app.domain.access import scope_condition
 from app.domain.admission.training import missing_documents_condition
@@ -32,7 +33,7 @@ from models import (
     Acceptance,
     AdmissionNotice,
     Application,
-    ApplicationChoice,
+    ApplicationPlaceCount,
     Batch,
     ExamSeat,
     Quota,
@@ -63,41 +64,69 @@ def _zeros(names):
     return [literal_column("0").label(name) for name in names]
 
 
+def _residency_batches():
+    return select(Batch.id).where(Batch.program == RES, Batch.status.in_(CURRENT_BATCH_STATUSES))
+
+
+def _columns(names: dict) -> list:
+    """The 11 count columns in ``COUNTS`` order: the given expressions, zero for the others."""
+    return [names[name].label(name) if name in names else literal_column("0").label(name) for name in COUNTS]
+
+
+def _ledger_parts(user, base_id: int | None) -> list:
+    """Applicants (and those waiting for the base) by first choice, admissions (and 报到) by the specialty
+    admitted to: sums over the maintained place counts, not a scan of the applications."""
+    P = ApplicationPlaceCount
+    where = [scope_condition(P, user), P.base_id.is_not(None), P.batch_id.in_(_residency_batches())]
+    if base_id is not None:
+        where.append(P.base_id == base_id)
+    total = func.sum(P.n)
+    applied = (select(P.batch_id, P.base_id, P.specialty_id,
+                      *_columns({"applied": total, "waiting": func.sum(case((P.status.in_(WAITING), P.n), else_=0))}))
+               .where(*where, P.status.in_(states.APPLIED), P.specialty_id.is_not(None))
+               .group_by(P.batch_id, P.base_id, P.specialty_id).having(total != 0))
+    specialty = func.coalesce(P.admitted_specialty_id, P.specialty_id)
+    admitted = (select(P.batch_id, P.base_id, specialty,
+                       *_columns({"admitted": total,
+                                  "reported": func.sum(case((P.status == Status.REPORTED, P.n), else_=0))}))
+                .where(*where, P.status.in_(states.ADMITTED))
+                .group_by(P.batch_id, P.base_id, specialty).having(total != 0))
+    return [applied, admitted]
+
+
 def _counts_union(user, base_id: int | None):
-    """The three grouped counts as one union (see the module's docstring)."""
-    residency = and_(Batch.id == Application.batch_id, Batch.program == RES, Batch.status.in_(CURRENT_BATCH_STATUSES))
-    where = [scope_condition(Application, user), Application.base_id.is_not(None)]
+    """The grouped counts as one union (see the module's docstring). Each part reads only its own rows:
+    the maintained counts, the exam seats, the scored or absent applicants (through the indexes on
+    ``(batch_id, combined_score)`` and ``(batch_id, exam_absent)``), the training records, the notices."""
+    where = [scope_condition(Application, user), Application.base_id.is_not(None),
+             Application.batch_id.in_(_residency_batches())]
     if base_id is not None:
         where.append(Application.base_id == base_id)
-    first = aliased(ApplicationChoice)
-    on_first = and_(first.application_id == Application.id, first.rank == 1)
-    applied = (select(Application.batch_id, Application.base_id, first.specialty_id,
-                      func.count(Application.id).label("applied"), _flag(Application.status.in_(WAITING)),
-                      func.count(ExamSeat.id),
-                      _flag(and_(Application.combined_score.is_not(None), Application.exam_absent.is_(False))),
-                      _flag(Application.exam_absent.is_(True)), *_zeros(COUNTS[5:]))
-               .join(Batch, residency).join(first, on_first)
-               .outerjoin(ExamSeat, ExamSeat.application_id == Application.id)
-               .where(*where, Application.status.in_(states.APPLIED))
-               .group_by(Application.batch_id, Application.base_id, first.specialty_id))
-    specialty = func.coalesce(Application.admitted_specialty_id, first.specialty_id)
-    admitted = (select(Application.batch_id, Application.base_id, specialty, *_zeros(COUNTS[:5]),
-                       func.count(Application.id), _flag(Application.status == Status.REPORTED),
-                       _flag(and_(TrainingRecord.id.is_not(None), missing_documents_condition())),
-                       *_zeros(COUNTS[8:]))
-                .join(Batch, residency).outerjoin(first, on_first)
-                .outerjoin(TrainingRecord, TrainingRecord.application_id == Application.id)
-                .where(*where, Application.status.in_(states.ADMITTED))
-                .group_by(Application.batch_id, Application.base_id, specialty))
+    key = (Application.batch_id, Application.base_id, Application.first_specialty_id)
+    applying = [*where, Application.status.in_(states.APPLIED), Application.first_specialty_id.is_not(None)]
+    seats = (select(*key, *_columns({"seats": func.count(ExamSeat.id)}))
+             .join(ExamSeat, ExamSeat.application_id == Application.id)
+             .where(*applying).group_by(*key))
+    scored = (select(*key, *_columns({"scored": func.count(Application.id)}))
+              .where(*applying, Application.combined_score.is_not(None), Application.exam_absent.is_(False))
+              .group_by(*key))
+    absent = (select(*key, *_columns({"absent": func.count(Application.id)}))
+              .where(*applying, Application.exam_absent.is_(True)).group_by(*key))
+    specialty = func.coalesce(Application.admitted_specialty_id, Application.first_specialty_id)
+    missing = (select(Application.batch_id, Application.base_id, specialty,
+                      *_columns({"missing": func.count(TrainingRecord.id)}))
+               .join(TrainingRecord, TrainingRecord.application_id == Application.id)
+               .where(*where, Application.status.in_(states.ADMITTED), missing_documents_condition())
+               .group_by(Application.batch_id, Application.base_id, specialty))
     answered = (select(Application.batch_id, AdmissionNotice.base_id, AdmissionNotice.specialty_id,
-                       *_zeros(COUNTS[:8]), _flag(AdmissionNotice.acceptance == Acceptance.ACCEPTED),
-                       _flag(AdmissionNotice.acceptance.in_((Acceptance.DECLINED, Acceptance.EXPIRED))),
-                       _flag(AdmissionNotice.acceptance == Acceptance.PENDING))
+                       *_columns({"accepted": _flag(AdmissionNotice.acceptance == Acceptance.ACCEPTED),
+                                  "declined": _flag(AdmissionNotice.acceptance.in_((Acceptance.DECLINED,
+                                                                                     Acceptance.EXPIRED))),
+                                  "pending": _flag(AdmissionNotice.acceptance == Acceptance.PENDING)}))
                 .join(Application, Application.id == AdmissionNotice.application_id)
-                .join(Batch, residency)
                 .where(*where, AdmissionNotice.current.is_(True))
                 .group_by(Application.batch_id, AdmissionNotice.base_id, AdmissionNotice.specialty_id))
-    return union_all(applied, admitted, answered).subquery()
+    return union_all(*_ledger_parts(user, base_id), seats, scored, absent, missing, answered).subquery()
 
 
 def season_rows(user, base_id: int | None = None) -> tuple[list, list]:
