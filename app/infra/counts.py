@@ -27,6 +27,12 @@ from models import Application, ApplicationCount, ApplicationPlaceCount
 log = logging.getLogger("app.counts")
 COMPACT = "counts.compact"
 ADVISORY_KEY = 1_304_013  # any constant of the platform's own
+# PostgreSQL: delete and re-insert in one statement, so the sum is of exactly the rows deleted
+FOLD_SQL = """
+WITH moved AS (DELETE FROM {table} WHERE id <= :last RETURNING {keys}, n),
+     folded AS (INSERT INTO {table} ({keys}, n)
+                SELECT {keys}, sum(n) FROM moved GROUP BY {keys} HAVING sum(n) <> 0 RETURNING 1)
+SELECT count(*) FROM moved"""
 
 
 @dataclass(frozen=True)
@@ -59,7 +65,13 @@ def _lock() -> None:
 
 
 def compact() -> int:
-    """Fold each ledger into one row per key with a non-zero count; returns the rows removed. Commits."""
+    """Fold each ledger into one row per key with a non-zero count; returns the rows removed. Commits.
+
+    On PostgreSQL the fold is one statement (``WITH moved AS (DELETE … RETURNING …) INSERT … SELECT sum``),
+    so it sums exactly the rows it deletes: a row that a concurrent transaction commits meanwhile is
+    neither summed nor deleted, whatever its id. (Two statements would each see the database as it is
+    when they start, and a row committed between them would be deleted without being summed.) SQLite
+    has one writer at a time, so its two statements see the same rows."""
     _lock()
     removed = 0
     for ledger in LEDGERS:
@@ -67,8 +79,12 @@ def compact() -> int:
         last = db.session.scalar(select(func.max(model.id)))
         if last is None:
             continue
+        if _postgres():
+            removed += db.session.scalar(text(FOLD_SQL.format(table=model.__tablename__,
+                                                               keys=", ".join(ledger.keys))), {"last": last})
+            continue
         total = func.sum(model.n)
-        folded = (select(*keys, total).where(model.id <= last).group_by(*keys).having(total != 0))
+        folded = select(*keys, total).where(model.id <= last).group_by(*keys).having(total != 0)
         db.session.execute(insert(model).from_select([*ledger.keys, "n"], folded))
         removed += db.session.execute(delete(model).where(model.id <= last)).rowcount
     db.session.commit()
