@@ -20,7 +20,7 @@ QUEUE_PAGES = {
     "city_zz": ["/admin/application/?flt0_status_equals=county_approved", "/admin/application/?page=1", "/admin/"],
     "base_one": ["/admin/application/?flt0_status_equals=submitted", "/admin/application/?page=1", "/admin/",
                  "/admin/application/?flt0_missing_documents_equals=diploma",
-                 "/admin/application/?flt0_admission_notice_equals=declined&flt1_admission_ticket_equals=assigned"],
+                 "/admin/application/?flt0_admission_acceptance_equals=declined&flt1_admission_ticket_equals=assigned"],
     "province": ["/admin/application/?flt0_status_equals=city_approved", "/admin/application/?page=2",
                  "/admin/application/?search=4101", "/admin/application/?search=13", "/admin/application/?search=王",
                  "/admin/"],

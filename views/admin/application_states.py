@@ -42,7 +42,7 @@ class StateFilter(filters.FilterEqual):
 STATE_FILTERS = (
     StateFilter(_l("Admission ticket"), SEAT_OPTIONS, rules.seat_condition),
     StateFilter(_l("Scores"), SCORE_OPTIONS, rules.score_condition),
-    StateFilter(_l("Admission notice"), NOTICE_OPTIONS, rules.notice_condition),
+    StateFilter(_l("Admission acceptance"), NOTICE_OPTIONS, rules.notice_condition),
     StateFilter(_l("Reporting"), REPORT_OPTIONS, rules.report_condition),
     StateFilter(_l("Missing documents"), MISSING_OPTIONS, rules.missing_condition),
 )
@@ -155,7 +155,7 @@ STATE_EXPORT_FORMATTERS = {
 }
 STATE_LABELS = {
     "standing": _l("Exam and admission"), "exam_number": _l("Exam number"), "exam_room": _l("Exam room"),
-    "exam_seat": _l("Seat"), "admitted_base": _l("Admitted base"), "acceptance": _l("Admission notice"),
+    "exam_seat": _l("Seat"), "admitted_base": _l("Admitted base"), "acceptance": _l("Admission acceptance"),
     "report_state": _l("Reporting"), "missing_documents": _l("Missing documents"),
     "diploma_due": _l("Diploma and degree due"),
 }
