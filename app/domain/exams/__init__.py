@@ -56,10 +56,11 @@ def _clean(value, limit: int) -> str:
 # --- rooms ------------------------------------------------------------------------------------------
 
 def parse_capacity(raw) -> int:
+    """A whole number of seats, 1–``MAX_ROOM_CAPACITY``; a control character (NUL) makes it no number."""
     text = _clean(raw, 20)
     if not text:
         raise ExamError(_("Please enter the room's capacity."), "capacity")
-    if not re.fullmatch(r"[+-]?\d{1,18}", text):
+    if not re.fullmatch(r"[+-]?\d{1,18}", text) or not str(raw).strip().isprintable():
         raise ExamError(_("The capacity must be a whole number."), "capacity")
     number = int(text)
     if number <= 0:
