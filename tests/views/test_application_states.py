@@ -11,17 +11,16 @@ from datetime import date
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from app.domain.admission.notices import accept, decline
 from app.domain.admission.training import create_record
 from app.extensions import db
-from models import Application, Status
-from models.enums import Identity
+from models import Status
 from models.exam import ExamRoom, ExamSeat
 from tests.factories import PASSWORD
 from tests.admission_scene import candidate
-from tests.notices import INTERNAL, accepted_notice, admitted_season
+from tests.notices import INTERNAL, accepted_notice
+from tests.standing_scene import standing_season
 from tests.queries import counting_statements, statements_for
 
 LIST = "/admin/application/"
@@ -31,29 +30,7 @@ DUE = date(2031, 8, 31)
 
 @pytest.fixture
 def states(world):
-    """The published season of ``tests/notices.py``: 甲一 (应届毕业生 without a diploma) accepted, 乙二
-    declined, 丙三 silent; 己六 (洛阳) accepted without a diploma too; 戊五 缺考; 甲一 and 丁四 seated."""
-    season = admitted_season(world)
-    batch, people = season.batch, season.people
-    batch.diploma_deadline = DUE
-    for key in ("top", "ly"):
-        people[key].identity = Identity.GRADUATE
-    noscore = people["noscore"]
-    db.session.execute(update(Application).where(Application.id == noscore.id).values(
-        theory_score=None, skills_score=None, combined_score=None, exam_absent=True))
-    room = ExamRoom(batch_id=batch.id, base_id=world.bases["zz"].id, name="第一考场", address="行政楼 301",
-                    capacity=30)
-    db.session.add(room)
-    db.session.flush()
-    for seat_no, key in enumerate(("top", "out"), start=1):
-        db.session.add(ExamSeat(application_id=people[key].id, batch_id=batch.id, base_id=world.bases["zz"].id,
-                                room_id=room.id, seat_no=seat_no, sequence=seat_no,
-                                exam_number=f"2024{batch.id:03d}0001{seat_no:04d}"))
-    db.session.commit()
-    accept(season.account("top"), season.notice("top").id)
-    accept(season.account("ly"), season.notice("ly").id)
-    decline(season.account("second"), season.notice("second").id, "已被其他单位录用")
-    return season
+    return standing_season(world)
 
 
 def names(html: str) -> set[str]:

@@ -133,8 +133,9 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
     create_roles = ()
     trainee_id_column = Application.trainee_id
     column_labels = {**LABELS, **STATE_LABELS}
-    column_list = ("id", "trainee.name", "trainee.id_number", "batch", "identity", "status", "county", "city",
-                   "unit_name", "base", "submitted_at", "status_changed_at", "exemptions", "standing")
+    # "standing" (准考证, scores, admission, the notice's answer, 报到, missing documents) beside the status
+    column_list = ("id", "trainee.name", "trainee.id_number", "batch", "identity", "status", "standing", "county",
+                   "city", "unit_name", "base", "submitted_at", "status_changed_at", "exemptions")
     # longest waiting first: the time the application entered its status (ties by id in the same direction: _apply_sorting)
     column_default_sort = ("status_changed_at", False)
     column_sortable_list = ("id", "status", "submitted_at", "status_changed_at", "unit_name")
@@ -144,9 +145,10 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
                          "status_changed_at": waiting_formatter, "exemptions": claimed_formatter,
                          "standing": standing_formatter}
     # export-only columns: add one by naming it here, with a label in LABELS and a formatter below
-    column_export_list = column_list[:3] + ("trainee.mobile", "gender", "title", "unit_level") + column_list[3:11] + (
-        "waiting_days", "choices", "commissioning_unit", "onsite_confirmed_at") + STATE_EXPORT_COLUMNS + (
-        "claim_decisions",)
+    column_export_list = ("id", "trainee.name", "trainee.id_number", "trainee.mobile", "gender", "title", "unit_level",
+                          "batch", "identity", "status", "county", "city", "unit_name", "base", "submitted_at",
+                          "waiting_days", "choices", "commissioning_unit", "onsite_confirmed_at",
+                          *STATE_EXPORT_COLUMNS, "claim_decisions")
     column_formatters_export = {**column_formatters, "choices": choices_export, "gender": gender_export,
                                 "title": title_export, "unit_level": unit_level_export,
                                 "waiting_days": waiting_days_export, "claim_decisions": claim_decisions_export,
