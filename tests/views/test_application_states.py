@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+from urllib.parse import unquote
 from datetime import date
 
 import pytest
@@ -157,3 +158,11 @@ def test_the_page_and_the_export_read_the_states_in_a_fixed_number_of_statements
         assert client.get(EXPORT).status_code == 200
     assert all(f"新增{number}" in html for number in range(8))
     assert (many_page, many_export.count) == (few_page, few_export.count)
+
+
+def test_the_exports_name_carries_the_state_filter_in_chinese(states, client, auth):
+    auth.login("base_zz", PASSWORD)
+    response = client.get(f"{EXPORT}?flt0_admission_acceptance_equals=declined")
+    assert response.status_code == 200
+    name = unquote(re.search(r"filename\*=UTF-8''(.+)$", response.headers["Content-Disposition"]).group(1))
+    assert "录取确认：已放弃" in name
