@@ -15,6 +15,7 @@ from app.cli import register_commands
 from app.config import Config, environment_config
 from app.deploy import refuse_unsafe_production
 from app.domain import sessions, support_contacts
+from app.domain.admission import notices as admission_notices  # noqa: F401 - declares the expiry sweep
 from app.domain.workflow.table import action_label
 from app.errors import register_error_handlers
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate

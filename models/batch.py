@@ -34,6 +34,8 @@ class Batch(db.Model):
         CheckConstraint("plan_total IS NULL OR plan_total >= 0", name="plan_not_negative"),
         CheckConstraint("expected_base_count IS NULL OR expected_base_count >= 0", name="expected_bases_not_negative"),
         CheckConstraint("theory_weight >= 0 AND skills_weight >= 0", name="weights_not_negative"),
+        CheckConstraint("card_closes_on IS NULL OR card_opens_on IS NULL OR card_closes_on >= card_opens_on",
+                        name="card_window_ordered"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,6 +57,9 @@ class Batch(db.Model):
     theory_exam_starts_at: Mapped[datetime | None]
     theory_exam_ends_at: Mapped[datetime | None]
     confirmation_deadline: Mapped[date | None]
+    # the province's default 准考证 download window (inclusive); a base's own window (ExamPlan) wins
+    card_opens_on: Mapped[date | None]
+    card_closes_on: Mapped[date | None]
     report_deadline: Mapped[date | None]
     # 录取确认: admitted trainees accept or decline their admission between these days (inclusive)
     acceptance_opens_on: Mapped[date | None]

@@ -20,6 +20,8 @@ CALENDAR_RULES = (
     ("phase_two_deadline", "phase_one_deadline", _l("Phase two cannot be completed before phase one (%(date)s).")),
     ("acceptance_closes_on", "acceptance_opens_on",
      _l("The acceptance window cannot close before it opens (%(date)s).")),
+    ("card_closes_on", "card_opens_on",
+     _l("The admission ticket download window cannot close before it opens (%(date)s).")),
     ("report_deadline", "phase_one_deadline",
      _l("The reporting deadline cannot be before phase one is completed (%(date)s).")),
 )

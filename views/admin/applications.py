@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.documents.regform import RegformError, registration_form_response
+from app.domain.admission.standing import standings
 from app.domain.enrollment.snapshot_diff import (
     BASIC_FIELDS,
     CONTACT_FIELDS,
@@ -62,6 +63,13 @@ from views.admin.application_filters import (
     city_level_options,
     county_level_options,
     status_options,
+)
+from views.admin.application_states import (
+    STATE_EXPORT_COLUMNS,
+    STATE_EXPORT_FORMATTERS,
+    STATE_FILTERS,
+    STATE_LABELS,
+    standing_formatter,
 )
 from views.admin.base import SecureModelView, choice_formatter
 from views.admin.batches import batch_options
@@ -127,23 +135,27 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
     write_roles = APPLICATION_EDITORS
     create_roles = ()
     trainee_id_column = Application.trainee_id
-    column_labels = LABELS
-    column_list = ("id", "trainee.name", "trainee.id_number", "batch", "identity", "status", "county", "city",
-                   "unit_name", "base", "submitted_at", "status_changed_at", "exemptions")
+    column_labels = {**LABELS, **STATE_LABELS}
+    # "standing" (准考证, scores, admission, the notice's answer, 报到, missing documents) beside the status
+    column_list = ("id", "trainee.name", "trainee.id_number", "batch", "identity", "status", "standing", "county",
+                   "city", "unit_name", "base", "submitted_at", "status_changed_at", "exemptions")
     # longest waiting first: the time the application entered its status (ties by id in the same direction: _apply_sorting)
     column_default_sort = ("status_changed_at", False)
     column_sortable_list = ("id", "status", "submitted_at", "status_changed_at", "unit_name")
     column_searchable_list = ("unit_name",)
     column_formatters = {"status": status_formatter, "identity": choice_formatter(Identity),
                          "admission_result": choice_formatter(AdmissionResult),
-                         "status_changed_at": waiting_formatter, "exemptions": claimed_formatter}
+                         "status_changed_at": waiting_formatter, "exemptions": claimed_formatter,
+                         "standing": standing_formatter}
     # export-only columns: add one by naming it here, with a label in LABELS and a formatter below
-    column_export_list = column_list[:3] + ("trainee.mobile", "gender", "title", "unit_level") + column_list[3:-2] + (
-        "waiting_days", "choices", "commissioning_unit", "onsite_confirmed_at", "theory_score", "skills_score",
-        "combined_score", "admission_result", "admitted_specialty", "reported_at", "claim_decisions")
+    column_export_list = ("id", "trainee.name", "trainee.id_number", "trainee.mobile", "gender", "title", "unit_level",
+                          "batch", "identity", "status", "county", "city", "unit_name", "base", "submitted_at",
+                          "waiting_days", "choices", "commissioning_unit", "onsite_confirmed_at",
+                          *STATE_EXPORT_COLUMNS, "claim_decisions")
     column_formatters_export = {**column_formatters, "choices": choices_export, "gender": gender_export,
                                 "title": title_export, "unit_level": unit_level_export,
-                                "waiting_days": waiting_days_export, "claim_decisions": claim_decisions_export}
+                                "waiting_days": waiting_days_export, "claim_decisions": claim_decisions_export,
+                                **STATE_EXPORT_FORMATTERS}
     export_widths = {"trainee.name": 10, "trainee.id_number": 21, "trainee.mobile": 14, "unit_name": 30,
                      "batch": 24, "choices": 30, "commissioning_unit": 24, "base": 24}
     column_filters = (
@@ -158,6 +170,7 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
         WaitingFilter(Application.id, _l("Waiting"), options=WAITING_OPTIONS),
         ExemptionTypeFilter(Application.id, _l("Exemption type"), options=EXEMPTION_TYPES),
         RuleCheckFilter(Application.id, _l("Rule checks"), options=RULE_CHECK_OPTIONS),
+        *STATE_FILTERS,
     )
     column_select_related_list = (Application.trainee, Application.batch, Application.county, Application.city,
                                   Application.base)
@@ -203,6 +216,7 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
 
     def export_prefetch(self, models: list) -> None:
         g.export_claim_decisions = decisions_text(model.id for model in models)
+        g.export_standings = standings(model.id for model in models)
 
     def export_query(self, query):
         """The columns written and no more: the frozen snapshot and the rule results stay in the database;
@@ -218,6 +232,8 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
     details_template = "admin/application_details.html"
 
     def render(self, template, **kwargs):
+        if template == self.list_template and kwargs.get("data") is not None:
+            kwargs["standings"] = standings(row.id for row in kwargs["data"])
         if template == self.details_template and kwargs.get("model") is not None:
             kwargs.update(self.details_context(kwargs["model"]))
             kwargs.update(self.loop_context(kwargs["model"]))

@@ -88,7 +88,8 @@ def two_line_datetime(view, context, model, name):
     return Markup('{}<br><span class="text-muted">{:%H:%M}</span>').format(cn_date(value), value)
 
 
-EXAM_FIELDS = ("confirmation_deadline", "theory_exam_starts_at", "theory_exam_ends_at", "skill_items",
+EXAM_FIELDS = ("confirmation_deadline", "theory_exam_starts_at", "theory_exam_ends_at", "card_opens_on",
+               "card_closes_on", "skill_items",
                "theory_weight", "skills_weight", "tie_break")
 
 
@@ -130,7 +131,8 @@ class BatchView(SecureModelView):
     )
     form_columns = ("name", "year", "program", "round", "previous_batch", "status", "opens_at", "closes_at",
                     "resubmission_deadline", "plan_total", "expected_base_count", "phase_one_deadline",
-                    "phase_two_deadline", "theory_exam_starts_at", "theory_exam_ends_at", "confirmation_deadline",
+                    "phase_two_deadline", "theory_exam_starts_at", "theory_exam_ends_at", "card_opens_on",
+                    "card_closes_on", "confirmation_deadline",
                     "acceptance_opens_on", "acceptance_closes_on", "report_deadline", "diploma_deadline", "licence_required_graduation_year", "theory_weight", "skills_weight",
                     "tie_break", "shortage_specialties", "notes")
     form_overrides = {"tie_break": SelectField}
@@ -154,6 +156,11 @@ class BatchView(SecureModelView):
         "phase_two_deadline": {"description": _l(
             "The supplementary round is completed by this day, e.g. 15 June; not before phase one. "
             "Admissions of the supplementary-round batch count towards phase two.")},
+        "card_opens_on": {"description": _l(
+            "The default first day trainees may download the admission ticket; a training base may set its own "
+            "window instead.")},
+        "card_closes_on": {"description": _l(
+            "The default last day to download the admission ticket (included); a base's own window wins.")},
         "acceptance_opens_on": {"description": _l(
             "Admitted trainees may accept or decline their admission from this day.")},
         "acceptance_closes_on": {"description": _l(
@@ -235,6 +242,8 @@ def validate_exam_settings(form) -> bool:
     window = exam_window_error(form.theory_exam_starts_at.data, form.theory_exam_ends_at.data)
     if window:
         errors.append((form.theory_exam_ends_at, window))
+    if hasattr(form, "card_opens_on") and (form.card_opens_on.data is None) != (form.card_closes_on.data is None):
+        errors.append((form.card_closes_on, _("Please give both days of the default download window, or neither.")))
     weights = weights_error(form.theory_weight.data, form.skills_weight.data)
     if weights:
         errors.append((form.skills_weight, weights))

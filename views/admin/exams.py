@@ -61,6 +61,7 @@ class ExamsView(BatchBaseMixin, RoleAccessMixin, BaseView):
             context.update(
                 exam_time=exams.theory_exam_text(batch), rooms=exams.rooms(batch, base),
                 seated=exams.seated_counts(batch, base), plan=exams.plan_of(batch.id, base.id),
+                card_window=exams.card_window(batch, exams.plan_of(batch.id, base.id)),
                 specialties=exams.base_specialties(batch, base),
                 items=skill_items_by_specialty(batch.id, base.id),
                 counts=exams.allocation_counts(batch, base))
@@ -104,6 +105,24 @@ class ExamsView(BatchBaseMixin, RoleAccessMixin, BaseView):
             batch, base, values["name"], values["address"], values["capacity"], values["invigilators"]),
             _("The room was added."), values)
 
+    @expose("/rooms/capacity/", methods=("POST",))
+    def room_capacity(self):
+        """Change a room's capacity: never below the seats already given in it; a refusal keeps the input."""
+        batches, batch, base = self._posted()
+        room = exams.room_of(batch, base, parse_id(request.form.get("room")))
+        if room is None:
+            abort(404)
+        raw = (request.form.get("capacity") or "")[:30]
+        key = f"capacity-{room.id}"
+
+        def change():
+            try:
+                exams.set_capacity(room, raw)
+            except exams.ExamError as error:
+                raise exams.ExamError(str(error), key) from error
+        return self._save(batches, batch, base, change,
+                          _("The capacity of %(name)s was saved.", name=room.name), {key: raw})
+
     @expose("/rooms/delete/", methods=("POST",))
     def delete_room(self):
         batches, batch, base = self._posted()
@@ -120,6 +139,13 @@ class ExamsView(BatchBaseMixin, RoleAccessMixin, BaseView):
                   "closes_on": (request.form.get("closes_on") or "")[:20]}
         return self._save(batches, batch, base, lambda: exams.set_card_window(batch, base, opens, closes),
                           _("The admission ticket download window was saved."), values)
+
+    @expose("/window/default/", methods=("POST",))
+    def window_default(self):
+        """The base gives up its own window: the province's default on the batch applies."""
+        batches, batch, base = self._posted()
+        return self._save(batches, batch, base, lambda: exams.clear_card_window(batch, base),
+                          _("The base's own window was removed; the batch's default window applies."))
 
     @expose("/skills/", methods=("POST",))
     def skills(self):

@@ -103,6 +103,8 @@ LABELS = {
     "theory_exam_starts_at": _l("Theory exam starts"),
     "theory_exam_ends_at": _l("Theory exam ends"),
     "confirmation_deadline": _l("On-site confirmation deadline"),
+    "card_opens_on": _l("Admission ticket download opens (default)"),
+    "card_closes_on": _l("Admission ticket download closes (default)"),
     "report_deadline": _l("Reporting deadline"),
     "acceptance_opens_on": _l("Acceptance window opens"),
     "acceptance_closes_on": _l("Acceptance window closes"),

@@ -20,17 +20,17 @@ def exam_context(application: Application) -> dict | None:
     if application.batch.program != Program.RESIDENCY:
         return None
     seat = exams.seat_of(application)
-    plan = exams.plan_of(application.batch_id, application.base_id)
-    return {"time": exams.theory_exam_text(application.batch), "seat": seat, "plan": plan,
-            "refusal": exams.card_refusal(application, seat, plan, now().date()),
+    window = exams.card_window(application.batch, exams.plan_of(application.batch_id, application.base_id))
+    return {"time": exams.theory_exam_text(application.batch), "seat": seat, "window": window,
+            "refusal": exams.card_refusal(application, seat, window, now().date()),
             "score_lines": exams.score_lines(application.batch, application.base_id)}
 
 
 def admit_card(application: Application):
-    """The 准考证 PDF, only inside the base's download window."""
+    """The 准考证 PDF, only inside the download window in force (the base's, else the batch's)."""
     seat = exams.seat_of(application)
-    refusal = exams.card_refusal(application, seat, exams.plan_of(application.batch_id, application.base_id),
-                                 now().date())
+    window = exams.card_window(application.batch, exams.plan_of(application.batch_id, application.base_id))
+    refusal = exams.card_refusal(application, seat, window, now().date())
     if refusal:
         flash(refusal, "error")
         return redirect(url_for("portal.application", application_id=application.id))

@@ -8,8 +8,9 @@
   own reply-by day). Accepting is a field of the notice: the application stays 已录取 and awaits
   报到, which requires it (``app.domain.workflow``). Declining is the transition
   ``decline_admission`` (已录取 → 未录取): the seat goes back to its (base, specialty).
-* After the window the base records an unanswered notice as expired (``expire_notice``,
-  ``expire_admission``), which frees the seat too.
+* After the window an unanswered notice expires (``expire_admission``), which frees the seat too:
+  the worker's periodic sweep (``expire_overdue``) does it without anyone opening a page, and the
+  base may record it at once (``expire_notice``); both ask ``window_closed``.
 * A free seat may be offered to the next applicant in the admission order (``next_candidates``:
   combined score and the batch's tie-break, among those not admitted who named that specialty at
   that base and were never offered a seat) with ``offer_seat`` (未录取 → 已录取), or left to 调剂补录.
@@ -23,12 +24,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
+from huey import crontab
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import func, select, update
 
@@ -37,6 +40,7 @@ from app.domain.admission.training import create_record
 from app.domain.workflow import TransitionError, states, transition, transition_many
 from app.extensions import db
 from app.i18n import cn_date, cn_datetime
+from app.infra import queue
 from app.infra.notify import queue_sms
 from models import (
     Acceptance,
@@ -60,6 +64,8 @@ from models.enums import AdmissionResult, AuditAction, Program
 
 PLACE_MAX = 200
 REASON_MAX = 200
+EXPIRY_SWEEP = "admission.expire_notices"
+log = logging.getLogger("app.worker")
 
 
 class NoticeError(Exception):
@@ -206,6 +212,13 @@ def window_refusal(notice: AdmissionNotice, batch: Batch, today: date) -> str | 
     return None
 
 
+def window_closed(notice: AdmissionNotice, batch: Batch, today: date) -> date | None:
+    """The last day of ``notice``'s window if it has passed on ``today`` (the notice may expire), else
+    None: "The trainee 接受 or 放弃 within a window set by the province" — the last day still counts."""
+    _opens, closes = window(notice, batch)
+    return closes if closes is not None and today > closes else None
+
+
 def current_notice(application_id: int) -> AdmissionNotice | None:
     return db.session.scalar(select(AdmissionNotice).where(
         AdmissionNotice.application_id == application_id, AdmissionNotice.current.is_(True)))
@@ -289,12 +302,66 @@ def expire_notice(actor, notice_id) -> AdmissionNotice:
         raise NoticeError(_("This admission notice was not found."))
     _base_staff_of(actor, notice.base_id)
     application = notice.application
-    _opens, closes = window(notice, application.batch)
-    if closes is None or now().date() <= closes:
+    closed = window_closed(notice, application.batch, now().date())
+    if closed is None:
+        _opens, closes = window(notice, application.batch)
         raise NoticeError(_("The trainee may still answer until %(date)s.", date=cn_date(closes))
                           if closes else _("The province has not yet set the period for accepting admission."))
-    reason = _("Not answered by %(date)s", date=cn_date(closes))
-    return _give_back(notice, actor, Acceptance.EXPIRED, "expire_admission", reason)
+    return _give_back(notice, actor, Acceptance.EXPIRED, "expire_admission", expiry_reason(closed))
+
+
+def expiry_reason(closes: date) -> str:
+    return _("Not answered by %(date)s", date=cn_date(closes))
+
+
+@dataclass(frozen=True)
+class ForTheBase:
+    """Who the periodic expiry acts as: the transition table's role for ``expire_admission`` within the
+    notice's own base (so the same role and scope checks apply), with no account; the history and the
+    audit rows name it."""
+
+    base_id: int
+    id: None = None
+    role: str = Role.BASE_STAFF
+    region_id: None = None
+    is_authenticated: bool = True
+
+    @property
+    def username(self) -> str:
+        return _("System (automatic expiry)")
+
+
+def overdue_notices(today: date) -> list[tuple[int, int]]:
+    """(notice id, base id) of current notices still unanswered whose window may have closed by ``today``
+    (their own reply-by day, else the batch's last day): one query; ``window_closed`` decides each."""
+    closes = func.coalesce(AdmissionNotice.reply_by, Batch.acceptance_closes_on)
+    return [tuple(row) for row in db.session.execute(
+        select(AdmissionNotice.id, AdmissionNotice.base_id)
+        .join(Application, Application.id == AdmissionNotice.application_id)
+        .join(Batch, Batch.id == Application.batch_id)
+        .where(AdmissionNotice.acceptance == Acceptance.PENDING, AdmissionNotice.current.is_(True),
+               Application.status == Status.ADMITTED, closes.is_not(None), closes < today)
+        .order_by(AdmissionNotice.id))]
+
+
+def expire_overdue(today: date | None = None) -> tuple[int, int]:
+    """Expire every unanswered notice whose window has closed and give its seat back (each in its own
+    transaction, as the base would): the worker's periodic sweep. (expired, refused) counts; a notice
+    answered meanwhile is refused and left as the trainee answered it."""
+    today = today or now().date()
+    expired = refused = 0
+    for notice_id, base_id in overdue_notices(today):
+        notice = db.session.get(AdmissionNotice, notice_id)
+        closed = window_closed(notice, notice.application.batch, today) if notice is not None else None
+        if closed is None:
+            continue
+        try:
+            _give_back(notice, ForTheBase(base_id), Acceptance.EXPIRED, "expire_admission", expiry_reason(closed))
+        except NoticeError:
+            refused += 1
+        else:
+            expired += 1
+    return expired, refused
 
 
 def _give_back(notice: AdmissionNotice, actor, answer: str, action: str, reason: str) -> AdmissionNotice:
@@ -309,6 +376,15 @@ def _give_back(notice: AdmissionNotice, actor, answer: str, action: str, reason:
     db.session.commit()
     db.session.refresh(notice)
     return notice
+
+
+@queue.periodic(EXPIRY_SWEEP, cron=crontab(minute="*/10"))
+def expiry_task() -> tuple[int, int]:
+    """The worker's sweep: a seat whose acceptance window passed goes back without anyone opening a page."""
+    expired, refused = expire_overdue()
+    if expired or refused:
+        log.info("admission notices: %s expired unanswered, %s answered meanwhile", expired, refused)
+    return expired, refused
 
 
 # --- seats offered again --------------------------------------------------------------------------

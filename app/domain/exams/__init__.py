@@ -4,7 +4,10 @@ The rules in one place:
 
 - 考试地点及考务工作由各住培基地负责确定并组织实施 (the plan): each base sets, per batch, its
   theory-exam rooms (考场: name, address, 1–``MAX_ROOM_CAPACITY`` seats, invigilators) and the days
-  on which its applicants may download the 准考证 (first and last day inclusive, China time).
+  on which its applicants may download the 准考证 (first and last day inclusive, China time). The
+  province may set a default window on the batch; the window in force is the base's own, else the
+  batch's (``card_window``). A room's capacity may be changed, never below the seats already given
+  in it.
 - 技能考试各专业基地必考项为单人徒手心肺复苏，各专业基地结合专业特点至少再选择一项: each
   specialty of the base (the specialties the batch gives it places in) has CPR plus at least one
   item of its own. An applicant is examined in the items of the first specialty choice.
@@ -54,10 +57,11 @@ def _clean(value, limit: int) -> str:
 # --- rooms ------------------------------------------------------------------------------------------
 
 def parse_capacity(raw) -> int:
+    """A whole number of seats, 1–``MAX_ROOM_CAPACITY``; a control character (NUL) makes it no number."""
     text = _clean(raw, 20)
     if not text:
         raise ExamError(_("Please enter the room's capacity."), "capacity")
-    if not re.fullmatch(r"[+-]?\d{1,18}", text):
+    if not re.fullmatch(r"[+-]?\d{1,18}", text) or not str(raw).strip().isprintable():
         raise ExamError(_("The capacity must be a whole number."), "capacity")
     number = int(text)
     if number <= 0:
@@ -90,6 +94,23 @@ def add_room(batch: Batch, base: TrainingBase, name, address, capacity, invigila
     room = ExamRoom(batch_id=batch.id, base_id=base.id, name=name, address=address, capacity=seats,
                     invigilators=invigilators)
     db.session.add(room)
+    db.session.flush()
+    return room
+
+
+def set_capacity(room: ExamRoom, raw) -> ExamRoom:
+    """Change the capacity of ``room``: 1–``MAX_ROOM_CAPACITY`` and not below the seats already given in
+    it (seat numbers run up to the capacity); ``ExamError`` otherwise, with nothing changed."""
+    seats = parse_capacity(raw)
+    seated = db.session.scalar(select(func.count()).select_from(ExamSeat).where(ExamSeat.room_id == room.id)) or 0
+    highest = db.session.scalar(select(func.max(ExamSeat.seat_no)).where(ExamSeat.room_id == room.id)) or 0
+    if seats < seated:
+        raise ExamError(_("“%(name)s” already has %(count)s candidates seated; its capacity cannot be less than "
+                          "%(count)s.", name=room.name, count=seated), "capacity")
+    if seats < highest:
+        raise ExamError(_("Seat %(seat)s of “%(name)s” is taken; its capacity cannot be less than %(seat)s.",
+                          name=room.name, seat=highest), "capacity")
+    room.capacity = seats
     db.session.flush()
     return room
 
@@ -129,6 +150,32 @@ def plan_of(batch_id: int, base_id: int | None) -> ExamPlan | None:
     if base_id is None:
         return None
     return db.session.scalar(select(ExamPlan).where(ExamPlan.batch_id == batch_id, ExamPlan.base_id == base_id))
+
+
+@dataclass(frozen=True)
+class CardWindow:
+    """The days (inclusive) the 准考证 can be downloaded, and whether they are the base's own."""
+
+    opens_on: date
+    closes_on: date
+    own: bool  # False: the province's default on the batch
+
+
+def card_window(batch: Batch, plan: ExamPlan | None) -> CardWindow | None:
+    """The window in force for a base: its own (``plan``), else the batch's default, else None."""
+    if plan is not None:
+        return CardWindow(plan.card_opens_on, plan.card_closes_on, True)
+    if batch.card_opens_on is not None and batch.card_closes_on is not None:
+        return CardWindow(batch.card_opens_on, batch.card_closes_on, False)
+    return None
+
+
+def clear_card_window(batch: Batch, base: TrainingBase) -> None:
+    """The base gives up its own window: the batch's default applies again."""
+    plan = plan_of(batch.id, base.id)
+    if plan is not None:
+        db.session.delete(plan)
+        db.session.flush()
 
 
 def set_card_window(batch: Batch, base: TrainingBase, opens_on: date | None, closes_on: date | None) -> ExamPlan:
@@ -277,17 +324,19 @@ def first_choice(application: Application) -> Specialty | None:
 
 # --- the trainee's 准考证 ------------------------------------------------------------------------------------
 
-def card_refusal(application: Application, seat: ExamSeat | None, plan: ExamPlan | None, today: date) -> str | None:
-    """Why the trainee cannot download the 准考证 today, or ``None`` (inside the base's window, first and
-    last day included)."""
+def card_refusal(application: Application, seat: ExamSeat | None, window: CardWindow | None,
+                 today: date) -> str | None:
+    """Why the trainee cannot download the 准考证 today, or ``None``: "Trainees download it only inside a
+    window set by the base" — the base's own window, else the province's default on the batch (first
+    and last day included)."""
     if application.batch.program != Program.RESIDENCY or seat is None:
         return _("You have no exam number yet; the training base allocates them after on-site confirmation.")
-    if plan is None:
+    if window is None:
         return _("The training base has not yet set when the admission ticket can be downloaded.")
-    if today < plan.card_opens_on:
-        return _("The admission ticket can be downloaded from %(date)s.", date=cn_date(plan.card_opens_on))
-    if today > plan.card_closes_on:
-        return _("The admission ticket download closed on %(date)s.", date=cn_date(plan.card_closes_on))
+    if today < window.opens_on:
+        return _("The admission ticket can be downloaded from %(date)s.", date=cn_date(window.opens_on))
+    if today > window.closes_on:
+        return _("The admission ticket download closed on %(date)s.", date=cn_date(window.closes_on))
     return None
 
 
