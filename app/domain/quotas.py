@@ -138,9 +138,10 @@ def _columns(batch: Batch, offered: dict[int, set[int] | None], capacities: dict
 
 
 def load_grid(batch: Batch) -> Grid:
-    """The grid of ``batch`` in a fixed number of queries (five), whatever its size."""
+    """The grid of ``batch`` in a fixed number of queries (five), whatever its size; bases in the order they
+    were created, as on the dashboard (a code-point order of Chinese names reads as random)."""
     bases = list(db.session.scalars(select(TrainingBase).where(_base_condition(batch.program))
-                                    .order_by(TrainingBase.name)))
+                                    .order_by(TrainingBase.id)))
     base_ids = {base.id for base in bases}
     capacities = {(q.base_id, q.specialty_id): q.capacity for q in db.session.execute(
         select(Quota.base_id, Quota.specialty_id, Quota.capacity).where(Quota.batch_id == batch.id))
