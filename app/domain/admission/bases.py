@@ -30,10 +30,11 @@ from app.domain.admission.publication import (
     apply_plan,
     dry_run,
     plan_refusal,
+    publishing,
     reason_problem,
 )
 from app.domain.batches import calendar_errors
-from app.domain.workflow import TransitionError, deadline_refusal
+from app.domain.workflow import deadline_refusal
 from app.extensions import db
 from app.i18n import cn_date
 from models import Account, AuditLog, BaseAdmission, Batch, Quota, Role, TrainingBase
@@ -188,7 +189,7 @@ def publish_base(batch: Batch, actor, base_id: int | None, expected: str | None,
     if refusal:
         raise AdmissionError(refusal)
     moment = now()
-    try:
+    with publishing():
         row_id = _claim_base(batch, base_id, actor, moment)
         _lock_batch(batch)  # after the claim: on SQLite the claim's write lock keeps the province out
         result = dry_run(batch, Bases(only=base_id))
@@ -199,13 +200,6 @@ def publish_base(batch: Batch, actor, base_id: int | None, expected: str | None,
         db.session.execute(update(BaseAdmission).where(BaseAdmission.id == row_id).values(
             admitted=result.admitted, candidates=result.candidates).execution_options(synchronize_session=False))
         _audit(actor, row_id, "base_publication", _summary(result), reason, moment)
-        db.session.commit()
-    except (AdmissionError, TransitionError) as error:
-        db.session.rollback()
-        raise AdmissionError(str(error)) from error
-    except Exception:
-        db.session.rollback()
-        raise
     return result
 
 

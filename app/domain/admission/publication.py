@@ -2,6 +2,8 @@
 writes the published results through the workflow (the database side of 录取)."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -454,6 +456,22 @@ def apply_plan(result_plan: Plan, actor, progress=None, actions: tuple[str, str]
             progress(start + len(chunk), len(order))
 
 
+@contextmanager
+def publishing():
+    """One publication's transaction: committed when the block ends, rolled back whole otherwise; a refused
+    transition becomes an ``AdmissionError`` (its Chinese message). The province's and a base's
+    publication both run in it."""
+    try:
+        yield
+        db.session.commit()
+    except (AdmissionError, TransitionError) as error:
+        db.session.rollback()
+        raise AdmissionError(str(error)) from error
+    except Exception:
+        db.session.rollback()
+        raise
+
+
 def publish(batch, actor, expected: str | None = None, progress=None) -> Plan:
     """Publish ``batch``'s admission as ``actor`` in one transaction and commit; return the plan.
 
@@ -473,7 +491,7 @@ def publish(batch, actor, expected: str | None = None, progress=None) -> Plan:
     refusal = _refusal(batch, actor)
     if refusal:
         raise AdmissionError(refusal)
-    try:
+    with publishing():
         _claim(batch, actor)
         bases = province_bases(batch)  # read after the claim: a base publishing now waits for it, or is seen
         result_plan = dry_run(batch, bases)
@@ -481,13 +499,6 @@ def publish(batch, actor, expected: str | None = None, progress=None) -> Plan:
         if refusal:
             raise AdmissionError(refusal)
         apply_plan(result_plan, actor, progress)
-        db.session.commit()
-    except (AdmissionError, TransitionError) as error:
-        db.session.rollback()
-        raise AdmissionError(str(error)) from error
-    except Exception:
-        db.session.rollback()
-        raise
     db.session.refresh(batch)
     return result_plan
 
