@@ -69,7 +69,8 @@ def test_demo_runs_again_without_duplicating_and_adds_on_request(app):
 
 def test_demo_snapshots_have_the_shape_of_a_real_submission(app):
     run_demo(app, "--trainees", "40")
-    application = db.session.scalar(select(Application).where(Application.snapshot.is_not(None)).limit(1))
+    application = db.session.scalar(select(Application).where(Application.snapshot.is_not(None))
+                                    .order_by(Application.id).limit(1))
     real = profile_snapshot(application.trainee)
     demo = application.snapshot
     assert set(demo) == set(real)
