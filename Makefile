@@ -30,9 +30,12 @@ run: install
 	trap 'exit 130' INT TERM HUP; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-## make test: the whole suite (SQLite; set TEST_DATABASE_URL for PostgreSQL)
+## make test: the whole suite (SQLite; set TEST_DATABASE_URL for PostgreSQL), spread over one
+## pytest-xdist worker per core (TEST_WORKERS=0 runs it in one process); with PostgreSQL each
+## worker makes its own database beside TEST_DATABASE_URL's and drops it at the end
+TEST_WORKERS ?= auto
 test: install browser-deps
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(TEST_ARGS)
 
 ## make bench: speed at province scale on PostgreSQL (tests/bench/speed.py): builds bench_200k and
 ## bench_20k with flask demo when missing, prints app / raw SQL / naive ModelView and growth;

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from app import create_app
 from app.config import TestConfig, database_url
@@ -57,6 +57,36 @@ def pytest_collection_modifyitems(config, items):
         raise pytest.UsageError("seed sentences not found in ../shared/seeds:\n" + "\n".join(wrong))
 
 
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist each worker gets a database of its own beside TEST_DATABASE_URL's
+    (``<name>_gw0``, ``<name>_gw1`` …), created here and dropped when the worker ends."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    server = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:  # raises if the server is missing: no silent skip
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        server.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_worker_database(url: str) -> None:
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    db.engine.dispose()
+    server = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    finally:
+        server.dispose()
+
+
 def _reset_postgres(url: str) -> None:
     engine = create_engine(url)
     try:
@@ -83,7 +113,7 @@ class IsolatedClient(FlaskClient):
 def app(tmp_path_factory):
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        url = database_url(url, url)
+        url = _worker_database(database_url(url, url))
         _reset_postgres(url)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
@@ -99,7 +129,10 @@ def app(tmp_path_factory):
     with application.app_context():
         upgrade()
         seed_reference_data()
-    return application
+    yield application
+    if url.startswith("postgresql"):
+        with application.app_context():
+            _drop_worker_database(url)
 
 
 @pytest.fixture(autouse=True)

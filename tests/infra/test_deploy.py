@@ -19,6 +19,9 @@ from app.config import PROJECT_ROOT, ProductionConfig
 from app.deploy import UnsafeConfiguration, deploy_problems
 from app.extensions import limiter
 
+# Redis databases 14 and 15 are shared with the other Redis tests: one xdist worker runs them all
+pytestmark = pytest.mark.xdist_group("redis")
+
 SAFE = {
     "SECRET_KEY": secrets.token_hex(32),
     "SESSION_COOKIE_SECURE": True,

@@ -305,6 +305,7 @@ def test_readyz_and_metrics_show_the_queue(client, world, no_hint):
     assert 'platform_queue_depth{kind="pending"} 0.0' in metrics and "platform_queue_up 1.0" in metrics
 
 
+@pytest.mark.xdist_group("redis")  # shares Redis database 14 with the other Redis tests
 def test_a_redis_queue_holds_the_hint_until_a_worker_takes_it(app):
     redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=3).ping()  # fails when Redis is missing
     shared = create_app({**{k: v for k, v in app.config.items() if k.isupper()},

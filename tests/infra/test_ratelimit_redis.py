@@ -8,7 +8,12 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from app.config import PROJECT_ROOT
+
+# Redis databases 14 and 15 are shared with the other Redis tests: one xdist worker runs them all
+pytestmark = pytest.mark.xdist_group("redis")
 
 SCRIPT = textwrap.dedent("""
     import redis, uuid
