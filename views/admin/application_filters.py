@@ -22,10 +22,10 @@ from app.extensions import db
 from models import ApplicationCount, Region, Role, Status, TrainingBase
 from models.clock import now
 from models.enums import Program, RegionLevel
-from views.admin.base import request_options
+from views.admin.base import request_options, scope_options
 
 
-@request_options
+@scope_options
 def status_options():
     """Statuses as the user's program knows them: 待基地审核 for base staff, 待区县审核 for county and
     city reviewers, both for province-wide users (the same state waits for either)."""
@@ -43,13 +43,13 @@ def status_options():
     return options
 
 
-@request_options
+@scope_options
 def city_level_options():
     query = select(Region).where(Region.level == RegionLevel.CITY, city_choice_condition(current_user))
     return [(str(r.id), r.name) for r in db.session.scalars(query.order_by(Region.code))]
 
 
-@request_options
+@scope_options
 def county_level_options():
     """Counties, and cities that have none (济源), within the user's region."""
     query = select(Region).where((Region.level == RegionLevel.COUNTY)
