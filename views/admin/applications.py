@@ -238,13 +238,25 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
         return db.session.scalar(select(func.coalesce(func.sum(ApplicationCount.n), 0)).where(*conditions))
 
     # --- the list's query: a total order, a page's ids first ---------------------------------------
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        g.list_searching = True
+        return super()._apply_search(query, count_query, joins, count_joins, search)
+
     def _apply_sorting(self, query, joins, sort_column, sort_desc):
         """The chosen (or default) order, then ``id`` in the same direction: the order is total, so
-        a row appears on exactly one page."""
+        a row appears on exactly one page.
+
+        A search in the default order sorts what the search's indexes found: as plain columns, the order
+        lets PostgreSQL walk the waiting-time index instead and test every application against the
+        search (thousands of rows for an ID-number prefix), so the order is written as expressions no
+        index answers (the same order)."""
+        default = sort_column is None or sort_column not in self._sortable_columns
+        if default:
+            (column, _joins, sort_desc), = self._get_default_order()
+            if g.get("list_searching"):
+                keys = (func.coalesce(column, column), Application.id + 0)
+                return query.order_by(*(key.desc() if sort_desc else key for key in keys)), joins
         query, joins = super()._apply_sorting(query, joins, sort_column, sort_desc)
-        if sort_column is None or sort_column not in self._sortable_columns:
-            order = list(self._get_default_order())
-            sort_desc = bool(order[-1][2]) if order else False
         return query.order_by(Application.id.desc() if sort_desc else Application.id), joins
 
     def _apply_pagination(self, query, page, page_size):
