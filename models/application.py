@@ -68,18 +68,17 @@ class Application(db.Model):
         AdmissionResult.check("admission_result"),
         CheckConstraint("status = 'draft' OR submitted_at IS NOT NULL", name="submitted_has_time"),
         Index("ix_application_batch_id_status_submitted_at", "batch_id", "status", "submitted_at"),
-        # scoped review lists: one county, city or base, newest submissions first
-        Index("ix_application_county_id_submitted_at", "county_id", "submitted_at"),
-        Index("ix_application_city_id_submitted_at", "city_id", "submitted_at"),
-        Index("ix_application_base_id_submitted_at", "base_id", "submitted_at"),
+        # scoped review lists in their default order, longest waiting first (id breaks ties): one county,
+        # city or base, or the whole province; a page's ids from the index, walked in order
+        Index("ix_application_county_id_status_changed_at_id", "county_id", "status_changed_at", "id"),
+        Index("ix_application_city_id_status_changed_at_id", "city_id", "status_changed_at", "id"),
+        Index("ix_application_base_id_status_changed_at_id", "base_id", "status_changed_at", "id"),
+        Index("ix_application_status_changed_at_id", "status_changed_at", "id"),
         # the whole list in its total order (id breaks ties): a deep page's ids from the index alone
         Index("ix_application_submitted_at_id", "submitted_at", "id"),
         # commissions count only GP applications (batch_id IN the GP batches): covered by these
         Index("ix_application_county_id_batch_id", "county_id", "batch_id"),
         Index("ix_application_city_id_batch_id", "city_id", "batch_id"),
-        # the bases a county's or city's applications are assigned to (the list's base filter), one probe a base
-        Index("ix_application_county_id_base_id_batch_id", "county_id", "base_id", "batch_id"),
-        Index("ix_application_city_id_base_id_batch_id", "city_id", "base_id", "batch_id"),
         # the dashboard's counts by batch, status and city, read from the index alone
         Index("ix_application_batch_id_status_city_id", "batch_id", "status", "city_id"),
         # the review queues: longest waiting first, by the time the application entered its state

@@ -1,15 +1,17 @@
 """The back-office application list and details page (review and assignment: ``review_actions``;
 filters: ``application_filters``; the parts of an application: ``application_records``)."""
 from flask import abort, flash, g, redirect, request
+from flask_login import current_user
 from flask_admin import expose
 from flask_admin.contrib.sqla import filters
 from flask_admin.model.template import TemplateLinkRowAction
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from app.documents.regform import RegformError, registration_form_response
-from app.domain.admission.standing import standings
+from app.domain.access import application_condition
+from app.domain.admission.standing import standings, standings_of
 from app.domain.enrollment.snapshot_diff import (
     BASIC_FIELDS,
     CONTACT_FIELDS,
@@ -31,8 +33,10 @@ from app.infra.access_log import record_access
 from models import (
     AccessAction,
     Application,
+    ApplicationCount,
     ApplicationChoice,
     Attachment,
+    Batch,
     Employment,
     ReviewRecord,
     Role,
@@ -194,25 +198,80 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
             return None
         return Application.unit_name.contains(term, autoescape=True)
 
+    # --- the list's count: from the maintained counts when they can answer it ----------------------
+    # the "equals" filters on a counted column; the program filter reads the batches
+    COUNTED_FILTER_COLUMNS = ("batch_id", "status", "city_id", "county_id", "base_id")
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        """The list, counted from ``ApplicationCount`` (a few hundred grouped rows) instead of by
+        reading every matching application, when no search and only counted filters apply: the
+        counts equal a full recount (database triggers keep them, ``tests/domain/test_counts.py``)."""
+        counted = self.maintained_count(search, filters) if execute else None
+        g.list_count_maintained = counted is not None
+        try:
+            count, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute=execute,
+                                           page_size=page_size)
+        finally:
+            g.list_count_maintained = False
+        return (counted if counted is not None else count), rows
+
+    def get_count_query(self):
+        return None if g.get("list_count_maintained") else super().get_count_query()
+
+    def maintained_count(self, search, active) -> int | None:
+        """The number of in-scope applications the filters select, from the maintained counts; None
+        when a search or another filter applies (only the applications themselves can answer)."""
+        if search:
+            return None
+        conditions = [application_condition(current_user, source=ApplicationCount)]
+        for index, _name, value in active or ():
+            flt = self._filters[index]
+            if isinstance(flt, ProgramFilter):
+                conditions.append(ApplicationCount.batch_id.in_(
+                    select(Batch.id).where(Batch.program == flt.clean(value))))
+            elif (type(flt) in (filters.FilterEqual, filters.IntEqualFilter)
+                  and getattr(flt.column, "key", None) in self.COUNTED_FILTER_COLUMNS
+                  and flt.column.class_ is Application):
+                conditions.append(getattr(ApplicationCount, flt.column.key) == flt.clean(value))
+            else:
+                return None
+        return db.session.scalar(select(func.coalesce(func.sum(ApplicationCount.n), 0)).where(*conditions))
+
     # --- the list's query: a total order, a page's ids first ---------------------------------------
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        g.list_searching = True
+        return super()._apply_search(query, count_query, joins, count_joins, search)
+
     def _apply_sorting(self, query, joins, sort_column, sort_desc):
         """The chosen (or default) order, then ``id`` in the same direction: the order is total, so
-        a row appears on exactly one page."""
+        a row appears on exactly one page.
+
+        A search in the default order sorts what the search's indexes found: as plain columns, the order
+        lets PostgreSQL walk the waiting-time index instead and test every application against the
+        search (thousands of rows for an ID-number prefix), so the order is written as expressions no
+        index answers (the same order)."""
+        default = sort_column is None or sort_column not in self._sortable_columns
+        if default:
+            (column, _joins, sort_desc), = self._get_default_order()
+            if g.get("list_searching"):
+                keys = (func.coalesce(column, column), Application.id + 0)
+                return query.order_by(*(key.desc() if sort_desc else key for key in keys)), joins
         query, joins = super()._apply_sorting(query, joins, sort_column, sort_desc)
-        if sort_column is None or sort_column not in self._sortable_columns:
-            order = list(self._get_default_order())
-            sort_desc = bool(order[-1][2]) if order else False
         return query.order_by(Application.id.desc() if sort_desc else Application.id), joins
 
     def _apply_pagination(self, query, page, page_size):
         """A page finds its 20 ids first (the skipped rows are read from indexes only), then loads
-        those rows with their joined records and without the JSON columns the list does not show.
+        those rows by id with their joined records and without the JSON columns the list does not show.
         An export (no page size) reads the whole query as it is."""
         if not (self.page_size if page_size is None else page_size):
             return super()._apply_pagination(query, page, page_size)
-        ids = super()._apply_pagination(query.with_entities(Application.id), page, page_size).subquery()
-        return query.filter(Application.id.in_(select(ids.c.id))).options(
-            *(db.defer(column) for column in LIST_DEFERRED))
+        ids = [row.id for row in super()._apply_pagination(query.with_entities(Application.id), page, page_size)]
+        # the page's rows by primary key, in the ids' order: the scope, filters and search are in the ids'
+        # query already (repeated here, they had PostgreSQL re-read every in-scope application to match)
+        return (db.session.query(Application).filter(Application.id.in_(ids))
+                .options(*(db.joinedload(j) for j in self._auto_joins), *(db.defer(c) for c in LIST_DEFERRED))
+                .order_by(case({row_id: position for position, row_id in enumerate(ids)}, value=Application.id)
+                          if ids else Application.id))
 
     def export_prefetch(self, models: list) -> None:
         g.export_claim_decisions = decisions_text(model.id for model in models)
@@ -233,7 +292,7 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
 
     def render(self, template, **kwargs):
         if template == self.list_template and kwargs.get("data") is not None:
-            kwargs["standings"] = standings(row.id for row in kwargs["data"])
+            kwargs["standings"] = standings_of(kwargs["data"])
         if template == self.details_template and kwargs.get("model") is not None:
             kwargs.update(self.details_context(kwargs["model"]))
             kwargs.update(self.loop_context(kwargs["model"]))

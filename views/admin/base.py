@@ -18,6 +18,7 @@ from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.model import typefmt
 from flask_admin.model.fields import AjaxSelectField, AjaxSelectMultipleField
 from flask_admin.tools import rec_getattr
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -156,6 +157,22 @@ def request_options(function):
     """Mark a filter-options callable: evaluated per request (scoped), never at start-up."""
     def options():
         return function() if has_request_context() else []
+    return options
+
+
+def scope_options(function):
+    """Filter options that depend only on the user's role and region and on the language (statuses,
+    cities, counties: reference data that no page changes): made once per process for each."""
+    made: dict[tuple, list] = {}
+
+    def options():
+        if not has_request_context():
+            return []
+        user = current_user
+        key = (getattr(user, "role", None), getattr(user, "region_id", None), str(get_locale()))
+        if key not in made:
+            made[key] = function()
+        return made[key]
     return options
 
 
@@ -481,13 +498,17 @@ class SecureModelView(RoleAccessMixin, ModelView):
         """Filter groups with options computed now, for this user (Flask-Admin caches them at start-up)."""
         if not self._filters:
             return None
+        locale, known = str(get_locale()), self.__dict__.setdefault("_filter_names", {})
+        if locale not in known:  # the filters' names, URL arguments and operations: once per language
+            known[locale] = [(str(flt.name), self.get_filter_arg(index, flt), str(flt.operation()))
+                             for index, flt in enumerate(self._filters)]
         groups: OrderedDict[str, list[dict]] = OrderedDict()
-        for index, flt in enumerate(self._filters):
+        for index, (flt, (name, arg, operation)) in enumerate(zip(self._filters, known[locale])):
             options = flt.get_options(self)
-            groups.setdefault(str(flt.name), []).append({
+            groups.setdefault(name, []).append({
                 "index": index,
-                "arg": self.get_filter_arg(index, flt),
-                "operation": str(flt.operation()),
+                "arg": arg,
+                "operation": operation,
                 "options": [(str(k), str(v)) for k, v in options] if options else None,
                 "type": flt.data_type,
             })

@@ -14,6 +14,7 @@ from flask_admin import expose
 from flask_admin.helpers import get_redirect_target
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import ImmutableMultiDict
 
 from app.domain.review.claims import (
@@ -72,6 +73,9 @@ class ReviewLoopMixin:
     def render(self, template, **kwargs):
         if template == self.list_template and kwargs.get("data") is not None:
             kwargs["claimed_types"] = claimed_types(row.id for row in kwargs["data"])
+            kwargs["row_buttons"] = self.list_row_buttons(kwargs["data"], kwargs.get("return_url") or "")
+            kwargs["review_post_url"] = self.get_url(".review_view")
+            kwargs["page_csrf_token"] = generate_csrf()
         return super().render(template, **kwargs)
 
     # --- the list the reviewer came from ---------------------------------------------------------

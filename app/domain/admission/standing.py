@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Iterable
 
-from sqlalchemy import and_, exists, false, select
+from sqlalchemy import and_, exists, false, select, true
 
 from app.domain.review.listing import in_program
 from app.domain.workflow import states
@@ -69,12 +69,22 @@ def sits_exam():
     return and_(in_program(Program.RESIDENCY), Application.status.in_(states.CONFIRMED_OR_LATER))
 
 
+def standings_of(applications: Iterable[Application]) -> dict[int, Standing]:
+    """``standings`` of loaded applications (with their batch): only those that sit the exam are
+    asked for, by id alone (a GP transfer page runs no query)."""
+    ids = [a.id for a in applications
+           if a.status in states.CONFIRMED_OR_LATER and a.batch.program == Program.RESIDENCY]
+    return _standings(ids, true()) if ids else {}
+
+
 def standings(ids: Iterable[int]) -> dict[int, Standing]:
     """The standing of each residency application among ``ids`` that has been confirmed on site, by id
     (one joined query for a page or an export chunk)."""
     ids = list(ids)
-    if not ids:
-        return {}
+    return _standings(ids, sits_exam()) if ids else {}
+
+
+def _standings(ids: list[int], condition) -> dict[int, Standing]:
     rows = db.session.execute(
         select(Application.id, Application.status, ExamSeat.exam_number, ExamRoom.name, ExamSeat.seat_no,
                Application.theory_score, Application.skills_score, Application.combined_score,
@@ -89,7 +99,7 @@ def standings(ids: Iterable[int]) -> dict[int, Standing]:
         .outerjoin(AdmissionNotice, and_(AdmissionNotice.application_id == Application.id,
                                          AdmissionNotice.current.is_(True)))
         .outerjoin(TrainingRecord, TrainingRecord.application_id == Application.id)
-        .where(Application.id.in_(ids), sits_exam()))
+        .where(Application.id.in_(ids), condition))
     found = {}
     for (app_id, status, number, room, seat, theory, skills, combined, absent, result, base, specialty, acceptance,
          kind, agreement_file, due, diploma_file, degree_file, withdrawn_at) in rows:
