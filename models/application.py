@@ -69,10 +69,14 @@ class Application(db.Model):
         CheckConstraint("status = 'draft' OR submitted_at IS NOT NULL", name="submitted_has_time"),
         Index("ix_application_batch_id_status_submitted_at", "batch_id", "status", "submitted_at"),
         # scoped review lists in their default order, longest waiting first (id breaks ties): one county,
-        # city or base, or the whole province; a page's ids from the index, walked in order
-        Index("ix_application_county_id_status_changed_at_id", "county_id", "status_changed_at", "id"),
-        Index("ix_application_city_id_status_changed_at_id", "city_id", "status_changed_at", "id"),
-        Index("ix_application_base_id_status_changed_at_id", "base_id", "status_changed_at", "id"),
+        # city or base, or the whole province; a page's ids from the index, walked in order (on PostgreSQL
+        # the scope's batch and the status ride along: a deep page or a queue is read from the index alone)
+        Index("ix_application_county_id_status_changed_at_id", "county_id", "status_changed_at", "id",
+              postgresql_include=["batch_id", "status"]),
+        Index("ix_application_city_id_status_changed_at_id", "city_id", "status_changed_at", "id",
+              postgresql_include=["batch_id", "status"]),
+        Index("ix_application_base_id_status_changed_at_id", "base_id", "status_changed_at", "id",
+              postgresql_include=["batch_id", "status"]),
         Index("ix_application_status_changed_at_id", "status_changed_at", "id"),
         # the whole list in its total order (id breaks ties): a deep page's ids from the index alone
         Index("ix_application_submitted_at_id", "submitted_at", "id"),

@@ -22,7 +22,7 @@ SCOPES = ('county_id', 'city_id', 'base_id')
 def upgrade():
     for column in SCOPES:
         op.create_index(f'ix_application_{column}_status_changed_at_id', 'application',
-                        [column, 'status_changed_at', 'id'])
+                        [column, 'status_changed_at', 'id'], postgresql_include=['batch_id', 'status'])
         op.drop_index(f'ix_application_{column}_submitted_at', table_name='application')
     op.create_index('ix_application_status_changed_at_id', 'application', ['status_changed_at', 'id'])
     for column in ('county_id', 'city_id'):
