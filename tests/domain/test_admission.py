@@ -366,7 +366,7 @@ def test_forged_or_wrong_batch_ids_get_a_message_and_change_nothing(scene, clien
         html = response.get_data(as_text=True)
         assert response.status_code == 200 and "is-invalid" in html and "admission-rows" not in html
         response = client.post(PUBLISH, data={"batch_id": raw, "csrf_token": csrf_token(client, PAGE)})
-        assert response.status_code == 200 and "is-invalid" in response.get_data(as_text=True)
+        assert response.status_code == 400 and "is-invalid" in response.get_data(as_text=True)
     gp = world.batches["gp"]
     with pytest.raises(AdmissionError):
         publish(gp, world.accounts["province"])

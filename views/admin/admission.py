@@ -159,6 +159,17 @@ class AdmissionView(RoleAccessMixin, BaseView):
                                                         "choices": {}})})
         return rows
 
+    def _chosen_batch(self, raw):
+        """The batch a publishing action names, for a user who may publish (else 403): (batch, None),
+        or (None, the page asking for a batch, answered 400)."""
+        if not self.can_publish():
+            abort(403)
+        batch, error = self._batch(raw)
+        if batch is None:
+            return None, self._page(None, batch_error=error or _("Please choose a resident standardized training batch."),
+                                    status=400)
+        return batch, None
+
     @expose("/")
     def index(self):
         batch, error = self._batch(request.args.get("batch_id"))
@@ -215,12 +226,9 @@ class AdmissionView(RoleAccessMixin, BaseView):
     @expose("/bases/", methods=("POST",))
     def bases_settings(self):
         """The province opens or closes admission by the bases for a batch, until the first-phase deadline."""
-        if not self.can_publish():
-            abort(403)
-        batch, error = self._batch(request.form.get("batch_id"))
-        if batch is None:
-            return self._page(None, batch_error=error or _("Please choose a resident standardized training batch."),
-                              status=400)
+        batch, refused = self._chosen_batch(request.form.get("batch_id"))
+        if refused:
+            return refused
         raw_day = without_nul(request.form.get("deadline") or "").strip()[:20]
         form = {"enabled": request.form.get("enabled") == "1", "deadline": raw_day}
         day = parse_day(raw_day)
@@ -245,11 +253,9 @@ class AdmissionView(RoleAccessMixin, BaseView):
 
     @expose("/publish/", methods=("GET", "POST"))
     def publish_view(self):
-        if not self.can_publish():
-            abort(403)
-        batch, error = self._batch(request.values.get("batch_id"))
-        if batch is None:
-            return self._page(None, batch_error=error or _("Please choose a resident standardized training batch."))
+        batch, refused = self._chosen_batch(request.values.get("batch_id"))
+        if refused:
+            return refused
         if request.method == "GET":
             result = plan(batch)
             if result.published:

@@ -2,7 +2,7 @@
 base, with the recorded dry run and the base's publication (``app.domain.admission.bases``)."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request
+from flask import flash, redirect, request
 from flask_babel import gettext as _
 from flask_admin import expose
 from flask_login import current_user
@@ -73,12 +73,9 @@ class BaseAdmissionView(AdmissionView):
 
     @expose("/dry-run/", methods=("POST",))
     def dry_run_view(self):
-        if not self.can_publish():
-            abort(403)
-        batch, error = self._batch(request.form.get("batch_id"))
-        if batch is None:
-            return self._page(None, batch_error=error or _("Please choose a resident standardized training batch."),
-                              status=400)
+        batch, refused = self._chosen_batch(request.form.get("batch_id"))
+        if refused:
+            return refused
         reason = self._form_reason()
         try:
             result = record_dry_run(batch, current_user._get_current_object(),
@@ -92,12 +89,9 @@ class BaseAdmissionView(AdmissionView):
 
     @expose("/publish/", methods=("GET", "POST"))
     def publish_view(self):
-        if not self.can_publish():
-            abort(403)
-        batch, error = self._batch(request.values.get("batch_id"))
-        if batch is None:
-            return self._page(None, batch_error=error or _("Please choose a resident standardized training batch."),
-                              status=400)
+        batch, refused = self._chosen_batch(request.values.get("batch_id"))
+        if refused:
+            return refused
         result = self._plan(batch)
         if request.method == "GET":
             if result is None or result.published:
