@@ -111,10 +111,12 @@ class Application(db.Model):
     commissioning_unit: Mapped[str | None] = mapped_column(String(100))
     claims_exemption: Mapped[bool | None]
     no_postgrad_pledge: Mapped[bool] = mapped_column(default=False)
-    snapshot: Mapped[dict | None] = mapped_column(JSON)
+    # JSON columns write Python's None as SQL NULL (not the JSON text null): "no snapshot yet" is then
+    # ``IS NULL`` whether the row came from a form or from a bulk insert (``flask demo``)
+    snapshot: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     # the snapshot of the submission before the latest resubmission, to show what changed
-    previous_snapshot: Mapped[dict | None] = mapped_column(JSON)
-    eligibility: Mapped[list | None] = mapped_column(JSON)
+    previous_snapshot: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    eligibility: Mapped[list | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[datetime] = mapped_column(default=now)
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
     submitted_at: Mapped[datetime | None] = mapped_column(index=True)
@@ -123,11 +125,11 @@ class Application(db.Model):
     status_changed_at: Mapped[datetime] = mapped_column(default=now)
     # residency: confirmation, scores, admission and reporting
     onsite_confirmed_at: Mapped[datetime | None]
-    onsite_materials: Mapped[list | None] = mapped_column(JSON)
+    onsite_materials: Mapped[list | None] = mapped_column(JSON(none_as_null=True))
     theory_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     skills_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     # skills-exam score per item of the batch ({item name: score}); skills_score is their total
-    skill_scores: Mapped[dict | None] = mapped_column(JSON)
+    skill_scores: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     combined_score: Mapped[Decimal | None] = mapped_column(Numeric(6, 2), index=True)
     # 缺考: recorded explicitly by the score import (no scores then); an empty score is only "not yet imported"
     exam_absent: Mapped[bool] = mapped_column(default=False, server_default=false())

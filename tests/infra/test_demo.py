@@ -78,6 +78,12 @@ def test_demo_snapshots_have_the_shape_of_a_real_submission(app):
         for demo_row, real_row in zip(demo[rows], real[rows]):
             assert set(demo_row) == set(real_row), rows
     assert demo["id_number"] == application.trainee.id_number and demo["employments"][0]["unit_level"]
+    # a draft has no snapshot: SQL NULL, as after a real draft (not the JSON text null)
+    drafts = select(func.count()).select_from(Application).where(Application.status == "draft")
+    assert db.session.scalar(drafts) > 0
+    assert db.session.scalar(drafts.where(Application.snapshot.is_(None))) == db.session.scalar(drafts)
+    assert db.session.scalar(select(func.count()).select_from(Application).where(
+        Application.status != "draft", Application.snapshot.is_(None))) == 0
 
 
 def test_demo_trainees_opened_the_businesses_of_their_applications(app):
