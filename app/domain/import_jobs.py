@@ -103,18 +103,24 @@ def start_score_import(data: bytes, filename: str, batch: Batch, base: TrainingB
                             {"filename": filename, "batch_id": batch.id, "base_id": base.id})
 
 
-def _score_results_file(report) -> str:
+def _results_file(header: list, rows) -> str:
+    """An import's results as a one-sheet workbook in a temporary file (text cells made formula-safe)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Results"))
-    sheet.append(safe_row(sheet, [_("Excel row"), _("Application No."), _("Trainee name"), _("Result"), _("Why")]))
-    outcomes = sorted([(o, True) for o in report.imported] + [(o, False) for o in report.refused],
-                      key=lambda pair: pair[0].row)
-    for outcome, imported in outcomes:
-        sheet.append(safe_row(sheet, [outcome.row, outcome.application_text, outcome.name,
-                                      _("Row imported") if imported else _("Row refused"), "；".join(outcome.reasons)]))
+    for row in (header, *rows):
+        sheet.append(safe_row(sheet, row))
     path = jobs.temporary_path(".xlsx")
     workbook.save(path)
     return path
+
+
+def _score_results_file(report) -> str:
+    outcomes = sorted([(o, True) for o in report.imported] + [(o, False) for o in report.refused],
+                      key=lambda pair: pair[0].row)
+    return _results_file(
+        [_("Excel row"), _("Application No."), _("Trainee name"), _("Result"), _("Why")],
+        ([outcome.row, outcome.application_text, outcome.name, _("Row imported") if imported else _("Row refused"),
+          "；".join(outcome.reasons)] for outcome, imported in outcomes))
 
 
 def run_score_import(job, progress) -> jobs.JobOutput:
@@ -152,17 +158,9 @@ def start_quota_import(data: bytes, filename: str, batch: Batch, actor) -> int:
 
 
 def _quota_results_file(report) -> str:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Results"))
-    sheet.append(safe_row(sheet, [_("Excel row"), _("Problem")]))
-    for problem in report.problems:
-        sheet.append(safe_row(sheet, [problem.row, problem.message]))
-    if not report.problems:
-        sheet.append(safe_row(sheet, ["", _("Imported: %(rows)s rows; %(changed)s quotas changed.",
-                                            rows=report.rows, changed=report.changed)]))
-    path = jobs.temporary_path(".xlsx")
-    workbook.save(path)
-    return path
+    rows = [[problem.row, problem.message] for problem in report.problems] or [
+        ["", _("Imported: %(rows)s rows; %(changed)s quotas changed.", rows=report.rows, changed=report.changed)]]
+    return _results_file([_("Excel row"), _("Problem")], rows)
 
 
 def run_quota_import(job, progress) -> jobs.JobOutput:
