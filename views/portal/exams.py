@@ -9,21 +9,23 @@ from app.domain import exams
 from app.domain.exams.verification import CardCodeError, verify_card
 from app.domain.privacy import mask_id_number
 from app.infra.access_log import record_access
-from models import AccessAction, Application
+from models import AccessAction, Application, ExamPlan, ExamSeat
 from models.clock import now
 from models.enums import Program
 from views.portal.blueprint import bp
 
 
-def exam_context(application: Application) -> dict | None:
-    """What the application page shows of the exam (None for other programs)."""
+def exam_context(application: Application, *, plan: ExamPlan | None, seat: ExamSeat | None,
+                 base_published: bool) -> dict | None:
+    """What the application page shows of the exam (None for other programs), from the base's 准考证
+    ``plan``, the application's ``seat`` and whether the base published its own admission, read with the
+    application (``views.portal.apply.application_page_row``)."""
     if application.batch.program != Program.RESIDENCY:
         return None
-    seat = exams.seat_of(application)
-    window = exams.card_window(application.batch, exams.plan_of(application.batch_id, application.base_id))
+    window = exams.card_window(application.batch, plan if application.base_id is not None else None)
     return {"time": exams.theory_exam_text(application.batch), "seat": seat, "window": window,
             "refusal": exams.card_refusal(application, seat, window, now().date()),
-            "score_lines": exams.score_lines(application.batch, application.base_id)}
+            "score_lines": exams.score_lines(application.batch, application.base_id, base_published=base_published)}
 
 
 def admit_card(application: Application):
