@@ -5,8 +5,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import and_, exists, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import exists, select
+from sqlalchemy.orm import joinedload, selectinload
 
 import views.portal.residency as steps
 from app.domain import enrollment
@@ -18,8 +18,8 @@ from app.domain.rules.exemption import EXEMPTION_TYPES, required_evidence
 from app.domain.workflow import TransitionError, deadline_refusal, resubmission_reviewer, states
 from app.extensions import db
 from app.infra.storage import UploadError, delete, save
-from models import (Application, ApplicationChoice, Attachment, BaseAdmission, Batch, ExamPlan, ExamSeat,
-                    ReviewRecord, Specialty, Status)
+from models import (Application, ApplicationChoice, Attachment, BaseAdmission, Batch, ExamPlan, ReviewRecord,
+                    Specialty, Status)
 from models.clock import now
 from models.enums import AttachmentKind, Identity, Program
 from views.helpers import parse_id
@@ -34,18 +34,10 @@ from views.portal.routes import current_trainee, trainee_required
 STEPS = (1, 2, 3, 4, 5)
 
 
-# what every page of an application reads: its batch, base, admitted specialty, choices and exemption claims,
-# in the application's own statement (joined: a handful of rows at most)
-APPLICATION_PAGE_LOAD = (joinedload(Application.batch), joinedload(Application.base),
-                         joinedload(Application.admitted_specialty),
-                         joinedload(Application.choices).joinedload(ApplicationChoice.specialty),
-                         joinedload(Application.exemptions))
-
-
 def own_application(application_id: str) -> Application:
     """The current trainee's application, or 404 (another trainee's id looks like a missing one)."""
     number = parse_id(application_id)
-    application = db.session.get(Application, number, options=APPLICATION_PAGE_LOAD) if number else None
+    application = db.session.get(Application, number) if number else None
     trainee = current_trainee()
     if application is None or trainee is None or application.trainee_id != trainee.id:
         abort(404)
@@ -279,26 +271,29 @@ def application_file_delete(application_id: str, file_id: str):
     return _deleted(application)
 
 
-def application_page_row(application_id: str) -> tuple[Application, ExamPlan | None, ExamSeat | None, bool]:
-    """The current trainee's application (or 404) with, in the same statement, what its page shows of the
-    exam: the base's 准考证 plan, the exam seat with its room (each unique per application), and whether
-    the base published its own admission."""
+def application_page_row(application_id: str) -> tuple[Application, bool, tuple | None]:
+    """The current trainee's application (or 404) with what its page shows of it, in few and simple
+    statements (each joined table costs PostgreSQL planning time on every request): the application with
+    its batch, base and admitted specialty, whether the base published its own admission, and the days of
+    the base's own 准考证 window (``(opens, closes)`` or None); its choices with their specialties follow."""
     number = parse_id(application_id)
     trainee = current_trainee()
     if not number or trainee is None:
         abort(404)
+    same_base = (ExamPlan.batch_id == Application.batch_id, ExamPlan.base_id == Application.base_id)
     published = exists().where(BaseAdmission.batch_id == Application.batch_id,
                                BaseAdmission.base_id == Application.base_id,
                                BaseAdmission.published_at.is_not(None))
     row = db.session.execute(
-        select(Application, ExamPlan, ExamSeat, published)
-        .outerjoin(ExamPlan, and_(ExamPlan.batch_id == Application.batch_id, ExamPlan.base_id == Application.base_id))
-        .outerjoin(ExamSeat, ExamSeat.application_id == Application.id)
+        select(Application, published, select(ExamPlan.card_opens_on).where(*same_base).scalar_subquery(),
+               select(ExamPlan.card_closes_on).where(*same_base).scalar_subquery())
         .where(Application.id == number, Application.trainee_id == trainee.id)
-        .options(*APPLICATION_PAGE_LOAD, joinedload(ExamSeat.room))).unique().first()
+        .options(joinedload(Application.batch), joinedload(Application.base), joinedload(Application.admitted_specialty),
+                 selectinload(Application.choices).joinedload(ApplicationChoice.specialty))).first()
     if row is None:
         abort(404)
-    return tuple(row)
+    application, base_published, opens, closes = row
+    return application, base_published, (opens, closes) if opens is not None else None
 
 
 @bp.route("/applications/<application_id>", methods=["GET"])
@@ -307,10 +302,12 @@ def application(application_id: str):
     """The application page: status, what is missing, every review step with its reason.
 
     Its statements are few and fixed: the application with what the page shows of it (``application_page_row``),
-    the review history; the 外出参培证明 of a 全科转岗 application, the decisions of the exemption claims
-    an application has, and the admission notice once the admission is decided (a notice is only issued to an
-    admitted applicant, whose application never goes back to an earlier state)."""
-    application, plan, seat, base_published = application_page_row(application_id)
+    the review history; and only where the page can show them: the 外出参培证明, the exemption claims and their
+    decisions of a 全科转岗 application (only those have claims decided), the exam seat of a residency
+    application confirmed on site or later (seats are issued to those only), and the admission notice once
+    the admission is decided (notices are issued to admitted applicants only). No application goes back to
+    an earlier of these states."""
+    application, base_published, card_days = application_page_row(application_id)
     history = db.session.scalars(select(ReviewRecord).where(ReviewRecord.application_id == application.id)
                                  .order_by(ReviewRecord.created_at, ReviewRecord.id)).all()
     is_editable = editable(application)
@@ -329,13 +326,14 @@ def application(application_id: str):
                            eligibility=eligibility, is_residency=is_residency,
                            editable=is_editable, returned=returned, form=UploadForm(),
                            types=exemption_types(),
-                           claim_outcomes=decided_outcomes(application) if application.exemptions else [],
+                           claim_outcomes=(decided_outcomes(application) if not is_residency
+                                           and application.exemptions else []),
                            notice=(current_notice(application.id) if is_residency
                                    and application.status in states.ADMISSION_DECIDED else None),
                            precheck=exemption_precheck(application) if is_editable else [],
                            outing_files=([] if is_residency else
                                          enrollment.application_files(application, AttachmentKind.OUTING_PROOF)),
-                           exam=exam_context(application, plan=plan, seat=seat, base_published=base_published))
+                           exam=exam_context(application, card_days=card_days, base_published=base_published))
 
 
 @bp.route("/applications/<application_id>/submit", methods=["POST"])
