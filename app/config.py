@@ -97,6 +97,9 @@ class Config:
     SESSION_IDLE_MINUTES_STAFF = int(os.environ.get("SESSION_IDLE_MINUTES_STAFF", "30"))
     SESSION_IDLE_MINUTES_TRAINEE = int(os.environ.get("SESSION_IDLE_MINUTES_TRAINEE", "120"))
     SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
+    # each process keeps the footer's support contacts this long (a change made in another process shows
+    # after at most this; in the process that made it at once)
+    SUPPORT_CONTACTS_CACHE_SECONDS = float(os.environ.get("SUPPORT_CONTACTS_CACHE_SECONDS", "60"))
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     # behind N reverse proxies, trust N X-Forwarded-* hops (the login limit counts real addresses)
