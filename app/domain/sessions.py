@@ -26,7 +26,7 @@ from flask import current_app, flash, g, session
 from flask_babel import gettext as _
 from flask_login import login_user
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.extensions import db
 from models import Account, Trainee
@@ -37,6 +37,9 @@ LOGIN_AT = "auth_login_at"
 SEEN_AT = "auth_seen_at"
 CSRF_KEY = "csrf_token"  # Flask-WTF's session and ``g`` key (WTF_CSRF_FIELD_NAME)
 TRAINEE_KEY = "session_trainee"  # ``g``: (account id, Trainee) read with the account (``signed_in_trainee``)
+# the account and its trainee profile in one statement (every portal page asks for the profile), built once
+ACCOUNT_AND_PROFILE = (select(Account, Trainee).outerjoin(Trainee, Trainee.account_id == Account.id)
+                       .where(Account.id == bindparam("id")))
 MAX_ID_DIGITS = 18  # a forged id past 64 bits is no account, not a database error
 
 
@@ -91,9 +94,7 @@ def load_session_account(user_id: str) -> Account | None:
     (the session is cleared and the visitor told why on the login page)."""
     if not isinstance(user_id, str) or not (user_id.isascii() and user_id.isdigit()) or len(user_id) > MAX_ID_DIGITS:
         return _invalid()
-    # the account and its trainee profile in one statement: every portal page asks for the profile
-    row = db.session.execute(select(Account, Trainee).outerjoin(Trainee, Trainee.account_id == Account.id)
-                             .where(Account.id == int(user_id))).first()
+    row = db.session.execute(ACCOUNT_AND_PROFILE, {"id": int(user_id)}).first()
     account, trainee = row if row is not None else (None, None)
     if account is None or not account.is_active:
         return _invalid()

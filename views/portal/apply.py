@@ -5,8 +5,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import exists, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import bindparam, exists, inspect, select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 import views.portal.residency as steps
 from app.domain import enrollment
@@ -271,28 +272,44 @@ def application_file_delete(application_id: str, file_id: str):
     return _deleted(application)
 
 
-def application_page_row(application_id: str) -> tuple[Application, bool, tuple | None]:
-    """The current trainee's application (or 404) with what its page shows of it, in few and simple
-    statements (each joined table costs PostgreSQL planning time on every request): the application with
-    its batch, base and admitted specialty, whether the base published its own admission, and the days of
-    the base's own 准考证 window (``(opens, closes)`` or None); its choices with their specialties follow."""
-    number = parse_id(application_id)
-    trainee = current_trainee()
-    if not number or trainee is None:
-        abort(404)
+def _page_statements():
+    """The application page's statements, built once (SQLAlchemy then reuses their compiled form and cache
+    key): the application with its batch, base and admitted specialty, whether the base published its own
+    admission and the days of the base's own 准考证 window; its choices with their specialties; its history."""
     same_base = (ExamPlan.batch_id == Application.batch_id, ExamPlan.base_id == Application.base_id)
     published = exists().where(BaseAdmission.batch_id == Application.batch_id,
                                BaseAdmission.base_id == Application.base_id,
                                BaseAdmission.published_at.is_not(None))
-    row = db.session.execute(
-        select(Application, published, select(ExamPlan.card_opens_on).where(*same_base).scalar_subquery(),
-               select(ExamPlan.card_closes_on).where(*same_base).scalar_subquery())
-        .where(Application.id == number, Application.trainee_id == trainee.id)
-        .options(joinedload(Application.batch), joinedload(Application.base), joinedload(Application.admitted_specialty),
-                 selectinload(Application.choices).joinedload(ApplicationChoice.specialty))).first()
+    row = (select(Application, published, select(ExamPlan.card_opens_on).where(*same_base).scalar_subquery(),
+                  select(ExamPlan.card_closes_on).where(*same_base).scalar_subquery())
+           .where(Application.id == bindparam("number"), Application.trainee_id == bindparam("trainee"))
+           .options(joinedload(Application.batch), joinedload(Application.base),
+                    joinedload(Application.admitted_specialty)))
+    choices = (select(ApplicationChoice).where(ApplicationChoice.application_id == bindparam("number"))
+               .order_by(ApplicationChoice.rank).options(joinedload(ApplicationChoice.specialty)))
+    history = (select(ReviewRecord).where(ReviewRecord.application_id == bindparam("number"))
+               .order_by(ReviewRecord.created_at, ReviewRecord.id))
+    return row, choices, history
+
+
+PAGE_ROW, PAGE_CHOICES, PAGE_HISTORY = _page_statements()
+
+
+def application_page_row(application_id: str) -> tuple[Application, bool, tuple | None]:
+    """The current trainee's application (or 404) with what its page shows of it, in few and simple
+    statements (each joined table costs PostgreSQL planning time on every request): the application with
+    its batch, base and admitted specialty, whether the base published its own admission, and the days of
+    the base's own 准考证 window (``(opens, closes)`` or None); then its choices with their specialties."""
+    number = parse_id(application_id)
+    trainee = current_trainee()
+    if not number or trainee is None:
+        abort(404)
+    row = db.session.execute(PAGE_ROW, {"number": number, "trainee": trainee.id}).first()
     if row is None:
         abort(404)
     application, base_published, opens, closes = row
+    if "choices" not in inspect(application).dict:  # not loaded yet in this session
+        set_committed_value(application, "choices", db.session.scalars(PAGE_CHOICES, {"number": number}).all())
     return application, base_published, (opens, closes) if opens is not None else None
 
 
@@ -308,8 +325,7 @@ def application(application_id: str):
     the admission is decided (notices are issued to admitted applicants only). No application goes back to
     an earlier of these states."""
     application, base_published, card_days = application_page_row(application_id)
-    history = db.session.scalars(select(ReviewRecord).where(ReviewRecord.application_id == application.id)
-                                 .order_by(ReviewRecord.created_at, ReviewRecord.id)).all()
+    history = db.session.scalars(PAGE_HISTORY, {"number": application.id}).all()
     is_editable = editable(application)
     is_residency = application.batch.program == Program.RESIDENCY
     problems = enrollment.submission_problems(application) if is_editable else []
@@ -324,8 +340,7 @@ def application(application_id: str):
                            closed=deadline_refusal(application.batch, action, now()) if is_editable else None,
                            next_reviewer=resubmission_reviewer(application.batch.program),
                            eligibility=eligibility, is_residency=is_residency,
-                           editable=is_editable, returned=returned, form=UploadForm(),
-                           types=exemption_types(),
+                           editable=is_editable, returned=returned, types=exemption_types(),
                            claim_outcomes=(decided_outcomes(application) if not is_residency
                                            and application.exemptions else []),
                            notice=(current_notice(application.id) if is_residency
