@@ -17,7 +17,8 @@ CORES = os.cpu_count() or 1
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 workers = int(os.environ.get("GUNICORN_WORKERS", 2 * CORES + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", 4))
+# threads only for gthread: gunicorn turns a "sync" worker with more than one thread into gthread silently
+threads = int(os.environ.get("GUNICORN_THREADS", 4 if worker_class == "gthread" else 1))
 # a province-wide export runs for up to a minute inside the request (until the task queue takes it)
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 180))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 60))

@@ -31,7 +31,10 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = database_url(
         os.environ.get("DATABASE_URL"), f"sqlite:///{PROJECT_ROOT / 'instance' / 'platform.db'}")
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # a pooled connection idle this long is checked before use (app/infra/database.py); not before every
+    # request, as pool_pre_ping would (one round trip each)
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    DATABASE_PING_IDLE_SECONDS = float(os.environ.get("DATABASE_PING_IDLE_SECONDS", "5"))
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(PROJECT_ROOT / "uploads"))
     # where uploads are kept (app/infra/filestore.py): "local" (UPLOAD_FOLDER, may be a shared mount)
     # or "s3" (an S3-compatible object store: MinIO, Ceph RGW, 阿里云 OSS, 腾讯云 COS)
@@ -97,6 +100,9 @@ class Config:
     SESSION_IDLE_MINUTES_STAFF = int(os.environ.get("SESSION_IDLE_MINUTES_STAFF", "30"))
     SESSION_IDLE_MINUTES_TRAINEE = int(os.environ.get("SESSION_IDLE_MINUTES_TRAINEE", "120"))
     SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
+    # each process keeps the footer's support contacts this long (a change made in another process shows
+    # after at most this; in the process that made it at once)
+    SUPPORT_CONTACTS_CACHE_SECONDS = float(os.environ.get("SUPPORT_CONTACTS_CACHE_SECONDS", "60"))
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     # behind N reverse proxies, trust N X-Forwarded-* hops (the login limit counts real addresses)

@@ -1,6 +1,9 @@
 """Flask extensions, created once and bound to an app in ``create_app``. The database object is the
 models package's own (``models.base``); it is re-exported here for the app's wiring."""
-from flask_babel import Babel
+from functools import cached_property
+
+from flask import g
+from flask_babel import Babel, Domain
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -11,8 +14,34 @@ from models.base import NAMING_CONVENTION, Base, db
 
 __all__ = ["NAMING_CONVENTION", "Base", "babel", "csrf", "db", "limiter", "login_manager", "migrate"]
 
+class RequestDomain(Domain):
+    """flask-babel's message domain, whose catalogue is looked up once per request: flask-babel finds it
+    for every string through the request globals (a dozen lookups, a quarter of a trainee page's
+    rendering). Kept with the locale it was found for, so a ``force_locale`` block gets its own."""
+
+    def get_translations(self):
+        context = g.get("_flask_babel") if g else None
+        if context is None:
+            return super().get_translations()
+        found = getattr(context, "platform_translations", None)
+        locale = getattr(context, "babel_locale", None)
+        if found is not None and locale is not None and found[0] is locale:
+            return found[1]
+        translations = super().get_translations()
+        context.platform_translations = (getattr(context, "babel_locale", None), translations)
+        return translations
+
+
+class PlatformBabel(Babel):
+    """Babel with the request-cached domain (``RequestDomain``)."""
+
+    @cached_property
+    def domain_instance(self):
+        return RequestDomain(domain=self.domain)
+
+
 migrate = Migrate()
 login_manager = LoginManager()
-babel = Babel()
+babel = PlatformBabel()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -26,14 +26,20 @@ from flask import current_app, flash, g, session
 from flask_babel import gettext as _
 from flask_login import login_user
 
+from sqlalchemy import bindparam, select
+
 from app.extensions import db
-from models import Account
+from models import Account, Trainee
 from models.clock import now
 
 STAMP = "auth_stamp"
 LOGIN_AT = "auth_login_at"
 SEEN_AT = "auth_seen_at"
 CSRF_KEY = "csrf_token"  # Flask-WTF's session and ``g`` key (WTF_CSRF_FIELD_NAME)
+TRAINEE_KEY = "session_trainee"  # ``g``: (account id, Trainee) read with the account (``signed_in_trainee``)
+# the account and its trainee profile in one statement (every portal page asks for the profile), built once
+ACCOUNT_AND_PROFILE = (select(Account, Trainee).outerjoin(Trainee, Trainee.account_id == Account.id)
+                       .where(Account.id == bindparam("id")))
 MAX_ID_DIGITS = 18  # a forged id past 64 bits is no account, not a database error
 
 
@@ -88,7 +94,8 @@ def load_session_account(user_id: str) -> Account | None:
     (the session is cleared and the visitor told why on the login page)."""
     if not isinstance(user_id, str) or not (user_id.isascii() and user_id.isdigit()) or len(user_id) > MAX_ID_DIGITS:
         return _invalid()
-    account = db.session.get(Account, int(user_id))
+    row = db.session.execute(ACCOUNT_AND_PROFILE, {"id": int(user_id)}).first()
+    account, trainee = row if row is not None else (None, None)
     if account is None or not account.is_active:
         return _invalid()
     stamp = session.get(STAMP)
@@ -103,12 +110,22 @@ def load_session_account(user_id: str) -> Account | None:
             or moment - login_at > timedelta(hours=current_app.config["SESSION_MAX_HOURS"])):
         return _invalid(_("Your session has timed out. Please log in again."))
     session[SEEN_AT] = _format(moment)
+    if trainee is not None:
+        setattr(g, TRAINEE_KEY, (account.id, trainee))
     return account
+
+
+def signed_in_trainee(account_id) -> Trainee | None:
+    """The trainee profile read with the signed-in account ``account_id`` in this request, if any
+    (``None``: not read; the caller queries)."""
+    found = g.get(TRAINEE_KEY)
+    return found[1] if found is not None and found[0] == account_id else None
 
 
 def _invalid(message: str | None = None) -> None:
     session.clear()
     g.pop(CSRF_KEY, None)
+    g.pop(TRAINEE_KEY, None)
     if message:
         flash(message, "warning")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from app import create_app
 from app.config import TestConfig
@@ -104,13 +104,46 @@ def test_inactive_contacts_are_not_shown_and_none_means_no_footer(world, client,
     assert 'id="support-contacts"' not in text(client.get("/login"))
 
 
-def test_one_query_for_the_contacts_per_page(world, client, auth, seeded):
-    auth.login("trainee_zy", PASSWORD)
-    for url in ("/portal/", "/portal/apply", "/no-such-page"):
+def contact_reads(client, urls) -> list[int]:
+    """How many statements read the contacts on each page of ``urls``."""
+    reads = []
+    for url in urls:
         with counting_statements() as counter:
             client.get(url)
-        statements = [s for s in counter.statements if "support_contact" in s]
-        assert len(statements) == 1, (url, statements)
+        reads.append(len([s for s in counter.statements if "support_contact" in s]))
+    return reads
+
+
+def test_the_process_reads_the_contacts_once_and_again_after_a_change(world, client, auth, seeded, app):
+    auth.login("trainee_zy", PASSWORD)
+    urls = ("/portal/", "/portal/apply", "/no-such-page")
+    assert sum(contact_reads(client, urls)) <= 1  # at most the first page reads them; the others use the copy
+    assert contact_reads(client, urls) == [0, 0, 0]
+    # a change committed in this process shows on the next page: an edit, a bulk update, a deletion
+    contact = db.session.scalar(select(SupportContact).where(SupportContact.name == "李乾坤"))
+    contact.phone = "0371-11111111"
+    db.session.commit()
+    assert "李乾坤 0371-11111111" in footer(text(client.get("/portal/")))
+    db.session.execute(update(SupportContact).where(SupportContact.name == "赵佳庆").values(active=False))
+    db.session.commit()
+    assert "赵佳庆" not in footer(text(client.get("/portal/apply")))
+    db.session.execute(delete(SupportContact))
+    db.session.commit()
+    assert 'id="support-contacts"' not in text(client.get("/portal/"))
+    # a change made elsewhere (another process, SQL by hand) shows once the copy is older than the setting
+    db.session.rollback()
+    seed_reference_data()
+    db.session.commit()
+    client.get("/portal/")
+    with db.engine.begin() as connection:
+        connection.execute(update(SupportContact).where(SupportContact.name == "罗辉").values(phone="0371-22222222"))
+    assert "罗辉 15617915477" in footer(text(client.get("/portal/")))  # still the copy
+    app.config["SUPPORT_CONTACTS_CACHE_SECONDS"] = 0
+    try:
+        assert "罗辉 0371-22222222" in footer(text(client.get("/portal/")))
+        assert contact_reads(client, urls) == [1, 1, 1]
+    finally:
+        app.config["SUPPORT_CONTACTS_CACHE_SECONDS"] = TestConfig.SUPPORT_CONTACTS_CACHE_SECONDS
 
 
 def test_error_and_login_pages_render_when_the_database_is_down(tmp_path):

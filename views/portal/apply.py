@@ -5,7 +5,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, exists, inspect, select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 import views.portal.residency as steps
 from app.domain import enrollment
@@ -17,7 +19,8 @@ from app.domain.rules.exemption import EXEMPTION_TYPES, required_evidence
 from app.domain.workflow import TransitionError, deadline_refusal, resubmission_reviewer, states
 from app.extensions import db
 from app.infra.storage import UploadError, delete, save
-from models import Application, Attachment, Batch, ReviewRecord, Specialty, Status
+from models import (Application, ApplicationChoice, Attachment, BaseAdmission, Batch, ExamPlan, ReviewRecord,
+                    Specialty, Status)
 from models.clock import now
 from models.enums import AttachmentKind, Identity, Program
 from views.helpers import parse_id
@@ -269,31 +272,83 @@ def application_file_delete(application_id: str, file_id: str):
     return _deleted(application)
 
 
+def _page_statements():
+    """The application page's statements, built once (SQLAlchemy then reuses their compiled form and cache
+    key): the application with its batch, base and admitted specialty, whether the base published its own
+    admission and the days of the base's own 准考证 window; its choices with their specialties; its history."""
+    same_base = (ExamPlan.batch_id == Application.batch_id, ExamPlan.base_id == Application.base_id)
+    published = exists().where(BaseAdmission.batch_id == Application.batch_id,
+                               BaseAdmission.base_id == Application.base_id,
+                               BaseAdmission.published_at.is_not(None))
+    row = (select(Application, published, select(ExamPlan.card_opens_on).where(*same_base).scalar_subquery(),
+                  select(ExamPlan.card_closes_on).where(*same_base).scalar_subquery())
+           .where(Application.id == bindparam("number"), Application.trainee_id == bindparam("trainee"))
+           .options(joinedload(Application.batch), joinedload(Application.base),
+                    joinedload(Application.admitted_specialty)))
+    choices = (select(ApplicationChoice).where(ApplicationChoice.application_id == bindparam("number"))
+               .order_by(ApplicationChoice.rank).options(joinedload(ApplicationChoice.specialty)))
+    history = (select(ReviewRecord).where(ReviewRecord.application_id == bindparam("number"))
+               .order_by(ReviewRecord.created_at, ReviewRecord.id))
+    return row, choices, history
+
+
+PAGE_ROW, PAGE_CHOICES, PAGE_HISTORY = _page_statements()
+
+
+def application_page_row(application_id: str) -> tuple[Application, bool, tuple | None]:
+    """The current trainee's application (or 404) with what its page shows of it, in few and simple
+    statements (each joined table costs PostgreSQL planning time on every request): the application with
+    its batch, base and admitted specialty, whether the base published its own admission, and the days of
+    the base's own 准考证 window (``(opens, closes)`` or None); then its choices with their specialties."""
+    number = parse_id(application_id)
+    trainee = current_trainee()
+    if not number or trainee is None:
+        abort(404)
+    row = db.session.execute(PAGE_ROW, {"number": number, "trainee": trainee.id}).first()
+    if row is None:
+        abort(404)
+    application, base_published, opens, closes = row
+    if "choices" not in inspect(application).dict:  # not loaded yet in this session
+        set_committed_value(application, "choices", db.session.scalars(PAGE_CHOICES, {"number": number}).all())
+    return application, base_published, (opens, closes) if opens is not None else None
+
+
 @bp.route("/applications/<application_id>", methods=["GET"])
 @trainee_required
 def application(application_id: str):
-    """The application page: status, what is missing, every review step with its reason."""
-    application = own_application(application_id)
-    history = db.session.scalars(select(ReviewRecord).where(ReviewRecord.application_id == application.id)
-                                 .order_by(ReviewRecord.created_at, ReviewRecord.id)).all()
-    problems = enrollment.submission_problems(application) if editable(application) else []
+    """The application page: status, what is missing, every review step with its reason.
+
+    Its statements are few and fixed: the application with what the page shows of it (``application_page_row``),
+    the review history; and only where the page can show them: the 外出参培证明, the exemption claims and their
+    decisions of a 全科转岗 application (only those have claims decided), the exam seat of a residency
+    application confirmed on site or later (seats are issued to those only), and the admission notice once
+    the admission is decided (notices are issued to admitted applicants only). No application goes back to
+    an earlier of these states."""
+    application, base_published, card_days = application_page_row(application_id)
+    history = db.session.scalars(PAGE_HISTORY, {"number": application.id}).all()
+    is_editable = editable(application)
+    is_residency = application.batch.program == Program.RESIDENCY
+    problems = enrollment.submission_problems(application) if is_editable else []
     returned = next((r for r in reversed(history) if r.status_after == Status.RETURNED), None)
     eligibility = []
-    if application.batch.program == Program.RESIDENCY:
-        results = (residency.check(application, now().date()) if editable(application)
+    if is_residency:
+        results = (residency.check(application, now().date()) if is_editable
                    else results_from_json(application.eligibility))
         eligibility = [(r.passed, r.hard, r.render(gettext)) for r in results]
     action = "resubmit" if application.status == Status.RETURNED else "submit"
     return render_template("portal/application.html", application=application, history=history, problems=problems,
-                           closed=deadline_refusal(application.batch, action, now()) if editable(application) else None,
+                           closed=deadline_refusal(application.batch, action, now()) if is_editable else None,
                            next_reviewer=resubmission_reviewer(application.batch.program),
-                           eligibility=eligibility, is_residency=application.batch.program == Program.RESIDENCY,
-                           editable=editable(application), returned=returned, form=UploadForm(),
-                           types=exemption_types(), claim_outcomes=decided_outcomes(application),
-                           notice=current_notice(application.id),
-                           precheck=exemption_precheck(application) if editable(application) else [],
-                           outing_files=enrollment.application_files(application, AttachmentKind.OUTING_PROOF),
-                           exam=exam_context(application))
+                           eligibility=eligibility, is_residency=is_residency,
+                           editable=is_editable, returned=returned, types=exemption_types(),
+                           claim_outcomes=(decided_outcomes(application) if not is_residency
+                                           and application.exemptions else []),
+                           notice=(current_notice(application.id) if is_residency
+                                   and application.status in states.ADMISSION_DECIDED else None),
+                           precheck=exemption_precheck(application) if is_editable else [],
+                           outing_files=([] if is_residency else
+                                         enrollment.application_files(application, AttachmentKind.OUTING_PROOF)),
+                           exam=exam_context(application, card_days=card_days, base_published=base_published))
 
 
 @bp.route("/applications/<application_id>/submit", methods=["POST"])

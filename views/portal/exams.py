@@ -9,21 +9,26 @@ from app.domain import exams
 from app.domain.exams.verification import CardCodeError, verify_card
 from app.domain.privacy import mask_id_number
 from app.infra.access_log import record_access
+from app.domain.workflow import states
 from models import AccessAction, Application
 from models.clock import now
 from models.enums import Program
 from views.portal.blueprint import bp
 
 
-def exam_context(application: Application) -> dict | None:
-    """What the application page shows of the exam (None for other programs)."""
+def exam_context(application: Application, *, card_days: tuple | None, base_published: bool) -> dict | None:
+    """What the application page shows of the exam (None for other programs), given the days of the base's
+    own 准考证 window (``(opens, closes)`` or None) and whether the base published its own admission, read
+    with the application (``views.portal.apply.application_page_row``). Only an application confirmed on
+    site or later can have a seat (``exams.applicants_query``): the others are not asked for one."""
     if application.batch.program != Program.RESIDENCY:
         return None
-    seat = exams.seat_of(application)
-    window = exams.card_window(application.batch, exams.plan_of(application.batch_id, application.base_id))
+    seat = exams.seat_of(application) if application.status in states.CONFIRMED_OR_LATER else None
+    window = (exams.CardWindow(*card_days, True) if card_days is not None and application.base_id is not None
+              else exams.card_window(application.batch, None))
     return {"time": exams.theory_exam_text(application.batch), "seat": seat, "window": window,
             "refusal": exams.card_refusal(application, seat, window, now().date()),
-            "score_lines": exams.score_lines(application.batch, application.base_id)}
+            "score_lines": exams.score_lines(application.batch, application.base_id, base_published=base_published)}
 
 
 def admit_card(application: Application):

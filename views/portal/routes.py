@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.domain import enrollment
+from app.domain.sessions import signed_in_trainee
 from app.domain.notices import notices_for, read_ids
 from app.extensions import db
 from models import Application, Role, Trainee
@@ -29,7 +30,9 @@ def trainee_required(view):
 
 
 def current_trainee() -> Trainee | None:
-    return db.session.scalar(select(Trainee).where(Trainee.account_id == current_user.id))
+    """The signed-in account's trainee profile: the one read with the account (no query), else queried."""
+    return (signed_in_trainee(current_user.id)
+            or db.session.scalar(select(Trainee).where(Trainee.account_id == current_user.id)))
 
 
 @bp.route("/")

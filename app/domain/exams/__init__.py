@@ -354,10 +354,17 @@ def theory_exam_text(batch: Batch) -> str:
 
 # --- the score line after admission ------------------------------------------------------------------------
 
-def score_lines(batch: Batch, base_id: int | None) -> list[tuple[str, object, int]]:
+def score_lines(batch: Batch, base_id: int | None, base_published: bool | None = None) -> list[tuple[str, object, int]]:
     """(specialty, lowest combined score admitted (最低录取分), number admitted) of a base, once the batch's
-    admission is published (by the province, or by the base for its own); empty before (one grouped query)."""
-    if base_id is None or not results_published(batch, base_id):
+    admission is published (by the province, or by the base for its own); empty before (one grouped query).
+    ``base_published``: whether the base published its own, when the caller already knows."""
+    if base_id is None:
+        return []
+    if base_published is None:
+        published = results_published(batch, base_id)
+    else:
+        published = batch.admission_published_at is not None or base_published
+    if not published:
         return []
     stmt = (select(Specialty.name, func.min(Application.combined_score), func.count(Application.id))
             .join(Application, Application.admitted_specialty_id == Specialty.id)
