@@ -68,7 +68,7 @@ def id_chunks(view, progress=None) -> Iterator[list]:
     at a time; ``progress`` (the job's) after each chunk is written. No cursor stays open between
     chunks, so the job may commit its progress."""
     pk = view.model.__mapper__.primary_key[0]
-    ids = [row[0] for row in view.export_list_query().with_entities(pk)]
+    ids = db.session.connection().execute(view.export_list_query().with_entities(pk).statement).scalars().all()
     if progress is not None:
         progress(0, len(ids))
     for start in range(0, len(ids), CHUNK):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 from app.domain.access import can_see
 from app.domain.rules.exemption import EXEMPTION_TYPES
 from app.extensions import db
+from app.infra.sql import among
 from models import Application, ClaimDecision, ExemptionRequest, Role, Status
 from models.clock import now
 from models.enums import Program, ReviewLevel
@@ -159,13 +160,13 @@ def decisions_text(application_ids) -> dict[int, str]:
     if not ids:
         return {}
     city, county = aliased(ClaimDecision), aliased(ClaimDecision)
-    rows = db.session.execute(
+    rows = db.session.connection().execute(
         select(ExemptionRequest.application_id, ExemptionRequest.type, ExemptionRequest.content,
                city.agreed, city.reason, county.agreed, county.reason)
         .outerjoin(city, and_(city.exemption_request_id == ExemptionRequest.id, city.level == ReviewLevel.CITY))
         .outerjoin(county, and_(county.exemption_request_id == ExemptionRequest.id,
                                 county.level == ReviewLevel.COUNTY))
-        .where(ExemptionRequest.application_id.in_(ids))
+        .where(among(ExemptionRequest.application_id, ids))
         .order_by(ExemptionRequest.application_id, ExemptionRequest.type))
     lines: dict[int, list[str]] = {}
     texts: dict[tuple, str] = {}  # the same claim and decision read the same: translated once

@@ -23,6 +23,7 @@ from app.domain.admission.standing import (
 )
 from app.domain.review.claims import decisions_text
 from app.extensions import db
+from app.infra.sql import among
 from models import Application, ApplicationChoice, Batch, Employment, Institution, Region, Specialty, Trainee
 from models import TrainingBase
 
@@ -68,10 +69,10 @@ def export_chunk(ids: list[int], user) -> ExportChunk:
         .outerjoin(county, county.id == Application.county_id)
         .outerjoin(city, city.id == Application.city_id)
         .outerjoin(base, base.id == Application.base_id))
-    statement = with_standing_joins(statement, base=None).where(Application.id.in_(ids),
+    statement = with_standing_joins(statement, base=None).where(among(Application.id, ids),
                                                                scope_condition(Application, user))
     by_id = {}
-    for row in db.session.execute(statement):
+    for row in db.session.connection().execute(statement):
         by_id.setdefault(row[0], tuple(row))  # a second current notice would repeat the row: keep one
     rows = [by_id[number] for number in ids if number in by_id]
     return ExportChunk(rows, current_jobs({row[1] for row in rows}), choices_text(by_id),
@@ -85,11 +86,11 @@ def current_jobs(trainee_ids: Iterable[int]) -> dict[int, tuple[str | None, str 
     ids = list(trainee_ids)
     if not ids:
         return {}
-    rows = db.session.execute(
+    rows = db.session.connection().execute(
         select(Employment.trainee_id, Employment.title, Institution.level, Employment.unit_level,
                Employment.institution_id)
         .outerjoin(Institution, Institution.id == Employment.institution_id)
-        .where(Employment.trainee_id.in_(ids), Employment.is_current.is_(True))
+        .where(among(Employment.trainee_id, ids), Employment.is_current.is_(True))
         .order_by(Employment.trainee_id, Employment.start_date))
     return {trainee_id: (title, listed if institution_id is not None else typed)
             for trainee_id, title, listed, typed, institution_id in rows}
@@ -101,10 +102,10 @@ def choices_text(application_ids: Iterable[int]) -> dict[int, str]:
     if not ids:
         return {}
     lines: dict[int, list[str]] = {}
-    for application_id, rank, name in db.session.execute(
+    for application_id, rank, name in db.session.connection().execute(
             select(ApplicationChoice.application_id, ApplicationChoice.rank, Specialty.name)
             .join(Specialty, Specialty.id == ApplicationChoice.specialty_id)
-            .where(ApplicationChoice.application_id.in_(ids))
+            .where(among(ApplicationChoice.application_id, ids))
             .order_by(ApplicationChoice.application_id, ApplicationChoice.rank)):
         lines.setdefault(application_id, []).append(f"{rank}. {name}")
     return {number: "；".join(texts) for number, texts in lines.items()}
