@@ -167,7 +167,7 @@ def decisions_text(application_ids) -> dict[int, str]:
         .outerjoin(county, and_(county.exemption_request_id == ExemptionRequest.id,
                                 county.level == ReviewLevel.COUNTY))
         .where(among(ExemptionRequest.application_id, ids))
-        .order_by(ExemptionRequest.application_id, ExemptionRequest.type))
+        .order_by(ExemptionRequest.application_id, ExemptionRequest.type)).all()
     lines: dict[int, list[str]] = {}
     texts: dict[tuple, str] = {}  # the same claim and decision read the same: translated once
     for application_id, number, content, city_agreed, city_reason, county_agreed, county_reason in rows:

@@ -72,7 +72,7 @@ def export_chunk(ids: list[int], user) -> ExportChunk:
     statement = with_standing_joins(statement, base=None).where(among(Application.id, ids),
                                                                scope_condition(Application, user))
     by_id = {}
-    for row in db.session.connection().execute(statement):
+    for row in db.session.connection().execute(statement).all():
         by_id.setdefault(row[0], tuple(row))  # a second current notice would repeat the row: keep one
     rows = [by_id[number] for number in ids if number in by_id]
     return ExportChunk(rows, current_jobs({row[1] for row in rows}), choices_text(by_id),
@@ -91,7 +91,7 @@ def current_jobs(trainee_ids: Iterable[int]) -> dict[int, tuple[str | None, str 
                Employment.institution_id)
         .outerjoin(Institution, Institution.id == Employment.institution_id)
         .where(among(Employment.trainee_id, ids), Employment.is_current.is_(True))
-        .order_by(Employment.trainee_id, Employment.start_date))
+        .order_by(Employment.trainee_id, Employment.start_date)).all()
     return {trainee_id: (title, listed if institution_id is not None else typed)
             for trainee_id, title, listed, typed, institution_id in rows}
 
@@ -106,6 +106,6 @@ def choices_text(application_ids: Iterable[int]) -> dict[int, str]:
             select(ApplicationChoice.application_id, ApplicationChoice.rank, Specialty.name)
             .join(Specialty, Specialty.id == ApplicationChoice.specialty_id)
             .where(among(ApplicationChoice.application_id, ids))
-            .order_by(ApplicationChoice.application_id, ApplicationChoice.rank)):
+            .order_by(ApplicationChoice.application_id, ApplicationChoice.rank)).all():
         lines.setdefault(application_id, []).append(f"{rank}. {name}")
     return {number: "；".join(texts) for number, texts in lines.items()}
