@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from operator import itemgetter
 
-from app.domain.privacy import mask_id_number, mask_phone
 from app.domain.admission.standing import STANDING_WIDTH
+from app.domain.privacy import mask_id_number, mask_phone
 from app.domain.review.export import INDEX, STANDING_AT, ExportChunk
 from models import Status
 from models.clock import today
@@ -20,7 +20,6 @@ from views.admin.application_states import STATE_EXPORT_READERS
 # what ``readers`` adds after a row's own fields: the current job's title and unit level, the choices,
 # the claim decisions and the standing
 TITLE, LEVEL, CHOICES, DECISIONS, STANDING = range(STANDING_AT + STANDING_WIDTH, STANDING_AT + STANDING_WIDTH + 5)
-ADMISSION_RESULT = STANDING_AT + 8  # Application.admission_result among the standing's columns
 PLAIN = ("id", "batch", "county", "city", "unit_name", "base", "submitted_at", "commissioning_unit",
          "onsite_confirmed_at", "admitted_specialty", "reported_at")
 
@@ -46,14 +45,15 @@ def readers(names, full: bool) -> list:
     identity, result = labeller(Identity), labeller(AdmissionResult)
     status = labeller(Status)
     residency = {value: str(label) for value, label in Status.RESIDENCY_LABELS.items()}
-    gender_at, identity_at, program_at = INDEX["gender"], INDEX["identity"], INDEX["program"]
+    gender_at, identity_at, program_at, status_at = INDEX["gender"], INDEX["identity"], INDEX["program"], INDEX["status"]
     found["gender"] = lambda r: gender(r[gender_at]) if r[gender_at] else ""
     found["title"] = lambda r: title(r[TITLE]) if r[TITLE] else ""
     found["unit_level"] = lambda r: level(r[LEVEL]) if r[LEVEL] else ""
     found["identity"] = lambda r: identity(r[identity_at])
-    found["status"] = lambda r: (residency[r[STANDING_AT]] if r[program_at] == Program.RESIDENCY
-                                 and r[STANDING_AT] in residency else status(r[STANDING_AT]))
-    found["admission_result"] = lambda r: result(r[ADMISSION_RESULT])
+    found["status"] = lambda r: (residency[r[status_at]] if r[program_at] == Program.RESIDENCY
+                                 and r[status_at] in residency else status(r[status_at]))
+    result_at = INDEX["admission_result"]
+    found["admission_result"] = lambda r: result(r[result_at])
     day, changed = today(), INDEX["status_changed_at"]
     found["waiting_days"] = lambda r: (day - r[changed].date()).days if r[changed] else ""
     found["choices"] = itemgetter(CHOICES)

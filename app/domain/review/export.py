@@ -31,8 +31,13 @@ from models import TrainingBase
 FIELDS = ("id", "trainee_id", "name", "id_number", "mobile", "gender", "batch", "program", "identity", "county",
           "city", "unit_name", "base", "submitted_at", "status_changed_at", "commissioning_unit",
           "onsite_confirmed_at", "admitted_specialty", "reported_at")
-INDEX = {name: position for position, name in enumerate(FIELDS)}
 STANDING_AT = len(FIELDS)
+INDEX = {name: position for position, name in enumerate(FIELDS)}
+# the application's own columns among the standing's
+INDEX.update({name: STANDING_AT + next(position for position, column in enumerate(standing_columns())
+                                        if column is attribute)
+              for name, attribute in (("status", Application.status),
+                                      ("admission_result", Application.admission_result))})
 
 
 @dataclass
