@@ -12,6 +12,7 @@ after each one.
 from __future__ import annotations
 
 import re
+from array import array
 from datetime import date, datetime
 from typing import Iterator
 
@@ -20,6 +21,7 @@ from flask_admin.tools import rec_getattr
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy import Integer
 
 from app.domain.jobs import same_scope
 from app.extensions import db
@@ -68,11 +70,13 @@ def id_chunks(view, progress=None) -> Iterator[list]:
     at a time; ``progress`` (the job's) after each chunk is written. No cursor stays open between
     chunks, so the job may commit its progress."""
     pk = view.model.__mapper__.primary_key[0]
-    ids = db.session.connection().execute(view.export_list_query().with_entities(pk).statement).scalars().all()
+    found = db.session.connection().execute(view.export_list_query().with_entities(pk).statement).scalars()
+    # whole-number ids kept as 8 bytes each, not as Python objects: 1 MB for 140,000 rows
+    ids = array("q", found) if isinstance(pk.type, Integer) else list(found)
     if progress is not None:
         progress(0, len(ids))
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
+        chunk = list(ids[start:start + CHUNK])
         yield chunk
         if progress is not None:
             progress(start + len(chunk), len(ids))
