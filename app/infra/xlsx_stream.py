@@ -15,9 +15,10 @@ from datetime import date, datetime
 from typing import Iterable, Iterator
 from xml.sax.saxutils import escape, quoteattr
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
-from app.infra.xlsx import clean_value
+from app.infra.xlsx import EXCEL_MAX_TEXT, clean_value
 
 FLUSH_ROWS = 200  # rows between two pieces sent
 EPOCH = datetime(1899, 12, 30)
@@ -117,13 +118,45 @@ def _cell(reference: str, value) -> str:
     return f'<c r="{reference}"{style} t="inlineStr"><is><t xml:space="preserve">{escape(str(value))}</t></is></c>'
 
 
+def _plain_text(value: str) -> bool:
+    """Text ``clean_value`` would keep as it is and not flag: it begins with a character that no
+    normalisation turns into a formula's start (a printable ASCII character other than a space and
+    = + - @, or a CJK ideograph), holds no character a workbook cannot hold and fits in a cell. Any
+    other text goes through ``clean_value``."""
+    first = value[0]
+    return (("!" <= first <= "~" and first not in "=+-@") or "\u4e00" <= first <= "\u9fff") \
+        and len(value) <= EXCEL_MAX_TEXT and not ILLEGAL_CHARACTERS_RE.search(value)
+
+
 def _row(number: int, letters: list[str], values, style: int = 0) -> str:
     if style:
         cells = "".join(f'<c r="{letter}{number}" s="{style}" t="inlineStr"><is><t xml:space="preserve">'
                         f'{escape(str(clean_value(value)[0]))}</t></is></c>' for letter, value in zip(letters, values))
-    else:
-        cells = "".join(_cell(f"{letter}{number}", value) for letter, value in zip(letters, values))
-    return f'<row r="{number}">{cells}</row>'
+        return f'<row r="{number}">{cells}</row>'
+    # the common cells (plain text, whole numbers, dates and times) inline; the others through ``_cell``
+    cells = [f'<row r="{number}">']
+    for letter, value in zip(letters, values):
+        kind = type(value)
+        if kind is str:
+            if not value:
+                continue
+            if _plain_text(value):
+                if "&" in value or "<" in value or ">" in value:
+                    value = escape(value)
+                cells.append(f'<c r="{letter}{number}" t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>')
+                continue
+        elif value is None:
+            continue
+        elif kind is int:
+            cells.append(f'<c r="{letter}{number}"><v>{value}</v></c>')
+            continue
+        elif kind is datetime and value.tzinfo is None:
+            serial = (value - EPOCH).total_seconds() / 86400
+            cells.append(f'<c r="{letter}{number}" s="{STYLE_DATETIME}"><v>{serial!r}</v></c>')
+            continue
+        cells.append(_cell(f"{letter}{number}", value))
+    cells.append("</row>")
+    return "".join(cells)
 
 
 def _head(title: str, widths: list[float]) -> str:
@@ -154,11 +187,16 @@ def stream_xlsx(title: str, headers: list[str], widths: list[float], rows: Itera
         with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
             sheet.write(_head(title, widths).encode())
             sheet.write(_row(1, letters, headers, STYLE_HEADER).encode())
+            waiting: list[str] = []  # rows written to the archive FLUSH_ROWS at a time
             for values in rows:
                 written += 1
-                sheet.write(_row(written, letters, values).encode())
+                waiting.append(_row(written, letters, values))
                 if written % FLUSH_ROWS == 0:
+                    sheet.write("".join(waiting).encode())
+                    waiting.clear()
                     yield pipe.take()
+            if waiting:
+                sheet.write("".join(waiting).encode())
             last = letters[-1] if letters else "A"
             sheet.write(f'</sheetData><autoFilter ref="A1:{last}{written}"/></worksheet>'.encode())
     yield pipe.take()

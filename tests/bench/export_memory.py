@@ -6,8 +6,8 @@ For each size it builds a fresh SQLite database (or uses DATABASE_URL's PostgreS
 database of its own) with that many applications, exports the whole province-wide list as the
 province administrator through the real view, and prints the peak of Python memory allocated
 during the export (tracemalloc) with the number of data rows found in the file. The export reads
-the list in chunks (``yield_per``) into openpyxl's write-only workbook, which spills to disk, so
-the peak stays about the same from 10,000 to 100,000 rows. Not a test: run it by hand.
+the list's ids, then its rows a chunk of ids at a time, into the streamed workbook
+(``app.infra.xlsx_stream``), so the peak grows only by the list of ids from 10,000 to 100,000 rows. Not a test: run it by hand.
 """
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from openpyxl import load_workbook
 
+from app.infra.xlsx import clean_value
 from app.infra.xlsx_stream import stream_xlsx
 
 HEADERS = ["编号", "姓名", "出生日期", "提交时间", "单位", "备注", "分数", "已确认"]
@@ -45,3 +46,15 @@ def test_the_first_piece_leaves_before_any_row_is_read():
 def test_an_empty_list_is_a_header_only_workbook():
     sheet = load_workbook(io.BytesIO(b"".join(stream_xlsx("空", HEADERS, WIDTHS, iter(()))))).worksheets[0]
     assert sheet.max_row == 1 and sheet.auto_filter.ref == "A1:H1"
+
+
+def test_text_is_written_as_clean_value_says_whatever_its_first_character():
+    """The common text cells are written without ``clean_value``'s full check: the result must be the
+    same — text that a spreadsheet could run is quoted text, characters a workbook cannot hold dropped."""
+    texts = ["=1+1", " =1", "＝1", "\u3000=1", "\t=1", "\n=1", "-5", "+86 139", "@SUM(A1)", "－1", "＠x",
+             "张三", "张=1", "郑州市第一人民医院", "a<b>&c", "!x", "~x", "Ａ=1", "a\x01b", "\x01=1", "ｰ1", "x" * 40000]
+    sheet = load_workbook(io.BytesIO(b"".join(stream_xlsx("t", ["值"], [8], ([text] for text in texts))))).worksheets[0]
+    for row, text in enumerate(texts, start=2):
+        value, formula_like = clean_value(text)
+        cell = sheet.cell(row, 1)
+        assert (cell.value, cell.data_type, bool(cell.quotePrefix)) == (value, "s", formula_like), text

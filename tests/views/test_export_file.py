@@ -9,12 +9,17 @@ from datetime import timedelta
 from urllib.parse import unquote
 
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from app.extensions import db
+from models import Application
 from models.clock import now, today
 from tests.dashboard import add_application
 from tests.factories import PASSWORD
 from tests.queries import counting_statements
+from views.admin import exports
+from views.admin.application_export import readers
+from views.admin.applications import ApplicationView
 
 URL = "/admin/application/export/xlsx/"
 
@@ -106,3 +111,36 @@ def test_the_export_is_streamed(world, client, auth):
     assert response.status_code == 200 and response.is_streamed
     rows, _sheet = rows_by_header(response)
     assert [row["编号"] for row in rows] == [world.applications["zy"].id]
+
+
+def test_the_export_reads_a_fixed_number_of_statements_a_chunk(world, client, auth, monkeypatch):
+    """Rows are read a chunk at a time: more rows in the same chunks cost nothing, and each further chunk
+    the same few statements (its rows, their jobs, choices and claim decisions), never one per row."""
+    monkeypatch.setattr(exports, "CHUNK", 10)
+    auth.login("county_zy", PASSWORD)
+
+    def statements_for_rows(total: int) -> tuple[int, list[dict]]:
+        while len(world_rows) < total:
+            world_rows.append(add_application(world, "zy", world.batches["gp"], "submitted"))
+        db.session.commit()
+        with counting_statements() as counter:
+            rows, _sheet = rows_by_header(client.get(URL))
+        assert len(rows) == total
+        return counter.count, rows
+
+    world_rows = [world.applications["zy"]]
+    one, _rows = statements_for_rows(1)
+    ten, _rows = statements_for_rows(10)
+    eleven, _rows = statements_for_rows(11)
+    thirty_one, rows = statements_for_rows(31)  # four chunks
+    per_chunk = eleven - ten
+    assert ten == one and 0 < per_chunk <= 4 and thirty_one == eleven + 2 * per_chunk
+    # the list's order is kept across chunks: longest waiting first, then by id
+    listed = db.session.scalars(select(Application.id).where(Application.county_id == world.regions["zy"].id)
+                                .order_by(Application.status_changed_at, Application.id)).all()
+    assert [row["编号"] for row in rows] == listed
+
+
+def test_every_column_of_the_export_has_its_reader():
+    names = [str(name) for name in ApplicationView.column_export_list]
+    assert len(readers(names, full=False)) == len(names) == len(readers(names, full=True))

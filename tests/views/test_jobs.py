@@ -13,9 +13,11 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.infra import queue
-from models import AccessLog, Job
+from models import AccessLog, Application, Job
 from models.clock import now
+from tests.dashboard import add_application
 from tests.factories import PASSWORD, AccountFactory
+from views.admin import exports
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -166,3 +168,18 @@ def test_a_failed_job_is_shown_with_its_reason_and_can_be_run_again(world, clien
 def test_a_trainee_has_no_task_pages(world, client, auth):
     auth.login("trainee_zy", PASSWORD)
     assert client.get("/admin/jobs/").status_code == 403
+
+
+def test_an_export_job_writes_every_chunk_in_the_lists_order_with_its_progress(world, client, auth, small_threshold,
+                                                                                monkeypatch):
+    monkeypatch.setattr(exports, "CHUNK", 2)
+    for _index in range(4):
+        add_application(world, "zy", world.batches["gp"], "submitted")
+    db.session.commit()
+    job = run_export(client, auth)
+    status = client.get(f"/admin/jobs/{job.id}/status").get_json()
+    assert (status["state"], status["done"], status["total"]) == ("done", 5, 5)
+    sheet = workbook(client.get(status["download_url"]))
+    listed = db.session.scalars(select(Application.id).where(Application.county_id == world.regions["zy"].id)
+                                .order_by(Application.status_changed_at, Application.id)).all()
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == listed

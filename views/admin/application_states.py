@@ -4,7 +4,6 @@ those states. What they read and the filter conditions are ``app.domain.admissio
 query a page or an export chunk; a filter is a condition of the list's own query)."""
 from __future__ import annotations
 
-from flask import g
 from flask_admin.contrib.sqla import filters
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -118,40 +117,30 @@ def standing_formatter(view, context, model, name):
                            for cls, text in state_lines(state))
 
 
-# --- the export's columns (the chunk's standings read by ``export_prefetch``) ---------------------------
-
-def _state(model) -> Standing | None:
-    return (g.get("export_standings") or {}).get(model.id)
-
-
-def _export(read):
-    def formatter(view, context, model, name):
-        state = _state(model)
-        return "" if state is None else read(state)
-    return formatter
-
+# --- the export's columns: what each reads of a standing (``views.admin.application_export``) ----------
 
 def _score_export(attribute: str):
     def read(state: Standing):
         value = getattr(state, attribute)
         return _("Absent (缺考)") if state.absent else ("" if value is None else float(value))
-    return _export(read)
+    return read
 
 
 STATE_EXPORT_COLUMNS = ("exam_number", "exam_room", "exam_seat", "theory_score", "skills_score", "combined_score",
                         "admission_result", "admitted_base", "admitted_specialty", "acceptance", "report_state",
                         "reported_at", "missing_documents", "diploma_due")
-STATE_EXPORT_FORMATTERS = {
-    "exam_number": _export(lambda s: s.exam_number or _("Not allocated")),
-    "exam_room": _export(lambda s: s.room or ""),
-    "exam_seat": _export(lambda s: s.seat_no or ""),
+# the columns read from the standing (empty for an application that has none)
+STATE_EXPORT_READERS = {
+    "exam_number": lambda s: s.exam_number or _("Not allocated"),
+    "exam_room": lambda s: s.room or "",
+    "exam_seat": lambda s: s.seat_no or "",
     "theory_score": _score_export("theory"), "skills_score": _score_export("skills"),
     "combined_score": _score_export("combined"),
-    "admitted_base": _export(lambda s: s.admitted_base or ""),
-    "acceptance": _export(lambda s: notice_label(s) if s.acceptance or s.admitted else ""),
-    "report_state": _export(lambda s: report_text(s) if s.admitted else ""),
-    "missing_documents": _export(lambda s: "；".join(missing_items(s))),
-    "diploma_due": _export(lambda s: cn_date(s.diploma_due) if s.diploma_due else ""),
+    "admitted_base": lambda s: s.admitted_base or "",
+    "acceptance": lambda s: notice_label(s) if s.acceptance or s.admitted else "",
+    "report_state": lambda s: report_text(s) if s.admitted else "",
+    "missing_documents": lambda s: "；".join(missing_items(s)),
+    "diploma_due": lambda s: cn_date(s.diploma_due) if s.diploma_due else "",
 }
 STATE_LABELS = {
     "standing": _l("Exam and admission"), "exam_number": _l("Exam number"), "exam_room": _l("Exam room"),

@@ -11,7 +11,7 @@ from sqlalchemy import case, func, select
 
 from app.documents.regform import RegformError, registration_form_response
 from app.domain.access import application_condition
-from app.domain.admission.standing import standings, standings_of
+from app.domain.admission.standing import standings
 from app.domain.enrollment.snapshot_diff import (
     BASIC_FIELDS,
     CONTACT_FIELDS,
@@ -23,7 +23,7 @@ from app.domain.enrollment.snapshot_diff import (
     show,
     snapshot_changes,
 )
-from app.domain.review.claims import decisions_text
+from app.domain.review.export import export_chunk
 from app.domain.rules import results_from_json
 from app.domain.rules.exemption import EXEMPTION_TYPES as CLAIM_TYPES
 from app.domain.withdrawals import declaration_conflict
@@ -34,26 +34,20 @@ from models import (
     AccessAction,
     Application,
     ApplicationCount,
-    ApplicationChoice,
     Attachment,
     Batch,
-    Employment,
     ReviewRecord,
     Role,
     Status,
-    Trainee,
 )
-from models.clock import today
 from models.enums import (
     AdmissionResult,
     AttachmentKind,
-    Gender,
     Identity,
-    InstitutionLevel,
-    JobTitle,
     Program,
     ReviewLevel,
 )
+from views.admin.application_export import application_values
 from views.admin.application_filters import (
     EXEMPTION_TYPES,
     DayBetweenFilter,
@@ -70,7 +64,6 @@ from views.admin.application_filters import (
 )
 from views.admin.application_states import (
     STATE_EXPORT_COLUMNS,
-    STATE_EXPORT_FORMATTERS,
     STATE_FILTERS,
     STATE_LABELS,
     standing_formatter,
@@ -88,43 +81,6 @@ APPLICATION_EDITORS = (Role.PROVINCE_ADMIN, Role.SUPERUSER)
 # what a list page does not show: left unread for its rows (the snapshot alone is ~1.3 KB a row)
 LIST_DEFERRED = (Application.snapshot, Application.previous_snapshot, Application.eligibility,
                  Application.onsite_materials, Application.skill_scores)
-
-
-def choices_export(view, context, model, name):
-    """志愿 in order: "1. 内科；2. 外科"."""
-    return "；".join(f"{c.rank}. {c.specialty.name}" for c in model.choices)
-
-
-def current_job(model):
-    return model.trainee.current_employment
-
-
-def gender_export(view, context, model, name):
-    return Gender.label(model.trainee.gender) if model.trainee.gender else ""
-
-
-def title_export(view, context, model, name):
-    employment = current_job(model)
-    return JobTitle.label(employment.title) if employment is not None and employment.title else ""
-
-
-def unit_level_export(view, context, model, name):
-    """The level of the unit: the directory's for a listed unit, else the one typed in."""
-    employment = current_job(model)
-    if employment is None:
-        return ""
-    level = employment.institution.level if employment.institution is not None else employment.unit_level
-    return InstitutionLevel.label(level) if level else ""
-
-
-def waiting_days_export(view, context, model, name):
-    """Whole days since the application entered its current status."""
-    return (today() - model.status_changed_at.date()).days if model.status_changed_at else ""
-
-
-def claim_decisions_export(view, context, model, name):
-    """The exemption claims' standing decisions (read for the chunk by ``export_prefetch``)."""
-    return (g.get("export_claim_decisions") or {}).get(model.id, "")
 
 
 def status_formatter(view, context, model, name):
@@ -151,15 +107,12 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
                          "admission_result": choice_formatter(AdmissionResult),
                          "status_changed_at": waiting_formatter, "exemptions": claimed_formatter,
                          "standing": standing_formatter}
-    # export-only columns: add one by naming it here, with a label in LABELS and a formatter below
+    # export-only columns: add one by naming it here, with a label in LABELS and a reader in
+    # ``views.admin.application_export`` (the export writes plain rows, not the list's records)
     column_export_list = ("id", "trainee.name", "trainee.id_number", "trainee.mobile", "gender", "title", "unit_level",
                           "batch", "identity", "status", "county", "city", "unit_name", "base", "submitted_at",
                           "waiting_days", "choices", "commissioning_unit", "onsite_confirmed_at",
                           *STATE_EXPORT_COLUMNS, "claim_decisions")
-    column_formatters_export = {**column_formatters, "choices": choices_export, "gender": gender_export,
-                                "title": title_export, "unit_level": unit_level_export,
-                                "waiting_days": waiting_days_export, "claim_decisions": claim_decisions_export,
-                                **STATE_EXPORT_FORMATTERS}
     export_widths = {"trainee.name": 10, "trainee.id_number": 21, "trainee.mobile": 14, "unit_name": 30,
                      "batch": 24, "choices": 30, "commissioning_unit": 24, "base": 24}
     column_filters = (
@@ -273,26 +226,18 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
                 .order_by(case({row_id: position for position, row_id in enumerate(ids)}, value=Application.id)
                           if ids else Application.id))
 
-    def export_prefetch(self, models: list) -> None:
-        g.export_claim_decisions = decisions_text(model.id for model in models)
-        g.export_standings = standings(model.id for model in models)
-
-    def export_query(self, query):
-        """The columns written and no more: the frozen snapshot and the rule results stay in the database;
-        employments (title, unit level) and choices in one query per chunk each."""
-        return query.options(
-            db.defer(Application.snapshot), db.defer(Application.previous_snapshot), db.defer(Application.eligibility),
-            db.defer(Application.onsite_materials), db.defer(Application.skill_scores),
-            db.selectinload(Application.choices).joinedload(ApplicationChoice.specialty),
-            db.joinedload(Application.trainee).selectinload(Trainee.employments).joinedload(Employment.institution),
-            db.joinedload(Application.admitted_specialty))
+    def export_values(self, ids: list) -> list[list]:
+        """Plain rows of only the columns written, a chunk at a time (``app.domain.review.export``),
+        inside the user's scope; personal values masked unless this is a full-value export."""
+        return application_values(export_chunk(ids, current_user), [name for name, _label in self._export_columns],
+                                  full=bool(g.get("pii_full_export")))
 
     # --- details page: the frozen snapshot, claims with rule checks and files, history, changes ----
     details_template = "admin/application_details.html"
 
     def render(self, template, **kwargs):
         if template == self.list_template and kwargs.get("data") is not None:
-            kwargs["standings"] = standings_of(kwargs["data"])
+            kwargs["standings"] = standings(kwargs["data"])
         if template == self.details_template and kwargs.get("model") is not None:
             kwargs.update(self.details_context(kwargs["model"]))
             kwargs.update(self.loop_context(kwargs["model"]))

@@ -51,7 +51,7 @@ from models.clock import now
 from app.domain.reporting import dashboard_context
 from app.domain.reporting.season import base_season
 from views.admin.queues import my_queues
-from views.admin.exports import export_rows, model_chunks, start_export_job, workbook
+from views.admin.exports import export_rows, model_values, start_export_job, workbook
 from views.helpers import parse_id
 
 MAX_PAGE = 10**6
@@ -547,6 +547,11 @@ class SecureModelView(RoleAccessMixin, ModelView):
                                       view_args.search, view_args.filters, execute=False, page_size=0)
         return query
 
+    def export_values(self, ids: list) -> list[list]:
+        """The values written for the rows ``ids`` (a chunk of the list, in its order): the list's
+        records formatted column by column; a view with many rows may read plain rows instead."""
+        return model_values(self, ids)
+
     def export_prefetch(self, models: list) -> None:
         """Read what export-only columns need for a chunk of rows at once (views override it and keep
         the result in ``flask.g``, never on the view, which every request shares)."""
@@ -586,7 +591,7 @@ class SecureModelView(RoleAccessMixin, ModelView):
             return start_export_job(self, count)
         filename = self.get_export_name("xlsx")
         # streamed: the first bytes leave before the first row is read, the rows as they are written
-        response = Response(stream_with_context(workbook(self, export_rows(self, model_chunks(self)))),
+        response = Response(stream_with_context(workbook(self, export_rows(self))),
                             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         response.headers["Content-Disposition"] = (
             f"attachment; filename=export.xlsx; filename*=UTF-8''{quote(filename)}")

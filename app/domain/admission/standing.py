@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Iterable
 
-from sqlalchemy import and_, exists, false, select, true
+from sqlalchemy import and_, exists, false, select
 
 from app.domain.review.listing import in_program
 from app.domain.workflow import states
@@ -69,49 +69,61 @@ def sits_exam():
     return and_(in_program(Program.RESIDENCY), Application.status.in_(states.CONFIRMED_OR_LATER))
 
 
-def standings_of(applications: Iterable[Application]) -> dict[int, Standing]:
-    """``standings`` of loaded applications (with their batch): only those that sit the exam are
-    asked for, by id alone (a GP transfer page runs no query)."""
-    ids = [a.id for a in applications
-           if a.status in states.CONFIRMED_OR_LATER and a.batch.program == Program.RESIDENCY]
-    return _standings(ids, true()) if ids else {}
+def standing_columns():
+    """What a standing is made of, after the application's id: read with ``with_standing_joins``
+    and turned into a ``Standing`` by ``standing_from``."""
+    return (Application.status, ExamSeat.exam_number, ExamRoom.name, ExamSeat.seat_no, Application.theory_score,
+            Application.skills_score, Application.combined_score, Application.exam_absent,
+            Application.admission_result, TrainingBase.name, Specialty.name, AdmissionNotice.acceptance,
+            TrainingRecord.agreement_kind, TrainingRecord.agreement_file_id, TrainingRecord.diploma_due,
+            TrainingRecord.diploma_file_id, TrainingRecord.degree_file_id, TrainingRecord.withdrawn_at)
 
 
-def standings(ids: Iterable[int]) -> dict[int, Standing]:
-    """The standing of each residency application among ``ids`` that has been confirmed on site, by id
-    (one joined query for a page or an export chunk)."""
-    ids = list(ids)
-    return _standings(ids, sits_exam()) if ids else {}
+STANDING_WIDTH = 18  # len(standing_columns())
 
 
-def _standings(ids: list[int], condition) -> dict[int, Standing]:
-    rows = db.session.execute(
-        select(Application.id, Application.status, ExamSeat.exam_number, ExamRoom.name, ExamSeat.seat_no,
-               Application.theory_score, Application.skills_score, Application.combined_score,
-               Application.exam_absent, Application.admission_result, TrainingBase.name, Specialty.name,
-               AdmissionNotice.acceptance, TrainingRecord.agreement_kind, TrainingRecord.agreement_file_id,
-               TrainingRecord.diploma_due, TrainingRecord.diploma_file_id, TrainingRecord.degree_file_id,
-               TrainingRecord.withdrawn_at)
-        .outerjoin(ExamSeat, ExamSeat.application_id == Application.id)
-        .outerjoin(ExamRoom, ExamRoom.id == ExamSeat.room_id)
-        .outerjoin(Specialty, Specialty.id == Application.admitted_specialty_id)
-        .outerjoin(TrainingBase, TrainingBase.id == Application.base_id)
-        .outerjoin(AdmissionNotice, and_(AdmissionNotice.application_id == Application.id,
-                                         AdmissionNotice.current.is_(True)))
-        .outerjoin(TrainingRecord, TrainingRecord.application_id == Application.id)
-        .where(Application.id.in_(ids), condition))
-    found = {}
-    for (app_id, status, number, room, seat, theory, skills, combined, absent, result, base, specialty, acceptance,
-         kind, agreement_file, due, diploma_file, degree_file, withdrawn_at) in rows:
-        active = kind is not None and withdrawn_at is None
-        found[app_id] = Standing(
-            status=status, exam_number=number, room=room, seat_no=seat, theory=theory, skills=skills,
-            combined=combined, absent=bool(absent), result=result,
-            admitted_base=base if specialty is not None else None, admitted_specialty=specialty,
-            acceptance=acceptance, agreement_missing=kind if active and agreement_file is None else None,
-            diploma_due=due if active and due is not None and (diploma_file is None or degree_file is None) else None,
-            withdrawn=withdrawn_at is not None)
-    return found
+def with_standing_joins(statement, base=TrainingBase):
+    """``statement`` (a select from ``Application``) joined to what ``standing_columns`` read; a caller
+    that has joined the application's base already passes it as ``base``."""
+    statement = (statement.outerjoin(ExamSeat, ExamSeat.application_id == Application.id)
+                 .outerjoin(ExamRoom, ExamRoom.id == ExamSeat.room_id)
+                 .outerjoin(Specialty, Specialty.id == Application.admitted_specialty_id))
+    if base is not None:
+        statement = statement.outerjoin(base, base.id == Application.base_id)
+    return (statement.outerjoin(AdmissionNotice, and_(AdmissionNotice.application_id == Application.id,
+                                                      AdmissionNotice.current.is_(True)))
+            .outerjoin(TrainingRecord, TrainingRecord.application_id == Application.id))
+
+
+def standing_from(values) -> Standing:
+    """The ``Standing`` of the values of ``standing_columns`` (in that order)."""
+    (status, number, room, seat, theory, skills, combined, absent, result, base, specialty, acceptance,
+     kind, agreement_file, due, diploma_file, degree_file, withdrawn_at) = values
+    active = kind is not None and withdrawn_at is None
+    return Standing(
+        status=status, exam_number=number, room=room, seat_no=seat, theory=theory, skills=skills,
+        combined=combined, absent=bool(absent), result=result,
+        admitted_base=base if specialty is not None else None, admitted_specialty=specialty,
+        acceptance=acceptance, agreement_missing=kind if active and agreement_file is None else None,
+        diploma_due=due if active and due is not None and (diploma_file is None or degree_file is None) else None,
+        withdrawn=withdrawn_at is not None)
+
+
+def sits_exam_values(program: str, status: str) -> bool:
+    """``sits_exam`` of an application already read (its batch's program and its status)."""
+    return program == Program.RESIDENCY and status in states.CONFIRMED_OR_LATER
+
+
+def standings(applications: Iterable[Application]) -> dict[int, Standing]:
+    """The standing of each loaded application (with its batch) that sits the exam (residency, confirmed
+    on site or later), by id: one joined query by id for a page, none for a page without such rows (a
+    全科转岗 page). An export chunk reads the same columns in its own query (``standing_columns``)."""
+    ids = [a.id for a in applications if sits_exam_values(a.batch.program, a.status)]
+    if not ids:
+        return {}
+    rows = db.session.execute(with_standing_joins(select(Application.id, *standing_columns()))
+                              .where(Application.id.in_(ids)))
+    return {row[0]: standing_from(row[1:]) for row in rows}
 
 
 # --- the list's filters -------------------------------------------------------------------------------

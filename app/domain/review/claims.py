@@ -11,11 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, select
+from sqlalchemy.orm import aliased
 
 from app.domain.access import can_see
 from app.domain.rules.exemption import EXEMPTION_TYPES
 from app.extensions import db
+from app.infra.sql import among
 from models import Application, ClaimDecision, ExemptionRequest, Role, Status
 from models.clock import now
 from models.enums import Program, ReviewLevel
@@ -138,16 +140,43 @@ def outcomes(application: Application, decided: dict[int, dict[str, ClaimDecisio
     return [Outcome(r, standing(decided.get(r.id, {}))) for r in application.exemptions]
 
 
+@dataclass(frozen=True)
+class _Claim:
+    type: int
+    content: str | None
+
+
+@dataclass(frozen=True)
+class _Decision:
+    agreed: bool
+    reason: str
+
+
 def decisions_text(application_ids) -> dict[int, str]:
     """The claim decisions of each application as one line of text (for the export's column):
-    {application id: "（1）…：同意，减免：…；（3）…：不同意（理由）"}; two queries whatever the count."""
+    {application id: "（1）…：同意，减免：…；（3）…：不同意（理由）"}; one query whatever the count,
+    reading only the claims' type and content and the two levels' decisions."""
     ids = list(application_ids)
-    claims = db.session.scalars(select(ExemptionRequest).where(ExemptionRequest.application_id.in_(ids))
-                                .order_by(ExemptionRequest.application_id, ExemptionRequest.type)).all() if ids else []
-    decided = decisions_of(ids)
+    if not ids:
+        return {}
+    city, county = aliased(ClaimDecision), aliased(ClaimDecision)
+    rows = db.session.connection().execute(
+        select(ExemptionRequest.application_id, ExemptionRequest.type, ExemptionRequest.content,
+               city.agreed, city.reason, county.agreed, county.reason)
+        .outerjoin(city, and_(city.exemption_request_id == ExemptionRequest.id, city.level == ReviewLevel.CITY))
+        .outerjoin(county, and_(county.exemption_request_id == ExemptionRequest.id,
+                                county.level == ReviewLevel.COUNTY))
+        .where(among(ExemptionRequest.application_id, ids))
+        .order_by(ExemptionRequest.application_id, ExemptionRequest.type)).all()
     lines: dict[int, list[str]] = {}
-    for claim in claims:
-        lines.setdefault(claim.application_id, []).append(Outcome(claim, standing(decided.get(claim.id, {}))).text)
+    texts: dict[tuple, str] = {}  # the same claim and decision read the same: translated once
+    for application_id, number, content, city_agreed, city_reason, county_agreed, county_reason in rows:
+        decision = (_Decision(city_agreed, city_reason) if city_agreed is not None
+                    else _Decision(county_agreed, county_reason) if county_agreed is not None else None)
+        key = (number, content, decision)
+        if key not in texts:
+            texts[key] = Outcome(_Claim(number, content), decision).text
+        lines.setdefault(application_id, []).append(texts[key])
     return {number: "；".join(texts) for number, texts in lines.items()}
 
 
