@@ -17,7 +17,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, make_url, text
 
@@ -28,6 +27,7 @@ from app.extensions import db, limiter
 from app.infra.filestore import store
 from app.seed.reference import seed_reference_data
 from tests.factories import build_world
+from tests.isolated_client import IsolatedClient
 from tests.portal_helpers import OutboxSender
 
 OUTBOX_SENDER = "tests.portal_helpers:OutboxSender"
@@ -96,18 +96,6 @@ def _reset_postgres(url: str) -> None:
             connection.execute(text("CREATE SCHEMA public"))
     finally:
         engine.dispose()
-
-
-class IsolatedClient(FlaskClient):
-    """Each request runs in an app context of its own, as in production: its own ``g`` (audit
-    actor, CSRF token) and database session. The test's session is expired afterwards, so
-    reading the database after a request sees what the request committed."""
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            response = super().open(*args, **kwargs)
-        db.session.expire_all()
-        return response
 
 
 @pytest.fixture(scope="session")

@@ -32,6 +32,7 @@ from app import create_app
 from app.extensions import db
 from app.seed.demo import DEMO_PASSWORD
 from models import Application, Batch
+from tests.isolated_client import IsolatedClient
 from tests.queries import counting_statements
 
 PROJECT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -109,6 +110,10 @@ def ensure_database(server: str, name: str, trainees: int) -> str:
 def build_app(url: str, **settings):
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "STAFF_TWO_FACTOR": False,
                       **settings})
+    # each request in an app context of its own, as under gunicorn: the bench holds one open around its
+    # requests, and Flask would otherwise share its ``g`` between them (what one request keeps for
+    # itself leaking into the next)
+    app.test_client_class = IsolatedClient
     naive = Admin(app, name="naive", url="/naive", endpoint="naive_admin")
     with app.app_context():
         naive.add_view(NaiveApplicationView(Application, db.session, endpoint="naive_application",

@@ -160,7 +160,7 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
         reading every matching application, when no search and only counted filters apply: the
         counts equal a full recount (database triggers keep them, ``tests/domain/test_counts.py``)."""
         counted = self.maintained_count(search, filters) if execute else None
-        g.list_count_maintained = counted is not None
+        g.list_count_maintained, g.list_searching = counted is not None, False
         try:
             count, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute=execute,
                                            page_size=page_size)
