@@ -59,7 +59,7 @@ def measure(rows: int, url: str, trace: bool = True) -> None:
     from flask_migrate import upgrade
 
     from app.cli import seed_reference_data
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "STAFF_TWO_FACTOR": False})
     with app.app_context():
         upgrade()
         seed_reference_data()
