@@ -24,6 +24,7 @@ from app.domain.enrollment.snapshot_diff import (
     snapshot_changes,
 )
 from app.domain.review.export import export_chunk
+from app.domain.review.listing import in_program
 from app.domain.rules import results_from_json
 from app.domain.rules.exemption import EXEMPTION_TYPES as CLAIM_TYPES
 from app.domain.withdrawals import declaration_conflict
@@ -35,7 +36,6 @@ from models import (
     Application,
     ApplicationCount,
     Attachment,
-    Batch,
     ReviewRecord,
     Role,
     Status,
@@ -180,8 +180,7 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
         for index, _name, value in active or ():
             flt = self._filters[index]
             if isinstance(flt, ProgramFilter):
-                conditions.append(ApplicationCount.batch_id.in_(
-                    select(Batch.id).where(Batch.program == flt.clean(value))))
+                conditions.append(in_program(flt.clean(value), ApplicationCount))
             elif (type(flt) in (filters.FilterEqual, filters.IntEqualFilter)
                   and getattr(flt.column, "key", None) in self.COUNTED_FILTER_COLUMNS
                   and flt.column.class_ is Application):

@@ -75,16 +75,17 @@ class ReviewActionsMixin:
                 if name == "assign_base":
                     actions.append((name, label, f"{assign}?ids={row.id}&seen_{row.id}={row.version}", "", ""))
                 elif not needs_form:
-                    if name == "report":
-                        confirm = labels.setdefault("?report", _(
-                            "Record that this trainee has reported to the base? This cannot be undone here."))
-                    else:
-                        confirm = _("Confirm “%(action)s” for %(name)s?", action=label, name=row.trainee.name)
                     button = "✓ " + (labels.setdefault("?approve", _("Approve")) if name.endswith("_approve")
                                      else label)
-                    actions.append((name, label, "", confirm, button))
+                    actions.append((name, label, "", self.action_confirmation(row, name, label), button))
             result[row.id] = {"details": f"{details}?id={row.id}&{back}", "actions": actions}
         return result
+
+    def action_confirmation(self, application, name: str, label: str) -> str:
+        """What the browser asks before one action is posted from a row or the details page."""
+        if name == "report":
+            return _("Record that this trainee has reported to the base? This cannot be undone here.")
+        return _("Confirm “%(action)s” for %(name)s?", action=label, name=application.trainee.name)
 
     def is_action_allowed(self, name):
         if name in ("approve", "return", "reject", "report"):

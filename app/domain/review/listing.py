@@ -13,9 +13,10 @@ WAITING_DAYS = (3, 7, 14)  # the waiting filter's steps, also the dashboard's
 RULE_CHECK_VALUES = ("failed", "passed")
 
 
-def in_program(program: str):
-    """Applications of batches of one program (全科转岗 / 住培)."""
-    return Application.batch_id.in_(select(Batch.id).where(Batch.program == program))
+def in_program(program: str, source=Application):
+    """Applications of batches of one program (全科转岗 / 住培); ``source`` is ``Application`` or a
+    table of maintained counts (``models.application_count``), which has the same ``batch_id``."""
+    return source.batch_id.in_(select(Batch.id).where(Batch.program == program))
 
 
 def claims_exemption_type(number: int):
