@@ -212,3 +212,38 @@ def test_the_list_count_from_the_maintained_counts_equals_the_rows(app, client, 
         assert _listed_count(client.get(url).get_data(as_text=True)) == expected, url
         seen.add(expected)
     assert len(seen) > 1  # the filters select different numbers: the comparison is not between zeros
+
+
+@pytest.mark.parametrize("username", ["county_zy", "city_zz", "base_one"])
+def test_each_queue_count_in_the_menu_equals_the_rows_its_link_lists(app, client, auth, username):
+    """The menu's queue numbers come from the maintained counts: each equals the applications its link
+    lists, counted by reading them, right after a change (before the worker folds the ledger)."""
+    from html import unescape
+
+    from models import Account
+    ensure_fixtures(echo=lambda *a: None)
+    generate_trainees(60, random_seed=11, echo=lambda *a: None)
+    from models import Batch, Region
+    user = db.session.scalar(select(Account).where(Account.username == username))
+    # changes the triggers count, not yet folded: GP applications moved into the reviewer's queues
+    gp = select(Batch.id).where(Batch.program == "gp_transfer")
+    county = db.session.get(Region, db.session.scalar(select(Account.region_id).where(Account.username == "county_zy")))
+    moved = db.session.scalars(select(Application).where(Application.batch_id.in_(gp),
+                                                         Application.status.in_(("submitted", "county_approved")))
+                               .order_by(Application.id).limit(4)).all()
+    for some, status in zip(moved, ("submitted", "county_approved", "city_approved", "submitted")):
+        some.county_id, some.city_id, some.status = county.id, county.parent_id, status
+    base = db.session.scalar(select(Account.base_id).where(Account.username == "base_one"))
+    residency = db.session.scalars(select(Application).where(Application.batch_id.not_in(gp),
+                                                             Application.status != "draft")
+                                   .order_by(Application.id).limit(2)).all()
+    for some, status in zip(residency, ("submitted", "base_approved")):
+        some.base_id, some.status = base, status
+    db.session.commit()
+    auth.login(username, DEMO_PASSWORD)
+    html = client.get("/admin/").get_data(as_text=True)
+    links = re.findall(r'<a[^>]+href="([^"]*flt1_program_equals[^"]*)"[^>]*>\s*[^<（]+?（(\d+)）\s*</a>', html)
+    assert links, "no queue in the menu"
+    for href, shown in links:
+        assert int(shown) == _scoped_count(unescape(href), user), href
+    assert any(int(shown) for _href, shown in links)  # not a comparison between zeros
