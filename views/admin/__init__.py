@@ -55,6 +55,8 @@ from views.admin.filing import FilingView
 from views.admin.institutions import InstitutionImportView
 from views.admin.notices import NoticeInboxView, NoticeView
 from views.admin.jobs import JobsView
+from views.admin.list_rows import action_form, review_buttons
+from views.admin.menu import init_menu
 from views.admin.queues import queue_links
 from views.admin.reference import (
     InstitutionView,
@@ -81,6 +83,9 @@ def init_admin(app) -> Admin:
     """Create the back office on ``app`` with every view."""
     app.add_template_global(pii_field, "pii_field")  # a masked personal value (with a reveal button on details)
     app.add_template_global(PII_FIELDS, "pii_keys")
+    init_menu(app)
+    app.add_template_global(action_form, "review_action_form")  # a review action's form (lists, details)
+    app.add_template_global(review_buttons, "review_buttons")
     admin = Admin(app, name=_l("Henan Health Training Enrollment Platform"),
                   theme=Bootstrap4Theme(swatch="default", fluid=True, base_template="admin/site_master.html"),
                   index_view=DashboardView(name=_l("Dashboard"), url="/admin"),

@@ -41,6 +41,11 @@ FIELDS_TO_FIX = (
 MAX_REASON = 500
 
 
+def return_query(return_url: str) -> str:
+    """``url=<the list>`` as ``url_for`` writes it: a link's way back to the list."""
+    return urlencode({"url": return_url}, safe="!$'()*,/:;?@")
+
+
 class ReviewActionsMixin:
     """For the application list: review and assign one row or many, each against the version seen."""
 
@@ -66,7 +71,7 @@ class ReviewActionsMixin:
         links' fixed parts made once (a ``url_for`` per button cost more than the rest of the row)."""
         details = self.get_url(".details_view")
         assign = self.get_url(".assign_view")
-        back = urlencode({"url": return_url}, safe="!$'()*,/:;?@")  # as url_for writes it
+        back = return_query(return_url)
         labels: dict[str, str] = {}
         result = {}
         for row in rows:

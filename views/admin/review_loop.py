@@ -33,6 +33,7 @@ from app.extensions import db
 from models import Application
 from models.clock import now
 from models.enums import ReviewLevel
+from views.admin.list_rows import list_rows
 from views.admin.review_actions import FIELDS_TO_FIX, MAX_REASON, PRESET_REASONS
 from views.helpers import parse_id
 
@@ -76,6 +77,7 @@ class ReviewLoopMixin:
             kwargs["row_buttons"] = self.list_row_buttons(kwargs["data"], kwargs.get("return_url") or "")
             kwargs["review_post_url"] = self.get_url(".review_view")
             kwargs["page_csrf_token"] = generate_csrf()
+            kwargs["list_rows"] = list_rows(self, kwargs)
         return super().render(template, **kwargs)
 
     # --- the list the reviewer came from ---------------------------------------------------------
