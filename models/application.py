@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db
@@ -91,6 +91,11 @@ class Application(db.Model):
         Index("ix_application_status_batch_id_status_changed_at", "status", "batch_id", "status_changed_at"),
         Index("ix_application_batch_id_combined_score", "batch_id", "combined_score"),
         Index("ix_application_batch_id_exam_absent", "batch_id", "exam_absent"),
+        # the residency season's scored applicants per base and specialty, from the index alone
+        Index("ix_application_scored_place", "batch_id", "base_id", "first_specialty_id", "status",
+              postgresql_include=["combined_score", "exam_absent"],
+              postgresql_where=text("combined_score IS NOT NULL AND exam_absent IS FALSE"),
+              sqlite_where=text("combined_score IS NOT NULL AND exam_absent IS FALSE")),
         # the list's "contains" search of the unit name: a trigram index on PostgreSQL (pg_trgm)
         Index("ix_application_unit_name_trgm", "unit_name", postgresql_using="gin",
               postgresql_ops={"unit_name": "gin_trgm_ops"}),

@@ -141,25 +141,32 @@ def _queue_waiting(user, batches: dict, at: datetime) -> None:
     bounds = [at - timedelta(days=days) for days, _label in BUCKETS[1:]]
     # one part per queue, each on its own status and batches, so that an index answers it:
     # (batch_id, status, submitted_at) for the queues timed from submission, else
-    # (status, batch_id, status_changed_at); an OR over the queues would read every application
+    # (status, batch_id, status_changed_at); an OR over the queues would read every application.
+    # Each part counts the applications entered after each bound in one pass over the index, grouped
+    # by (batch, status) as the index is ordered: no per-application bucket to sort
     parts = []
     for queue in queues:
         entered = Application.submitted_at if queue.since_submission else Application.status_changed_at
-        bucket = case(*[(entered > bound, index) for index, bound in enumerate(bounds)], else_=len(bounds))
         batches_of_program = select(Batch.id).where(Batch.program == queue.program, _current_batch())
         parts.append(select(Application.batch_id.label("batch_id"), Application.status.label("status"),
-                            bucket.label("bucket"))
+                            func.count().label("total"),
+                            *[func.count().filter(entered > bound).label(f"after{index}")
+                              for index, bound in enumerate(bounds)])
                      .where(scope_condition(Application, user), Application.status == queue.status,
-                            Application.batch_id.in_(batches_of_program)))
+                            Application.batch_id.in_(batches_of_program))
+                     .group_by(Application.batch_id, Application.status))
     waiting = union_all(*parts).subquery()
     rows = db.session.execute(
-        select(waiting.c.batch_id, Batch.name, Batch.program, waiting.c.status, waiting.c.bucket, func.count())
-        .join(Batch, Batch.id == waiting.c.batch_id)
-        .group_by(waiting.c.batch_id, Batch.name, Batch.program, waiting.c.status, waiting.c.bucket)).all()
+        select(waiting.c.batch_id, Batch.name, Batch.program, waiting.c.status, waiting.c.total,
+               *[waiting.c[f"after{index}"] for index in range(len(bounds))])
+        .join(Batch, Batch.id == waiting.c.batch_id)).all()
     counts: dict[tuple[int, str], list[int]] = {}
-    for batch_id, name, program, status, index, count in rows:
+    for batch_id, name, program, status, total, *after in rows:
         _batch_entry(batches, batch_id, name, program)
-        counts.setdefault((batch_id, status), [0] * len(BUCKETS))[int(index)] += count
+        # entered after the 3-day bound: within 3 days; after the 7-day one but not the 3-day one: 3–7 days …
+        cumulative = [*after, total]
+        counts[(batch_id, status)] = [cumulative[0]] + [cumulative[i] - cumulative[i - 1]
+                                                         for i in range(1, len(cumulative))]
     for entry in batches.values():
         for queue in queues:
             if queue.program != entry["program"]:

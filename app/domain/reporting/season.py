@@ -107,10 +107,10 @@ def _counts_union(user, base_id: int | None):
     seats = (select(*key, *_columns({"seats": func.count(ExamSeat.id)}))
              .join(ExamSeat, ExamSeat.application_id == Application.id)
              .where(*applying).group_by(*key))
-    scored = (select(*key, *_columns({"scored": func.count(Application.id)}))
+    scored = (select(*key, *_columns({"scored": func.count()}))
               .where(*applying, Application.combined_score.is_not(None), Application.exam_absent.is_(False))
               .group_by(*key))
-    absent = (select(*key, *_columns({"absent": func.count(Application.id)}))
+    absent = (select(*key, *_columns({"absent": func.count()}))
               .where(*applying, Application.exam_absent.is_(True)).group_by(*key))
     specialty = func.coalesce(Application.admitted_specialty_id, Application.first_specialty_id)
     missing = (select(Application.batch_id, Application.base_id, specialty,
