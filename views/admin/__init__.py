@@ -68,6 +68,7 @@ from views.admin.reference import (
 )
 from views.admin.quotas import QuotaGridView
 from views.admin.scores import ScoresView
+from views.admin.season_table import season_cells
 from views.admin.settings import SupportContactView
 from views.admin.sms import SmsLogView
 from views.admin.support import SupportView
@@ -86,6 +87,7 @@ def init_admin(app) -> Admin:
     init_menu(app)
     app.add_template_global(action_form, "review_action_form")  # a review action's form (lists, details)
     app.add_template_global(review_buttons, "review_buttons")
+    app.add_template_global(season_cells, "season_number_cells")  # the season table's cells
     admin = Admin(app, name=_l("Henan Health Training Enrollment Platform"),
                   theme=Bootstrap4Theme(swatch="default", fluid=True, base_template="admin/site_master.html"),
                   index_view=DashboardView(name=_l("Dashboard"), url="/admin"),
