@@ -91,6 +91,10 @@ class Application(db.Model):
         Index("ix_application_status_batch_id_status_changed_at", "status", "batch_id", "status_changed_at"),
         Index("ix_application_batch_id_combined_score", "batch_id", "combined_score"),
         Index("ix_application_batch_id_exam_absent", "batch_id", "exam_absent"),
+        # a county's and a base's queues timed from submission: their waiting times from the index alone
+        Index("ix_application_county_id_status_batch_id_submitted_at", "county_id", "status", "batch_id",
+              "submitted_at"),
+        Index("ix_application_base_id_status_batch_id_submitted_at", "base_id", "status", "batch_id", "submitted_at"),
         # the residency season's scored applicants per base and specialty, from the index alone
         Index("ix_application_scored_place", "batch_id", "base_id", "first_specialty_id", "status",
               postgresql_include=["combined_score", "exam_absent"],
