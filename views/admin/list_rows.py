@@ -19,7 +19,6 @@ from views.admin.review_actions import return_query
 REVIEW_BUTTONS = "review_row.buttons"  # the review buttons' row action (``ApplicationView``)
 
 
-
 def action_form(row, name, label, back_url, button_text, confirm, post_url, token) -> Markup:
     """One review action posted for one application after the browser asks to confirm
     (``static/admin/csp.js``): a row's approve or 报到, and the details page's other buttons."""
