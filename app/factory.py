@@ -20,7 +20,7 @@ from app.domain.workflow.table import action_label
 from app.errors import register_error_handlers
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.i18n import prefer_platform_wording, register_template_helpers, select_locale, select_timezone
-from app.infra import access_log, audit, counts, database, jobs, notify, observability, pdf_preview, queue  # noqa: F401 - jobs declares its tasks
+from app.infra import access_log, audit, counts, database, jobs, notify, observability, pdf_preview, queue, storage  # noqa: F401 - jobs declares its tasks
 from app.infra.health import platform_gauges
 from app.security_headers import init_app as init_security_headers
 from views.admin import init_admin
@@ -76,6 +76,7 @@ def configure_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         database.ping_when_idle(db.engine, app.config["DATABASE_PING_IDLE_SECONDS"])
+    database.end_read_only_transactions(app, db, keep_open=storage.SESSION_FILE_KEYS)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
                      render_as_batch=True, compare_type=True)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)

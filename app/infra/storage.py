@@ -83,6 +83,7 @@ log = logging.getLogger(__name__)
 # session.info keys: (store, name) written by the open transaction / to remove once it commits
 _WRITTEN = "storage.written"
 _DOOMED = "storage.doomed"
+SESSION_FILE_KEYS = (_WRITTEN, _DOOMED)  # a session holding these is rolled back, never committed unasked
 
 
 class UploadError(ValueError):
