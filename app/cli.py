@@ -138,13 +138,17 @@ def _register_count_commands(app: Flask) -> None:
 
     @counts_group.command("compact")
     def compact_command():
-        """Fold the counts ledger into one row per key (the worker does this every 5 minutes)."""
+        """Fold the counts ledger into one row per key (the worker does this every 5 minutes), then
+        rewrite a ledger table left mostly empty (after a large import)."""
         click.echo(f"folded {counts.compact()} ledger rows")
+        for table in counts.shrink():
+            click.echo(f"rewrote {table} (its pages were mostly empty)")
 
     @counts_group.command("recount")
     def recount_command():
         """Rebuild the counts from the applications (briefly blocks changes to applications)."""
         counts.recount()
+        counts.shrink()
         click.echo("counts rebuilt from the applications")
 
     @counts_group.command("check")

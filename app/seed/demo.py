@@ -549,6 +549,7 @@ def load_demo(trainees: int, force_trainees: bool, random_seed: int, echo=print)
         echo(f"generating {trainees} synthetic trainees …")
         generate_trainees(trainees, random_seed, echo)
         counts.compact()  # fold the triggers' ledger rows at once, not at the worker's next round
+        counts.shrink()  # and give back the pages they filled
     echo("")
     echo(f"Demo accounts (password for all: {DEMO_PASSWORD})")
     for username, display, role, region_code, base_name in STAFF_ACCOUNTS:
