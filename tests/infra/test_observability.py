@@ -125,6 +125,11 @@ def _get(url: str) -> str:
         return response.read().decode()
 
 
+def _worker_files(metrics_dir: Path) -> set[str]:
+    """The pids of the workers that wrote figures into the multiprocess folder."""
+    return {path.name.split("_")[-1] for path in metrics_dir.glob("*.db")}
+
+
 def test_metrics_add_up_the_workers_of_gunicorn(tmp_path):
     """Two gunicorn workers, each answering some requests: /metrics counts them all, whichever worker
     answers the scrape (prometheus_client's multiprocess mode)."""
@@ -147,12 +152,16 @@ def test_metrics_add_up_the_workers_of_gunicorn(tmp_path):
                 break
             except OSError:
                 time.sleep(0.2)
-        for _ in range(40):
+        # requests until both workers have answered some (the second may still be starting while the
+        # first answers: on a busy machine 40 quick requests all went to one), at least 40
+        made, deadline = 0, time.monotonic() + 30
+        while made < 40 or (len(_worker_files(metrics_dir)) < 2 and time.monotonic() < deadline):
             _get(base + "/login")
-        pids = {path.name.split("_")[-1] for path in metrics_dir.glob("*.db")}
+            made += 1
+        pids = _worker_files(metrics_dir)
         body = _get(base + "/metrics")
         count = float(re.search(r'flask_http_request_total\{method="GET",status="200"\} ([\d.]+)', body).group(1))
-        assert count >= 40, body[:1500]
+        assert count >= made, body[:1500]
         assert len(pids) >= 2, pids  # both workers wrote their figures
     finally:
         server.terminate()
