@@ -169,5 +169,5 @@ def compact_task() -> None:
     removed = compact()
     if removed:
         log.debug("counts: %s ledger row(s) folded", removed)
-        shrink()
+    shrink()  # also when nothing was folded: a rewrite refused its lock last round is tried again
 
