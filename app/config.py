@@ -35,6 +35,10 @@ class Config:
     # request, as pool_pre_ping would (one round trip each)
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     DATABASE_PING_IDLE_SECONDS = float(os.environ.get("DATABASE_PING_IDLE_SECONDS", "5"))
+    # PostgreSQL's parallel workers per query of this app's connections (max_parallel_workers_per_gather):
+    # 0, as for most OLTP work, since a page's queries read a few hundred rows and a parallel worker costs
+    # more to start (2-4 ms) than it saves, and takes a core from another request; "" keeps the server's
+    DATABASE_PARALLEL_WORKERS = os.environ.get("DATABASE_PARALLEL_WORKERS", "0")
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(PROJECT_ROOT / "uploads"))
     # where uploads are kept (app/infra/filestore.py): "local" (UPLOAD_FOLDER, may be a shared mount)
     # or "s3" (an S3-compatible object store: MinIO, Ceph RGW, 阿里云 OSS, 腾讯云 COS)

@@ -76,6 +76,7 @@ def configure_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         database.ping_when_idle(db.engine, app.config["DATABASE_PING_IDLE_SECONDS"])
+        database.parallel_workers(db.engine, app.config["DATABASE_PARALLEL_WORKERS"])
     database.end_read_only_transactions(app, db, keep_open=storage.SESSION_FILE_KEYS)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
                      render_as_batch=True, compare_type=True)
