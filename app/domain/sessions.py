@@ -40,6 +40,9 @@ TRAINEE_KEY = "session_trainee"  # ``g``: (account id, Trainee) read with the ac
 # the account and its trainee profile in one statement (every portal page asks for the profile), built once
 ACCOUNT_AND_PROFILE = (select(Account, Trainee).outerjoin(Trainee, Trainee.account_id == Account.id)
                        .where(Account.id == bindparam("id")))
+# the session's "last seen" is written again once it is this old: a cookie signed and sent on every response
+# cost a tenth of a small page; the idle limit may end a session up to this much early
+SEEN_REFRESH = timedelta(seconds=60)
 MAX_ID_DIGITS = 18  # a forged id past 64 bits is no account, not a database error
 
 
@@ -109,7 +112,8 @@ def load_session_account(user_id: str) -> Account | None:
     if (moment - seen_at > idle_limit(account)
             or moment - login_at > timedelta(hours=current_app.config["SESSION_MAX_HOURS"])):
         return _invalid(_("Your session has timed out. Please log in again."))
-    session[SEEN_AT] = _format(moment)
+    if moment - seen_at >= SEEN_REFRESH or moment < seen_at:
+        session[SEEN_AT] = _format(moment)  # else the cookie is not signed and sent again on this response
     if trainee is not None:
         setattr(g, TRAINEE_KEY, (account.id, trainee))
     return account

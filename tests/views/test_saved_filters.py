@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.extensions import db
-from models import SavedFilter
+from models import Account, SavedFilter
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD
 from models import Role
@@ -32,6 +32,8 @@ def test_a_saved_filter_is_applied_and_shared_within_the_role(world, client, aut
     auth.login("county_xg", PASSWORD)  # the same role (in its own county)
     html = client.get(LIST).get_data(as_text=True)
     assert "待审卫生院" in html and "只给我" not in html
+    owner = db.session.scalar(select(Account).where(Account.username == "county_zy"))
+    assert f"（{owner.display_name or owner.username}）" in html  # whose shared filter it is
     response = client.get(f"/admin/application/filters/{saved.id}/")
     assert response.status_code == 302 and "flt2_status_equals=submitted" in response.headers["Location"]
 

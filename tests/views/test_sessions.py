@@ -291,6 +291,26 @@ def test_staff_session_ends_after_30_idle_minutes_and_keeps_next(world, client, 
         assert response.status_code == 302 and response.location == "/admin/application/?page=1"
 
 
+def test_last_seen_is_written_again_once_a_minute(world, client):
+    """The cookie is sent again only when its "last seen" is a minute old: activity within the minute
+    keeps the earlier time, so the idle limit counts from it (at most a minute early)."""
+    with time_machine.travel(now().replace(microsecond=0).isoformat() + "+08:00", tick=False) as clock:
+        logged_in_as(client, "trainee_zy", "/portal/")
+        clock.shift(timedelta(seconds=59))
+        response = client.get("/portal/")
+        assert opens(response) and "Set-Cookie" not in response.headers  # the day before: not yet
+        clock.shift(timedelta(seconds=1))
+        response = client.get("/portal/")
+        assert opens(response) and "session=" in response.headers.get("Set-Cookie", "")  # the day of: written
+        clock.shift(timedelta(seconds=1))
+        response = client.get("/portal/")
+        assert opens(response) and "Set-Cookie" not in response.headers  # the day after: kept
+        clock.shift(timedelta(minutes=120) - timedelta(seconds=1))
+        assert opens(client.get("/portal/"))  # idle exactly 2 h since the last write (at 60 s): still in
+        clock.shift(timedelta(minutes=120, seconds=1))
+        assert is_login_redirect(client.get("/portal/profile/"))
+
+
 def test_trainee_session_lasts_two_idle_hours(world, client):
     with time_machine.travel(now().replace(microsecond=0).isoformat() + "+08:00", tick=False) as clock:
         logged_in_as(client, "trainee_zy", "/portal/")

@@ -38,7 +38,8 @@ BATCH_EDITORS = (Role.PROVINCE_ADMIN, Role.SUPERUSER)
 
 @request_options
 def batch_options():
-    return [(str(b.id), b.name) for b in db.session.scalars(select(Batch).order_by(Batch.id.desc()))]
+    return [(str(batch_id), name) for batch_id, name in
+            db.session.execute(select(Batch.id, Batch.name).order_by(Batch.id.desc()))]
 
 
 # counts a person types (plan figures, places): PostgreSQL's INTEGER holds up to 2 147 483 647

@@ -9,10 +9,14 @@ block writes the page as before.
 """
 from __future__ import annotations
 
+from flask import g
 from flask_admin.babel import gettext as admin_gettext
 from flask_admin.model.template import EditRowAction, TemplateLinkRowAction, ViewRowAction
+from flask_admin.tools import rec_getattr
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
+
+from app.domain.privacy import mask
 
 from views.admin.review_actions import return_query
 
@@ -66,6 +70,32 @@ def _action_writers(actions) -> list[str] | None:
     return kinds
 
 
+def cell_reader(view, context: dict, name: str, formatters: dict, type_formatters: dict):
+    """A function of a row giving the cell ``name`` as ``SecureModelView._get_list_value`` gives it
+    (masked personal values, the column's formatter or its value, its choices, its type's formatter,
+    None as empty), with what depends only on the column looked up once for the page."""
+    if view.is_pii(name):
+        if g.get("pii_full_export"):
+            return lambda row: "" if (value := rec_getattr(row, name)) is None else str(value)
+        return lambda row: mask(name, rec_getattr(row, name))
+    formatter = formatters.get(name)
+    choices = view._column_choices_map.get(name, {})
+    by_type: dict[type, object] = {}  # each value type's formatter, found as Flask-Admin finds it
+
+    def read(row):
+        value = formatter(view, context, row, name) if formatter is not None else rec_getattr(row, name)
+        if choices:
+            value = choices.get(value) or value
+        else:
+            kind = type(value)
+            if kind not in by_type:
+                by_type[kind] = next((f for t, f in type_formatters.items() if isinstance(value, t)), None)
+            if by_type[kind] is not None:
+                value = by_type[kind](view, value, name)
+        return "" if value is None else value
+    return read
+
+
 def list_rows(view, context: dict) -> dict[int, Markup] | None:
     """Each row's cells (checkbox, actions, columns) by id, or None when Flask-Admin's template must
     write them (an action or an editable column this module does not write)."""
@@ -77,8 +107,9 @@ def list_rows(view, context: dict) -> dict[int, Markup] | None:
     view_title, edit_title = admin_gettext("View Record"), admin_gettext("Edit Record")
     select_title = escape(admin_gettext("Select record"))
     edit_url = view.get_url(".edit_view")
-    columns = [(name, f' class="col-{escape(name)}"') for name, _label in context["list_columns"]]
     formatters, type_formatters = view.column_formatters, view.column_type_formatters
+    columns = [(cell_reader(view, context, name, formatters, type_formatters), f' class="col-{escape(name)}"')
+               for name, _label in context["list_columns"]]
     post_url, token = context["review_post_url"], context["page_csrf_token"]
     checkbox, actions_column = bool(context.get("actions")), view.column_display_actions
     rows = {}
@@ -99,8 +130,7 @@ def list_rows(view, context: dict) -> dict[int, Markup] | None:
                 else:
                     parts.append(review_buttons(made, row, back, post_url, token))
             parts.append("</td>")
-        for name, attribute in columns:
-            value = view._get_list_value(context, row, name, formatters, type_formatters)
-            parts.append(f"<td{attribute}>{escape(value)}</td>")
+        for read, attribute in columns:
+            parts.append(f"<td{attribute}>{escape(read(row))}</td>")
         rows[row.id] = Markup("\n".join(parts))
     return rows

@@ -73,10 +73,14 @@ class ReviewActionsMixin:
         assign = self.get_url(".assign_view")
         back = return_query(return_url)
         labels: dict[str, str] = {}
+        possible: dict[tuple[str, str], list] = {}  # a row's actions depend on its program and status only
         result = {}
         for row in rows:
             actions = []
-            for name, label, needs_form in self.row_review_actions(row):
+            key = (row.batch.program, row.status)
+            if key not in possible:
+                possible[key] = self.row_review_actions(row)
+            for name, label, needs_form in possible[key]:
                 if name == "assign_base":
                     actions.append((name, label, f"{assign}?ids={row.id}&seen_{row.id}={row.version}", "", ""))
                 elif not needs_form:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlencode
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from app.extensions import db
-from models import SavedFilter
+from models import Account, SavedFilter
 
 MAX_NAME = 40
 MAX_QUERY = 2000
@@ -45,13 +45,16 @@ def save_filter(user, name: str, query_string: str, shared: bool) -> SavedFilter
     return saved
 
 
-def filters_for(user) -> list[SavedFilter]:
-    """``user``'s own filters, then those shared by users of the same role (one query)."""
-    return list(db.session.scalars(
-        select(SavedFilter).where(or_(SavedFilter.owner_id == user.id,
-                                      (SavedFilter.shared.is_(True)) & (SavedFilter.role == user.role)))
-        .options(db.joinedload(SavedFilter.owner))
-        .order_by((SavedFilter.owner_id != user.id), SavedFilter.name)))
+def filters_for(user) -> list:
+    """``user``'s own filters, then those shared by users of the same role (one query): rows of
+    ``id, name, query, shared, owner_id, owner_name`` (the name shown for another user's filter)."""
+    return db.session.execute(
+        select(SavedFilter.id, SavedFilter.name, SavedFilter.query, SavedFilter.shared, SavedFilter.owner_id,
+               func.coalesce(func.nullif(Account.display_name, ""), Account.username).label("owner_name"))
+        .outerjoin(Account, Account.id == SavedFilter.owner_id)
+        .where(or_(SavedFilter.owner_id == user.id,
+                   (SavedFilter.shared.is_(True)) & (SavedFilter.role == user.role)))
+        .order_by((SavedFilter.owner_id != user.id), SavedFilter.name)).all()
 
 
 def usable_filter(user, filter_id: int | None) -> SavedFilter:
