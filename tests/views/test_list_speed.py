@@ -247,3 +247,24 @@ def test_each_queue_count_in_the_menu_equals_the_rows_its_link_lists(app, client
     for href, shown in links:
         assert int(shown) == _scoped_count(unescape(href), user), href
     assert any(int(shown) for _href, shown in links)  # not a comparison between zeros
+
+
+def test_static_file_urls_are_made_once_per_mount_point(app, world, client, auth):
+    """A back-office page's links to static files are kept per process: the same as Flask builds them,
+    under whatever path the platform is mounted at (a proxy's SCRIPT_NAME)."""
+    from flask import url_for
+
+    from views.admin.base import STATIC_URLS
+    auth.login("county_zy", PASSWORD)
+    STATIC_URLS.clear()
+    html = client.get("/admin/application/").get_data(as_text=True)
+    kept = dict(STATIC_URLS)
+    assert kept and all(url in html for url in kept.values())
+    view = next(v for v in app.extensions["admin"][0]._views if isinstance(v, ApplicationView))
+    for root in ("", "/hnpx"):
+        with app.test_request_context("/admin/application/", base_url=f"http://localhost{root}/"):
+            made = view.get_url("admin.static", filename="admin/js/helpers.js", v="1.0.0")
+            assert made == url_for("admin.static", filename="admin/js/helpers.js", v="1.0.0")
+            assert made.startswith(f"{root}/admin/static/")
+            assert view.get_url("admin.static", filename="admin/js/helpers.js", v="1.0.0") == made  # kept
+            assert view.get_url(".index_view", page=2) == f"{root}/admin/application/?page=2"  # others as before

@@ -256,6 +256,26 @@ class RoleAccessMixin:
             return redirect(url_for("auth.login", next=request.full_path))
         abort(403)
 
+    def get_url(self, endpoint, **kwargs):
+        """URLs of static files (a back-office page links about twenty: styles, scripts, icons) made once
+        per process for each file and mount point, not through Flask's URL map on every page."""
+        if not endpoint.endswith(".static") or not has_request_context():
+            return super().get_url(endpoint, **kwargs)
+        try:
+            key = (request.script_root, endpoint, tuple(sorted(kwargs.items())))
+            url = STATIC_URLS.get(key)
+        except TypeError:  # an argument that is no dict key
+            return super().get_url(endpoint, **kwargs)
+        if url is None:
+            if len(STATIC_URLS) >= STATIC_URLS_KEPT:
+                STATIC_URLS.clear()
+            url = STATIC_URLS[key] = super().get_url(endpoint, **kwargs)
+        return url
+
+
+STATIC_URLS: dict[tuple, str] = {}  # (mount point, endpoint, arguments) -> URL
+STATIC_URLS_KEPT = 512  # the templates name a few dozen files; the limit only bounds the dict
+
 
 class SecureModelView(RoleAccessMixin, ModelView):
     """Base of every back-office view.
