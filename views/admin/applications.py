@@ -36,9 +36,13 @@ from models import (
     Application,
     ApplicationCount,
     Attachment,
+    Batch,
+    Region,
     ReviewRecord,
     Role,
     Status,
+    Trainee,
+    TrainingBase,
 )
 from models.enums import (
     AdmissionResult,
@@ -81,6 +85,16 @@ APPLICATION_EDITORS = (Role.PROVINCE_ADMIN, Role.SUPERUSER)
 # what a list page does not show: left unread for its rows (the snapshot alone is ~1.3 KB a row)
 LIST_DEFERRED = (Application.snapshot, Application.previous_snapshot, Application.eligibility,
                  Application.onsite_materials, Application.skill_scores)
+
+
+def list_joins() -> list:
+    """The list page's joined records with only the columns its rows show (a batch or trainee row has
+    some thirty columns; all of them made every listed application's row five times wider)."""
+    return [db.joinedload(Application.trainee).load_only(Trainee.name, Trainee.id_number),
+            db.joinedload(Application.batch).load_only(Batch.name, Batch.program),
+            db.joinedload(Application.county).load_only(Region.name),
+            db.joinedload(Application.city).load_only(Region.name),
+            db.joinedload(Application.base).load_only(TrainingBase.name)]
 
 
 def status_formatter(view, context, model, name):
@@ -221,7 +235,7 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
         # the page's rows by primary key, in the ids' order: the scope, filters and search are in the ids'
         # query already (repeated here, they had PostgreSQL re-read every in-scope application to match)
         return (db.session.query(Application).filter(Application.id.in_(ids))
-                .options(*(db.joinedload(j) for j in self._auto_joins), *(db.defer(c) for c in LIST_DEFERRED))
+                .options(*list_joins(), *(db.defer(c) for c in LIST_DEFERRED))
                 .order_by(case({row_id: position for position, row_id in enumerate(ids)}, value=Application.id)
                           if ids else Application.id))
 
