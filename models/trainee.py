@@ -35,10 +35,13 @@ class Trainee(db.Model):
         IdType.check("id_type"),
         PoliticalStatus.check("political_status", nullable=True),
         # prefix searches (LIKE 'abc%') under any collation on PostgreSQL: the start of an ID number
-        # or a mobile, a name's first characters
-        Index("ix_trainee_id_number_prefix", "id_number", postgresql_ops={"id_number": "varchar_pattern_ops"}),
-        Index("ix_trainee_mobile_prefix", "mobile", postgresql_ops={"mobile": "varchar_pattern_ops"}),
-        Index("ix_trainee_name_prefix", "name", postgresql_ops={"name": "varchar_pattern_ops"}),
+        # or a mobile, a name's first characters; with the id, so that a search reads the index alone
+        Index("ix_trainee_id_number_prefix", "id_number", postgresql_ops={"id_number": "varchar_pattern_ops"},
+              postgresql_include=["id"]),
+        Index("ix_trainee_mobile_prefix", "mobile", postgresql_ops={"mobile": "varchar_pattern_ops"},
+              postgresql_include=["id"]),
+        Index("ix_trainee_name_prefix", "name", postgresql_ops={"name": "varchar_pattern_ops"},
+              postgresql_include=["id"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -27,6 +27,21 @@ def test_review_lists_filter_and_sort_on_indexed_columns(app):
         assert (column,) in indexed, column
 
 
+def test_trainee_searches_read_their_prefix_indexes_alone(app):
+    """On PostgreSQL the ID-number, mobile and name prefix indexes carry the trainee's id (a search for
+    a common surname then reads no table page); SQLite keeps plain indexes on the same columns."""
+    names = ("ix_trainee_id_number_prefix", "ix_trainee_mobile_prefix", "ix_trainee_name_prefix")
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            definitions = dict(connection.exec_driver_sql(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'trainee'").all())
+            for name in names:
+                assert "varchar_pattern_ops" in definitions[name] and definitions[name].endswith("INCLUDE (id)"), name
+        else:
+            indexed = {ix["name"] for ix in inspect(connection).get_indexes("trainee")}
+            assert set(names) <= indexed
+
+
 def _expect_refused(statement_or_callable):
     with pytest.raises(IntegrityError):
         if callable(statement_or_callable):
