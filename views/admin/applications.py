@@ -1,5 +1,7 @@
 """The back-office application list and details page (review and assignment: ``review_actions``;
 filters: ``application_filters``; the parts of an application: ``application_records``)."""
+from functools import cache
+
 from flask import abort, flash, g, redirect, request
 from flask_login import current_user
 from flask_admin import expose
@@ -87,14 +89,16 @@ LIST_DEFERRED = (Application.snapshot, Application.previous_snapshot, Applicatio
                  Application.onsite_materials, Application.skill_scores)
 
 
-def list_joins() -> list:
+@cache
+def list_joins() -> tuple:
     """The list page's joined records with only the columns its rows show (a batch or trainee row has
-    some thirty columns; all of them made every listed application's row five times wider)."""
-    return [db.joinedload(Application.trainee).load_only(Trainee.name, Trainee.id_number),
+    some thirty columns; all of them made every listed application's row five times wider). Made once:
+    loader options are immutable."""
+    return (db.joinedload(Application.trainee).load_only(Trainee.name, Trainee.id_number),
             db.joinedload(Application.batch).load_only(Batch.name, Batch.program),
             db.joinedload(Application.county).load_only(Region.name),
             db.joinedload(Application.city).load_only(Region.name),
-            db.joinedload(Application.base).load_only(TrainingBase.name)]
+            db.joinedload(Application.base).load_only(TrainingBase.name))
 
 
 def status_formatter(view, context, model, name):
