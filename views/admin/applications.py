@@ -1,7 +1,5 @@
 """The back-office application list and details page (review and assignment: ``review_actions``;
 filters: ``application_filters``; the parts of an application: ``application_records``)."""
-from functools import cache
-
 from flask import abort, flash, g, redirect, request
 from flask_login import current_user
 from flask_admin import expose
@@ -89,16 +87,10 @@ LIST_DEFERRED = (Application.snapshot, Application.previous_snapshot, Applicatio
                  Application.onsite_materials, Application.skill_scores)
 
 
-@cache
-def list_joins() -> tuple:
-    """The list page's joined records with only the columns its rows show (a batch or trainee row has
-    some thirty columns; all of them made every listed application's row five times wider). Made once:
-    loader options are immutable."""
-    return (db.joinedload(Application.trainee).load_only(Trainee.name, Trainee.id_number),
-            db.joinedload(Application.batch).load_only(Batch.name, Batch.program),
-            db.joinedload(Application.county).load_only(Region.name),
-            db.joinedload(Application.city).load_only(Region.name),
-            db.joinedload(Application.base).load_only(TrainingBase.name))
+# the columns the list's rows show of each joined record (``column_select_related_list``): a batch or trainee
+# row has some thirty columns, and all of them made every listed application's row five times wider
+LIST_LOADED = {"trainee": (Trainee.name, Trainee.id_number), "batch": (Batch.name, Batch.program),
+               "county": (Region.name,), "city": (Region.name,), "base": (TrainingBase.name,)}
 
 
 def status_formatter(view, context, model, name):
@@ -239,9 +231,20 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
         # the page's rows by primary key, in the ids' order: the scope, filters and search are in the ids'
         # query already (repeated here, they had PostgreSQL re-read every in-scope application to match)
         return (db.session.query(Application).filter(Application.id.in_(ids))
-                .options(*list_joins(), *(db.defer(c) for c in LIST_DEFERRED))
+                .options(*self.list_joins(), *(db.defer(c) for c in LIST_DEFERRED))
                 .order_by(case({row_id: position for position, row_id in enumerate(ids)}, value=Application.id)
                           if ids else Application.id))
+
+    def list_joins(self) -> tuple:
+        """The joined records of the list's rows, with only the columns the rows show where
+        ``LIST_LOADED`` names them (made once: loader options are immutable)."""
+        if self._list_joins is None:
+            self._list_joins = tuple(
+                db.joinedload(join).load_only(*LIST_LOADED[join.key]) if join.key in LIST_LOADED
+                else db.joinedload(join) for join in self._auto_joins)
+        return self._list_joins
+
+    _list_joins = None
 
     def export_values(self, ids: list) -> list[list]:
         """Plain rows of only the columns written, a chunk at a time (``app.domain.review.export``),

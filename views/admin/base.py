@@ -187,6 +187,13 @@ def pii_value(model, field: str):
     return getattr(getattr(model, "trainee", None), field, None)
 
 
+def pii_cell(name: str, value, full: bool = False) -> str:
+    """A personal column's cell in a list or an export: masked, or whole in a full-value export."""
+    if not full:
+        return mask(name, value)
+    return "" if value is None else str(value)
+
+
 def pii_field(value, field: str, endpoint: str | None = None, record_id=None):
     """A personal value as shown on a page: masked, with a 显示完整 button for those who may reveal it
     (``endpoint``'s ``reveal_view`` returns the full value and writes an access-log row; the script
@@ -377,8 +384,7 @@ class SecureModelView(RoleAccessMixin, ModelView):
         """Empty cells stay empty: Flask-Admin's ``column_choices`` hands back a bare None. Personal
         columns are masked (lists, details, exports), except in a full-value export."""
         if self.is_pii(name):
-            value = rec_getattr(model, name)
-            return ("" if value is None else str(value)) if g.get("pii_full_export") else mask(name, value)
+            return pii_cell(name, rec_getattr(model, name), full=bool(g.get("pii_full_export")))
         value = super()._get_list_value(context, model, name, column_formatters, column_type_formatters)
         return "" if value is None else value
 

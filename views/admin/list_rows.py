@@ -16,8 +16,7 @@ from flask_admin.tools import rec_getattr
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from app.domain.privacy import mask
-
+from views.admin.base import pii_cell
 from views.admin.review_actions import return_query
 
 REVIEW_BUTTONS = "review_row.buttons"  # the review buttons' row action (``ApplicationView``)
@@ -75,9 +74,8 @@ def cell_reader(view, context: dict, name: str, formatters: dict, type_formatter
     (masked personal values, the column's formatter or its value, its choices, its type's formatter,
     None as empty), with what depends only on the column looked up once for the page."""
     if view.is_pii(name):
-        if g.get("pii_full_export"):
-            return lambda row: "" if (value := rec_getattr(row, name)) is None else str(value)
-        return lambda row: mask(name, rec_getattr(row, name))
+        full = bool(g.get("pii_full_export"))
+        return lambda row: pii_cell(name, rec_getattr(row, name), full)
     formatter = formatters.get(name)
     choices = view._column_choices_map.get(name, {})
     by_type: dict[type, object] = {}  # each value type's formatter, found as Flask-Admin finds it
