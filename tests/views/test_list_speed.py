@@ -242,11 +242,21 @@ def test_each_queue_count_in_the_menu_equals_the_rows_its_link_lists(app, client
     db.session.commit()
     auth.login(username, DEMO_PASSWORD)
     html = client.get("/admin/").get_data(as_text=True)
-    links = re.findall(r'<a[^>]+href="([^"]*flt1_program_equals[^"]*)"[^>]*>\s*[^<（]+?（(\d+)）\s*</a>', html)
+    links = re.findall(MENU_QUEUE_LINK, html)
     assert links, "no queue in the menu"
     for href, shown in links:
         assert int(shown) == _scoped_count(unescape(href), user), href
     assert any(int(shown) for _href, shown in links)  # not a comparison between zeros
+    # on a list page the menu's numbers are read with the list's own count, in one statement: the same
+    for page in [unescape(href) for href, _shown in links] + ["/admin/application/",
+                                                             "/admin/application/?flt0_status_equals=submitted"]:
+        html = client.get(page).get_data(as_text=True)
+        assert re.findall(MENU_QUEUE_LINK, html) == links, page
+        listed = re.search(r'class="nav-link active">列表(?: \((\d+)\))?</a>', html)
+        assert int(listed.group(1) or 0) == _scoped_count(page, user), page
+
+
+MENU_QUEUE_LINK = r'<a[^>]+href="([^"]*flt1_program_equals[^"]*)"[^>]*>\s*[^<（]+?（(\d+)）\s*</a>'
 
 
 def test_static_file_urls_are_made_once_per_mount_point(app, world, client, auth):
@@ -268,3 +278,34 @@ def test_static_file_urls_are_made_once_per_mount_point(app, world, client, auth
             assert made.startswith(f"{root}/admin/static/")
             assert view.get_url("admin.static", filename="admin/js/helpers.js", v="1.0.0") == made  # kept
             assert view.get_url(".index_view", page=2) == f"{root}/admin/application/?page=2"  # others as before
+
+
+def test_view_links_are_written_as_flask_writes_them(app, world, client, auth):
+    """A link to a view without variable parts is its path and the arguments as Flask writes them: None
+    left out, a list's items repeated, Chinese, spaces, '&', '#', '%' and '+' quoted; under any mount
+    point; a rule with a variable part, and _external or _anchor, go through Flask's URL map."""
+    from flask import url_for
+
+    from views.admin.urls import PLAIN_PATHS
+    auth.login("county_zy", PASSWORD)
+    view = next(v for v in app.extensions["admin"][0]._views if isinstance(v, ApplicationView))
+    cases = [
+        {},
+        {"page": None, "sort": None, "search": None},
+        {"page": 3, "sort": 10, "desc": 1, "page_size": 20},
+        {"search": "杨 小&明#1%+=?/", "flt0_status_equals": "submitted"},
+        {"flt1_program_equals": ["gp_transfer", "residency"], "x": [None, "1"]},
+        {"search": "=HYPERLINK(\"x\")", "flt3_submitted_at_between": "2026-05-01 to 2026-05-31"},
+        {"empty": []},
+    ]
+    for root in ("", "/hnpx"):
+        PLAIN_PATHS.clear()
+        with app.test_request_context("/admin/application/", base_url=f"http://localhost{root}/"):
+            for values in cases:
+                for endpoint in (".index_view", ".export_full_view", "application.index_view", "auth.login"):
+                    assert view.get_url(endpoint, **values) == url_for(endpoint, **values), (endpoint, values)
+            assert view.get_url(".index_view", page=2) == f"{root}/admin/application/?page=2"
+            assert view.get_url(".details_view", id=7) == url_for(".details_view", id=7)
+            assert view.get_url(".index_view", _external=True).startswith("http://localhost")
+            assert view.get_url(".index_view", page=1, _anchor="rows").endswith("?page=1#rows")
+            assert PLAIN_PATHS[(root, "application", ".index_view")] == f"{root}/admin/application/"

@@ -51,6 +51,7 @@ from models.clock import now
 from app.domain.reporting import dashboard_context
 from app.domain.reporting.season import base_season
 from views.admin.queues import my_queues
+from views.admin.urls import view_url
 from views.admin.exports import export_rows, model_values, start_export_job, workbook
 from views.helpers import parse_id
 
@@ -265,9 +266,14 @@ class RoleAccessMixin:
 
     def get_url(self, endpoint, **kwargs):
         """URLs of static files (a back-office page links about twenty: styles, scripts, icons) made once
-        per process for each file and mount point, not through Flask's URL map on every page."""
-        if not endpoint.endswith(".static") or not has_request_context():
+        per process for each file and mount point, and links to views without variable parts written
+        from their path (``views.admin.urls``), not through Flask's URL map on every page."""
+        if not has_request_context():
             return super().get_url(endpoint, **kwargs)
+        if not endpoint.endswith(".static"):
+            if any(name.startswith("_") for name in kwargs):  # _external, _anchor …: Flask's own
+                return super().get_url(endpoint, **kwargs)
+            return view_url(endpoint, kwargs)
         try:
             key = (request.script_root, endpoint, tuple(sorted(kwargs.items())))
             url = STATIC_URLS.get(key)
