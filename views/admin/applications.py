@@ -24,6 +24,7 @@ from app.domain.enrollment.snapshot_diff import (
     snapshot_changes,
 )
 from app.domain.review.export import export_chunk
+from app.domain.review.queue_counts import queue_counts_and_count
 from app.domain.review.listing import in_program
 from app.domain.rules import results_from_json
 from app.domain.rules.exemption import EXEMPTION_TYPES as CLAIM_TYPES
@@ -197,6 +198,9 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
                 conditions.append(getattr(ApplicationCount, flt.column.key) == flt.clean(value))
             else:
                 return None
+        if "queue_counts" not in g:  # the menu's numbers read with the count (``views.admin.queues``)
+            g.queue_counts, count = queue_counts_and_count(current_user, conditions)
+            return count
         return db.session.scalar(select(func.coalesce(func.sum(ApplicationCount.n), 0)).where(*conditions))
 
     # --- the list's query: a total order, a page's ids first ---------------------------------------
