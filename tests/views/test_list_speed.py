@@ -11,7 +11,8 @@ from app.extensions import db
 from app.seed.demo import DEMO_PASSWORD, ensure_fixtures, generate_trainees
 from models import Application, Trainee
 from tests.factories import PASSWORD
-from tests.queries import statements_for
+from tests.queries import counting_statements, statements_for
+from tests.review_queue import queue_of
 from views.admin.applications import ApplicationView
 
 QUEUE_PAGES = {
@@ -309,3 +310,28 @@ def test_view_links_are_written_as_flask_writes_them(app, world, client, auth):
             assert view.get_url(".index_view", _external=True).startswith("http://localhost")
             assert view.get_url(".index_view", page=1, _anchor="rows").endswith("?page=1#rows")
             assert PLAIN_PATHS[(root, "application", ".index_view")] == f"{root}/admin/application/"
+
+
+def test_the_claimed_exemption_types_are_read_with_the_rows(world, client, auth):
+    """The 减免类型 column shows each row's claimed types in order, read with the rows themselves (no
+    statement of their own); applications loaded without them are read in one query, the same."""
+    from app.domain.review.claims import claimed_types
+    ids = [a.id for a in queue_of(world, 3, claims={0: (3, 1), 2: (2,)})]
+    db.session.expunge_all()
+    auth.login("county_zy", PASSWORD)
+    with counting_statements() as counter:
+        html = client.get("/admin/application/?flt0_status_equals=submitted").get_data(as_text=True)
+    cells = {}
+    for row in html.split("<tr")[1:]:
+        found = re.search(r"details/\?id=(\d+)", row)
+        if found:
+            cell = re.search(r'<td class="col-exemptions">([^<]*)</td>', row)
+            cells[int(found.group(1))] = cell.group(1)
+    assert [cells[i] for i in ids] == ["减免类型 1、3", "", "减免类型 2"]
+    assert not [s for s in counter.statements if s.lstrip().startswith("SELECT exemption_request.application_id")]
+    db.session.expunge_all()
+    plain = [db.session.get(Application, i) for i in ids]  # without the list's option
+    assert all(a.claimed_type_list is None for a in plain)
+    with counting_statements() as counter:
+        assert claimed_types(plain) == {ids[0]: [1, 3], ids[2]: [2]}
+    assert counter.count == 1

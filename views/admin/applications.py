@@ -23,6 +23,7 @@ from app.domain.enrollment.snapshot_diff import (
     show,
     snapshot_changes,
 )
+from app.domain.review.claims import WITH_CLAIMED_TYPES
 from app.domain.review.export import export_chunk
 from app.domain.review.queue_counts import queue_counts_and_count
 from app.domain.review.listing import in_program
@@ -235,7 +236,7 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
         # the page's rows by primary key, in the ids' order: the scope, filters and search are in the ids'
         # query already (repeated here, they had PostgreSQL re-read every in-scope application to match)
         return (db.session.query(Application).filter(Application.id.in_(ids))
-                .options(*self.list_joins(), *(db.defer(c) for c in LIST_DEFERRED))
+                .options(*self.list_joins(), *(db.defer(c) for c in LIST_DEFERRED), WITH_CLAIMED_TYPES)
                 .order_by(case({row_id: position for position, row_id in enumerate(ids)}, value=Application.id)
                           if ids else Application.id))
 

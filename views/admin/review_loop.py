@@ -73,7 +73,7 @@ class ReviewLoopMixin:
 
     def render(self, template, **kwargs):
         if template == self.list_template and kwargs.get("data") is not None:
-            kwargs["claimed_types"] = claimed_types(row.id for row in kwargs["data"])
+            kwargs["claimed_types"] = claimed_types(kwargs["data"])
             kwargs["row_buttons"] = self.list_row_buttons(kwargs["data"], kwargs.get("return_url") or "")
             kwargs["review_post_url"] = self.get_url(".review_view")
             kwargs["page_csrf_token"] = generate_csrf()

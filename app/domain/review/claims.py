@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import String, and_, cast, func, select
+from sqlalchemy.orm import aliased, with_expression
 
 from app.domain.access import can_see
 from app.domain.rules.exemption import EXEMPTION_TYPES
@@ -180,9 +180,20 @@ def decisions_text(application_ids) -> dict[int, str]:
     return {number: "；".join(texts) for number, texts in lines.items()}
 
 
-def claimed_types(application_ids) -> dict[int, list[int]]:
-    """The exemption types each application claims: {application id: [types]} (one query)."""
-    ids = list(application_ids)
+# the option that reads each application's claimed types with it (``Application.claimed_type_list``)
+WITH_CLAIMED_TYPES = with_expression(Application.claimed_type_list, func.coalesce(
+    select(func.aggregate_strings(cast(ExemptionRequest.type, String), ","))
+    .where(ExemptionRequest.application_id == Application.id).scalar_subquery(), ""))
+
+
+def claimed_types(applications) -> dict[int, list[int]]:
+    """The exemption types each application claims: {application id: [types]}: read with the rows
+    (``WITH_CLAIMED_TYPES``), or else in one query."""
+    applications = list(applications)
+    if all(a.claimed_type_list is not None for a in applications):
+        return {a.id: sorted(int(number) for number in a.claimed_type_list.split(","))
+                for a in applications if a.claimed_type_list}
+    ids = [a.id for a in applications]
     found: dict[int, list[int]] = {}
     if not ids:
         return found
