@@ -335,3 +335,35 @@ def test_the_claimed_exemption_types_are_read_with_the_rows(world, client, auth)
     with counting_statements() as counter:
         assert claimed_types(plain) == {ids[0]: [1, 3], ids[2]: [2]}
     assert counter.count == 1
+
+
+@pytest.mark.parametrize("username", ["county_zy", "province"])
+def test_a_search_is_counted_with_its_page(app, client, auth, username):
+    """A search in the default order counts what it found in the statement that finds the page's ids
+    (no count statement of its own): the tab's number equals the rows counted by reading them, on the
+    first page, a later page, past the last page, and nothing found; a search in another order counts
+    as before."""
+    from collections import Counter
+
+    from models import Account
+    ensure_fixtures(echo=lambda *a: None)
+    generate_trainees(90, random_seed=8, echo=lambda *a: None)
+    user = db.session.scalar(select(Account).where(Account.username == username))
+    terms = [t for t, _n in Counter(n[:6] for n in db.session.scalars(select(Trainee.id_number))).most_common(8)]
+    term = max(terms, key=lambda t: _scoped_count(f"/admin/application/?search={t}", user))  # an ID's start
+    surname = Counter(name[0] for name in db.session.scalars(select(Trainee.name))).most_common(1)[0][0]
+    auth.login(username, DEMO_PASSWORD)
+    by_submission = f"sort={SUBMITTED_AT_COLUMN}&desc=1"
+    found = []
+    for query in (f"search={term}", f"search={surname}", f"search={term}&page_size=2&page=1",
+                  f"search={term}&page_size=2&page=400", "search=不存在的名字", f"search={term}&{by_submission}"):
+        url = f"/admin/application/?{query}"
+        expected = _scoped_count(url, user)
+        html = client.get(url).get_data(as_text=True)
+        assert _listed_count(html) == expected, url
+        found.append(expected)
+    assert found[0] > 2 and found[4] == 0  # more than a page of 2 found; and a search that finds nothing
+    with counting_statements() as counter:
+        client.get(f"/admin/application/?search={term}")
+    assert [s for s in counter.statements if "OVER ()" in s]
+    assert not [s for s in counter.statements if s.lstrip().upper().startswith("SELECT COUNT(")]

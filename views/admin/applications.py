@@ -170,18 +170,31 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         """The list, counted from ``ApplicationCount`` (a few hundred grouped rows) instead of by
         reading every matching application, when no search and only counted filters apply: the
-        counts equal a full recount (database triggers keep them, ``tests/domain/test_counts.py``)."""
+        counts equal a full recount (database triggers keep them, ``tests/domain/test_counts.py``).
+
+        A search in the default order reads every application it finds to sort them (``_apply_sorting``):
+        the page's ids are then counted in the same statement (``count(*) OVER ()``), not by reading
+        the same applications again."""
         counted = self.maintained_count(search, filters) if execute else None
+        windowed = bool(counted is None and execute and search and (self.page_size if page_size is None else page_size)
+                        and (sort_column is None or sort_column not in self._sortable_columns))
         g.list_count_maintained, g.list_searching = counted is not None, False
+        g.list_count_windowed, g.list_window_count = windowed, None
         try:
             count, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute=execute,
                                            page_size=page_size)
         finally:
-            g.list_count_maintained = False
+            g.list_count_maintained = g.list_count_windowed = False
+        if windowed:
+            count = g.pop("list_window_count", None)
+            if count is None:  # no row on this page: none at all, or a page past the last one
+                count = self.get_list(None, sort_column, sort_desc, search, filters, page_size=page_size)[0] if page else 0
         return (counted if counted is not None else count), rows
 
     def get_count_query(self):
-        return None if g.get("list_count_maintained") else super().get_count_query()
+        if g.get("list_count_maintained") or g.get("list_count_windowed"):
+            return None
+        return super().get_count_query()
 
     def maintained_count(self, search, active) -> int | None:
         """The number of in-scope applications the filters select, from the maintained counts; None
@@ -232,7 +245,13 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
         An export (no page size) reads the whole query as it is."""
         if not (self.page_size if page_size is None else page_size):
             return super()._apply_pagination(query, page, page_size)
-        ids = [row.id for row in super()._apply_pagination(query.with_entities(Application.id), page, page_size)]
+        if g.get("list_count_windowed"):
+            found = super()._apply_pagination(query.with_entities(Application.id, func.count().over()),
+                                              page, page_size).all()
+            ids = [row_id for row_id, _count in found]
+            g.list_window_count = found[0][1] if found else None
+        else:
+            ids = [row.id for row in super()._apply_pagination(query.with_entities(Application.id), page, page_size)]
         # the page's rows by primary key, in the ids' order: the scope, filters and search are in the ids'
         # query already (repeated here, they had PostgreSQL re-read every in-scope application to match)
         return (db.session.query(Application).filter(Application.id.in_(ids))
