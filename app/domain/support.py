@@ -16,6 +16,7 @@ from app.domain.passwords import issue_reset_link
 from app.domain.workflow import transition
 from app.extensions import db
 from app.infra import throttle
+from app.infra.sql import starts_with
 from app.infra.audit import set_actor
 from models import Account, Application, Trainee
 
@@ -39,15 +40,15 @@ def trainee_search_condition(term: str, trainee_id_column=None):
     the ``varchar_pattern_ops`` indexes of the trainee table)."""
     term = term.strip().upper()
     if not is_number_term(term):
-        condition = Trainee.name.startswith(term, autoescape=True)
+        condition = starts_with(Trainee.name, term)
     elif len(term) == 18:
         condition = Trainee.id_number == term
     else:
-        condition = Trainee.id_number.startswith(term, autoescape=True)
+        condition = starts_with(Trainee.id_number, term)
         if term.isdigit() and len(term) == 11:
             condition = or_(condition, Trainee.mobile == term)
         elif term.isdigit() and len(term) < 11:
-            condition = or_(condition, Trainee.mobile.startswith(term, autoescape=True))
+            condition = or_(condition, starts_with(Trainee.mobile, term))
     if trainee_id_column is None:
         return condition
     return trainee_id_column.in_(select(Trainee.id).where(condition))
@@ -66,7 +67,7 @@ def find_trainees(term: str) -> list[Trainee]:
     if len(term) == 11 and term.isdigit():
         condition = or_(condition, Trainee.account_id.in_(select(Account.id).where(Account.phone == term)))
     if 6 <= len(term) <= 17 and term[:-1].isdigit() and (term[-1].isdigit() or term[-1] in "xX"):
-        condition = or_(condition, Trainee.id_number.startswith(term.upper(), autoescape=True))
+        condition = or_(condition, starts_with(Trainee.id_number, term.upper()))
     return list(db.session.scalars(
         select(Trainee).where(condition).options(joinedload(Trainee.account))
         .order_by(Trainee.name, Trainee.id).limit(MAX_RESULTS)))

@@ -1,7 +1,7 @@
 """Small SQL helpers shared by the domain."""
 from __future__ import annotations
 
-from sqlalchemy import Integer, any_, bindparam
+from sqlalchemy import Integer, String, any_, bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.extensions import db
@@ -15,3 +15,26 @@ def among(column, ids):
     if db.session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, ids, type_=ARRAY(Integer)))
     return column.in_(ids)
+
+
+def starts_with(column, term: str):
+    """``column LIKE 'term%'`` with the pattern written into the statement, not sent as a parameter.
+
+    PostgreSQL finds the index range of a prefix (a ``varchar_pattern_ops`` b-tree) only from a pattern
+    it can read when planning. A statement the driver has prepared (psycopg does after five runs) is
+    planned once without its parameters' values after a few runs, and that generic plan read the whole
+    trainee table for every prefix search: "杨" at 200,000 trainees, 20 ms planned with the value and 45
+    ms generic. The pattern is escaped as ``startswith(autoescape=True)`` escapes it and rendered as a
+    quoted literal by the dialect."""
+    return column.like(_pattern(term, "", "%"), escape="/")
+
+
+def contains(column, term: str):
+    """``column LIKE '%term%'``, the pattern written into the statement as for ``starts_with`` (a
+    pg_trgm index, too, is chosen only from a pattern read when planning)."""
+    return column.like(_pattern(term, "%", "%"), escape="/")
+
+
+def _pattern(term: str, before: str, after: str):
+    escaped = term.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return bindparam(None, f"{before}{escaped}{after}", type_=String(), literal_execute=True)

@@ -33,6 +33,7 @@ from app.domain.withdrawals import declaration_conflict
 from app.domain.workflow import action_label
 from app.extensions import db
 from app.infra.access_log import record_access
+from app.infra.sql import contains
 from models import (
     AccessAction,
     Application,
@@ -161,7 +162,7 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
         names beginning with 杨, and "人民医院" also units containing it."""
         if len(term) < UNIT_SEARCH_MIN:
             return None
-        return Application.unit_name.contains(term, autoescape=True)
+        return contains(Application.unit_name, term)
 
     # --- the list's count: from the maintained counts when they can answer it ----------------------
     # the "equals" filters on a counted column; the program filter reads the batches
