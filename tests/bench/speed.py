@@ -178,25 +178,33 @@ def timed(function) -> float:
     return (time.perf_counter() - start) * 1000
 
 
-def measure(url: str, repeat: int) -> dict[str, Page]:
-    app = build_app(url)
-    engine = create_engine(url)
-    with app.app_context(), engine.connect() as raw:
-        scope = scopes(raw)
-        todo = pages(raw, scope)
-        clients = {}
-        for user in {p.user for p in todo}:
-            clients[user] = app.test_client()
-            response = clients[user].post("/login", data={"username": user, "password": DEMO_PASSWORD})
-            assert response.status_code == 302, f"cannot log in as {user}"
-        for round_ in range(repeat + 1):  # the first round warms the caches and is not counted
-            for page in todo:
-                client = clients[page.user]
+class Run:
+    """The measured pages of one database: its app (signed in as each reviewer), the raw connection."""
+
+    def __init__(self, url: str):
+        self.app = build_app(url)
+        self.engine = create_engine(url)
+        self.raw = self.engine.connect()
+        with self.app.app_context():
+            self.scope = scopes(self.raw)
+            self.todo = pages(self.raw, self.scope)
+            self.clients = {}
+            for user in {p.user for p in self.todo}:
+                self.clients[user] = self.app.test_client()
+                response = self.clients[user].post("/login", data={"username": user, "password": DEMO_PASSWORD})
+                assert response.status_code == 302, f"cannot log in as {user}"
+
+    def round(self, counted: bool) -> None:
+        """Each page once: the app, the raw SQL, the naive view (timings kept when ``counted``)."""
+        raw = self.raw
+        with self.app.app_context():
+            for page in self.todo:
+                client = self.clients[page.user]
                 path = page.url if page.url.startswith("/") else f"/admin/application/?{page.url}"
                 with counting_statements() as counter:
                     elapsed = timed(lambda: _ok(client.get(path)))
                 page.statements["app"] = counter.count
-                if round_:
+                if counted:
                     page.times["app"].append(elapsed)
                 if page.raw_where is not None:
                     def raw_page():
@@ -205,17 +213,37 @@ def measure(url: str, repeat: int) -> dict[str, Page]:
                         raw.execute(text(counting.format(where=page.raw_where))).scalar()
                     elapsed = timed(raw_page)
                     page.statements["raw"] = 2
-                    if round_:
+                    if counted:
                         page.times["raw"].append(elapsed)
                 if page.naive:
-                    NaiveApplicationView.bench_scope = scope[page.user][1]
+                    NaiveApplicationView.bench_scope = self.scope[page.user][1]
                     with counting_statements() as counter:
                         elapsed = timed(lambda: _ok(client.get(f"/naive/application/?{page.url}")))
                     page.statements["naive"] = counter.count
-                    if round_:
+                    if counted:
                         page.times["naive"].append(elapsed)
-    engine.dispose()
-    return {page.key or page.name.rsplit(" ", 1)[0]: page for page in todo}
+
+    def close(self) -> None:
+        self.raw.close()
+        self.engine.dispose()
+
+    def results(self) -> dict[str, Page]:
+        return {page.key or page.name.rsplit(" ", 1)[0]: page for page in self.todo}
+
+
+def measure(urls: list[str], repeat: int) -> list[dict[str, Page]]:
+    """Each database's pages, the databases' rounds alternating (the small one's, then the large one's,
+    ``repeat`` times after a round that warms the caches): a machine whose speed drifts during the run
+    moves both sides of the growth column alike."""
+    runs = [Run(url) for url in urls]
+    try:
+        for round_ in range(repeat + 1):
+            for run in runs:
+                run.round(counted=bool(round_))
+    finally:
+        for run in runs:
+            run.close()
+    return [run.results() for run in runs]
 
 
 def _ok(response):
@@ -299,9 +327,12 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     large_url = ensure_database(args.server, f"{args.prefix}_{_short(args.large)}", args.large)
     small_url = ensure_database(args.server, f"{args.prefix}_{_short(args.small)}", args.small) if args.small else None
-    print(f"{os.cpu_count()} cores; median of {args.repeat}, app / raw SQL / naive ModelView interleaved")
-    small = measure(small_url, args.repeat) if small_url else None
-    large = measure(large_url, args.repeat)
+    print(f"{os.cpu_count()} cores; median of {args.repeat}, app / raw SQL / naive ModelView interleaved, "
+          "the two databases' rounds alternating")
+    if small_url:
+        small, large = measure([small_url, large_url], args.repeat)
+    else:
+        small, (large,) = None, measure([large_url], args.repeat)
     report(large, small, (args.large, args.small or None))
     if not args.no_export:
         rows, first, total, dump = measure_export(large_url, max(1, args.repeat // 2))
