@@ -30,6 +30,7 @@ from app.domain.privacy import mask_id_number
 from app.extensions import db
 from app.infra import jobs
 from app.i18n import cn_datetime
+from app.infra.sql import contains, starts_with
 from app.infra.access_log import record_access
 from app.infra.audit import set_actor
 from app.infra.xlsx import safe_row
@@ -59,9 +60,9 @@ def residency_batches() -> list[Batch]:
 def search_ids(batch: Batch, term: str) -> set[int]:
     """Applications of ``batch`` whose trainee's name contains ``term`` or whose ID number is (or,
     from 6 characters, starts with) ``term``."""
-    condition = or_(Trainee.name.contains(term, autoescape=True), Trainee.id_number == term.upper())
+    condition = or_(contains(Trainee.name, term), Trainee.id_number == term.upper())
     if len(term) >= 6:  # the start of an ID number
-        condition = or_(condition, Trainee.id_number.startswith(term.upper(), autoescape=True))
+        condition = or_(condition, starts_with(Trainee.id_number, term.upper()))
     return set(db.session.scalars(
         select(Application.id).join(Trainee, Trainee.id == Application.trainee_id)
         .where(Application.batch_id == batch.id, condition)))

@@ -22,6 +22,7 @@ from app.errors import unsent_text
 from app.extensions import db
 from app.infra.access_log import record_access
 from models import AccessAction, Application, Status, TrainingBase
+from views.admin.urls import SAFE
 from views.helpers import parse_id
 
 # common reasons a reviewer can click to insert, then edit
@@ -43,7 +44,7 @@ MAX_REASON = 500
 
 def return_query(return_url: str) -> str:
     """``url=<the list>`` as ``url_for`` writes it: a link's way back to the list."""
-    return urlencode({"url": return_url}, safe="!$'()*,/:;?@")
+    return urlencode({"url": return_url}, safe=SAFE)
 
 
 class ReviewActionsMixin:

@@ -8,6 +8,7 @@ from sqlalchemy import or_
 from wtforms import SelectField
 
 from app.domain.support import is_number_term, trainee_search_condition
+from app.infra.sql import contains
 from app.validators import IdNumber, Mobile, id_number_birth_date, id_number_gender
 from models import Account, Education, Employment, Institution, Licence, Region, Role, Trainee
 from models.enums import (
@@ -204,7 +205,7 @@ class EmploymentView(TraineeRowView):
     export_name = _l("Employment")
 
     def extra_search_condition(self, term):
-        return Employment.unit_name.contains(term, autoescape=True)
+        return contains(Employment.unit_name, term)
 
 
 class LicenceView(TraineeRowView):

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.domain import enrollment
 from app.extensions import db
+from app.infra.sql import contains
 from app.infra.storage import UploadError, delete, save
 from models import Education, Employment, Institution, Licence, PracticeScope, Region
 from models.enums import AttachmentKind, InstitutionKind, InstitutionLevel, PracticeCategory, RegionLevel
@@ -262,7 +263,7 @@ def institutions():
     term = (request.args.get("q") or "").strip().replace("\x00", "")[:50]
     if len(term) < 2:
         return jsonify([])
-    rows = db.session.scalars(select(Institution).where(Institution.name.contains(term, autoescape=True))
+    rows = db.session.scalars(select(Institution).where(contains(Institution.name, term))
                               .order_by(Institution.name).limit(20).options(db.joinedload(Institution.region))
                               .options(db.joinedload(Institution.region).joinedload(Region.parent))).all()
     return jsonify([{"id": i.id, "name": i.name, "level": InstitutionLevel.label(i.level),
