@@ -138,6 +138,27 @@ def test_a_short_term_finds_names_and_a_longer_one_unit_names_too(world, client,
     assert world.trainees["zy"].name in longer and "杨柳青" not in longer
 
 
+def test_a_unit_name_search_finds_both_ways_inside_the_scope(world, client, auth):
+    """A term of 3 characters or more finds the applications whose unit name contains it and those whose
+    trainee's name begins with it, and for a city reviewer only inside the city."""
+    term = "杨柳社"
+    for key, unit in (("zy", "郑州杨柳社区卫生服务中心"), ("xg", "洛阳杨柳社区卫生服务中心")):
+        db.session.execute(update(Application).where(Application.id == world.applications[key].id)
+                           .values(unit_name=unit))
+    db.session.execute(update(Trainee).where(Trainee.id == world.trainees["js"].id).values(name="杨柳社长"))
+    db.session.commit()
+    names = {key: world.trainees[key].name for key in ("zy", "xg")} | {"js": "杨柳社长"}
+    auth.login("city_zz", PASSWORD)
+    html = _search(client, term)
+    assert names["zy"] in html and names["js"] in html and names["xg"] not in html
+    assert re.search(r"列表\s*\(2\)", html)
+    auth.logout()
+    auth.login("province", PASSWORD)
+    html = _search(client, term)
+    assert all(name in html for name in names.values())
+    assert names["zy"] not in _search(client, "杨柳社区医院")
+
+
 def test_search_by_number_prefix_stays_in_scope(world, client, auth):
     """A county reviewer's search by the start of an ID number finds nobody outside their county."""
     outsider = world.trainees["xg"]

@@ -7,10 +7,10 @@ from flask_admin.contrib.sqla import filters
 from flask_admin.model.template import TemplateLinkRowAction
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, union
 
 from app.documents.regform import RegformError, registration_form_response
-from app.domain.access import application_condition
+from app.domain.access import application_condition, scope_condition
 from app.domain.admission.standing import standings
 from app.domain.enrollment.snapshot_diff import (
     BASIC_FIELDS,
@@ -28,6 +28,7 @@ from app.domain.review.export import export_chunk
 from app.domain.review.queue_counts import queue_counts_and_count
 from app.domain.review.listing import in_program
 from app.domain.rules import results_from_json
+from app.domain.support import is_number_term, trainee_search_condition
 from app.domain.rules.exemption import EXEMPTION_TYPES as CLAIM_TYPES
 from app.domain.withdrawals import declaration_conflict
 from app.domain.workflow import action_label
@@ -220,8 +221,23 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
 
     # --- the list's query: a total order, a page's ids first ---------------------------------------
     def _apply_search(self, query, count_query, joins, count_joins, search):
+        """The trainee search, or for a term that also looks in unit names the applications found
+        either way, each way inside the reviewer's scope: PostgreSQL cannot combine the unit name's
+        trigram index with the trainee subquery in one OR and would read every application; as a
+        union, each branch uses its own index (and the scope's), and a county reviewer's broad term
+        ("人民医院") is not first found province-wide."""
         g.list_searching = True
-        return super()._apply_search(query, count_query, joins, count_joins, search)
+        unit = None if is_number_term(search) else self.extra_search_condition(search.strip())
+        if unit is None:
+            return super()._apply_search(query, count_query, joins, count_joins, search)
+        in_scope = scope_condition(Application, current_user)
+        found = union(select(Application.id).where(in_scope, trainee_search_condition(search, Application.trainee_id)),
+                      select(Application.id).where(in_scope, unit))
+        condition = Application.id.in_(found)
+        query = query.filter(condition)
+        if count_query is not None:
+            count_query = count_query.filter(condition)
+        return query, count_query, joins, count_joins
 
     def _apply_sorting(self, query, joins, sort_column, sort_desc):
         """The chosen (or default) order, then ``id`` in the same direction: the order is total, so
