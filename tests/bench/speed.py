@@ -143,6 +143,7 @@ def pages(connection, scope: dict) -> list[Page]:
         return connection.execute(text(RAW_COUNT.format(where=where))).scalar()
 
     sample = connection.execute(text("SELECT id_number, mobile, name FROM trainee ORDER BY id LIMIT 1")).one()
+    unit = connection.execute(text("SELECT unit_name FROM application ORDER BY id LIMIT 1")).scalar()
     id_prefix, phone_prefix, name_prefix = sample.id_number[:10], sample.mobile[:7], sample.name[:1]
     result = []
     for user, queue in (("county_zy", "submitted"), ("city_zz", "county_approved"), ("base_one", "submitted"),
@@ -166,6 +167,11 @@ def pages(connection, scope: dict) -> list[Page]:
              f"{where} AND t.id_number = '{sample.id_number}'"),
         Page(f"search name prefix {name_prefix}", "province", f"search={name_prefix}",
              f"{where} AND t.name LIKE '{name_prefix}%'"),
+        # 3 characters or more that are not a number: also the units whose name contains them
+        Page("search unit name 人民医院 (county)", "county_zy", "search=人民医院",
+             f"{scope['county_zy'][0]} AND (a.unit_name LIKE '%人民医院%' OR t.name LIKE '人民医院%')"),
+        Page(f"search unit name {unit}", "province", f"search={unit}",
+             f"{where} AND (a.unit_name LIKE '%{unit}%' OR t.name LIKE '{unit}%')", key="search unit name"),
         Page("province dashboard", "province", "/admin/", naive=False),
         Page("county dashboard", "county_zy", "/admin/", naive=False),
     ]

@@ -7,7 +7,7 @@ from flask_admin.contrib.sqla import filters
 from flask_admin.model.template import TemplateLinkRowAction
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select, union
+from sqlalchemy import bindparam, func, select, union
 
 from app.documents.regform import RegformError, registration_form_response
 from app.domain.access import application_condition, scope_condition
@@ -99,6 +99,19 @@ LIST_LOADED = {"trainee": (Trainee.name, Trainee.id_number), "batch": (Batch.nam
 
 def status_formatter(view, context, model, name):
     return Status.label_for(model.status, model.batch.program)
+
+
+class PageRows:
+    """A page's rows read by id, in the order of ``ids`` (what the list's ``.all()`` returns)."""
+
+    def __init__(self, statement, ids: list[int]):
+        self.statement, self.ids = statement, ids
+
+    def all(self) -> list[Application]:
+        if not self.ids:
+            return []
+        found = {row.id: row for row in db.session.scalars(self.statement, {"ids": self.ids}).unique()}
+        return [found[row_id] for row_id in self.ids if row_id in found]
 
 
 UNIT_SEARCH_MIN = 3  # characters before the search also looks inside unit names (pg_trgm's trigrams)
@@ -269,12 +282,20 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
             g.list_window_count = found[0][1] if found else None
         else:
             ids = [row.id for row in super()._apply_pagination(query.with_entities(Application.id), page, page_size)]
-        # the page's rows by primary key, in the ids' order: the scope, filters and search are in the ids'
-        # query already (repeated here, they had PostgreSQL re-read every in-scope application to match)
-        return (db.session.query(Application).filter(Application.id.in_(ids))
-                .options(*self.list_joins(), *(db.defer(c) for c in LIST_DEFERRED), WITH_CLAIMED_TYPES)
-                .order_by(case({row_id: position for position, row_id in enumerate(ids)}, value=Application.id)
-                          if ids else Application.id))
+        # the page's rows by primary key, put in the ids' order: the scope, filters and search are in the
+        # ids' query already (repeated here, they had PostgreSQL re-read every in-scope application to match)
+        return PageRows(self.rows_statement(), ids)
+
+    def rows_statement(self):
+        """The statement that reads a page's rows by their ids (an expanding parameter), made once:
+        SQLAlchemy then finds its compiled form without walking it again on every page."""
+        if self._rows_statement is None:
+            self._rows_statement = (
+                select(Application).where(Application.id.in_(bindparam("ids", expanding=True)))
+                .options(*self.list_joins(), *(db.defer(c) for c in LIST_DEFERRED), WITH_CLAIMED_TYPES))
+        return self._rows_statement
+
+    _rows_statement = None
 
     def list_joins(self) -> tuple:
         """The joined records of the list's rows, with only the columns the rows show where
