@@ -199,6 +199,28 @@ def scope_condition(model, user: Account) -> ColumnElement[bool]:
     return true() if user.role in Role.STAFF else false()
 
 
+def scope_key(user: Account) -> tuple:
+    """What a user's scope conditions are made of: users with the same key see the same rows (a
+    trainee sees only their own)."""
+    return (user.role, user.region_id, user.base_id, user.university_id,
+            user.id if user.role == R.TRAINEE else None)
+
+
+def per_scope(build):
+    """``build(user)`` (a statement made from the user's scope conditions) made once per scope
+    (``scope_key``) and kept: SQLAlchemy finds a kept statement's compiled form without walking it
+    again. Only for statements whose other parts never change."""
+    made: dict[tuple, object] = {}
+
+    def statement(user: Account):
+        key = scope_key(user)
+        found = made.get(key)
+        if found is None:
+            found = made[key] = build(user)
+        return found
+    return statement
+
+
 def scope(query, model, user: Account):
     """``query`` (legacy Query or ``select``) restricted to ``user``'s scope for ``model``."""
     condition = scope_condition(model, user)

@@ -8,7 +8,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from app.domain.access import application_condition, city_choice_condition, county_choice_condition, scope_condition
+from app.domain.access import (
+    application_condition,
+    city_choice_condition,
+    county_choice_condition,
+    per_scope,
+    scope_condition,
+)
 from app.domain.review.listing import (
     EXEMPTION_TYPE_NUMBERS,
     RULE_CHECK_VALUES,
@@ -63,12 +69,17 @@ def application_base_options():
     """The bases the application list's filter offers: those in scope, and those an in-scope
     application is assigned to, read from the maintained counts (a few hundred grouped rows, not the
     applications: ``models.application_count``)."""
+    return [(str(base_id), name) for base_id, name in db.session.execute(_base_options(current_user))]
+
+
+@per_scope
+def _base_options(user):
     assigned = (select(ApplicationCount.base_id)
-                .where(ApplicationCount.base_id.is_not(None), application_condition(current_user, ApplicationCount))
+                .where(ApplicationCount.base_id.is_not(None), application_condition(user, ApplicationCount))
                 .group_by(ApplicationCount.base_id).having(func.sum(ApplicationCount.n) > 0))
-    query = select(TrainingBase.id, TrainingBase.name).where(
-        or_(scope_condition(TrainingBase, current_user), TrainingBase.id.in_(assigned)))
-    return [(str(base_id), name) for base_id, name in db.session.execute(query.order_by(TrainingBase.name))]
+    return (select(TrainingBase.id, TrainingBase.name)
+            .where(or_(scope_condition(TrainingBase, user), TrainingBase.id.in_(assigned)))
+            .order_by(TrainingBase.name))
 
 
 class DayBetweenFilter(filters.DateBetweenFilter):

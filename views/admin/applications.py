@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select, union
 
 from app.documents.regform import RegformError, registration_form_response
-from app.domain.access import application_condition, scope_condition
+from app.domain.access import scope_condition
 from app.domain.admission.standing import standings
 from app.domain.enrollment.snapshot_diff import (
     BASIC_FIELDS,
@@ -25,8 +25,7 @@ from app.domain.enrollment.snapshot_diff import (
 )
 from app.domain.review.claims import WITH_CLAIMED_TYPES
 from app.domain.review.export import export_chunk
-from app.domain.review.queue_counts import queue_counts_and_count
-from app.domain.review.listing import in_program
+from app.domain.review.queue_counts import filtered_count, queue_counts_and_count
 from app.domain.rules import results_from_json
 from app.domain.support import is_number_term, trainee_search_condition
 from app.domain.rules.exemption import EXEMPTION_TYPES as CLAIM_TYPES
@@ -38,7 +37,6 @@ from app.infra.sql import contains
 from models import (
     AccessAction,
     Application,
-    ApplicationCount,
     Attachment,
     Batch,
     Region,
@@ -216,21 +214,22 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
         when a search or another filter applies (only the applications themselves can answer)."""
         if search:
             return None
-        conditions = [application_condition(current_user, source=ApplicationCount)]
-        for index, _name, value in active or ():
+        shape, values = [], {}
+        for position, (index, _name, value) in enumerate(active or ()):
             flt = self._filters[index]
             if isinstance(flt, ProgramFilter):
-                conditions.append(in_program(flt.clean(value), ApplicationCount))
+                shape.append("program")
             elif (type(flt) in (filters.FilterEqual, filters.IntEqualFilter)
                   and getattr(flt.column, "key", None) in self.COUNTED_FILTER_COLUMNS
                   and flt.column.class_ is Application):
-                conditions.append(getattr(ApplicationCount, flt.column.key) == flt.clean(value))
+                shape.append(flt.column.key)
             else:
                 return None
+            values[f"v{position}"] = flt.clean(value)
         if "queue_counts" not in g:  # the menu's numbers read with the count (``views.admin.queues``)
-            g.queue_counts, count = queue_counts_and_count(current_user, conditions)
+            g.queue_counts, count = queue_counts_and_count(current_user, tuple(shape), values)
             return count
-        return db.session.scalar(select(func.coalesce(func.sum(ApplicationCount.n), 0)).where(*conditions))
+        return filtered_count(current_user, tuple(shape), values)
 
     # --- the list's query: a total order, a page's ids first ---------------------------------------
     def _apply_search(self, query, count_query, joins, count_joins, search):

@@ -36,10 +36,12 @@ from views.admin.labels import LABELS
 BATCH_EDITORS = (Role.PROVINCE_ADMIN, Role.SUPERUSER)
 
 
+BATCH_OPTIONS = select(Batch.id, Batch.name).order_by(Batch.id.desc())  # made once (see ``per_scope``)
+
+
 @request_options
 def batch_options():
-    return [(str(batch_id), name) for batch_id, name in
-            db.session.execute(select(Batch.id, Batch.name).order_by(Batch.id.desc()))]
+    return [(str(batch_id), name) for batch_id, name in db.session.execute(BATCH_OPTIONS)]
 
 
 # counts a person types (plan figures, places): PostgreSQL's INTEGER holds up to 2 147 483 647

@@ -4,9 +4,10 @@ counts (``models.application_count``: a few hundred rows, not every waiting appl
 page shows these numbers in its menu)."""
 from __future__ import annotations
 
-from sqlalchemy import and_, func, or_, select, true
+from sqlalchemy import and_, bindparam, func, or_, select, true
 
-from app.domain.access import scope_condition
+from app.domain.access import application_condition, per_scope, scope_condition, scope_key
+from app.domain.review.listing import in_program
 from app.domain.workflow.queues import menu_queues
 from app.extensions import db
 from models import ApplicationCount, Batch
@@ -17,28 +18,64 @@ def queue_counts(user) -> dict[str, int]:
     queues = menu_queues(user)
     if not queues:
         return {}
-    C = ApplicationCount
-    rows = db.session.execute(
-        select(Batch.program, C.status, func.sum(C.n))
-        .join(Batch, Batch.id == C.batch_id)
-        .where(scope_condition(C, user), or_(*_waiting(queues)))
-        .group_by(Batch.program, C.status))
+    rows = db.session.execute(_queues_statement(user))
     counts = {(program, status): int(number) for program, status, number in rows}
     return {q.key: counts.get((q.program, q.status), 0) for q in queues}
 
 
-def queue_counts_and_count(user, conditions) -> tuple[dict[str, int], int]:
-    """``queue_counts(user)`` and the number of ``user``'s applications that meet ``conditions`` (over
-    ``ApplicationCount``'s columns: the application list's count), in one statement: the list page shows
-    both."""
-    queues = menu_queues(user)
+@per_scope
+def _queues_statement(user):
     C = ApplicationCount
-    selected = and_(true(), *conditions)  # the list's own scope among them
-    row = db.session.execute(
-        select(_sum(selected), *[_sum(waiting) for waiting in _waiting(queues)])
-        .select_from(C).join(Batch, Batch.id == C.batch_id)
-        .where(scope_condition(C, user), or_(selected, *_waiting(queues)))).one()
+    return (select(Batch.program, C.status, func.sum(C.n))
+            .join(Batch, Batch.id == C.batch_id)
+            .where(scope_condition(C, user), or_(*_waiting(menu_queues(user))))
+            .group_by(Batch.program, C.status))
+
+
+def queue_counts_and_count(user, shape: tuple[str, ...] = (), values: dict | None = None) -> tuple[dict[str, int], int]:
+    """``queue_counts(user)`` and the number of ``user``'s applications that the list's filters select
+    (the application list's count), in one statement: the list page shows both.
+
+    ``shape`` names each filter in turn: ``"program"``, or a column of ``ApplicationCount`` compared for
+    equality; ``values`` holds their values as ``v0``, ``v1``, …"""
+    queues = menu_queues(user)
+    row = db.session.execute(_counted_statement(user, shape, True), values or {}).one()
     return {q.key: int(number) for q, number in zip(queues, row[1:])}, int(row[0])
+
+
+def filtered_count(user, shape: tuple[str, ...] = (), values: dict | None = None) -> int:
+    """The list's count alone (``queue_counts_and_count``'s second half)."""
+    return int(db.session.execute(_counted_statement(user, shape, False), values or {}).scalar_one())
+
+
+_STATEMENTS: dict[tuple, object] = {}
+MAX_STATEMENTS = 1024  # made statements kept (per scope and filter shape); past it, made again
+
+
+def _counted_statement(user, shape: tuple[str, ...], with_queues: bool):
+    """The counting statement for a scope and a filter shape, made once and kept: the filters' values
+    are parameters, and SQLAlchemy finds a kept statement's compiled form without walking it again."""
+    key = (scope_key(user), shape, with_queues)
+    found = _STATEMENTS.get(key)
+    if found is not None:
+        return found
+    C = ApplicationCount
+    conditions = [application_condition(user, source=C)]
+    for position, kind in enumerate(shape):
+        value = bindparam(f"v{position}")
+        conditions.append(in_program(value, C) if kind == "program" else getattr(C, kind) == value)
+    selected = and_(true(), *conditions)
+    if with_queues:
+        waiting = _waiting(menu_queues(user))
+        found = (select(_sum(selected), *[_sum(w) for w in waiting])
+                 .select_from(C).join(Batch, Batch.id == C.batch_id)
+                 .where(scope_condition(C, user), or_(selected, *waiting)))
+    else:
+        found = select(func.coalesce(func.sum(C.n), 0)).where(selected)
+    if len(_STATEMENTS) >= MAX_STATEMENTS:
+        _STATEMENTS.clear()
+    _STATEMENTS[key] = found
+    return found
 
 
 def _waiting(queues) -> list:
