@@ -35,7 +35,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from stdnum.cn import ric
 
 from app.domain.privacy import mask_id_number
@@ -52,6 +52,7 @@ from models import (
     ReviewRecord,
     Role,
     Trainee,
+    TrainingBase,
 )
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD
@@ -713,6 +714,22 @@ def test_county_filter_offers_only_counties_in_scope(world, auth, client):
     login(auth, "county_zy")
     options = filter_options(page(client, "/admin/application/"))
     assert options["区县"] == ["中原区"] and options["市（地）"] == ["郑州市"]
+
+
+def test_kept_filter_entries_follow_the_scope_and_the_data(world, auth, client):
+    """The list's filter entries are kept per language and scope: another county's reviewer, served by
+    the same process next, sees their own county; the bases' options are still read on every page, so a
+    base renamed since shows its new name."""
+    login(auth, "county_zy")
+    assert filter_options(page(client, "/admin/application/"))["区县"] == ["中原区"]
+    auth.logout()
+    login(auth, "county_xg")
+    options = filter_options(page(client, "/admin/application/"))
+    assert options["区县"] == ["西工区"] and options["培训基地"] == ["测试基地洛阳"]
+    db.session.execute(update(TrainingBase).where(TrainingBase.id == world.bases["ly"].id)
+                       .values(name="测试基地洛阳（新）"))
+    db.session.commit()
+    assert filter_options(page(client, "/admin/application/"))["培训基地"] == ["测试基地洛阳（新）"]
 
 
 def test_narrow_writer_cannot_link_an_out_of_scope_trainee(world, auth, client, grant):

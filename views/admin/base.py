@@ -29,7 +29,7 @@ from sqlalchemy import BigInteger
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from wtforms.fields import FieldList, FormField, IntegerField
 
-from app.domain.access import scope
+from app.domain.access import scope, scope_key
 from app.domain.privacy import (
     MAX_EXPORT_REASON,
     PERSONAL_RECORDS,
@@ -161,6 +161,9 @@ def request_options(function):
     return options
 
 
+MAX_KEPT_SCOPES = 1024  # filter entries kept per view (a language and a scope each); past it, made again
+
+
 def scope_options(function):
     """Filter options that depend only on the user's role and region and on the language (statuses,
     cities, counties: reference data that no page changes): made once per process for each."""
@@ -174,6 +177,7 @@ def scope_options(function):
         if key not in made:
             made[key] = function()
         return made[key]
+    options.per_scope = True  # the list's filter entries that use them are kept too (``_get_filter_groups``)
     return options
 
 
@@ -527,24 +531,42 @@ class SecureModelView(RoleAccessMixin, ModelView):
                  filter=str(filter.name), value=shown_value(value))
 
     def _get_filter_groups(self):
-        """Filter groups with options computed now, for this user (Flask-Admin caches them at start-up)."""
+        """Filter groups with options computed now, for this user (Flask-Admin caches them at start-up).
+
+        A filter whose options never change between requests (a fixed list, ``scope_options``) is
+        written once per language and scope and kept; ``request_options`` (and any other function)
+        are read on every page."""
         if not self._filters:
             return None
-        locale, known = str(get_locale()), self.__dict__.setdefault("_filter_names", {})
-        if locale not in known:  # the filters' names, URL arguments and operations: once per language
-            known[locale] = [(str(flt.name), self.get_filter_arg(index, flt), str(flt.operation()))
-                             for index, flt in enumerate(self._filters)]
+        user = current_user
+        key = (str(get_locale()), scope_key(user) if getattr(user, "is_authenticated", False) else None)
+        made = self.__dict__.setdefault("_filter_entries", {})
+        entries = made.get(key)
+        if entries is None:
+            entries = [self._filter_entry(index, flt, key[0])
+                       if not callable(flt.options) or getattr(flt.options, "per_scope", False) else None
+                       for index, flt in enumerate(self._filters)]
+            if len(made) >= MAX_KEPT_SCOPES:
+                made.clear()
+            made[key] = entries
         groups: OrderedDict[str, list[dict]] = OrderedDict()
-        for index, (flt, (name, arg, operation)) in enumerate(zip(self._filters, known[locale])):
-            options = flt.get_options(self)
-            groups.setdefault(name, []).append({
-                "index": index,
-                "arg": arg,
-                "operation": operation,
-                "options": [(str(k), str(v)) for k, v in options] if options else None,
-                "type": flt.data_type,
-            })
+        for index, (flt, entry) in enumerate(zip(self._filters, entries)):
+            name, group = entry or self._filter_entry(index, flt, key[0])
+            groups.setdefault(name, []).append(group)
         return groups
+
+    def _filter_entry(self, index: int, flt, locale: str) -> tuple[str, dict]:
+        """A filter's group name and its entry in the filter groups (its name, URL argument and
+        operation made once per language)."""
+        known = self.__dict__.setdefault("_filter_names", {})
+        if locale not in known:
+            known[locale] = [(str(f.name), self.get_filter_arg(i, f), str(f.operation()))
+                             for i, f in enumerate(self._filters)]
+        name, arg, operation = known[locale][index]
+        options = flt.get_options(self)
+        return name, {"index": index, "arg": arg, "operation": operation,
+                      "options": [(str(k), str(v)) for k, v in options] if options else None,
+                      "type": flt.data_type}
 
     # --- errors ---------------------------------------------------------------------------------
     def _render_with_flashes(self, template, **kwargs):
