@@ -206,17 +206,23 @@ def scope_key(user: Account) -> tuple:
             user.id if user.role == R.TRAINEE else None)
 
 
+MAX_KEPT_STATEMENTS = 1024  # statements ``per_scope`` keeps for one builder; past it, they are made again
+
+
 def per_scope(build):
-    """``build(user)`` (a statement made from the user's scope conditions) made once per scope
-    (``scope_key``) and kept: SQLAlchemy finds a kept statement's compiled form without walking it
-    again. Only for statements whose other parts never change."""
+    """``build(user, *args)`` (a statement made from the user's scope conditions and hashable ``args``,
+    such as the shape of a list's filters) made once per scope (``scope_key``) and ``args``, and kept:
+    SQLAlchemy finds a kept statement's compiled form without walking it again. Only for statements
+    whose other parts never change; values that do change are parameters."""
     made: dict[tuple, object] = {}
 
-    def statement(user: Account):
-        key = scope_key(user)
+    def statement(user: Account, *args):
+        key = (scope_key(user), *args)
         found = made.get(key)
         if found is None:
-            found = made[key] = build(user)
+            if len(made) >= MAX_KEPT_STATEMENTS:
+                made.clear()
+            found = made[key] = build(user, *args)
         return found
     return statement
 

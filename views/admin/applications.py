@@ -233,23 +233,22 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
 
     # --- the list's query: a total order, a page's ids first ---------------------------------------
     def _apply_search(self, query, count_query, joins, count_joins, search):
+        g.list_searching = True
+        return super()._apply_search(query, count_query, joins, count_joins, search)
+
+    def search_condition(self, search: str):
         """The trainee search, or for a term that also looks in unit names the applications found
         either way, each way inside the reviewer's scope: PostgreSQL cannot combine the unit name's
         trigram index with the trainee subquery in one OR and would read every application; as a
         union, each branch uses its own index (and the scope's), and a county reviewer's broad term
         ("人民医院") is not first found province-wide."""
-        g.list_searching = True
         unit = None if is_number_term(search) else self.extra_search_condition(search.strip())
         if unit is None:
-            return super()._apply_search(query, count_query, joins, count_joins, search)
+            return super().search_condition(search)
         in_scope = scope_condition(Application, current_user)
-        found = union(select(Application.id).where(in_scope, trainee_search_condition(search, Application.trainee_id)),
-                      select(Application.id).where(in_scope, unit))
-        condition = Application.id.in_(found)
-        query = query.filter(condition)
-        if count_query is not None:
-            count_query = count_query.filter(condition)
-        return query, count_query, joins, count_joins
+        return Application.id.in_(union(
+            select(Application.id).where(in_scope, trainee_search_condition(search, Application.trainee_id)),
+            select(Application.id).where(in_scope, unit)))
 
     def _apply_sorting(self, query, joins, sort_column, sort_desc):
         """The chosen (or default) order, then ``id`` in the same direction: the order is total, so

@@ -43,12 +43,14 @@ class TraineeSearchMixin:
     def extra_search_condition(self, term):
         return None
 
-    def _apply_search(self, query, count_query, joins, count_joins, search):
+    def search_condition(self, search: str):
         # read from the class: a mapped column is a descriptor, ``self.`` would bind it to the view
         condition = trainee_search_condition(search, type(self).trainee_id_column)
         extra = None if is_number_term(search) else self.extra_search_condition(search.strip())
-        if extra is not None:
-            condition = or_(condition, extra)
+        return condition if extra is None else or_(condition, extra)
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        condition = self.search_condition(search)
         query = query.filter(condition)
         if count_query is not None:
             count_query = count_query.filter(condition)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import and_, bindparam, func, or_, select, true
 
-from app.domain.access import application_condition, per_scope, scope_condition, scope_key
+from app.domain.access import application_condition, per_scope, scope_condition
 from app.domain.review.listing import in_program
 from app.domain.workflow.queues import menu_queues
 from app.extensions import db
@@ -48,34 +48,22 @@ def filtered_count(user, shape: tuple[str, ...] = (), values: dict | None = None
     return int(db.session.execute(_counted_statement(user, shape, False), values or {}).scalar_one())
 
 
-_STATEMENTS: dict[tuple, object] = {}
-MAX_STATEMENTS = 1024  # made statements kept (per scope and filter shape); past it, made again
-
-
+@per_scope
 def _counted_statement(user, shape: tuple[str, ...], with_queues: bool):
-    """The counting statement for a scope and a filter shape, made once and kept: the filters' values
-    are parameters, and SQLAlchemy finds a kept statement's compiled form without walking it again."""
-    key = (scope_key(user), shape, with_queues)
-    found = _STATEMENTS.get(key)
-    if found is not None:
-        return found
+    """The counting statement for a scope and a filter shape (kept by ``per_scope``; the filters'
+    values are its parameters ``v0``, ``v1``, …)."""
     C = ApplicationCount
     conditions = [application_condition(user, source=C)]
     for position, kind in enumerate(shape):
         value = bindparam(f"v{position}")
         conditions.append(in_program(value, C) if kind == "program" else getattr(C, kind) == value)
     selected = and_(true(), *conditions)
-    if with_queues:
-        waiting = _waiting(menu_queues(user))
-        found = (select(_sum(selected), *[_sum(w) for w in waiting])
-                 .select_from(C).join(Batch, Batch.id == C.batch_id)
-                 .where(scope_condition(C, user), or_(selected, *waiting)))
-    else:
-        found = select(func.coalesce(func.sum(C.n), 0)).where(selected)
-    if len(_STATEMENTS) >= MAX_STATEMENTS:
-        _STATEMENTS.clear()
-    _STATEMENTS[key] = found
-    return found
+    if not with_queues:
+        return select(func.coalesce(func.sum(C.n), 0)).where(selected)
+    waiting = _waiting(menu_queues(user))
+    return (select(_sum(selected), *[_sum(w) for w in waiting])
+            .select_from(C).join(Batch, Batch.id == C.batch_id)
+            .where(scope_condition(C, user), or_(selected, *waiting)))
 
 
 def _waiting(queues) -> list:
