@@ -359,13 +359,15 @@ def test_the_claimed_exemption_types_are_read_with_the_rows(world, client, auth)
 
 
 @pytest.mark.parametrize("username", ["county_zy", "province"])
-def test_a_search_is_counted_with_its_page(app, client, auth, username):
-    """A search in the default order counts what it found in the statement that finds the page's ids
-    (no count statement of its own): the tab's number equals the rows counted by reading them, on the
-    first page, a later page, past the last page, and nothing found; a search in another order counts
-    as before."""
+def test_a_search_is_counted_up_to_its_cap(app, client, auth, username, monkeypatch):
+    """A search in the default order is counted up to ``SEARCH_COUNT_CAP``: below it the tab's number
+    equals the rows counted by reading them (first page, a later page, past the last page, nothing
+    found, another order); a first page with room left is counted from its own ids, without a count
+    statement; above the cap the tab says 超过 N 条, the list asks for a longer term, the pager stops at
+    the cap, and the 全部 form leaves the counting to its confirmation page."""
     from collections import Counter
 
+    import views.admin.applications as applications
     from models import Account
     ensure_fixtures(echo=lambda *a: None)
     generate_trainees(90, random_seed=8, echo=lambda *a: None)
@@ -382,9 +384,20 @@ def test_a_search_is_counted_with_its_page(app, client, auth, username):
         expected = _scoped_count(url, user)
         html = client.get(url).get_data(as_text=True)
         assert _listed_count(html) == expected, url
+        assert "search-capped" not in html
         found.append(expected)
-    assert found[0] > 2 and found[4] == 0  # more than a page of 2 found; and a search that finds nothing
+    assert 2 < found[0] < 20 and found[4] == 0  # more than a page of 2, less than one of 20; and nothing found
     with counting_statements() as counter:
         client.get(f"/admin/application/?search={term}")
-    assert [s for s in counter.statements if "OVER ()" in s]
-    assert not [s for s in counter.statements if s.lstrip().upper().startswith("SELECT COUNT(")]
+    assert not [s for s in counter.statements if "count(" in s.lower()]  # the page's ids were its count
+
+    # the cap below what the term finds; on its second page (the first has room for all: its own count)
+    monkeypatch.setattr(applications, "SEARCH_COUNT_CAP", found[0] - 1)
+    with counting_statements() as counter:
+        html = client.get(f"/admin/application/?search={term}&page=1").get_data(as_text=True)
+    assert f"列表 (超过 {found[0] - 1} 条)" in html
+    assert "符合条件的报名超过" in html and "缩小查找范围" in html
+    counts = [s for s in counter.statements if "count(" in s.lower()]
+    assert len(counts) == 1 and re.search(r"LIMIT \S+( OFFSET \S+)?\)", counts[0])  # counted no further than the cap
+    if "bulk-all-form" in html:
+        assert 'name="count"' not in html and "全部符合条件的报名（超过" in html

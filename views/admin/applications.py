@@ -112,6 +112,18 @@ class PageRows:
         return [found[row_id] for row_id in self.ids if row_id in found]
 
 
+SEARCH_COUNT_CAP = 1000  # a search's matches counted at most (50 pages of 20)
+
+
+class CappedCount(int):
+    """A count that stopped at its cap: pages are reckoned from the cap, and it reads "more than 1,000"."""
+
+    def __str__(self) -> str:
+        return gettext("more than %(count)s", count=f"{int(self):,}")
+
+    __html__ = __str__
+
+
 UNIT_SEARCH_MIN = 3  # characters before the search also looks inside unit names (pg_trgm's trigrams)
 
 
@@ -185,27 +197,31 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
         reading every matching application, when no search and only counted filters apply: the
         counts equal a full recount (database triggers keep them, ``tests/domain/test_counts.py``).
 
-        A search in the default order reads every application it finds to sort them (``_apply_sorting``):
-        the page's ids are then counted in the same statement (``count(*) OVER ()``), not by reading
-        the same applications again."""
+        A search in the default order is counted up to ``SEARCH_COUNT_CAP`` (``_apply_pagination``):
+        a common surname finds thousands of applications, and an exact count would read every one of
+        them on every page; past the cap the list says "more than 1,000" and asks for a longer term. A
+        search that also looks in unit names sorts the union of what it found (``_apply_sorting``) and
+        counts it in the same statement (``count(*) OVER ()``), not by reading the union again."""
         counted = self.maintained_count(search, filters) if execute else None
-        windowed = bool(counted is None and execute and search and (self.page_size if page_size is None else page_size)
-                        and (sort_column is None or sort_column not in self._sortable_columns))
-        g.list_count_maintained, g.list_searching = counted is not None, False
-        g.list_count_windowed, g.list_window_count = windowed, None
+        searching = bool(counted is None and execute and search and (self.page_size if page_size is None else page_size)
+                         and (sort_column is None or sort_column not in self._sortable_columns))
+        windowed = searching and self.searches_units(search)
+        g.list_count_maintained, g.list_searching_units = counted is not None, False
+        g.list_count_capped, g.list_count_windowed = searching and not windowed, windowed
+        g.list_counted = None
         try:
             count, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute=execute,
                                            page_size=page_size)
         finally:
-            g.list_count_maintained = g.list_count_windowed = False
-        if windowed:
-            count = g.pop("list_window_count", None)
-            if count is None:  # no row on this page: none at all, or a page past the last one
+            g.list_count_maintained = g.list_count_capped = g.list_count_windowed = False
+        if searching:
+            count = g.pop("list_counted", None)
+            if count is None:  # windowed, and no row on this page: none at all, or a page past the last one
                 count = self.get_list(None, sort_column, sort_desc, search, filters, page_size=page_size)[0] if page else 0
         return (counted if counted is not None else count), rows
 
     def get_count_query(self):
-        if g.get("list_count_maintained") or g.get("list_count_windowed"):
+        if g.get("list_count_maintained") or g.get("list_count_capped") or g.get("list_count_windowed"):
             return None
         return super().get_count_query()
 
@@ -232,9 +248,9 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
         return filtered_count(current_user, tuple(shape), values)
 
     # --- the list's query: a total order, a page's ids first ---------------------------------------
-    def _apply_search(self, query, count_query, joins, count_joins, search):
-        g.list_searching = True
-        return super()._apply_search(query, count_query, joins, count_joins, search)
+    def searches_units(self, search: str) -> bool:
+        """Whether the term is also looked for in unit names (``extra_search_condition``)."""
+        return not is_number_term(search) and self.extra_search_condition(search.strip()) is not None
 
     def search_condition(self, search: str):
         """The trainee search, or for a term that also looks in unit names the applications found
@@ -246,6 +262,7 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
         if unit is None:
             return super().search_condition(search)
         in_scope = scope_condition(Application, current_user)
+        g.list_searching_units = True
         return Application.id.in_(union(
             select(Application.id).where(in_scope, trainee_search_condition(search, Application.trainee_id)),
             select(Application.id).where(in_scope, unit)))
@@ -254,14 +271,17 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
         """The chosen (or default) order, then ``id`` in the same direction: the order is total, so
         a row appears on exactly one page.
 
-        A search in the default order sorts what the search's indexes found: as plain columns, the order
-        lets PostgreSQL walk the waiting-time index instead and test every application against the
-        search (thousands of rows for an ID-number prefix), so the order is written as expressions no
-        index answers (the same order)."""
+        A search by name, ID number or mobile is ordered by the plain columns: PostgreSQL plans it with
+        the term written in (``app.infra.sql.starts_with``) and walks the waiting-time index, testing each
+        application, when the term is common ("杨": 633 rows read for the first page instead of 6,768
+        found and sorted), or sorts what the trainee indexes found when it is rare. A search that also
+        looks in unit names sorts its union (it must read the whole union anyway), written as
+        expressions no index answers (the same order), so that no plan walks the order index against it.
+        """
         default = sort_column is None or sort_column not in self._sortable_columns
         if default:
             (column, _joins, sort_desc), = self._get_default_order()
-            if g.get("list_searching"):
+            if g.get("list_searching_units"):
                 keys = (func.coalesce(column, column), Application.id + 0)
                 return query.order_by(*(key.desc() if sort_desc else key for key in keys)), joins
         query, joins = super()._apply_sorting(query, joins, sort_column, sort_desc)
@@ -277,12 +297,23 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
             found = super()._apply_pagination(query.with_entities(Application.id, func.count().over()),
                                               page, page_size).all()
             ids = [row_id for row_id, _count in found]
-            g.list_window_count = found[0][1] if found else None
+            g.list_counted = found[0][1] if found else None
         else:
             ids = [row.id for row in super()._apply_pagination(query.with_entities(Application.id), page, page_size)]
+        if g.get("list_count_capped"):
+            g.list_counted = self.capped_count(query, page, page_size or self.page_size, ids)
         # the page's rows by primary key, put in the ids' order: the scope, filters and search are in the
         # ids' query already (repeated here, they had PostgreSQL re-read every in-scope application to match)
         return PageRows(self.rows_statement(), ids)
+
+    def capped_count(self, query, page, page_size: int, ids: list[int]) -> int:
+        """How many applications the search found, counted up to ``SEARCH_COUNT_CAP`` (then a
+        ``CappedCount``, shown as "more than 1,000"): the first page with room left is its own count."""
+        if not page and len(ids) < page_size:
+            return len(ids)
+        found = query.with_entities(Application.id).order_by(None).limit(SEARCH_COUNT_CAP + 1).subquery()
+        count = db.session.scalar(select(func.count()).select_from(found))
+        return CappedCount(SEARCH_COUNT_CAP) if count > SEARCH_COUNT_CAP else count
 
     def rows_statement(self):
         """The statement that reads a page's rows by their ids (an expanding parameter), made once:
@@ -318,6 +349,7 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
     def render(self, template, **kwargs):
         if template == self.list_template and kwargs.get("data") is not None:
             kwargs["standings"] = standings(kwargs["data"])
+            kwargs["count_capped"] = isinstance(kwargs.get("count"), CappedCount)
         if template == self.details_template and kwargs.get("model") is not None:
             kwargs.update(self.details_context(kwargs["model"]))
             kwargs.update(self.loop_context(kwargs["model"]))

@@ -456,7 +456,8 @@ class SecureModelView(RoleAccessMixin, ModelView):
         count, rows = super().get_list(page, sort_column, sort_desc, without_nul(search), filters, execute=execute,
                                        page_size=page_size)
         if execute and search and self.reads_personal_data:  # a search of personal records is a read
-            record_access(AccessAction.SEARCH, self.record_type, query=without_nul(search), rows=count)
+            record_access(AccessAction.SEARCH, self.record_type, query=without_nul(search),
+                          rows=None if count is None else int(count))
         return count, rows
 
     def validate_form(self, form):
