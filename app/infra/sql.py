@@ -25,7 +25,15 @@ def starts_with(column, term: str):
     planned once without its parameters' values after a few runs, and that generic plan read the whole
     trainee table for every prefix search: "杨" at 200,000 trainees, 20 ms planned with the value and 45
     ms generic. The pattern is escaped as ``startswith(autoescape=True)`` escapes it and rendered as a
-    quoted literal by the dialect."""
+    quoted literal by the dialect.
+
+    A term without wildcards or escape characters (an ID number, a mobile, most names) is written
+    without an ``ESCAPE`` clause: PostgreSQL estimates how many rows a prefix matches from the column's
+    statistics only for a pattern with the default escape, and guessed 2,034 for an ID number's start
+    that 734 trainees share (and 21,782 for one shared by 22,142), so the list's plan, which walks its
+    order index for a common term and sorts what the search found for a rare one, chose the walk."""
+    if not _SPECIAL.intersection(term):
+        return column.like(bindparam(None, f"{term}%", type_=String(), literal_execute=True))
     return column.like(_pattern(term, "", "%"), escape="/")
 
 
@@ -33,6 +41,9 @@ def contains(column, term: str):
     """``column LIKE '%term%'``, the pattern written into the statement as for ``starts_with`` (a
     pg_trgm index, too, is chosen only from a pattern read when planning)."""
     return column.like(_pattern(term, "%", "%"), escape="/")
+
+
+_SPECIAL = set("/%_\\")  # LIKE's wildcards, this module's escape character and PostgreSQL's default one
 
 
 def _pattern(term: str, before: str, after: str):

@@ -19,12 +19,17 @@ def _names(condition) -> list[str]:
 
 
 def test_a_prefix_is_written_into_the_statement_and_matched_as_typed(app):
-    for name in ("杨一", "杨二", "O'Brien", "100%纯", "1000纯", "a_b", "axb", "c/d", "杭三"):
+    for name in ("杨一", "杨二", "O'Brien", "100%纯", "1000纯", "a_b", "axb", "c/d", "杭三", "e\\f", "eef"):
         TraineeFactory(name=name)
     db.session.commit()
     with counting_statements() as counter:
         assert _names(starts_with(Trainee.name, "杨")) == ["杨一", "杨二"]
     assert "'杨%" in counter.statements[0]  # the pattern itself, not a placeholder for it
+    # without an ESCAPE clause when nothing needs escaping (PostgreSQL then estimates the prefix's rows)
+    assert "ESCAPE" not in counter.statements[0].upper()
+    with counting_statements() as counter:
+        assert _names(starts_with(Trainee.name, "e\\")) == ["e\\f"]  # a backslash, PostgreSQL's default escape
+    assert "ESCAPE" in counter.statements[0].upper()
     assert _names(starts_with(Trainee.name, "O'B")) == ["O'Brien"]
     assert _names(starts_with(Trainee.name, "100%")) == ["100%纯"]
     assert _names(starts_with(Trainee.name, "a_")) == ["a_b"]
@@ -32,7 +37,7 @@ def test_a_prefix_is_written_into_the_statement_and_matched_as_typed(app):
     assert _names(starts_with(Trainee.name, "'; DROP TABLE trainee; --")) == []
     assert _names(contains(Trainee.name, "%")) == ["100%纯"]
     assert _names(contains(Trainee.name, "_")) == ["a_b"]
-    assert db.session.scalar(select(db.func.count()).select_from(Trainee)) >= 9  # the table is still there
+    assert db.session.scalar(select(db.func.count()).select_from(Trainee)) >= 11  # the table is still there
 
 
 def test_the_search_by_name_or_number_writes_its_patterns_into_the_statement(app):
