@@ -163,6 +163,10 @@ def pages(connection, scope: dict) -> list[Page]:
              f"{where} AND t.id_number LIKE '{id_prefix}%'"),
         Page(f"search phone prefix {phone_prefix}", "province", f"search={phone_prefix}",
              f"{where} AND (t.id_number LIKE '{phone_prefix}%' OR t.mobile LIKE '{phone_prefix}%')"),
+        # an ID number's first 6 digits (the county of birth): shared by a tenth of the trainees
+        Page(f"search ID prefix {sample.id_number[:6]}", "province", f"search={sample.id_number[:6]}",
+             f"{where} AND (t.id_number LIKE '{sample.id_number[:6]}%' OR t.mobile LIKE '{sample.id_number[:6]}%')",
+             key="search ID prefix 6"),
         Page("search ID exact", "province", f"search={sample.id_number}",
              f"{where} AND t.id_number = '{sample.id_number}'"),
         Page(f"search name prefix {name_prefix}", "province", f"search={name_prefix}",
