@@ -27,7 +27,7 @@ from app.domain.review.claims import WITH_CLAIMED_TYPES
 from app.domain.review.export import export_chunk
 from app.domain.review.queue_counts import filtered_count, queue_counts_and_count
 from app.domain.rules import results_from_json
-from app.domain.support import is_number_term, trainee_search_condition
+from app.domain.support import trainee_search_condition
 from app.domain.rules.exemption import EXEMPTION_TYPES as CLAIM_TYPES
 from app.domain.withdrawals import declaration_conflict
 from app.domain.workflow import action_label
@@ -74,7 +74,7 @@ from views.admin.application_states import (
     STATE_LABELS,
     standing_formatter,
 )
-from views.admin.base import SecureModelView, choice_formatter
+from views.admin.base import SecureModelView, choice_formatter, without_nul
 from views.admin.batches import batch_options
 from views.admin.bulk_all import BulkAllMixin
 from views.admin.labels import LABELS
@@ -205,8 +205,8 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
         counted = self.maintained_count(search, filters) if execute else None
         searching = bool(counted is None and execute and search and (self.page_size if page_size is None else page_size)
                          and (sort_column is None or sort_column not in self._sortable_columns))
-        windowed = searching and self.searches_units(search)
-        g.list_count_maintained, g.list_searching_units = counted is not None, False
+        windowed = searching and self.extra_condition_for(without_nul(search)) is not None  # a union to sort
+        g.list_count_maintained = counted is not None
         g.list_count_capped, g.list_count_windowed = searching and not windowed, windowed
         g.list_counted = None
         try:
@@ -248,21 +248,16 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
         return filtered_count(current_user, tuple(shape), values)
 
     # --- the list's query: a total order, a page's ids first ---------------------------------------
-    def searches_units(self, search: str) -> bool:
-        """Whether the term is also looked for in unit names (``extra_search_condition``)."""
-        return not is_number_term(search) and self.extra_search_condition(search.strip()) is not None
-
     def search_condition(self, search: str):
         """The trainee search, or for a term that also looks in unit names the applications found
         either way, each way inside the reviewer's scope: PostgreSQL cannot combine the unit name's
         trigram index with the trainee subquery in one OR and would read every application; as a
         union, each branch uses its own index (and the scope's), and a county reviewer's broad term
         ("人民医院") is not first found province-wide."""
-        unit = None if is_number_term(search) else self.extra_search_condition(search.strip())
+        unit = self.extra_condition_for(search)
         if unit is None:
             return super().search_condition(search)
         in_scope = scope_condition(Application, current_user)
-        g.list_searching_units = True
         return Application.id.in_(union(
             select(Application.id).where(in_scope, trainee_search_condition(search, Application.trainee_id)),
             select(Application.id).where(in_scope, unit)))
@@ -275,13 +270,14 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
         the term written in (``app.infra.sql.starts_with``) and walks the waiting-time index, testing each
         application, when the term is common ("杨": 633 rows read for the first page instead of 6,768
         found and sorted), or sorts what the trainee indexes found when it is rare. A search that also
-        looks in unit names sorts its union (it must read the whole union anyway), written as
-        expressions no index answers (the same order), so that no plan walks the order index against it.
+        looks in unit names sorts its union on a list page (it reads the whole union anyway to count it,
+        ``get_list``), written as expressions no index answers (the same order), so that no plan walks
+        the order index against it.
         """
         default = sort_column is None or sort_column not in self._sortable_columns
         if default:
             (column, _joins, sort_desc), = self._get_default_order()
-            if g.get("list_searching_units"):
+            if g.get("list_count_windowed"):
                 keys = (func.coalesce(column, column), Application.id + 0)
                 return query.order_by(*(key.desc() if sort_desc else key for key in keys)), joins
         query, joins = super()._apply_sorting(query, joins, sort_column, sort_desc)

@@ -43,10 +43,14 @@ class TraineeSearchMixin:
     def extra_search_condition(self, term):
         return None
 
+    def extra_condition_for(self, search: str):
+        """The view's free-text condition for this term, or None (a number, or nothing to add)."""
+        return None if is_number_term(search) else self.extra_search_condition(search.strip())
+
     def search_condition(self, search: str):
         # read from the class: a mapped column is a descriptor, ``self.`` would bind it to the view
         condition = trainee_search_condition(search, type(self).trainee_id_column)
-        extra = None if is_number_term(search) else self.extra_search_condition(search.strip())
+        extra = self.extra_condition_for(search)
         return condition if extra is None else or_(condition, extra)
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
