@@ -97,6 +97,7 @@ def test_portal_pages_read_in_chinese(world, client, auth):
     assert f"/portal/applications/{world.applications['zy'].id}" in pages
     problems = {url: found for url, html in pages.items() if (found := identifiers_on_page(html, data))}
     assert problems == {}
+    assert all(">学员报名</a>" in html for html in pages.values())  # the menu's way to apply
 
 
 def test_flask_admin_phrases_read_in_the_platform_wording(world, client, auth):
@@ -106,6 +107,9 @@ def test_flask_admin_phrases_read_in_the_platform_wording(world, client, auth):
         assert phrase in html
     for awkward in ("20 项目", "选中的", "表中没有任何记录"):
         assert awkward not in html
+    # the filter form's button (shown once a filter is added) applies the filters; "学员报名" is the portal's
+    apply_button = re.search(r'<form id="filter_form".*?<button type="submit"[^>]*>(.*?)</button>', html, re.S)
+    assert apply_button.group(1).strip() == "应用"
     auth.logout()
     auth.login("province", PASSWORD)
     empty = client.get("/admin/audit_log/").get_data(as_text=True)
