@@ -401,3 +401,55 @@ def test_a_search_is_counted_up_to_its_cap(app, client, auth, username, monkeypa
     assert len(counts) == 1 and re.search(r"LIMIT \S+( OFFSET \S+)?\)", counts[0])  # counted no further than the cap
     if "bulk-all-form" in html:
         assert 'name="count"' not in html and "全部符合条件的报名（超过" in html
+
+
+def _cells(html: str) -> list[str]:
+    """The list's rows as a user's browser reads them: tags and text with spaces between tags dropped, the
+    CSRF tokens (one per page) left out."""
+    body = html.split("<tbody", 1)[-1] if "<tbody" in html else html.split("</thead>", 1)[1]
+    body = body.split("</table>", 1)[0]
+    body = re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token"', body)
+    return [re.sub(r">\s+<", "><", re.sub(r"\s+", " ", row)).strip() for row in body.split("<tr>")[1:]]
+
+
+@pytest.mark.parametrize("username, url", [
+    ("county_zy", "/admin/application/"),
+    ("city_zz", "/admin/application/?sort=0&desc=1"),
+    ("province", "/admin/application/?page=1"),
+])
+def test_the_rows_written_in_python_equal_flask_admins_cells(demo_rows, client, auth, monkeypatch, username, url):
+    """The list's rows written by ``views.admin.list_rows`` are the cells Flask-Admin's row actions and
+    ``get_value`` write (the page's fallback, which the superuser's delete button takes): same columns,
+    values, masks, review buttons and links."""
+    auth.login(username, DEMO_PASSWORD)
+    written = _cells(client.get(url).get_data(as_text=True))
+    monkeypatch.setattr("views.admin.review_loop.list_rows", lambda view, context: None)
+    flask_admins = _cells(client.get(url).get_data(as_text=True))
+    assert len(written) >= 2 and "review-buttons" in written[0] and len(written) == len(flask_admins)
+    assert written == flask_admins
+
+
+def test_the_superusers_list_keeps_flask_admins_row_actions(world, client, auth):
+    """The superuser's rows carry a delete button, which ``list_rows`` does not write: the page falls back
+    to Flask-Admin's row actions (view, edit, delete, the review buttons)."""
+    auth.login("super", PASSWORD)
+    html = client.get("/admin/application/").get_data(as_text=True)
+    rows = _cells(html)
+    assert rows and all('action="/admin/application/delete/"' in row and "details/?id=" in row for row in rows)
+    assert all('class="review-buttons"' in row for row in rows)
+
+
+@pytest.mark.parametrize("page, pages", [(0, 1), (0, 2), (0, 9), (3, 9), (4, 9), (8, 9), (0, 50), (25, 50), (49, 50),
+                                         (2, 3), (1, 7)])
+def test_the_pager_links_the_pages_flask_admins_pager_links(app, page, pages):
+    """``pager_links`` gives the pages, in order, that Flask-Admin's ``lib.pager`` macro links (the
+    current one inactive, first/previous/next/last disabled at the ends)."""
+    from views.admin.list_rows import pager_links
+    with app.test_request_context("/admin/application/"):
+        macro = app.jinja_env.get_template("admin/lib.html").module.pager
+        html = str(macro(page, pages, lambda p: f"/p{p}"))
+    expected = re.findall(r'<li class="page-item( active| disabled)?">\s*<a class="page-link" href="([^"]*)">([^<]*)</a>',
+                          html)
+    expected = [(text.replace("&laquo;", "«").replace("&raquo;", "»").replace("&lt;", "<").replace("&gt;", ">"),
+                 None if href == "javascript:void(0)" else int(href[2:]), state.strip()) for state, href, text in expected]
+    assert pager_links(page, pages) == (expected if pages > 1 else pager_links(page, pages))

@@ -78,6 +78,7 @@ from views.admin.base import SecureModelView, choice_formatter, without_nul
 from views.admin.batches import batch_options
 from views.admin.bulk_all import BulkAllMixin
 from views.admin.labels import LABELS
+from views.admin.list_rows import pager_links
 from views.admin.review_actions import ReviewActionsMixin
 from views.admin.saved_filters import SavedFiltersMixin
 from views.admin.review_loop import ReviewLoopMixin, claimed_formatter, waiting_formatter
@@ -346,6 +347,7 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
         if template == self.list_template and kwargs.get("data") is not None:
             kwargs["standings"] = standings(kwargs["data"])
             kwargs["count_capped"] = isinstance(kwargs.get("count"), CappedCount)
+            kwargs["pager_links"] = pager_links
         if template == self.details_template and kwargs.get("model") is not None:
             kwargs.update(self.details_context(kwargs["model"]))
             kwargs.update(self.loop_context(kwargs["model"]))

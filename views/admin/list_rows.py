@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 from views.admin.base import pii_cell
 from views.admin.review_actions import return_query
 
+PAGER_SPAN = 3  # pages shown either side of the current one, as Flask-Admin's ``lib.pager``
 REVIEW_BUTTONS = "review_row.buttons"  # the review buttons' row action (``ApplicationView``)
 
 
@@ -132,3 +133,20 @@ def list_rows(view, context: dict) -> dict[int, Markup] | None:
             parts.append(f"<td{attribute}>{escape(read(row))}</td>")
         rows[row.id] = Markup("\n".join(parts))
     return rows
+
+
+def pager_links(page: int, pages: int) -> list[tuple[str, int | None, str]]:
+    """The pager's links as Flask-Admin's ``lib.pager`` macro writes them: first, previous, up to seven
+    pages around ``page``, next, last; each (text, page to link to or None, "active" / "disabled" / "")."""
+    low, high = page - PAGER_SPAN, page + PAGER_SPAN + 1
+    if low < 0:
+        high -= low
+    if high >= pages:
+        low -= high - pages
+    low, high = max(low, 0), min(high, pages)
+    links = [("«", 0, "") if low > 0 else ("«", None, "disabled"),
+             ("<", page - 1, "") if page > 0 else ("<", None, "disabled")]
+    links += [(str(p + 1), None, "active") if p == page else (str(p + 1), p, "") for p in range(low, high)]
+    links += [(">", page + 1, "") if page + 1 < pages else (">", None, "disabled"),
+              ("»", pages - 1, "") if high < pages else ("»", None, "disabled")]
+    return links
