@@ -453,3 +453,39 @@ def test_the_pager_links_the_pages_flask_admins_pager_links(app, page, pages):
     expected = [(text.replace("&laquo;", "«").replace("&raquo;", "»").replace("&lt;", "<").replace("&gt;", ">"),
                  None if href == "javascript:void(0)" else int(href[2:]), state.strip()) for state, href, text in expected]
     assert pager_links(page, pages) == (expected if pages > 1 else pager_links(page, pages))
+
+
+@pytest.mark.parametrize("username", ["city_zz", "province"])
+def test_a_unit_name_no_trainee_name_starts_with_is_searched_in_unit_names_alone(app, client, auth, username,
+                                                                                 monkeypatch):
+    """A term of 3 characters or more that starts no trainee's name ("人民医院") is looked for in unit names
+    alone (no union to sort): the same applications, in the list's order (longest waiting first), counted
+    up to the cap like a name search; a term that also starts a name still finds both ways."""
+    from collections import Counter
+
+    import views.admin.applications as applications
+    from models import Account
+    ensure_fixtures(echo=lambda *a: None)
+    generate_trainees(90, random_seed=8, echo=lambda *a: None)
+    user = db.session.scalar(select(Account).where(Account.username == username))
+    names = set(db.session.scalars(select(Trainee.name)))
+    units = Counter(u for u in db.session.scalars(select(Application.unit_name)) if u)
+    terms = {part for unit in units for part in (unit[-4:], unit[-5:]) if not any(n.startswith(part) for n in names)}
+    term = max(sorted(terms), key=lambda t: _scoped_count(f"/admin/application/?search={t}", user))
+    url = f"/admin/application/?search={term}"
+    expected = _scoped_count(url, user)
+    assert expected > 2
+    auth.login(username, DEMO_PASSWORD)
+    with counting_statements() as counter:
+        html = client.get(url + "&page_size=100").get_data(as_text=True)
+    assert _listed_count(html) == expected
+    in_order = [row_id for row_id, in db.session.execute(
+        select(Application.id).where(Application.unit_name.contains(term), Application.id.in_(
+            _ids_on_page(client, url + "&page_size=100"))).order_by(Application.status_changed_at, Application.id))]
+    assert _ids_on_page(client, url + "&page_size=100") == in_order and len(in_order) == expected
+    finding = [s for s in counter.statements if "unit_name LIKE" in s and "count(" not in s.lower()]
+    assert finding and all("UNION" not in s and "OVER (" not in s for s in finding)
+
+    monkeypatch.setattr(applications, "SEARCH_COUNT_CAP", expected - 1)
+    html = client.get(url + "&page_size=2&page=1").get_data(as_text=True)
+    assert f"列表 (超过 {expected - 1} 条)" in html and "缩小查找范围" in html

@@ -201,25 +201,36 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
         A search in the default order is counted up to ``SEARCH_COUNT_CAP`` (``_apply_pagination``):
         a common surname finds thousands of applications, and an exact count would read every one of
         them on every page; past the cap the list says "more than 1,000" and asks for a longer term. A
-        search that also looks in unit names sorts the union of what it found (``_apply_sorting``) and
-        counts it in the same statement (``count(*) OVER ()``), not by reading the union again."""
+        search that also looks in unit names is, when no trainee's name starts with the term (the usual
+        case: "人民医院"), a search of unit names alone, ordered and counted as above; else it sorts
+        the union of what it found (``_apply_sorting``) and counts it in the same statement
+        (``count(*) OVER ()``), not by reading the union again."""
         counted = self.maintained_count(search, filters) if execute else None
         searching = bool(counted is None and execute and search and (self.page_size if page_size is None else page_size)
                          and (sort_column is None or sort_column not in self._sortable_columns))
-        windowed = searching and self.extra_condition_for(without_nul(search)) is not None  # a union to sort
+        term = without_nul(search)
+        in_units = searching and self.extra_condition_for(term) is not None
+        units_only = in_units and not self.names_start_with(term)
+        windowed = in_units and not units_only  # a union to sort
         g.list_count_maintained = counted is not None
         g.list_count_capped, g.list_count_windowed = searching and not windowed, windowed
+        g.list_units_only = units_only
         g.list_counted = None
         try:
             count, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute=execute,
                                            page_size=page_size)
         finally:
-            g.list_count_maintained = g.list_count_capped = g.list_count_windowed = False
+            g.list_count_maintained = g.list_count_capped = g.list_count_windowed = g.list_units_only = False
         if searching:
             count = g.pop("list_counted", None)
             if count is None:  # windowed, and no row on this page: none at all, or a page past the last one
                 count = self.get_list(None, sort_column, sort_desc, search, filters, page_size=page_size)[0] if page else 0
         return (counted if counted is not None else count), rows
+
+    @staticmethod
+    def names_start_with(term: str) -> bool:
+        """Whether any trainee's name starts with ``term`` (the name index, one entry read at most)."""
+        return db.session.scalar(select(Trainee.id).where(trainee_search_condition(term)).limit(1)) is not None
 
     def get_count_query(self):
         if g.get("list_count_maintained") or g.get("list_count_capped") or g.get("list_count_windowed"):
@@ -254,10 +265,14 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
         either way, each way inside the reviewer's scope: PostgreSQL cannot combine the unit name's
         trigram index with the trainee subquery in one OR and would read every application; as a
         union, each branch uses its own index (and the scope's), and a county reviewer's broad term
-        ("人民医院") is not first found province-wide."""
+        ("人民医院") is not first found province-wide. On a list page whose term starts no trainee's
+        name (``get_list``), the unit names alone: PostgreSQL then walks the waiting-time index for a
+        common unit and reads the trigram index for a rare one."""
         unit = self.extra_condition_for(search)
         if unit is None:
             return super().search_condition(search)
+        if g.get("list_units_only"):
+            return unit
         in_scope = scope_condition(Application, current_user)
         return Application.id.in_(union(
             select(Application.id).where(in_scope, trainee_search_condition(search, Application.trainee_id)),
