@@ -489,3 +489,29 @@ def test_a_unit_name_no_trainee_name_starts_with_is_searched_in_unit_names_alone
     monkeypatch.setattr(applications, "SEARCH_COUNT_CAP", expected - 1)
     html = client.get(url + "&page_size=2&page=1").get_data(as_text=True)
     assert f"列表 (超过 {expected - 1} 条)" in html and "缩小查找范围" in html
+
+
+@pytest.mark.parametrize("order", ["", f"sort={SUBMITTED_AT_COLUMN}", f"sort={SUBMITTED_AT_COLUMN}&desc=1",
+                                   "sort=0&desc=1"])
+def test_a_page_past_the_middle_is_found_from_the_end(demo_rows, client, auth, order):
+    """A page past the middle of a list with a maintained count is found by walking the order backwards
+    from the end: every page, the last one (partly filled) included, shows the rows the whole list shows
+    there, in the same order, drafts without a 提交时间 too."""
+    from models import Account
+    auth.login("province", DEMO_PASSWORD)
+    user = db.session.scalar(select(Account).where(Account.username == "province"))
+    everything = _ids_on_page(client, f"/admin/application/?{order}&page_size=100")
+    assert len(everything) == _scoped_count(f"/admin/application/?{order}", user)
+    size = 20  # a page size the list offers (another is read as 20)
+    assert len(everything) % size and len(everything) > 2 * size  # a last page partly filled, past the middle
+    pages = []
+    for page in range((len(everything) + size - 1) // size):
+        with counting_statements() as counter:
+            pages.append(_ids_on_page(client, f"/admin/application/?{order}&page_size={size}&page={page}"))
+        finding = [s for s in counter.statements if s.startswith("SELECT application.id") and "LIMIT" in s]
+        assert len(finding) == 1
+        backwards = page * size * 2 > len(everything)
+        order_by = finding[0].rsplit("ORDER BY", 1)[1]
+        assert ("DESC" in order_by) == (order.endswith("desc=1") != backwards), (page, size, len(everything), order_by)
+    assert [i for page in pages for i in page] == everything
+    assert len(pages[-1]) == len(everything) % size

@@ -8,6 +8,8 @@ from flask_admin.model.template import TemplateLinkRowAction
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select, union
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 
 from app.documents.regform import RegformError, registration_form_response
 from app.domain.access import scope_condition
@@ -98,6 +100,18 @@ LIST_LOADED = {"trainee": (Trainee.name, Trainee.id_number), "batch": (Batch.nam
 
 def status_formatter(view, context, model, name):
     return Status.label_for(model.status, model.batch.program)
+
+
+def reversed_order(clause):
+    """``clause`` of an ORDER BY in the opposite direction (NULLs then fall at the other end, as they do
+    by default in both databases); None for anything but a plain ascending or descending expression."""
+    if isinstance(clause, UnaryExpression):
+        if clause.modifier is operators.desc_op:
+            return clause.element.asc()
+        if clause.modifier is operators.asc_op:
+            return clause.element.desc()
+        return None
+    return clause.desc() if isinstance(clause, ColumnElement) else None
 
 
 class PageRows:
@@ -213,6 +227,7 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
         units_only = in_units and not self.names_start_with(term)
         windowed = in_units and not units_only  # a union to sort
         g.list_count_maintained = counted is not None
+        g.list_total = counted  # a page past the middle is found from the end (``_apply_pagination``)
         g.list_count_capped, g.list_count_windowed = searching and not windowed, windowed
         g.list_units_only = units_only
         g.list_counted = None
@@ -221,6 +236,7 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
                                            page_size=page_size)
         finally:
             g.list_count_maintained = g.list_count_capped = g.list_count_windowed = g.list_units_only = False
+            g.list_total = None
         if searching:
             count = g.pop("list_counted", None)
             if count is None:  # windowed, and no row on this page: none at all, or a page past the last one
@@ -311,12 +327,31 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
             ids = [row_id for row_id, _count in found]
             g.list_counted = found[0][1] if found else None
         else:
-            ids = [row.id for row in super()._apply_pagination(query.with_entities(Application.id), page, page_size)]
+            ids = self.ids_from_the_end(query, page or 0, page_size or self.page_size)
+            if ids is None:
+                ids = [row.id for row in super()._apply_pagination(query.with_entities(Application.id), page, page_size)]
         if g.get("list_count_capped"):
             g.list_counted = self.capped_count(query, page, page_size or self.page_size, ids)
         # the page's rows by primary key, put in the ids' order: the scope, filters and search are in the
         # ids' query already (repeated here, they had PostgreSQL re-read every in-scope application to match)
         return PageRows(self.rows_statement(), ids)
+
+    def ids_from_the_end(self, query, page: int, page_size: int) -> list[int] | None:
+        """A page past the middle of a list whose count is maintained, found by walking its order backwards
+        from the end and skipping the rows after the page (the last page skips none), then put back in
+        order; None when the page is in the first half, past the end, or its order cannot be reversed.
+        A deep page read forwards walks the index past every row before it (page 2,532 of the city's
+        2,813: 50,620 entries)."""
+        total, offset = g.get("list_total"), page * page_size
+        if total is None or not page or offset * 2 <= total or offset >= total:
+            return None
+        backwards = [reversed_order(clause) for clause in query._order_by_clauses]
+        if not backwards or any(clause is None for clause in backwards):
+            return None
+        after = total - offset - page_size  # the rows after this page; fewer than none on the last page
+        found = (query.with_entities(Application.id).order_by(None).order_by(*backwards)
+                 .offset(max(after, 0)).limit(page_size + min(after, 0)))
+        return [row.id for row in found][::-1]
 
     def capped_count(self, query, page, page_size: int, ids: list[int]) -> int:
         """How many applications the search found, counted up to ``SEARCH_COUNT_CAP`` (then a
