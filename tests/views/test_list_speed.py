@@ -439,7 +439,7 @@ def test_the_superusers_list_keeps_flask_admins_row_actions(world, client, auth)
     assert all('class="review-buttons"' in row for row in rows)
 
 
-@pytest.mark.parametrize("page, pages", [(0, 1), (0, 2), (0, 9), (3, 9), (4, 9), (8, 9), (0, 50), (25, 50), (49, 50),
+@pytest.mark.parametrize("page, pages", [(0, 2), (0, 9), (3, 9), (4, 9), (8, 9), (0, 50), (25, 50), (49, 50),
                                          (2, 3), (1, 7)])
 def test_the_pager_links_the_pages_flask_admins_pager_links(app, page, pages):
     """``pager_links`` gives the pages, in order, that Flask-Admin's ``lib.pager`` macro links (the
@@ -452,7 +452,7 @@ def test_the_pager_links_the_pages_flask_admins_pager_links(app, page, pages):
                           html)
     expected = [(text.replace("&laquo;", "«").replace("&raquo;", "»").replace("&lt;", "<").replace("&gt;", ">"),
                  None if href == "javascript:void(0)" else int(href[2:]), state.strip()) for state, href, text in expected]
-    assert pager_links(page, pages) == (expected if pages > 1 else pager_links(page, pages))
+    assert expected and pager_links(page, pages) == expected  # (one page has no pager: the template asks for none)
 
 
 @pytest.mark.parametrize("username", ["city_zz", "province"])
