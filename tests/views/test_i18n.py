@@ -1,4 +1,5 @@
 """Everything a person sees is Chinese, and nothing loads from outside hosts."""
+import contextvars
 import subprocess
 import sys
 from pathlib import Path
@@ -33,6 +34,28 @@ def test_the_app_catalogue_is_loaded(app):
     with app.test_request_context("/"):
         assert gettext("Log in") == "登录"
         assert gettext("Henan Health Training Enrollment Platform") == "河南省卫生健康培训招收平台"
+
+
+def test_flask_babels_request_namespace_is_read_from_the_app_context(app):
+    """``app.extensions.babel_context`` stands in for flask-babel's ``_get_current_context``: the same
+    namespace on ``g``, none outside an app context (plain English), and ``force_locale`` still switches
+    the language inside a request and back."""
+    import flask_babel
+    from flask import g
+
+    from app.extensions import babel_context
+    assert flask_babel._get_current_context is babel_context
+    outside = contextvars.Context()  # the fixture's app context is pushed in this one
+    assert outside.run(babel_context) is None and outside.run(gettext, "Log in") == "Log in"
+    with app.test_request_context("/"):
+        assert gettext("Log in") == "登录"
+        assert babel_context() is g._flask_babel and g._flask_babel.babel_locale.language == "zh"
+        with flask_babel.force_locale("en"):
+            assert gettext("Log in") == "Log in"
+        assert gettext("Log in") == "登录"
+    with app.app_context():  # another app context: a namespace of its own, made on first use
+        assert "_flask_babel" not in g.__dict__
+        assert babel_context() is g._flask_babel
 
 
 ADMIN_PAGES = ["/admin/"] + [f"/admin/{e}/" for e in (
