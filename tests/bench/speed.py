@@ -338,17 +338,26 @@ def main(argv=None) -> None:
     large_url = ensure_database(args.server, f"{args.prefix}_{_short(args.large)}", args.large)
     small_url = ensure_database(args.server, f"{args.prefix}_{_short(args.small)}", args.small) if args.small else None
     print(f"{os.cpu_count()} cores; median of {args.repeat}, app / raw SQL / naive ModelView interleaved, "
-          "the two databases' rounds alternating")
+          f"the two databases' rounds alternating; {machine_speed()}")
     if small_url:
         small, large = measure([small_url, large_url], args.repeat)
     else:
         small, (large,) = None, measure([large_url], args.repeat)
     report(large, small, (args.large, args.small or None))
+    print(f"\nafter the run: {machine_speed()}")
     if not args.no_export:
         rows, first, total, dump = measure_export(large_url, max(1, args.repeat // 2))
         print(f"\nexport of {rows:,} rows (province, 全科转岗): first byte {first:.0f} ms, total {total:.0f} ms; "
               f"openpyxl write-only dump of the same rows from raw SQL {dump:.0f} ms "
               f"(export/raw {total / dump:.2f})")
+
+
+def machine_speed() -> str:
+    """How fast the machine is just now: a shared virtual machine's speed changes within minutes (two to
+    four times), so figures are comparable only within one run, and this tells which phase it was."""
+    start = time.perf_counter()
+    sum(range(10**7))
+    return f"sum(range(10**7)) {(time.perf_counter() - start) * 1000:.0f} ms"
 
 
 def _short(n: int) -> str:

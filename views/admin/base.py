@@ -717,7 +717,8 @@ class DashboardView(RoleAccessMixin, AdminIndexView):
     def index(self):
         if current_user.role == Role.UNIVERSITY:
             return redirect(url_for("filing.index"))
-        return self.render("admin/dashboard.html", my_queues=my_queues(), **dashboard_context(current_user))
+        return self.render("admin/dashboard.html", my_queues=my_queues(), list_url=url_for("application.index_view"),
+                           **dashboard_context(current_user))
 
     @expose("/base/<base_id>/")
     def base_view(self, base_id):
