@@ -40,9 +40,9 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, select, union_all
+from sqlalchemy import and_, bindparam, case, func, select, union_all
 
-from app.domain.access import scope_condition
+from app.domain.access import per_scope, scope_condition
 from app.domain.reporting.season import SEASON_ROLES, TOP, by_base, place_tables, season_rows, top_items
 from app.domain.reporting.progress import CURRENT_BATCH_STATUSES, recruitment_progress
 from app.domain.review.assignment import BasePlaces, gp_specialty_id
@@ -89,19 +89,26 @@ def _batch_entry(batches: dict, batch_id: int, name: str, program: str) -> dict:
 
 # --- 1. counts by status and region --------------------------------------------------------------
 
+# The dashboard's statements are made once per scope (``per_scope``) and kept: building nine statements
+# with their subqueries and unions took about a fifth of the province's dashboard in Python. What changes
+# between two views of one scope (the waiting times' bounds) is a parameter.
+
+@per_scope
+def _region_counts_statement(user):
+    C = ApplicationCount
+    region_column = C.county_id if region_level(user) == "county" else C.city_id
+    count = func.sum(C.n)
+    return (select(Batch.id, Batch.name, Batch.program, C.status, region_column, Region.name, Region.code, count)
+            .join(C, C.batch_id == Batch.id)
+            .outerjoin(Region, Region.id == region_column)
+            .where(scope_condition(C, user), _current_batch())
+            .group_by(Batch.id, Batch.name, Batch.program, C.status, region_column, Region.name, Region.code)
+            .having(count != 0))
+
+
 def _status_region_counts(user, batches: dict) -> None:
     level = region_level(user)
-    C = ApplicationCount
-    region_column = C.county_id if level == "county" else C.city_id
-    count = func.sum(C.n)
-    rows = db.session.execute(
-        select(Batch.id, Batch.name, Batch.program, C.status, region_column, Region.name, Region.code, count)
-        .join(C, C.batch_id == Batch.id)
-        .outerjoin(Region, Region.id == region_column)
-        .where(scope_condition(C, user), _current_batch())
-        .group_by(Batch.id, Batch.name, Batch.program, C.status, region_column, Region.name, Region.code)
-        .having(count != 0)
-    ).all()
+    rows = db.session.execute(_region_counts_statement(user)).all()
     order = {value: index for index, value in enumerate(Status.values())}
     for batch_id, name, program, status, region_id, region_name, region_code, count in rows:
         entry = _batch_entry(batches, batch_id, name, program)
@@ -134,32 +141,41 @@ def _status_region_counts(user, batches: dict) -> None:
 
 # --- 2. waiting time per review queue ------------------------------------------------------------
 
-def _queue_waiting(user, batches: dict, at: datetime) -> None:
-    queues = timed_queues(user)
-    if not queues:
-        return
-    bounds = [at - timedelta(days=days) for days, _label in BUCKETS[1:]]
+BOUNDS = len(BUCKETS) - 1  # the waiting times' bounds: 3, 7 and 14 days before the moment shown
+
+
+@per_scope
+def _waiting_statement(user):
+    """The applications in each of ``user``'s timed queues, and how many entered it after each bound
+    (parameters ``bound0``, ``bound1``, …)."""
     # one part per queue, each on its own status and batches, so that an index answers it:
     # (batch_id, status, submitted_at) for the queues timed from submission, else
     # (status, batch_id, status_changed_at); an OR over the queues would read every application.
     # Each part counts the applications entered after each bound in one pass over the index, grouped
     # by (batch, status) as the index is ordered: no per-application bucket to sort
     parts = []
-    for queue in queues:
+    for queue in timed_queues(user):
         entered = Application.submitted_at if queue.since_submission else Application.status_changed_at
         batches_of_program = select(Batch.id).where(Batch.program == queue.program, _current_batch())
         parts.append(select(Application.batch_id.label("batch_id"), Application.status.label("status"),
                             func.count().label("total"),
-                            *[func.count().filter(entered > bound).label(f"after{index}")
-                              for index, bound in enumerate(bounds)])
+                            *[func.count().filter(entered > bindparam(f"bound{index}", type_=entered.type))
+                              .label(f"after{index}") for index in range(BOUNDS)])
                      .where(scope_condition(Application, user), Application.status == queue.status,
                             Application.batch_id.in_(batches_of_program))
                      .group_by(Application.batch_id, Application.status))
     waiting = union_all(*parts).subquery()
-    rows = db.session.execute(
-        select(waiting.c.batch_id, Batch.name, Batch.program, waiting.c.status, waiting.c.total,
-               *[waiting.c[f"after{index}"] for index in range(len(bounds))])
-        .join(Batch, Batch.id == waiting.c.batch_id)).all()
+    return (select(waiting.c.batch_id, Batch.name, Batch.program, waiting.c.status, waiting.c.total,
+                   *[waiting.c[f"after{index}"] for index in range(BOUNDS)])
+            .join(Batch, Batch.id == waiting.c.batch_id))
+
+
+def _queue_waiting(user, batches: dict, at: datetime) -> None:
+    queues = timed_queues(user)
+    if not queues:
+        return
+    bounds = {f"bound{index}": at - timedelta(days=days) for index, (days, _label) in enumerate(BUCKETS[1:])}
+    rows = db.session.execute(_waiting_statement(user), bounds).all()
     counts: dict[tuple[int, str], list[int]] = {}
     for batch_id, name, program, status, total, *after in rows:
         _batch_entry(batches, batch_id, name, program)
@@ -190,20 +206,24 @@ def _queue_waiting(user, batches: dict, at: datetime) -> None:
 
 # --- 3. GP-transfer places per base --------------------------------------------------------------
 
-def _gp_places(user, batches: dict) -> None:
+@per_scope
+def _gp_places_statement(user):
     gp_batches = select(Batch.id).where(Batch.program == GP, _current_batch())
     C = ApplicationCount
     taken = (select(C.batch_id, C.base_id, func.sum(C.n).label("taken"))
              .where(C.status == S.ASSIGNED, C.batch_id.in_(gp_batches))
              .group_by(C.batch_id, C.base_id).subquery())
-    rows = db.session.execute(
-        select(Batch.id, Batch.name, Batch.program, TrainingBase, Quota, func.coalesce(taken.c.taken, 0))
-        .join(Quota, Quota.batch_id == Batch.id)
-        .join(TrainingBase, TrainingBase.id == Quota.base_id)
-        .outerjoin(taken, and_(taken.c.batch_id == Quota.batch_id, taken.c.base_id == Quota.base_id))
-        .where(Batch.program == GP, _current_batch(), Quota.specialty_id == gp_specialty_id(),
-               TrainingBase.trains_gp_transfer.is_(True), scope_condition(Quota, user))
-        .order_by(TrainingBase.name)).all()
+    return (select(Batch.id, Batch.name, Batch.program, TrainingBase, Quota, func.coalesce(taken.c.taken, 0))
+            .join(Quota, Quota.batch_id == Batch.id)
+            .join(TrainingBase, TrainingBase.id == Quota.base_id)
+            .outerjoin(taken, and_(taken.c.batch_id == Quota.batch_id, taken.c.base_id == Quota.base_id))
+            .where(Batch.program == GP, _current_batch(), Quota.specialty_id == gp_specialty_id(),
+                   TrainingBase.trains_gp_transfer.is_(True), scope_condition(Quota, user))
+            .order_by(TrainingBase.name))
+
+
+def _gp_places(user, batches: dict) -> None:
+    rows = db.session.execute(_gp_places_statement(user)).all()
     for batch_id, name, program, base, quota, count in rows:
         _batch_entry(batches, batch_id, name, program)["gp_places"].append(BasePlaces(base, quota, count))
     for entry in batches.values():
@@ -244,7 +264,8 @@ def score_band_label(index: int) -> str:
     return f"{index * 10}–{index * 10 + 10}"
 
 
-def _score_histogram(user, batches: dict) -> None:
+@per_scope
+def _score_statement(user):
     score = Application.combined_score
     band = case(*[(score < Decimal(10 * (i + 1)), i) for i in range(SCORE_BANDS - 1)],
                 (score <= Decimal(10 * SCORE_BANDS), SCORE_BANDS - 1), else_=SCORE_BANDS)
@@ -254,10 +275,13 @@ def _score_histogram(user, batches: dict) -> None:
               .where(scope_condition(Application, user), Application.batch_id.in_(residency_batches),
                      score.is_not(None))
               .subquery())
-    rows = db.session.execute(
-        select(scored.c.batch_id, Batch.name, Batch.program, scored.c.band, func.count())
-        .join(Batch, Batch.id == scored.c.batch_id)
-        .group_by(scored.c.batch_id, Batch.name, Batch.program, scored.c.band)).all()
+    return (select(scored.c.batch_id, Batch.name, Batch.program, scored.c.band, func.count())
+            .join(Batch, Batch.id == scored.c.batch_id)
+            .group_by(scored.c.batch_id, Batch.name, Batch.program, scored.c.band))
+
+
+def _score_histogram(user, batches: dict) -> None:
+    rows = db.session.execute(_score_statement(user)).all()
     for batch_id, name, program, index, count in rows:
         entry = _batch_entry(batches, batch_id, name, program)
         entry["scores"] = entry["scores"] or [0] * (SCORE_BANDS + 1)

@@ -3,6 +3,8 @@ superuser): each current batch with its plan, quota total, bases with places and
 round 2 (调剂补录) under the first round it follows, and where today stands against each phase deadline."""
 from __future__ import annotations
 
+import functools
+
 from datetime import date, datetime
 
 from flask_babel import gettext as _
@@ -64,8 +66,10 @@ def recruitment_progress(user, at: datetime) -> list[dict] | None:
     return _progress_groups(_progress_batches(), at.date())
 
 
-def _progress_batches() -> dict[int, dict]:
-    """The batches shown, by id: plan, quota total, bases with places and admissions (one statement)."""
+@functools.cache
+def _progress_statement():
+    """The statement of ``_progress_batches``, the same for every viewer: made once (its four aliases of
+    the batch table and three subqueries took longer to build than to run)."""
     first, shown_batch = aliased(Batch), aliased(Batch)
     current_first = select(first.id).where(first.round == BatchRound.FIRST, first.status.in_(CURRENT_BATCH_STATUSES))
     shown = select(shown_batch.id).where(or_(
@@ -88,15 +92,19 @@ def _progress_batches() -> dict[int, dict]:
                        or_(and_(admitted_batch.program == RES, C.status.in_(states.ADMITTED)),
                            and_(admitted_batch.program != RES, C.status == S.ASSIGNED)))
                 .group_by(C.batch_id).subquery())
-    rows = db.session.execute(
-        select(Batch.id, Batch.name, Batch.program, Batch.round, Batch.status, Batch.previous_batch_id,
-               Batch.plan_total, Batch.expected_base_count, Batch.phase_one_deadline, Batch.phase_two_deadline,
-               func.coalesce(places.c.places, 0), func.coalesce(places.c.bases, 0),
-               func.coalesce(admitted.c.admitted, 0))
-        .outerjoin(places, places.c.batch_id == Batch.id)
-        .outerjoin(admitted, admitted.c.batch_id == Batch.id)
-        .where(Batch.id.in_(shown))
-        .order_by(Batch.id)).all()
+    return (select(Batch.id, Batch.name, Batch.program, Batch.round, Batch.status, Batch.previous_batch_id,
+                   Batch.plan_total, Batch.expected_base_count, Batch.phase_one_deadline, Batch.phase_two_deadline,
+                   func.coalesce(places.c.places, 0), func.coalesce(places.c.bases, 0),
+                   func.coalesce(admitted.c.admitted, 0))
+            .outerjoin(places, places.c.batch_id == Batch.id)
+            .outerjoin(admitted, admitted.c.batch_id == Batch.id)
+            .where(Batch.id.in_(shown))
+            .order_by(Batch.id))
+
+
+def _progress_batches() -> dict[int, dict]:
+    """The batches shown, by id: plan, quota total, bases with places and admissions (one statement)."""
+    rows = db.session.execute(_progress_statement()).all()
     batches = {}
     for (batch_id, name, program, round_, status, previous_id, plan, expected, phase_one, phase_two, quota_total,
          bases, admitted_count) in rows:

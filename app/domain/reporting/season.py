@@ -24,7 +24,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import case, func, literal_column, select, union_all
 
-from app.domain.access import scope_condition
+from app.domain.access import per_scope, scope_condition
 from app.domain.admission.training import missing_documents_condition
 from app.domain.reporting.progress import CURRENT_BATCH_STATUSES
 from app.domain.workflow import states
@@ -129,9 +129,10 @@ def _counts_union(user, base_id: int | None):
     return union_all(*_ledger_parts(user, base_id), seats, scored, absent, missing, answered).subquery()
 
 
-def season_rows(user, base_id: int | None = None) -> tuple[list, list]:
-    """The residency quotas of the current batches in ``user``'s scope, and the counts per batch, base and
-    specialty (two statements); ``base_id`` keeps one base."""
+@per_scope
+def _season_statements(user, base_id: int | None) -> tuple:
+    """The quotas' and the counts' statements of ``season_rows``, made once per scope and base (building
+    the union of seven grouped parts took longer than running it on a dashboard)."""
     query = (select(Batch.id, Batch.name, Batch.program, Quota.base_id, TrainingBase.name, Quota.specialty_id,
                     Specialty.name, Specialty.code, Quota.capacity)
              .join(Quota, Quota.batch_id == Batch.id)
@@ -140,16 +141,21 @@ def season_rows(user, base_id: int | None = None) -> tuple[list, list]:
              .where(Batch.program == RES, Batch.status.in_(CURRENT_BATCH_STATUSES), scope_condition(Quota, user)))
     if base_id is not None:
         query = query.where(Quota.base_id == base_id)
-    quotas = db.session.execute(query).all()
     counted = _counts_union(user, base_id)
     columns = list(counted.c)
-    counts = db.session.execute(
-        select(columns[0], Batch.name, Batch.program, columns[1], TrainingBase.name, columns[2], Specialty.name,
-               Specialty.code, *columns[3:])
-        .join(Batch, Batch.id == columns[0])
-        .join(TrainingBase, TrainingBase.id == columns[1])
-        .join(Specialty, Specialty.id == columns[2])).all()
-    return quotas, counts
+    counts = (select(columns[0], Batch.name, Batch.program, columns[1], TrainingBase.name, columns[2], Specialty.name,
+                     Specialty.code, *columns[3:])
+              .join(Batch, Batch.id == columns[0])
+              .join(TrainingBase, TrainingBase.id == columns[1])
+              .join(Specialty, Specialty.id == columns[2]))
+    return query, counts
+
+
+def season_rows(user, base_id: int | None = None) -> tuple[list, list]:
+    """The residency quotas of the current batches in ``user``'s scope, and the counts per batch, base and
+    specialty (two statements); ``base_id`` keeps one base."""
+    quotas, counts = _season_statements(user, base_id)
+    return db.session.execute(quotas).all(), db.session.execute(counts).all()
 
 
 def place_tables(quotas: list, counts: list) -> dict[int, dict]:
