@@ -491,6 +491,39 @@ def test_a_unit_name_no_trainee_name_starts_with_is_searched_in_unit_names_alone
     assert f"列表 (超过 {expected - 1} 条)" in html and "缩小查找范围" in html
 
 
+def test_a_unit_name_search_stops_at_the_cap_from_the_units_that_start_with_it(app, client, auth, monkeypatch):
+    """A unit-name search counts the units whose name starts with the term first (a prefix index): when
+    those alone pass the cap, the list says "more than …" without the "contains" count that reads every
+    unit name; when they do not, the "contains" count gives the exact number. Both sides of the cap."""
+    from collections import Counter
+
+    import views.admin.applications as applications
+    from models import Account
+    ensure_fixtures(echo=lambda *a: None)
+    generate_trainees(90, random_seed=8, echo=lambda *a: None)
+    user = db.session.scalar(select(Account).where(Account.username == "province"))
+    names = set(db.session.scalars(select(Trainee.name)))
+    units = Counter(u for u in db.session.scalars(select(Application.unit_name)) if u)
+    unit = max(sorted(u for u in units if not any(n.startswith(u) for n in names)), key=units.get)
+    url = f"/admin/application/?search={unit}&page_size=2&page=1"
+    found = _scoped_count(f"/admin/application/?search={unit}", user)
+    assert found >= units[unit] >= 3  # the units that contain it: this one at least
+    auth.login("province", DEMO_PASSWORD)
+
+    def counts(cap: int) -> tuple[str, list[str]]:
+        monkeypatch.setattr(applications, "SEARCH_COUNT_CAP", cap)
+        with counting_statements() as counter:
+            html = client.get(url).get_data(as_text=True)
+        return html, [s for s in counter.statements if s.lower().startswith("select count(")]
+
+    html, counted = counts(units[unit] - 1)  # the units starting with it pass the cap: one count, of those
+    assert f"列表 (超过 {units[unit] - 1} 条)" in html
+    assert len(counted) == 1 and f"LIKE '{unit}%" in counted[0]
+    html, counted = counts(found)  # they do not: the "contains" count, exact
+    assert _listed_count(html) == found
+    assert len(counted) == 2 and f"LIKE '{unit}%" in counted[0] and f"LIKE '{unit}%" not in counted[1]
+
+
 @pytest.mark.parametrize("order", ["", f"sort={SUBMITTED_AT_COLUMN}", f"sort={SUBMITTED_AT_COLUMN}&desc=1",
                                    "sort=0&desc=1"])
 def test_a_page_past_the_middle_is_found_from_the_end(demo_rows, client, auth, order):

@@ -35,7 +35,7 @@ from app.domain.withdrawals import declaration_conflict
 from app.domain.workflow import action_label
 from app.extensions import db
 from app.infra.access_log import record_access
-from app.infra.sql import contains
+from app.infra.sql import contains, starts_with
 from models import (
     AccessAction,
     Application,
@@ -230,13 +230,14 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
         g.list_total = counted  # a page past the middle is found from the end (``_apply_pagination``)
         g.list_count_capped, g.list_count_windowed = searching and not windowed, windowed
         g.list_units_only = units_only
+        g.list_unit_term = term if units_only else None
         g.list_counted = None
         try:
             count, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute=execute,
                                            page_size=page_size)
         finally:
             g.list_count_maintained = g.list_count_capped = g.list_count_windowed = g.list_units_only = False
-            g.list_total = None
+            g.list_total = g.list_unit_term = None
         if searching:
             count = g.pop("list_counted", None)
             if count is None:  # windowed, and no row on this page: none at all, or a page past the last one
@@ -358,9 +359,20 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
         ``CappedCount``, shown as "more than 1,000"): the first page with room left is its own count."""
         if not page and len(ids) < page_size:
             return len(ids)
-        found = query.with_entities(Application.id).order_by(None).limit(SEARCH_COUNT_CAP + 1).subquery()
-        count = db.session.scalar(select(func.count()).select_from(found))
+        term = g.get("list_unit_term")
+        if term and self.capped(query.filter(starts_with(Application.unit_name, term))) > SEARCH_COUNT_CAP:
+            # a unit-name search passes the cap with the units whose name starts with the term alone (a
+            # big hospital typed from its start): a prefix b-tree finds those 1,001 entries, where the
+            # "contains" count reads every unit name (or the trigram index's long posting lists) first
+            return CappedCount(SEARCH_COUNT_CAP)
+        count = self.capped(query)
         return CappedCount(SEARCH_COUNT_CAP) if count > SEARCH_COUNT_CAP else count
+
+    @staticmethod
+    def capped(query) -> int:
+        """The rows ``query`` finds, counted up to one past ``SEARCH_COUNT_CAP``."""
+        found = query.with_entities(Application.id).order_by(None).limit(SEARCH_COUNT_CAP + 1).subquery()
+        return db.session.scalar(select(func.count()).select_from(found))
 
     def rows_statement(self):
         """The statement that reads a page's rows by their ids (an expanding parameter), made once:
