@@ -23,10 +23,9 @@ threads = int(os.environ.get("GUNICORN_THREADS", 4 if worker_class == "gthread" 
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 180))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 60))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
-# a worker is replaced after this many requests (a slow leak never grows for weeks)
-# a worker is replaced after this many requests (slow memory growth). A new worker takes about 2 s of a
-# core to import and build the app, and its share of the requests waits meanwhile: at 5,000, a busy
-# worker (250 requests/s) was replaced every 20 s, and the trainee page's p99 rose from 35 ms to 0.96 s
+# a worker is replaced after this many requests (a slow leak never grows for weeks). A new worker takes
+# about 2 s of a core to import and build the app, and its share of the requests waits meanwhile: at 5,000,
+# a busy worker (250 requests/s) was replaced every 20 s, and the trainee page's p99 rose from 35 ms to 0.96 s
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 50000))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", 5000))
 # nginx on this machine: X-Forwarded-* are handled by the app (PROXY_COUNT), gunicorn trusts only it

@@ -55,7 +55,7 @@ run() {  # $1 label, $2 cookie, $3 path
   wrk -t 2 -c "$CONNECTIONS" -d "$DURATION" --latency -H "Cookie: $2" "http://127.0.0.1:$PORT$3" \
     | grep -E 'Requests/sec|^ +(50|99)%|Non-2xx|Socket errors'
 }
-speed() { $PY -c 'import time; t = time.perf_counter(); sum(range(10**7)); print(f"sum(range(10**7)) {(time.perf_counter() - t) * 1000:.0f} ms")'; }
+speed() { $PY -c 'from tests.bench.speed import machine_speed; print(machine_speed())'; }
 echo "$(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB; gunicorn $GUNICORN_WORKERS $GUNICORN_WORKER_CLASS workers; $(date -u +%FT%H:%MZ); $(speed)"
 run "trainee's application page" "$(cookie "${TRAINEE%% *}")" "/portal/applications/${TRAINEE##* }"
 run "reviewer's queue page ($REVIEWER)" "$(cookie "$REVIEWER")" "/admin/application/?flt0_status_equals=$QUEUE"

@@ -229,14 +229,13 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
         g.list_count_maintained = counted is not None
         g.list_total = counted  # a page past the middle is found from the end (``_apply_pagination``)
         g.list_count_capped, g.list_count_windowed = searching and not windowed, windowed
-        g.list_units_only = units_only
-        g.list_unit_term = term if units_only else None
+        g.list_unit_term = term if units_only else None  # a search of unit names alone, for this term
         g.list_counted = None
         try:
             count, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute=execute,
                                            page_size=page_size)
         finally:
-            g.list_count_maintained = g.list_count_capped = g.list_count_windowed = g.list_units_only = False
+            g.list_count_maintained = g.list_count_capped = g.list_count_windowed = False
             g.list_total = g.list_unit_term = None
         if searching:
             count = g.pop("list_counted", None)
@@ -288,7 +287,7 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
         unit = self.extra_condition_for(search)
         if unit is None:
             return super().search_condition(search)
-        if g.get("list_units_only"):
+        if g.get("list_unit_term"):
             return unit
         in_scope = scope_condition(Application, current_user)
         return Application.id.in_(union(

@@ -131,8 +131,8 @@ def _counts_union(user, base_id: int | None):
 
 @per_scope
 def _season_statements(user, base_id: int | None) -> tuple:
-    """The quotas' and the counts' statements of ``season_rows``, made once per scope and base (building
-    the union of seven grouped parts took longer than running it on a dashboard)."""
+    """The quotas' and the counts' statements of ``season_rows``, made once per scope and base and kept
+    (``per_scope``): building the union of seven grouped parts was a good part of the dashboard's Python."""
     query = (select(Batch.id, Batch.name, Batch.program, Quota.base_id, TrainingBase.name, Quota.specialty_id,
                     Specialty.name, Specialty.code, Quota.capacity)
              .join(Quota, Quota.batch_id == Batch.id)
