@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false, text
-from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db
 from models.batch import Batch
@@ -155,9 +155,6 @@ class Application(db.Model):
     admission_note: Mapped[str | None] = mapped_column(String(200))
     reported_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
-    # the exemption types claimed ("1,3"; "" for none), read with the row where a query asks for it (the
-    # application list: ``app.domain.review.claims.WITH_CLAIMED_TYPES``); None where it did not
-    claimed_type_list: Mapped[str | None] = query_expression()
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -166,3 +166,39 @@ def test_the_exports_name_carries_the_state_filter_in_chinese(states, client, au
     assert response.status_code == 200
     name = unquote(re.search(r"filename\*=UTF-8''(.+)$", response.headers["Content-Disposition"]).group(1))
     assert "录取确认：已放弃" in name
+
+
+def test_a_list_row_reads_what_the_application_and_its_records_read(states):
+    """The list's rows are plain values (``app.domain.review.list_page``), not ORM records: every column
+    the list shows reads on a row what it reads on the application's record, the row buttons' version
+    and program too, the claimed types are the application's claims in order, and exactly the
+    applications that sit the exam carry the standing the export reads for them."""
+    from flask_admin.tools import rec_getattr
+
+    from app.domain.admission.standing import sits_exam, standing_columns, standing_from, with_standing_joins
+    from app.domain.review.list_page import page_rows
+    from models import Application, ExemptionRequest
+    from views.admin.applications import ApplicationView
+
+    ids = db.session.scalars(select(Application.id).order_by(Application.id)).all()
+    unclaimed = next(i for i in ids if not db.session.get(Application, i).exemptions)
+    db.session.add_all([ExemptionRequest(application_id=unclaimed, type=8), ExemptionRequest(application_id=unclaimed, type=2)])
+    db.session.commit()
+    order = ids[::-1] + [10**9]  # in the asked order; an id no longer found is left out
+    rows = page_rows(order)
+    assert [row.id for row in rows] == ids[::-1]
+    plain = [name for name in ApplicationView.column_list if name not in ("standing", "exemptions")]
+    for row in rows:
+        record = db.session.get(Application, row.id)
+        assert [str(rec_getattr(row, name)) for name in plain] == [str(rec_getattr(record, name)) for name in plain]
+        assert (row.version, row.batch.program, str(row)) == (record.version, record.batch.program, str(record))
+        claimed = sorted(int(number) for number in row.claimed_type_list.split(",") if number)
+        assert claimed == sorted(claim.type for claim in record.exemptions)
+    assert next(row for row in rows if row.id == unclaimed).claimed_type_list in ("2,8", "8,2")
+    sitting = set(db.session.scalars(select(Application.id).where(sits_exam())))
+    assert sitting and {row.id for row in rows if row.standing is not None} == sitting
+    for row in rows:
+        if row.standing is not None:
+            values = db.session.execute(with_standing_joins(select(*standing_columns()))
+                                        .where(Application.id == row.id)).one()
+            assert row.standing == standing_from(values)

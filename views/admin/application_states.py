@@ -109,8 +109,8 @@ def state_lines(state: Standing) -> list[tuple[str, str]]:
 
 
 def standing_formatter(view, context, model, name):
-    """The list cell, read for the whole page at once (``ApplicationView.render``)."""
-    state = (context.get("standings") or {}).get(model.id)
+    """The list cell, read with the page's rows (``app.domain.review.list_page``)."""
+    state = model.standing
     if state is None:
         return ""
     return Markup("").join(Markup('<div class="standing-line {}">{}</div>').format(cls, escape(text))

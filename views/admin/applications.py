@@ -7,13 +7,12 @@ from flask_admin.contrib.sqla import filters
 from flask_admin.model.template import TemplateLinkRowAction
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, select, union
+from sqlalchemy import func, select, union
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 
 from app.documents.regform import RegformError, registration_form_response
 from app.domain.access import scope_condition
-from app.domain.admission.standing import standings
 from app.domain.enrollment.snapshot_diff import (
     BASIC_FIELDS,
     CONTACT_FIELDS,
@@ -25,8 +24,8 @@ from app.domain.enrollment.snapshot_diff import (
     show,
     snapshot_changes,
 )
-from app.domain.review.claims import WITH_CLAIMED_TYPES
 from app.domain.review.export import export_chunk
+from app.domain.review.list_page import ListedApplication, page_rows
 from app.domain.review.queue_counts import filtered_count, queue_counts_and_count
 from app.domain.rules import results_from_json
 from app.domain.support import trainee_search_condition
@@ -40,13 +39,10 @@ from models import (
     AccessAction,
     Application,
     Attachment,
-    Batch,
-    Region,
     ReviewRecord,
     Role,
     Status,
     Trainee,
-    TrainingBase,
 )
 from models.enums import (
     AdmissionResult,
@@ -87,17 +83,6 @@ from views.admin.review_loop import ReviewLoopMixin, claimed_formatter, waiting_
 from views.admin.trainees import TraineeSearchMixin
 
 APPLICATION_EDITORS = (Role.PROVINCE_ADMIN, Role.SUPERUSER)
-# what a list page does not show: left unread for its rows (the snapshot alone is ~1.3 KB a row)
-LIST_DEFERRED = (Application.snapshot, Application.previous_snapshot, Application.eligibility,
-                 Application.onsite_materials, Application.skill_scores)
-
-
-# the columns the list's rows show of each joined record (``column_select_related_list``): a batch or trainee
-# row has some thirty columns, and all of them made every listed application's row five times wider
-LIST_LOADED = {"trainee": (Trainee.name, Trainee.id_number), "batch": (Batch.name, Batch.program),
-               "county": (Region.name,), "city": (Region.name,), "base": (TrainingBase.name,)}
-
-
 def status_formatter(view, context, model, name):
     return Status.label_for(model.status, model.batch.program)
 
@@ -115,16 +100,14 @@ def reversed_order(clause):
 
 
 class PageRows:
-    """A page's rows read by id, in the order of ``ids`` (what the list's ``.all()`` returns)."""
+    """A page's rows read by id, in the order of ``ids`` (what the list's ``.all()`` returns): plain
+    values, not ORM instances (``app.domain.review.list_page``)."""
 
-    def __init__(self, statement, ids: list[int]):
-        self.statement, self.ids = statement, ids
+    def __init__(self, ids: list[int]):
+        self.ids = ids
 
-    def all(self) -> list[Application]:
-        if not self.ids:
-            return []
-        found = {row.id: row for row in db.session.scalars(self.statement, {"ids": self.ids}).unique()}
-        return [found[row_id] for row_id in self.ids if row_id in found]
+    def all(self) -> list[ListedApplication]:
+        return page_rows(self.ids)
 
 
 SEARCH_COUNT_CAP = 1000  # a search's matches counted at most (50 pages of 20)
@@ -317,7 +300,7 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
 
     def _apply_pagination(self, query, page, page_size):
         """A page finds its 20 ids first (the skipped rows are read from indexes only), then loads
-        those rows by id with their joined records and without the JSON columns the list does not show.
+        those rows by id, as plain values of only what the list shows (``app.domain.review.list_page``).
         An export (no page size) reads the whole query as it is."""
         if not (self.page_size if page_size is None else page_size):
             return super()._apply_pagination(query, page, page_size)
@@ -334,7 +317,7 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
             g.list_counted = self.capped_count(query, page, page_size or self.page_size, ids)
         # the page's rows by primary key, put in the ids' order: the scope, filters and search are in the
         # ids' query already (repeated here, they had PostgreSQL re-read every in-scope application to match)
-        return PageRows(self.rows_statement(), ids)
+        return PageRows(ids)
 
     def ids_from_the_end(self, query, page: int, page_size: int) -> list[int] | None:
         """A page past the middle of a list whose count is maintained, found by walking its order backwards
@@ -373,28 +356,6 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
         found = query.with_entities(Application.id).order_by(None).limit(SEARCH_COUNT_CAP + 1).subquery()
         return db.session.scalar(select(func.count()).select_from(found))
 
-    def rows_statement(self):
-        """The statement that reads a page's rows by their ids (an expanding parameter), made once:
-        SQLAlchemy then finds its compiled form without walking it again on every page."""
-        if self._rows_statement is None:
-            self._rows_statement = (
-                select(Application).where(Application.id.in_(bindparam("ids", expanding=True)))
-                .options(*self.list_joins(), *(db.defer(c) for c in LIST_DEFERRED), WITH_CLAIMED_TYPES))
-        return self._rows_statement
-
-    _rows_statement = None
-
-    def list_joins(self) -> tuple:
-        """The joined records of the list's rows, with only the columns the rows show where
-        ``LIST_LOADED`` names them (made once: loader options are immutable)."""
-        if self._list_joins is None:
-            self._list_joins = tuple(
-                db.joinedload(join).load_only(*LIST_LOADED[join.key]) if join.key in LIST_LOADED
-                else db.joinedload(join) for join in self._auto_joins)
-        return self._list_joins
-
-    _list_joins = None
-
     def export_values(self, ids: list) -> list[list]:
         """Plain rows of only the columns written, a chunk at a time (``app.domain.review.export``),
         inside the user's scope; personal values masked unless this is a full-value export."""
@@ -406,7 +367,6 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
 
     def render(self, template, **kwargs):
         if template == self.list_template and kwargs.get("data") is not None:
-            kwargs["standings"] = standings(kwargs["data"])
             kwargs["count_capped"] = isinstance(kwargs.get("count"), CappedCount)
             kwargs["pager_links"] = pager_links
         if template == self.details_template and kwargs.get("model") is not None:

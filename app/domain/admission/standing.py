@@ -3,8 +3,8 @@ office's application list, its filters and its export: the exam seat (准考证�
 scores (or 缺考), the admission, the trainee's answer to the 录取通知, 报到, and the documents still
 missing after acceptance (the signed agreement; a fresh graduate's diploma and degree by the deadline).
 
-Read for a page or an export chunk at once (``standings``: one joined query, whatever the number of
-rows), and as conditions on ``Application`` for the list's filters (no query of their own). Scope is
+Read with a list page's rows (``app.domain.review.list_page``) or an export chunk (``standing_columns``:
+joined to the applications' own statement, whatever the number of rows), and as conditions on ``Application`` for the list's filters (no query of their own). Scope is
 not here: every list is narrowed by ``app.domain.access`` first.
 """
 from __future__ import annotations
@@ -12,13 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Iterable
 
-from sqlalchemy import and_, exists, false, select
+from sqlalchemy import and_, exists, false
 
 from app.domain.review.listing import in_program
 from app.domain.workflow import states
-from app.extensions import db
 from models import Acceptance, AdmissionNotice, Application, Specialty, Status, TrainingBase, TrainingRecord
 from models.enums import Program
 from models.exam import ExamRoom, ExamSeat
@@ -112,18 +110,6 @@ def standing_from(values) -> Standing:
 def sits_exam_values(program: str, status: str) -> bool:
     """``sits_exam`` of an application already read (its batch's program and its status)."""
     return program == Program.RESIDENCY and status in states.CONFIRMED_OR_LATER
-
-
-def standings(applications: Iterable[Application]) -> dict[int, Standing]:
-    """The standing of each loaded application (with its batch) that sits the exam (residency, confirmed
-    on site or later), by id: one joined query by id for a page, none for a page without such rows (a
-    全科转岗 page). An export chunk reads the same columns in its own query (``standing_columns``)."""
-    ids = [a.id for a in applications if sits_exam_values(a.batch.program, a.status)]
-    if not ids:
-        return {}
-    rows = db.session.execute(with_standing_joins(select(Application.id, *standing_columns()))
-                              .where(Application.id.in_(ids)))
-    return {row[0]: standing_from(row[1:]) for row in rows}
 
 
 # --- the list's filters -------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import String, and_, cast, func, select
-from sqlalchemy.orm import aliased, with_expression
+from sqlalchemy.orm import aliased
 
 from app.domain.access import can_see
 from app.domain.rules.exemption import EXEMPTION_TYPES
@@ -180,29 +180,17 @@ def decisions_text(application_ids) -> dict[int, str]:
     return {number: "；".join(texts) for number, texts in lines.items()}
 
 
-# the option that reads each application's claimed types with it (``Application.claimed_type_list``)
-WITH_CLAIMED_TYPES = with_expression(Application.claimed_type_list, func.coalesce(
-    select(func.aggregate_strings(cast(ExemptionRequest.type, String), ","))
-    .where(ExemptionRequest.application_id == Application.id).scalar_subquery(), ""))
+# each application's claimed exemption types in one text ("1,3"; "" for none), read with the list's rows
+# (``app.domain.review.list_page``)
+CLAIMED_TYPES = func.coalesce(select(func.aggregate_strings(cast(ExemptionRequest.type, String), ","))
+                              .where(ExemptionRequest.application_id == Application.id).scalar_subquery(), "")
 
 
-def claimed_types(applications) -> dict[int, list[int]]:
-    """The exemption types each application claims: {application id: [types]}: read with the rows
-    (``WITH_CLAIMED_TYPES``), or else in one query."""
-    applications = list(applications)
-    if all(a.claimed_type_list is not None for a in applications):
-        return {a.id: sorted(int(number) for number in a.claimed_type_list.split(","))
-                for a in applications if a.claimed_type_list}
-    ids = [a.id for a in applications]
-    found: dict[int, list[int]] = {}
-    if not ids:
-        return found
-    rows = db.session.execute(select(ExemptionRequest.application_id, ExemptionRequest.type)
-                              .where(ExemptionRequest.application_id.in_(ids))
-                              .order_by(ExemptionRequest.application_id, ExemptionRequest.type))
-    for application_id, number in rows:
-        found.setdefault(application_id, []).append(number)
-    return found
+def claimed_types(rows) -> dict[int, list[int]]:
+    """The exemption types each list row claims, in order: {application id: [types]} (from its
+    ``claimed_type_list``, ``CLAIMED_TYPES``)."""
+    return {row.id: sorted(int(number) for number in row.claimed_type_list.split(","))
+            for row in rows if row.claimed_type_list}
 
 
 def decided_outcomes(application: Application) -> list[Outcome]:

@@ -1,0 +1,97 @@
+"""One page of the back office's application list, read as plain values by the page's ids.
+
+A page shows twenty applications with their trainee, batch, regions, base, claimed exemption types and,
+for a residency application past on-site confirmation, its standing (``app.domain.admission.standing``).
+Read as ORM instances, that was twenty applications and up to a hundred joined records built, tracked
+and expired per page, then a second statement for the standings: the largest part of the list's Python
+after its template. Here one statement reads just the values the page shows, and each row is a
+``ListedApplication`` whose attributes have the names the list's columns, formatters and row buttons
+read (``trainee.name``, ``batch.program``, ``county`` …), so they work on it unchanged.
+Scope is not here: the ids come from the list's own scoped query.
+"""
+from __future__ import annotations
+
+from functools import cache
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import aliased
+
+from app.domain.admission.standing import (
+    STANDING_WIDTH,
+    sits_exam_values,
+    standing_columns,
+    standing_from,
+    with_standing_joins,
+)
+from app.domain.review.claims import CLAIMED_TYPES
+from app.extensions import db
+from models import Application, Batch, Region, Trainee, TrainingBase
+
+class Named(str):
+    """A joined record as the list shows it: its name (what the models' ``__str__`` gives), with the
+    other values the list reads of it as attributes (a batch's ``program``)."""
+
+
+class ListedTrainee:
+    __slots__ = ("name", "id_number")
+
+    def __init__(self, name: str, id_number: str):
+        self.name, self.id_number = name, id_number
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ListedApplication:
+    """One application of a list page: the columns the list shows, the ``version`` its row buttons post
+    (the review's lost-update check), the claimed types, and its ``standing`` (None when it has none)."""
+
+    __slots__ = ("id", "version", "status", "identity", "unit_name", "submitted_at", "status_changed_at",
+                 "claimed_type_list", "trainee", "batch", "county", "city", "base", "standing")
+
+    def __str__(self) -> str:
+        return f"{self.trainee} · {self.batch}"
+
+
+_OWN = ("id", "version", "status", "identity", "unit_name", "submitted_at", "status_changed_at",
+        "claimed_type_list")
+
+
+@cache
+def page_statement():
+    """The statement that reads a page's rows by their ids (an expanding parameter ``ids``), made once."""
+    county, city = aliased(Region), aliased(Region)
+    statement = (select(*(getattr(Application, name) for name in _OWN[:-1]), CLAIMED_TYPES,
+                        Trainee.name, Trainee.id_number, Batch.name, Batch.program, county.name, city.name,
+                        *standing_columns())
+                 .join(Trainee, Trainee.id == Application.trainee_id).join(Batch, Batch.id == Application.batch_id)
+                 .outerjoin(county, county.id == Application.county_id)
+                 .outerjoin(city, city.id == Application.city_id))
+    return with_standing_joins(statement, base=TrainingBase).where(Application.id.in_(bindparam("ids", expanding=True)))
+
+
+STANDING_AT = len(_OWN) + 6  # where the standing's values start in a row of ``page_statement``
+BASE_AT = STANDING_AT + 9  # the base's name, among the standing's values (the application's base)
+
+
+def page_rows(ids: list[int]) -> list[ListedApplication]:
+    """The applications ``ids`` as list rows, in the order of ``ids`` (an id no longer found is left out)."""
+    if not ids:
+        return []
+    found = {}
+    for values in db.session.execute(page_statement(), {"ids": ids}):
+        row = ListedApplication()
+        for name, value in zip(_OWN, values):
+            setattr(row, name, value)
+        trainee_name, id_number, batch_name, program, county, city = values[len(_OWN):STANDING_AT]
+        row.trainee = ListedTrainee(trainee_name, id_number)
+        row.batch = Named(batch_name)
+        row.batch.program = program
+        row.county = None if county is None else Named(county)
+        row.city = None if city is None else Named(city)
+        base = values[BASE_AT]
+        row.base = None if base is None else Named(base)
+        standing = values[STANDING_AT:STANDING_AT + STANDING_WIDTH]
+        row.standing = standing_from(standing) if sits_exam_values(program, row.status) else None
+        found[row.id] = row
+    return [found[row_id] for row_id in ids if row_id in found]
