@@ -241,15 +241,24 @@ class Run:
         return {page.key or page.name.rsplit(" ", 1)[0]: page for page in self.todo}
 
 
-def measure(urls: list[str], repeat: int) -> list[dict[str, Page]]:
+# rounds run before the counted ones: a server runs each statement thousands of times, and its first
+# runs on a connection cost more than the rest. psycopg prepares a statement on its sixth run (its
+# ``prepare_threshold``, 5), and PostgreSQL plans a prepared statement five more times before it may
+# keep a generic plan; until then every run is planned again, which costs most for the statements with
+# the most joins (the app's page rows: eleven tables). After one round, the app's first pages measured
+# 14-17 ms; after twelve, 11-13 ms (the naive view's and the raw SQL's times move too, less).
+WARM_ROUNDS = 12
+
+
+def measure(urls: list[str], repeat: int, warm: int = WARM_ROUNDS) -> list[dict[str, Page]]:
     """Each database's pages, the databases' rounds alternating (the small one's, then the large one's,
-    ``repeat`` times after a round that warms the caches): a machine whose speed drifts during the run
-    moves both sides of the growth column alike."""
+    ``repeat`` times after ``warm`` rounds that are not counted): a machine whose speed drifts during
+    the run moves both sides of the growth column alike."""
     runs = [Run(url) for url in urls]
     try:
-        for round_ in range(repeat + 1):
+        for round_ in range(warm + repeat):
             for run in runs:
-                run.round(counted=bool(round_))
+                run.round(counted=round_ >= warm)
     finally:
         for run in runs:
             run.close()
@@ -333,16 +342,18 @@ def main(argv=None) -> None:
     parser.add_argument("--large", type=int, default=200_000, help="trainees in the large database (1000000: the option)")
     parser.add_argument("--small", type=int, default=20_000, help="trainees in the small one (0: no growth column)")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--warm", type=int, default=WARM_ROUNDS, help="rounds run before the counted ones")
     parser.add_argument("--no-export", action="store_true")
     args = parser.parse_args(argv)
     large_url = ensure_database(args.server, f"{args.prefix}_{_short(args.large)}", args.large)
     small_url = ensure_database(args.server, f"{args.prefix}_{_short(args.small)}", args.small) if args.small else None
-    print(f"{os.cpu_count()} cores; median of {args.repeat}, app / raw SQL / naive ModelView interleaved, "
+    print(f"{os.cpu_count()} cores; median of {args.repeat} after {args.warm} rounds of warm-up, "
+          f"app / raw SQL / naive ModelView interleaved, "
           f"the two databases' rounds alternating; {machine_speed()}")
     if small_url:
-        small, large = measure([small_url, large_url], args.repeat)
+        small, large = measure([small_url, large_url], args.repeat, args.warm)
     else:
-        small, (large,) = None, measure([large_url], args.repeat)
+        small, (large,) = None, measure([large_url], args.repeat, args.warm)
     report(large, small, (args.large, args.small or None))
     print(f"\nafter the run: {machine_speed()}")
     if not args.no_export:
