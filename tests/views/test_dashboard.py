@@ -145,19 +145,25 @@ def test_waiting_buckets_at_the_edges_and_by_role(world, queued, fixed_now, clie
 def test_a_kept_waiting_statement_counts_from_each_views_moment(world, client, auth, monkeypatch):
     """The waiting times' statement is made once per scope and kept; its bounds are the moment's. The same
     county reviewer's dashboard, opened as the clock moves past the 3-day bound (a day before it, the
-    moment itself: a bucket includes its lower bound, and a day after), moves the application along."""
+    moment itself: a bucket includes its lower bound, and a day after), moves the application along; past
+    the last bound (14 days), where the statement stops reading the queue and the maintained count
+    answers, the application is "over 14 days" from that moment on."""
     batch = BatchFactory(name="等待时间的时刻", program=Program.GP_TRANSFER)
     add_application(world, "zy", batch, Status.SUBMITTED, AT)
     db.session.commit()
     seen = {}
     for label, moment in (("a day before", AT + timedelta(days=2)), ("at the bound", AT + timedelta(days=3)),
-                          ("a day after", AT + timedelta(days=4)), ("a week after", AT + timedelta(days=8))):
+                          ("a day after", AT + timedelta(days=4)), ("a week after", AT + timedelta(days=8)),
+                    ("a day before 14", AT + timedelta(days=13)), ("at 14 days", AT + timedelta(days=14)),
+                    ("a day after 14", AT + timedelta(days=15))):
         monkeypatch.setattr("app.domain.reporting.dashboard.now", lambda moment=moment: moment)
         html = dashboard(client, "county_zy", auth)
         seen[label] = rows_by(tables(html)[f"b{batch.id}-queues-table"], "data-queue")["county"]
         auth.logout()
     assert seen == {"a day before": ["1", "1", "0", "0", "0"], "at the bound": ["1", "0", "1", "0", "0"],
-                    "a day after": ["1", "0", "1", "0", "0"], "a week after": ["1", "0", "0", "1", "0"]}
+                    "a day after": ["1", "0", "1", "0", "0"], "a week after": ["1", "0", "0", "1", "0"],
+                    "a day before 14": ["1", "0", "0", "1", "0"], "at 14 days": ["1", "0", "0", "0", "1"],
+                    "a day after 14": ["1", "0", "0", "0", "1"]}
 
 
 def test_base_staff_have_no_gp_queue(world, queued, fixed_now, client, auth):

@@ -146,48 +146,46 @@ BOUNDS = len(BUCKETS) - 1  # the waiting times' bounds: 3, 7 and 14 days before 
 
 @per_scope
 def _waiting_statement(user):
-    """The applications in each of ``user``'s timed queues, and how many entered it after each bound
-    (parameters ``bound0``, ``bound1``, …)."""
+    """For each of ``user``'s timed queues, per batch, how many applications entered it after each bound
+    (parameters ``bound0``, ``bound1``, …, the oldest last), read from those that entered after the
+    oldest bound only: how many each queue holds is already known from the maintained counts
+    (``_status_region_counts``), and the rest waited longer. So the statement reads the last two weeks'
+    entries, not the whole queue (100,000 index entries for the province at 200,000 applications)."""
     # one part per queue, each on its own status and batches, so that an index answers it:
     # (batch_id, status, submitted_at) for the queues timed from submission, else
-    # (status, batch_id, status_changed_at); an OR over the queues would read every application.
-    # Each part counts the applications entered after each bound in one pass over the index, grouped
-    # by (batch, status) as the index is ordered: no per-application bucket to sort
+    # (status, batch_id, status_changed_at); an OR over the queues would read every application
     parts = []
     for queue in timed_queues(user):
         entered = Application.submitted_at if queue.since_submission else Application.status_changed_at
         batches_of_program = select(Batch.id).where(Batch.program == queue.program, _current_batch())
-        parts.append(select(Application.batch_id.label("batch_id"), Application.status.label("status"),
-                            func.count().label("total"),
+        parts.append(select(Application.batch_id, Application.status,
                             *[func.count().filter(entered > bindparam(f"bound{index}", type_=entered.type))
-                              .label(f"after{index}") for index in range(BOUNDS)])
+                              for index in range(BOUNDS - 1)], func.count())
                      .where(scope_condition(Application, user), Application.status == queue.status,
-                            Application.batch_id.in_(batches_of_program))
+                            Application.batch_id.in_(batches_of_program),
+                            entered > bindparam(f"bound{BOUNDS - 1}", type_=entered.type))
                      .group_by(Application.batch_id, Application.status))
-    waiting = union_all(*parts).subquery()
-    return (select(waiting.c.batch_id, Batch.name, Batch.program, waiting.c.status, waiting.c.total,
-                   *[waiting.c[f"after{index}"] for index in range(BOUNDS)])
-            .join(Batch, Batch.id == waiting.c.batch_id))
+    return union_all(*parts)
 
 
 def _queue_waiting(user, batches: dict, at: datetime) -> None:
+    """Each timed queue's applications per waiting-time bucket, in the batches' entries (which
+    ``_status_region_counts`` made, with each status's total in the viewer's scope)."""
     queues = timed_queues(user)
     if not queues:
         return
     bounds = {f"bound{index}": at - timedelta(days=days) for index, (days, _label) in enumerate(BUCKETS[1:])}
-    rows = db.session.execute(_waiting_statement(user), bounds).all()
-    counts: dict[tuple[int, str], list[int]] = {}
-    for batch_id, name, program, status, total, *after in rows:
-        _batch_entry(batches, batch_id, name, program)
-        # entered after the 3-day bound: within 3 days; after the 7-day one but not the 3-day one: 3–7 days …
-        cumulative = [*after, total]
-        counts[(batch_id, status)] = [cumulative[0]] + [cumulative[i] - cumulative[i - 1]
-                                                         for i in range(1, len(cumulative))]
+    recent = {(batch_id, status): after for batch_id, status, *after in db.session.execute(_waiting_statement(user),
+                                                                                            bounds)}
     for entry in batches.values():
+        totals = entry["regions"]["totals"] if entry["regions"] else {}
         for queue in queues:
             if queue.program != entry["program"]:
                 continue
-            buckets = counts.get((entry["id"], queue.status), [0] * len(BUCKETS))
+            # entered after the 3-day bound: within 3 days; after the 7-day one but not the 3-day one: 3–7
+            # days …; the rest of the queue (entered before the last bound, or never timed): over 14 days
+            cumulative = [*recent.get((entry["id"], queue.status), [0] * BOUNDS), totals.get(queue.status, 0)]
+            buckets = [cumulative[0]] + [cumulative[i] - cumulative[i - 1] for i in range(1, len(cumulative))]
             # "more than N days", cumulative, as the list's waiting filter selects them
             over = [(days, sum(n for n, (low, _label) in zip(buckets, BUCKETS) if low >= days))
                     for days in WAITING_FILTER_DAYS] if queue.since_submission else []
