@@ -80,9 +80,10 @@ class Application(db.Model):
         Index("ix_application_status_changed_at_id", "status_changed_at", "id"),
         # the whole list in its total order (id breaks ties): a deep page's ids from the index alone
         Index("ix_application_submitted_at_id", "submitted_at", "id"),
-        # commissions count only GP applications (batch_id IN the GP batches): covered by these
-        Index("ix_application_county_id_batch_id", "county_id", "batch_id"),
-        Index("ix_application_city_id_batch_id", "city_id", "batch_id"),
+        # commissions count only GP applications (batch_id IN the GP batches): covered by these; the unit
+        # name rides along on PostgreSQL, so a region's unit-name search counts from its own entries alone
+        Index("ix_application_county_id_batch_id", "county_id", "batch_id", postgresql_include=["unit_name"]),
+        Index("ix_application_city_id_batch_id", "city_id", "batch_id", postgresql_include=["unit_name"]),
         # the dashboard's counts by batch, status and city, read from the index alone
         Index("ix_application_batch_id_status_city_id", "batch_id", "status", "city_id"),
         # the review queues: longest waiting first, by the time the application entered its state

@@ -44,6 +44,22 @@ def test_trainee_searches_read_their_prefix_indexes_alone(app):
             assert set(names) <= indexed
 
 
+def test_region_indexes_carry_the_unit_name_on_postgresql(app):
+    """On PostgreSQL the (county, batch) and (city, batch) indexes carry the unit name (migration
+    b5d1e7a3c9f2): a county's or a city's unit-name search counts its matches up to the cap from its own
+    index entries, not from the province-wide trigram postings. SQLite keeps the plain indexes."""
+    names = ("ix_application_county_id_batch_id", "ix_application_city_id_batch_id")
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            definitions = dict(connection.exec_driver_sql(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'application'").all())
+            for name in names:
+                assert definitions[name].endswith("_id, batch_id) INCLUDE (unit_name)"), definitions[name]
+        else:
+            columns = {ix["name"]: ix["column_names"] for ix in inspect(connection).get_indexes("application")}
+            assert [columns[name] for name in names] == [["county_id", "batch_id"], ["city_id", "batch_id"]]
+
+
 def test_trainee_search_columns_keep_fine_statistics(app):
     """On PostgreSQL the searched trainee columns keep 1,000 histogram buckets (migration c4e8a2f6b1d9):
     the list's plan for a search, walking its order or sorting what was found, is chosen from how many
