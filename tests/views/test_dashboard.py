@@ -339,6 +339,23 @@ def test_score_above_100_gets_its_own_band(world, residency, client, auth):
     assert list(above.values()) == ["1"] and bands["90–100"] == "2"
 
 
+def test_score_bands_at_their_bounds(world, residency, client, auth):
+    """A band includes its lower bound and not its upper one (10 is in 10–20, 9.99 in 0–10), except the
+    last: 100 itself is in 90–100, 100.01 above it. Each band is counted as a range of the score index."""
+    html = dashboard(client, "province", auth)
+    before = score_rows(html, residency)
+    auth.logout()
+    for score in ("9.99", "10", "10.01", "89.99", "90", "100", "100.01"):
+        add_application(world, "zy", residency, Status.CONFIRMED, base=world.bases["zz"],
+                        combined_score=Decimal(score))
+    db.session.commit()
+    after = score_rows(dashboard(client, "province", auth), residency)
+    added = {label: int(after[label]) - int(before.get(label, "0")) for label in after
+             if int(after[label]) != int(before.get(label, "0"))}
+    above = next(label for label in after if not re.fullmatch(r"\d+–\d+", label))
+    assert added == {"0–10": 1, "10–20": 2, "80–90": 1, "90–100": 2, above: 1}
+
+
 # --- 5. a fixed number of queries --------------------------------------------------------------
 
 @pytest.mark.parametrize("user", ["province", "city_zz", "county_zy", "base_zz"])
