@@ -40,7 +40,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, func, select, union_all
+from sqlalchemy import and_, bindparam, func, literal, select, union_all
 
 from app.domain.access import per_scope, scope_condition
 from app.domain.reporting.season import SEASON_ROLES, TOP, by_base, place_tables, season_rows, top_items
@@ -146,25 +146,26 @@ BOUNDS = len(BUCKETS) - 1  # the waiting times' bounds: 3, 7 and 14 days before 
 
 @per_scope
 def _waiting_statement(user):
-    """For each of ``user``'s timed queues, per batch, how many applications entered it after each bound
-    (parameters ``bound0``, ``bound1``, …, the oldest last), read from those that entered after the
-    oldest bound only: how many each queue holds is already known from the maintained counts
-    (``_status_region_counts``), and the rest waited longer. So the statement reads the last two weeks'
-    entries, not the whole queue (100,000 index entries for the province at 200,000 applications)."""
-    # one part per queue, each on its own status and batches, so that an index answers it:
-    # (batch_id, status, submitted_at) for the queues timed from submission, else
-    # (status, batch_id, status_changed_at); an OR over the queues would read every application
+    """For each of ``user``'s timed queues and each current batch of its program, how many applications
+    entered the queue within each waiting-time range: after ``bound0`` (within 3 days), between ``bound1``
+    and ``bound0`` (3–7 days), …, down to the oldest bound; how many each queue holds is already known from
+    the maintained counts (``_status_region_counts``), and the rest waited longer. Each range is counted
+    on its own, a range of an index read from the index alone, so the statement reads the entries of the
+    last two weeks once and gives none of them a bucket to group by."""
+    # each count on its queue's status and batch, so that an index answers it: (batch_id, status,
+    # submitted_at) for the queues timed from submission (a county's or a base's: with the scope first),
+    # else (status, batch_id, status_changed_at); an OR over the queues would read every application
+    in_scope = scope_condition(Application, user)
     parts = []
     for queue in timed_queues(user):
         entered = Application.submitted_at if queue.since_submission else Application.status_changed_at
-        batches_of_program = select(Batch.id).where(Batch.program == queue.program, _current_batch())
-        parts.append(select(Application.batch_id, Application.status,
-                            *[func.count().filter(entered > bindparam(f"bound{index}", type_=entered.type))
-                              for index in range(BOUNDS - 1)], func.count())
-                     .where(scope_condition(Application, user), Application.status == queue.status,
-                            Application.batch_id.in_(batches_of_program),
-                            entered > bindparam(f"bound{BOUNDS - 1}", type_=entered.type))
-                     .group_by(Application.batch_id, Application.status))
+        bounds = [bindparam(f"bound{index}", type_=entered.type) for index in range(BOUNDS)]
+        ranges = [entered > bounds[0]] + [and_(entered > bounds[i], entered <= bounds[i - 1]) for i in range(1, BOUNDS)]
+        parts.append(select(Batch.id, literal(queue.status),
+                            *[select(func.count()).where(Application.batch_id == Batch.id, in_scope,
+                                                         Application.status == queue.status, within)
+                              .scalar_subquery() for within in ranges])
+                     .where(Batch.program == queue.program, _current_batch()))
     return union_all(*parts)
 
 
@@ -175,17 +176,17 @@ def _queue_waiting(user, batches: dict, at: datetime) -> None:
     if not queues:
         return
     bounds = {f"bound{index}": at - timedelta(days=days) for index, (days, _label) in enumerate(BUCKETS[1:])}
-    recent = {(batch_id, status): after for batch_id, status, *after in db.session.execute(_waiting_statement(user),
-                                                                                            bounds)}
+    recent = {(batch_id, status): within for batch_id, status, *within in db.session.execute(_waiting_statement(user),
+                                                                                              bounds)}
     for entry in batches.values():
         totals = entry["regions"]["totals"] if entry["regions"] else {}
         for queue in queues:
             if queue.program != entry["program"]:
                 continue
-            # entered after the 3-day bound: within 3 days; after the 7-day one but not the 3-day one: 3–7
-            # days …; the rest of the queue (entered before the last bound, or never timed): over 14 days
-            cumulative = [*recent.get((entry["id"], queue.status), [0] * BOUNDS), totals.get(queue.status, 0)]
-            buckets = [cumulative[0]] + [cumulative[i] - cumulative[i - 1] for i in range(1, len(cumulative))]
+            # within 3 days, 3–7 days, 7–14 days; the rest of the queue (entered before the last bound, or
+            # never timed): over 14 days
+            within = list(recent.get((entry["id"], queue.status), [0] * BOUNDS))
+            buckets = [*within, totals.get(queue.status, 0) - sum(within)]
             # "more than N days", cumulative, as the list's waiting filter selects them
             over = [(days, sum(n for n, (low, _label) in zip(buckets, BUCKETS) if low >= days))
                     for days in WAITING_FILTER_DAYS] if queue.since_submission else []
