@@ -3,9 +3,10 @@ office's application list, its filters and its export: the exam seat (准考证�
 scores (or 缺考), the admission, the trainee's answer to the 录取通知, 报到, and the documents still
 missing after acceptance (the signed agreement; a fresh graduate's diploma and degree by the deadline).
 
-Read with a list page's rows (``app.domain.review.list_page``) or an export chunk (``standing_columns``:
-joined to the applications' own statement, whatever the number of rows), and as conditions on ``Application`` for the list's filters (no query of their own). Scope is
-not here: every list is narrowed by ``app.domain.access`` first.
+Read with a list page's rows (``app.domain.review.list_page``) or an export chunk (``standing_columns``,
+joined to the applications' own statement, whatever the number of rows), and as conditions on
+``Application`` for the list's filters (no query of their own). Scope is not here: every list is narrowed
+by ``app.domain.access`` first.
 """
 from __future__ import annotations
 
@@ -110,6 +111,17 @@ def standing_from(values) -> Standing:
 def sits_exam_values(program: str, status: str) -> bool:
     """``sits_exam`` of an application already read (its batch's program and its status)."""
     return program == Program.RESIDENCY and status in states.CONFIRMED_OR_LATER
+
+
+def standing_index(attribute) -> int:
+    """Where ``attribute`` (one of ``standing_columns``, such as the application's base's name) is among them."""
+    return next(position for position, column in enumerate(standing_columns()) if column is attribute)
+
+
+def standing_of(program: str, values) -> Standing | None:
+    """The ``Standing`` of the values of ``standing_columns`` read for an application of ``program`` (the
+    first of them is its status); None when it does not sit the exam."""
+    return standing_from(values) if sits_exam_values(program, values[0]) else None
 
 
 # --- the list's filters -------------------------------------------------------------------------------

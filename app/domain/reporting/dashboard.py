@@ -176,8 +176,8 @@ def _queue_waiting(user, batches: dict, at: datetime) -> None:
     if not queues:
         return
     bounds = {f"bound{index}": at - timedelta(days=days) for index, (days, _label) in enumerate(BUCKETS[1:])}
-    recent = {(batch_id, status): within for batch_id, status, *within in db.session.execute(_waiting_statement(user),
-                                                                                              bounds)}
+    rows = db.session.execute(_waiting_statement(user), bounds)
+    recent = {(batch_id, status): within for batch_id, status, *within in rows}
     for entry in batches.values():
         totals = entry["regions"]["totals"] if entry["regions"] else {}
         for queue in queues:

@@ -4,7 +4,6 @@ round 2 (调剂补录) under the first round it follows, and where today stands 
 from __future__ import annotations
 
 import functools
-
 from datetime import date, datetime
 
 from flask_babel import gettext as _

@@ -16,9 +16,9 @@ from sqlalchemy.orm import aliased
 from app.domain.access import scope_condition
 from app.domain.admission.standing import (
     STANDING_WIDTH,
-    sits_exam_values,
     standing_columns,
-    standing_from,
+    standing_index,
+    standing_of,
     with_standing_joins,
 )
 from app.domain.review.claims import decisions_text
@@ -34,8 +34,7 @@ FIELDS = ("id", "trainee_id", "name", "id_number", "mobile", "gender", "batch", 
 STANDING_AT = len(FIELDS)
 INDEX = {name: position for position, name in enumerate(FIELDS)}
 # the application's own columns among the standing's
-INDEX.update({name: STANDING_AT + next(position for position, column in enumerate(standing_columns())
-                                        if column is attribute)
+INDEX.update({name: STANDING_AT + standing_index(attribute)
               for name, attribute in (("status", Application.status),
                                       ("admission_result", Application.admission_result))})
 
@@ -51,9 +50,7 @@ class ExportChunk:
 
     def standing(self, row):
         """The row's ``Standing`` (None: not a residency application confirmed on site)."""
-        if not sits_exam_values(row[INDEX["program"]], row[STANDING_AT]):
-            return None
-        return standing_from(row[STANDING_AT:STANDING_AT + STANDING_WIDTH])
+        return standing_of(row[INDEX["program"]], row[STANDING_AT:STANDING_AT + STANDING_WIDTH])
 
 
 def export_chunk(ids: list[int], user) -> ExportChunk:

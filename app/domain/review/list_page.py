@@ -18,14 +18,15 @@ from sqlalchemy.orm import aliased
 
 from app.domain.admission.standing import (
     STANDING_WIDTH,
-    sits_exam_values,
     standing_columns,
-    standing_from,
+    standing_index,
+    standing_of,
     with_standing_joins,
 )
 from app.domain.review.claims import CLAIMED_TYPES
 from app.extensions import db
 from models import Application, Batch, Region, Trainee, TrainingBase
+
 
 class Named(str):
     """A joined record as the list shows it: its name (what the models' ``__str__`` gives), with the
@@ -58,40 +59,41 @@ _OWN = ("id", "version", "status", "identity", "unit_name", "submitted_at", "sta
 
 
 @cache
-def page_statement():
-    """The statement that reads a page's rows by their ids (an expanding parameter ``ids``), made once."""
+def page_statement() -> tuple:
+    """The statement that reads a page's rows by their ids (an expanding parameter ``ids``), made once; with
+    where its standing's values start in a row, and where the base's name is among them."""
     county, city = aliased(Region), aliased(Region)
-    statement = (select(*(getattr(Application, name) for name in _OWN[:-1]), CLAIMED_TYPES,
-                        Trainee.name, Trainee.id_number, Batch.name, Batch.program, county.name, city.name,
-                        *standing_columns())
+    joined = (Trainee.name, Trainee.id_number, Batch.name, Batch.program, county.name, city.name)
+    standing = standing_columns()
+    statement = (select(*(getattr(Application, name) for name in _OWN[:-1]), CLAIMED_TYPES, *joined, *standing)
                  .join(Trainee, Trainee.id == Application.trainee_id).join(Batch, Batch.id == Application.batch_id)
                  .outerjoin(county, county.id == Application.county_id)
                  .outerjoin(city, city.id == Application.city_id))
-    return with_standing_joins(statement, base=TrainingBase).where(Application.id.in_(bindparam("ids", expanding=True)))
-
-
-STANDING_AT = len(_OWN) + 6  # where the standing's values start in a row of ``page_statement``
-BASE_AT = STANDING_AT + 9  # the base's name, among the standing's values (the application's base)
+    statement = with_standing_joins(statement, base=TrainingBase)
+    # the application's base is the one ``with_standing_joins`` joins: its name is read once, among the standing's
+    standing_at = len(_OWN) + len(joined)
+    return (statement.where(Application.id.in_(bindparam("ids", expanding=True))), standing_at,
+            standing_at + standing_index(TrainingBase.name))
 
 
 def page_rows(ids: list[int]) -> list[ListedApplication]:
     """The applications ``ids`` as list rows, in the order of ``ids`` (an id no longer found is left out)."""
     if not ids:
         return []
+    statement, standing_at, base_at = page_statement()
     found = {}
-    for values in db.session.execute(page_statement(), {"ids": ids}):
+    for values in db.session.execute(statement, {"ids": ids}):
         row = ListedApplication()
         for name, value in zip(_OWN, values):
             setattr(row, name, value)
-        trainee_name, id_number, batch_name, program, county, city = values[len(_OWN):STANDING_AT]
+        trainee_name, id_number, batch_name, program, county, city = values[len(_OWN):standing_at]
         row.trainee = ListedTrainee(trainee_name, id_number)
         row.batch = Named(batch_name)
         row.batch.program = program
         row.county = None if county is None else Named(county)
         row.city = None if city is None else Named(city)
-        base = values[BASE_AT]
+        base = values[base_at]
         row.base = None if base is None else Named(base)
-        standing = values[STANDING_AT:STANDING_AT + STANDING_WIDTH]
-        row.standing = standing_from(standing) if sits_exam_values(program, row.status) else None
+        row.standing = standing_of(program, values[standing_at:standing_at + STANDING_WIDTH])
         found[row.id] = row
     return [found[row_id] for row_id in ids if row_id in found]
