@@ -7,6 +7,18 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from app.extensions import db
 
 
+def read(statement, parameters: dict | None = None):
+    """The result of a select of plain columns (not ORM records), run on the session's connection in
+    its transaction, pending changes flushed first as the session's own ``execute`` flushes them.
+
+    The session's ``execute`` does ORM work on every statement (its compile state, the result's setup,
+    the rows' loading) even when the statement selects no entity: about 0.1 ms on a one-line select and
+    0.3 ms on a page's ids, which a list page of seven statements paid on each. The rows are the same."""
+    session = db.session
+    session.flush()
+    return session.connection().execute(statement, parameters or {})
+
+
 def among(column, ids):
     """``column IN ids`` for a list of integer ids (a page or an export chunk). On PostgreSQL one array
     parameter (``= ANY(:ids)``) instead of one parameter per id, which costs more to render and send

@@ -25,6 +25,7 @@ from app.domain.review.listing import (
     waited_longer_than,
 )
 from app.extensions import db
+from app.infra.sql import read
 from models import ApplicationCount, Region, Role, Status, TrainingBase
 from models.clock import now
 from models.enums import Program, RegionLevel
@@ -69,7 +70,7 @@ def application_base_options():
     """The bases the application list's filter offers: those in scope, and those an in-scope
     application is assigned to, read from the maintained counts (a few hundred grouped rows, not the
     applications: ``models.application_count``)."""
-    return [(str(base_id), name) for base_id, name in db.session.execute(_base_options(current_user))]
+    return [(str(base_id), name) for base_id, name in read(_base_options(current_user))]
 
 
 @per_scope

@@ -34,7 +34,7 @@ from app.domain.withdrawals import declaration_conflict
 from app.domain.workflow import action_label
 from app.extensions import db
 from app.infra.access_log import record_access
-from app.infra.sql import contains, starts_with
+from app.infra.sql import contains, read, starts_with
 from models import (
     AccessAction,
     Application,
@@ -229,7 +229,7 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
     @staticmethod
     def names_start_with(term: str) -> bool:
         """Whether any trainee's name starts with ``term`` (the name index, one entry read at most)."""
-        return db.session.scalar(select(Trainee.id).where(trainee_search_condition(term)).limit(1)) is not None
+        return read(select(Trainee.id).where(trainee_search_condition(term)).limit(1)).first() is not None
 
     def get_count_query(self):
         if g.get("list_count_maintained") or g.get("list_count_capped") or g.get("list_count_windowed"):
@@ -305,14 +305,15 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
         if not (self.page_size if page_size is None else page_size):
             return super()._apply_pagination(query, page, page_size)
         if g.get("list_count_windowed"):
-            found = super()._apply_pagination(query.with_entities(Application.id, func.count().over()),
-                                              page, page_size).all()
+            found = read(super()._apply_pagination(query.with_entities(Application.id, func.count().over()),
+                                                   page, page_size).statement).all()
             ids = [row_id for row_id, _count in found]
             g.list_counted = found[0][1] if found else None
         else:
             ids = self.ids_from_the_end(query, page or 0, page_size or self.page_size)
             if ids is None:
-                ids = [row.id for row in super()._apply_pagination(query.with_entities(Application.id), page, page_size)]
+                paged = super()._apply_pagination(query.with_entities(Application.id), page, page_size)
+                ids = list(read(paged.statement).scalars())
         if g.get("list_count_capped"):
             g.list_counted = self.capped_count(query, page, page_size or self.page_size, ids)
         # the page's rows by primary key, put in the ids' order: the scope, filters and search are in the
@@ -334,7 +335,7 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
         after = total - offset - page_size  # the rows after this page; fewer than none on the last page
         found = (query.with_entities(Application.id).order_by(None).order_by(*backwards)
                  .offset(max(after, 0)).limit(page_size + min(after, 0)))
-        return [row.id for row in found][::-1]
+        return list(read(found.statement).scalars())[::-1]
 
     def capped_count(self, query, page, page_size: int, ids: list[int]) -> int:
         """How many applications the search found, counted up to ``SEARCH_COUNT_CAP`` (then a
@@ -354,7 +355,7 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
     def capped(query) -> int:
         """The rows ``query`` finds, counted up to one past ``SEARCH_COUNT_CAP``."""
         found = query.with_entities(Application.id).order_by(None).limit(SEARCH_COUNT_CAP + 1).subquery()
-        return db.session.scalar(select(func.count()).select_from(found))
+        return read(select(func.count()).select_from(found)).scalar_one()
 
     def export_values(self, ids: list) -> list[list]:
         """Plain rows of only the columns written, a chunk at a time (``app.domain.review.export``),

@@ -27,6 +27,7 @@ from app.domain.scores import (
     weights_error,
 )
 from app.extensions import db
+from app.infra.sql import read
 from app.i18n import cn_date
 from models import Batch, Quota, Role, SkillItem, TrainingBase
 from models.enums import BatchRound, BatchStatus, Program
@@ -41,7 +42,7 @@ BATCH_OPTIONS = select(Batch.id, Batch.name).order_by(Batch.id.desc())  # made o
 
 @request_options
 def batch_options():
-    return [(str(batch_id), name) for batch_id, name in db.session.execute(BATCH_OPTIONS)]
+    return [(str(batch_id), name) for batch_id, name in read(BATCH_OPTIONS)]
 
 
 # counts a person types (plan figures, places): PostgreSQL's INTEGER holds up to 2 147 483 647

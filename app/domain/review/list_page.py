@@ -24,7 +24,7 @@ from app.domain.admission.standing import (
     with_standing_joins,
 )
 from app.domain.review.claims import CLAIMED_TYPES
-from app.extensions import db
+from app.infra.sql import read
 from models import Application, Batch, Region, Trainee, TrainingBase
 
 
@@ -82,7 +82,7 @@ def page_rows(ids: list[int]) -> list[ListedApplication]:
         return []
     statement, standing_at, base_at = page_statement()
     found = {}
-    for values in db.session.execute(statement, {"ids": ids}):
+    for values in read(statement, {"ids": ids}):
         row = ListedApplication()
         for name, value in zip(_OWN, values):
             setattr(row, name, value)

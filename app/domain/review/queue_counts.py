@@ -9,7 +9,7 @@ from sqlalchemy import and_, bindparam, func, or_, select, true
 from app.domain.access import application_condition, per_scope, scope_condition
 from app.domain.review.listing import in_program
 from app.domain.workflow.queues import menu_queues
-from app.extensions import db
+from app.infra.sql import read
 from models import ApplicationCount, Batch
 
 
@@ -18,7 +18,7 @@ def queue_counts(user) -> dict[str, int]:
     queues = menu_queues(user)
     if not queues:
         return {}
-    rows = db.session.execute(_queues_statement(user))
+    rows = read(_queues_statement(user))
     counts = {(program, status): int(number) for program, status, number in rows}
     return {q.key: counts.get((q.program, q.status), 0) for q in queues}
 
@@ -39,13 +39,13 @@ def queue_counts_and_count(user, shape: tuple[str, ...] = (), values: dict | Non
     ``shape`` names each filter in turn: ``"program"``, or a column of ``ApplicationCount`` compared for
     equality; ``values`` holds their values as ``v0``, ``v1``, …"""
     queues = menu_queues(user)
-    row = db.session.execute(_counted_statement(user, shape, True), values or {}).one()
+    row = read(_counted_statement(user, shape, True), values).one()
     return {q.key: int(number) for q, number in zip(queues, row[1:])}, int(row[0])
 
 
 def filtered_count(user, shape: tuple[str, ...] = (), values: dict | None = None) -> int:
     """The list's count alone (``queue_counts_and_count``'s second half)."""
-    return int(db.session.execute(_counted_statement(user, shape, False), values or {}).scalar_one())
+    return int(read(_counted_statement(user, shape, False), values).scalar_one())
 
 
 @per_scope

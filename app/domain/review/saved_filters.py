@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Integer, String, bindparam, func, or_, select
 
 from app.extensions import db
+from app.infra.sql import read
 from models import Account, SavedFilter
 
 MAX_NAME = 40
@@ -48,7 +49,7 @@ def save_filter(user, name: str, query_string: str, shared: bool) -> SavedFilter
 def filters_for(user) -> list:
     """``user``'s own filters, then those shared by users of the same role (one query): rows of
     ``id, name, query, shared, owner_id, owner_name`` (the name shown for another user's filter)."""
-    return db.session.execute(FILTERS_FOR, {"user_id": user.id, "role": user.role}).all()
+    return read(FILTERS_FOR, {"user_id": user.id, "role": user.role}).all()
 
 
 _user = bindparam("user_id", type_=Integer)
