@@ -24,6 +24,8 @@ from app.domain.admission.standing import (
     with_standing_joins,
 )
 from app.domain.review.claims import CLAIMED_TYPES
+from app.domain.access import per_scope, scope_condition
+from app.domain.review.listing import in_program
 from app.infra.sql import read
 from models import Application, Batch, Region, Trainee, TrainingBase
 
@@ -56,6 +58,22 @@ class ListedApplication:
 
 _OWN = ("id", "version", "status", "identity", "unit_name", "submitted_at", "status_changed_at",
         "claimed_type_list")
+
+
+@per_scope
+def page_ids_statement(user, shape: tuple[str, ...], order: str, descending: bool):
+    """The ids of a page of ``user``'s applications that filters of ``shape`` select (``"program"`` or a
+    column compared for equality, their values the parameters ``v0``, ``v1``, …), in the order of the
+    column ``order`` and then ``id``, both ascending or both descending; the page is ``offset`` and
+    ``limit``. Made once per scope, shape and order (``per_scope``)."""
+    conditions = [scope_condition(Application, user)]
+    for position, kind in enumerate(shape):
+        value = bindparam(f"v{position}")
+        conditions.append(in_program(value) if kind == "program" else getattr(Application, kind) == value)
+    keys = (getattr(Application, order), Application.id)
+    return (select(Application.id).where(*conditions)
+            .order_by(*(key.desc() if descending else key for key in keys))
+            .limit(bindparam("limit")).offset(bindparam("offset")))
 
 
 @cache
