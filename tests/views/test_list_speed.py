@@ -584,3 +584,18 @@ def test_a_counted_list_page_lists_the_ids_flask_admins_query_lists(app, auth, u
                         compared += 1
                         listed.update(kept)
     assert compared > 100 and len(listed) > 10  # pages that hold rows were compared, not only empty ones
+
+
+def test_a_counted_list_page_runs_five_statements(app, client, auth):
+    """A queue page whose filters the maintained counts answer runs five statements, whatever the data: the
+    session's account, the counts (the list's and the menu's), the page's ids, its rows, and what the
+    page offers beside them (its filters' batches and bases and the saved filters, in one)."""
+    ensure_fixtures(echo=lambda *a: None)
+    generate_trainees(40, random_seed=3, echo=lambda *a: None)
+    auth.login("county_zy", DEMO_PASSWORD)
+    url = "/admin/application/?flt0_status_equals=submitted"
+    client.get(url)
+    with counting_statements() as counter:
+        html = client.get(url).get_data(as_text=True)
+    assert counter.count == 5, counter.statements
+    assert "details/?id=" in html and "我的筛选" in html

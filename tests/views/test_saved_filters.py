@@ -70,3 +70,38 @@ def test_bad_names_are_refused_in_chinese(world, client, auth):
     response = client.post("/admin/application/filters/delete/", data={
         "csrf_token": csrf_token(client, LIST), "filter_id": str(saved[0].id), "url": LIST}, follow_redirects=True)
     assert "已删除该筛选。" in response.get_data(as_text=True) and db.session.scalar(select(SavedFilter)) is None
+
+
+def test_the_lists_choices_read_in_one_statement_are_those_each_read_alone(world, client, auth):
+    """The list's batches, bases and saved filters come from one statement (``list_choices``): each part
+    equals what its own query reads, in the same order (the newest batch first, bases by name, the user's
+    own filters first and then those shared by the role, by name)."""
+    from flask_login import login_user
+    from sqlalchemy import func, or_
+
+    from app.domain.access import scope_condition
+    from app.domain.review.list_choices import BASES, BATCHES, SAVED_FILTERS, list_choices
+    from app.domain.review.saved_filters import filters_for
+    from models import Application, Batch, TrainingBase
+    from views.admin.application_filters import base_option_condition
+    auth.login("county_zy", PASSWORD)
+    for name in ("乙筛选", "甲筛选"):
+        save(client, name, shared=True)
+    auth.logout()
+    auth.login("county_xg", PASSWORD)
+    save(client, "丙筛选")
+    auth.logout()
+    user = db.session.scalar(select(Account).where(Account.username == "county_xg"))
+    with client.application.test_request_context("/admin/application/"):
+        login_user(user)
+        found = list_choices(user, base_option_condition)
+        assert [(r.id, r.name) for r in found[BATCHES]] == [
+            tuple(r) for r in db.session.execute(select(Batch.id, Batch.name).order_by(Batch.id.desc()))]
+        assigned = select(Application.base_id).where(scope_condition(Application, user), Application.base_id.is_not(None))
+        bases = db.session.execute(select(TrainingBase.id, TrainingBase.name).where(
+            or_(scope_condition(TrainingBase, user), TrainingBase.id.in_(assigned))).order_by(TrainingBase.name)).all()
+        assert [(r.id, r.name) for r in found[BASES]] == [tuple(r) for r in bases]
+        saved = [(r.id, r.name, r.query, r.shared, r.owner_id, r.owner_name) for r in found[SAVED_FILTERS]]
+        assert saved == [tuple(r) for r in filters_for(user)]
+        assert len(saved) == 3 and saved[0][1] == "丙筛选"  # the user's own first
+        assert found[BASES] and db.session.scalar(select(func.count()).select_from(Batch)) == len(found[BATCHES])

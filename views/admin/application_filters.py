@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask import g
 from flask_admin.contrib.sqla import filters
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -12,9 +13,9 @@ from app.domain.access import (
     application_condition,
     city_choice_condition,
     county_choice_condition,
-    per_scope,
     scope_condition,
 )
+from app.domain.review.list_choices import BASES, BATCHES, SAVED_FILTERS, list_choices
 from app.domain.review.listing import (
     EXEMPTION_TYPE_NUMBERS,
     RULE_CHECK_VALUES,
@@ -25,7 +26,6 @@ from app.domain.review.listing import (
     waited_longer_than,
 )
 from app.extensions import db
-from app.infra.sql import read
 from models import ApplicationCount, Region, Role, Status, TrainingBase
 from models.clock import now
 from models.enums import Program, RegionLevel
@@ -65,22 +65,37 @@ def county_level_options():
     return [(str(r.id), r.name) for r in db.session.scalars(query.order_by(Region.code))]
 
 
+def application_list_choices() -> dict[int, list]:
+    """What the application list offers beside its rows (``app.domain.review.list_choices``: its batches,
+    bases and the user's saved filters), read once per request."""
+    found = g.get("application_list_choices")
+    if found is None:
+        user = current_user
+        empty = {BATCHES: [], BASES: [], SAVED_FILTERS: []}
+        found = list_choices(user, base_option_condition) if user.is_authenticated else empty
+        g.application_list_choices = found
+    return found
+
+
+@request_options
+def application_batch_options():
+    """Every batch, the newest first (as ``views.admin.batches.batch_options``)."""
+    return [(str(row.id), row.name) for row in application_list_choices()[BATCHES]]
+
+
 @request_options
 def application_base_options():
-    """The bases the application list's filter offers: those in scope, and those an in-scope
-    application is assigned to, read from the maintained counts (a few hundred grouped rows, not the
-    applications: ``models.application_count``)."""
-    return [(str(base_id), name) for base_id, name in read(_base_options(current_user))]
+    """The bases the application list's filter offers (``base_option_condition``), by name."""
+    return [(str(row.id), row.name) for row in application_list_choices()[BASES]]
 
 
-@per_scope
-def _base_options(user):
+def base_option_condition(user):
+    """The bases in ``user``'s scope, and those an in-scope application is assigned to, read from the
+    maintained counts (a few hundred grouped rows, not the applications: ``models.application_count``)."""
     assigned = (select(ApplicationCount.base_id)
                 .where(ApplicationCount.base_id.is_not(None), application_condition(user, ApplicationCount))
                 .group_by(ApplicationCount.base_id).having(func.sum(ApplicationCount.n) > 0))
-    return (select(TrainingBase.id, TrainingBase.name)
-            .where(or_(scope_condition(TrainingBase, user), TrainingBase.id.in_(assigned)))
-            .order_by(TrainingBase.name))
+    return or_(scope_condition(TrainingBase, user), TrainingBase.id.in_(assigned))
 
 
 class DayBetweenFilter(filters.DateBetweenFilter):

@@ -60,6 +60,7 @@ from views.admin.application_filters import (
     RuleCheckFilter,
     WaitingFilter,
     application_base_options,
+    application_batch_options,
     city_level_options,
     county_level_options,
     status_options,
@@ -71,7 +72,6 @@ from views.admin.application_states import (
     standing_formatter,
 )
 from views.admin.base import MAX_PAGE, SecureModelView, choice_formatter, without_nul
-from views.admin.batches import batch_options
 from views.admin.bulk_all import BulkAllMixin
 from views.admin.labels import LABELS
 from views.admin.list_rows import pager_links
@@ -138,7 +138,7 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
                      "batch": 24, "choices": 30, "commissioning_unit": 24, "base": 24}
     column_filters = (
         ProgramFilter(Application.id, _l("Program"), options=Program.lazy_choices()[:2]),
-        filters.IntEqualFilter(Application.batch_id, _l("Batch"), options=batch_options),
+        filters.IntEqualFilter(Application.batch_id, _l("Batch"), options=application_batch_options),
         filters.FilterEqual(Application.status, _l("Status"), options=status_options),
         filters.IntEqualFilter(Application.city_id, _l("City"), options=city_level_options),
         filters.IntEqualFilter(Application.county_id, _l("County"), options=county_level_options),

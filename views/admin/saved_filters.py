@@ -12,11 +12,12 @@ from flask_login import current_user
 from app.domain.review.saved_filters import (
     SavedFilterError,
     delete_filter,
-    filters_for,
     save_filter,
     usable_filter,
 )
 from app.extensions import db
+from views.admin.application_filters import application_list_choices
+from app.domain.review.list_choices import SAVED_FILTERS
 from views.helpers import parse_id
 
 
@@ -24,7 +25,7 @@ class SavedFiltersMixin:
     """For the application view (which has ``list_url``): the saved filters' three actions."""
 
     def saved_filters(self):
-        return filters_for(current_user) if current_user.is_authenticated else []
+        return application_list_choices()[SAVED_FILTERS]
 
     def saved_filter_url(self, saved) -> str:
         index = self.get_url(".index_view")
