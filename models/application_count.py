@@ -25,7 +25,11 @@ LedgerId = BigInteger().with_variant(Integer(), "sqlite")
 
 class ApplicationCount(db.Model):
     __tablename__ = "application_count"
-    __table_args__ = (Index("ix_application_count_batch_id_status", "batch_id", "status"),)
+    # a region's or a base's own rows (its reviewers' counts, and the bases its list offers), by batch
+    __table_args__ = (Index("ix_application_count_batch_id_status", "batch_id", "status"),
+                      Index("ix_application_count_city_id_batch_id", "city_id", "batch_id"),
+                      Index("ix_application_count_county_id_batch_id", "county_id", "batch_id"),
+                      Index("ix_application_count_base_id_batch_id", "base_id", "batch_id"))
 
     id: Mapped[int] = mapped_column(LedgerId, primary_key=True)
     batch_id: Mapped[int]
