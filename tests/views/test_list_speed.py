@@ -412,13 +412,20 @@ def _cells(html: str) -> list[str]:
 def test_the_rows_written_in_python_equal_flask_admins_cells(demo_rows, client, auth, monkeypatch, username, url):
     """The list's rows written by ``views.admin.list_rows`` are the cells Flask-Admin's row actions and
     ``get_value`` write (the page's fallback, which the superuser's delete button takes): same columns,
-    values, masks, review buttons and links."""
+    values, masks, review buttons (their one-click forms too) and links."""
+    from models import Account, Region
+    county = db.session.scalar(select(Account.region_id).where(Account.username == "county_zy"))
+    city = db.session.scalar(select(Region.parent_id).where(Region.id == county))
+    db.session.execute(update(Application).where(Application.id % 2 == 0).values(county_id=county, city_id=city))
+    db.session.commit()
     auth.login(username, DEMO_PASSWORD)
     written = _cells(client.get(url).get_data(as_text=True))
     monkeypatch.setattr("views.admin.review_loop.list_rows", lambda view, context: None)
     flask_admins = _cells(client.get(url).get_data(as_text=True))
     assert len(written) >= 2 and "review-buttons" in written[0] and len(written) == len(flask_admins)
     assert written == flask_admins
+    if username == "county_zy":  # submitted applications: each row has its one-click approve form
+        assert sum("row-approve" in row for row in written) >= 2
 
 
 def test_the_superusers_list_keeps_flask_admins_row_actions(world, client, auth):

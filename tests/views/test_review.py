@@ -56,6 +56,25 @@ def test_list_shows_row_buttons_only_for_valid_actions(world, client, auth):
     assert 'value="city_approve"' not in html and "/admin/application/assign/" not in html
 
 
+def test_a_rows_approve_form_posted_as_the_browser_sends_it_approves_that_row(world, client, auth):
+    """The one-click ✓ form of a list row, read from the page and posted field by field as a browser
+    posts it, approves that application (and the other row's form, the other one)."""
+    first, second = new_application(world), new_application(world)
+    auth.login("county_zy", PASSWORD)
+    html = client.get(LIST).get_data(as_text=True)
+    forms = {}
+    for form in re.findall(r'<form method="post" action="([^"]+)" class="d-inline row-approve"[^>]*>(.*?)</form>', html, re.S):
+        fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form[1]))
+        forms[int(fields["ids"])] = (form[0], fields)
+    assert set(forms) == {first.id, second.id}
+    action, fields = forms[first.id]
+    assert fields["action"] == "county_approve" and fields[f"seen_{first.id}"] == str(first.version)
+    response = client.post(action.replace("&amp;", "&"), data={k: v.replace("&amp;", "&") for k, v in fields.items()},
+                           follow_redirects=True)
+    assert response.status_code == 200
+    assert status_of(first.id) == Status.COUNTY_APPROVED and status_of(second.id) == Status.SUBMITTED
+
+
 def test_county_approves_one_row(world, client, auth):
     application = new_application(world)
     auth.login("county_zy", PASSWORD)

@@ -26,33 +26,53 @@ REVIEW_BUTTONS = "review_row.buttons"  # the review buttons' row action (``Appli
 def action_form(row, name, label, back_url, button_text, confirm, post_url, token) -> Markup:
     """One review action posted for one application after the browser asks to confirm
     (``static/admin/csp.js``): a row's approve or 报到, and the details page's other buttons."""
+    return Markup(filled_form(form_parts(name, label, back_url, button_text, post_url, token), row, confirm))
+
+
+def form_parts(name, label, back_url, button_text, post_url, token) -> tuple[str, str, str]:
+    """A review action's form around what differs between rows (the confirmation, the id, the version
+    seen), escaped once: a page's rows share all the rest (``filled_form`` puts a row's values in)."""
     e = escape
-    return Markup(
-        f'<form method="post" action="{e(post_url)}" class="d-inline row-approve" data-confirm="{e(confirm)}">\n'
-        f'  <input type="hidden" name="csrf_token" value="{e(token)}">\n'
-        f'  <input type="hidden" name="action" value="{e(name)}">\n'
-        f'  <input type="hidden" name="ids" value="{e(row.id)}">\n'
-        f'  <input type="hidden" name="seen_{e(row.id)}" value="{e(row.version)}">\n'
-        f'  <input type="hidden" name="url" value="{e(back_url)}">\n'
-        f'  <button type="submit" class="btn btn-sm btn-outline-success" title="{e(label)}">{e(button_text)}</button>\n'
-        '</form>')
+    return (f'<form method="post" action="{e(post_url)}" class="d-inline row-approve" data-confirm="',
+            f'">\n  <input type="hidden" name="csrf_token" value="{e(token)}">\n'
+            f'  <input type="hidden" name="action" value="{e(name)}">\n  <input type="hidden" name="ids" value="',
+            f'">\n  <input type="hidden" name="url" value="{e(back_url)}">\n'
+            f'  <button type="submit" class="btn btn-sm btn-outline-success" title="{e(label)}">{e(button_text)}</button>\n'
+            '</form>')
 
 
-def review_buttons(made: dict, row, back_url: str, post_url: str, token: str) -> Markup:
-    """A row's 审核 link and its one-click actions (``ReviewActionsMixin.list_row_buttons``)."""
+def filled_form(parts: tuple[str, str, str], row, confirm) -> str:
+    head, middle, tail = parts
+    row_id = escape(row.id)
+    return (f'{head}{escape(confirm)}{middle}{row_id}">\n'
+            f'  <input type="hidden" name="seen_{row_id}" value="{escape(row.version)}{tail}')
+
+
+def review_buttons(made: dict, row, back_url: str, post_url: str, token: str, forms: dict | None = None) -> Markup:
+    """A row's 审核 link and its one-click actions (``ReviewActionsMixin.list_row_buttons``); ``forms``
+    keeps each action's ``form_parts`` (and the link's text) for the rows of one page."""
+    forms = {} if forms is None else forms
+    review = forms.get("review")
+    if review is None:
+        review = forms["review"] = escape(_("Review"))
     parts = ['<div class="review-buttons">\n'
-             f'  <a class="btn btn-sm btn-primary review-open" href="{escape(made["details"])}">{escape(_("Review"))}</a>']
+             f'  <a class="btn btn-sm btn-primary review-open" href="{escape(made["details"])}">{review}</a>']
     for name, label, link, confirm, text in made["actions"]:
         if link:
             parts.append(f'  <a class="btn btn-sm btn-outline-primary" href="{escape(link)}">{escape(label)}</a>')
         else:
-            parts.append(action_form(row, name, label, back_url, text, confirm, post_url, token))
+            key = (name, label, text)
+            form = forms.get(key)
+            if form is None:
+                form = forms[key] = form_parts(name, label, back_url, text, post_url, token)
+            parts.append(filled_form(form, row, confirm))
     parts.append("</div>")
     return Markup("\n".join(parts))
 
 
 def _icon(url: str, title: str, icon: str) -> str:
-    return f'<a class="icon" href="{escape(url)}" title="{escape(title)}">\n  <span class="{icon}"></span>\n</a>'
+    """A row's view or edit link (``title`` already escaped)."""
+    return f'<a class="icon" href="{escape(url)}" title="{title}">\n  <span class="{icon}"></span>\n</a>'
 
 
 def _action_writers(actions) -> list[str] | None:
@@ -103,7 +123,7 @@ def list_rows(view, context: dict) -> dict[int, Markup] | None:
         return None
     back = context.get("return_url") or ""
     suffix = return_query(back)
-    view_title, edit_title = admin_gettext("View Record"), admin_gettext("Edit Record")
+    view_title, edit_title = escape(admin_gettext("View Record")), escape(admin_gettext("Edit Record"))
     select_title = escape(admin_gettext("Select record"))
     edit_url = view.get_url(".edit_view")
     formatters, type_formatters = view.column_formatters, view.column_type_formatters
@@ -111,7 +131,7 @@ def list_rows(view, context: dict) -> dict[int, Markup] | None:
                for name, _label in context["list_columns"]]
     post_url, token = context["review_post_url"], context["page_csrf_token"]
     checkbox, actions_column = bool(context.get("actions")), view.column_display_actions
-    rows = {}
+    rows, forms = {}, {}
     for row in context["data"]:
         made = context["row_buttons"][row.id]
         parts = []
@@ -127,7 +147,7 @@ def list_rows(view, context: dict) -> dict[int, Markup] | None:
                     parts.append(_icon(f"{edit_url}?id={row.id}&{suffix}", edit_title,
                                        "fa fa-pencil glyphicon glyphicon-pencil"))
                 else:
-                    parts.append(review_buttons(made, row, back, post_url, token))
+                    parts.append(review_buttons(made, row, back, post_url, token, forms))
             parts.append("</td>")
         for read, attribute in columns:
             parts.append(f"<td{attribute}>{escape(read(row))}</td>")
