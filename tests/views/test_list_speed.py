@@ -553,8 +553,9 @@ def test_a_page_past_the_middle_is_found_from_the_end(demo_rows, client, auth, o
 def test_a_counted_list_page_lists_the_ids_flask_admins_query_lists(app, auth, username):
     """A list whose filters the maintained counts answer reads its page's ids from a kept statement
     (``ApplicationView.counted_page_ids``), not Flask-Admin's query: for every scope, counted filter, sort
-    column in both directions and page (the first, the middle, those read from the end, the last, past
-    the end), the ids are those Flask-Admin's own query finds with a plain OFFSET, in the same order."""
+    column in both directions (and a column that cannot be sorted: the default order) and page (the first,
+    the middle, those read from the end, the last, past the end), the ids are those Flask-Admin's own query
+    finds with a plain OFFSET, in the same order."""
     from flask import current_app
     from flask_login import login_user
 
@@ -576,7 +577,7 @@ def test_a_counted_list_page_lists_the_ids_flask_admins_query_lists(app, auth, u
     size, compared, listed = 4, 0, set()
     for template in COUNTED_URLS[:6]:
         url = template.format(county=county, city=city, base=base)
-        for sort in (None, "id", "status", "submitted_at", "status_changed_at", "unit_name"):
+        for sort in (None, "id", "status", "submitted_at", "status_changed_at", "unit_name", "trainee.name"):
             for desc in (False, True):
                 with current_app.test_request_context(url):
                     login_user(user)

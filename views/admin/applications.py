@@ -314,6 +314,7 @@ class ApplicationView(SavedFiltersMixin, ReviewLoopMixin, BulkAllMixin, ReviewAc
             if g.get("list_count_windowed"):
                 keys = (func.coalesce(column, column), Application.id + 0)
                 return query.order_by(*(key.desc() if sort_desc else key for key in keys)), joins
+            sort_column = None  # a column that cannot be sorted (a forged ``sort``): the default order
         query, joins = super()._apply_sorting(query, joins, sort_column, sort_desc)
         return query.order_by(Application.id.desc() if sort_desc else Application.id), joins
 
