@@ -13,7 +13,7 @@ def read(statement, parameters: dict | None = None):
 
     The session's ``execute`` does ORM work on every statement (its compile state, the result's setup,
     the rows' loading) even when the statement selects no entity: about 0.1 ms on a one-line select and
-    0.3 ms on a page's ids, which a list page of seven statements paid on each. The rows are the same."""
+    0.3 ms on a page's ids, paid on each of a list page's statements. The rows are the same."""
     session = db.session
     session.flush()
     return session.connection().execute(statement, parameters or {})

@@ -83,7 +83,6 @@ def test_the_lists_choices_read_in_one_statement_are_those_each_read_alone(world
     from app.domain.review.list_choices import BASES, BATCHES, SAVED_FILTERS, list_choices
     from app.domain.review.saved_filters import filters_for
     from models import Application, Batch, TrainingBase
-    from views.admin.application_filters import base_option_condition
     auth.login("county_zy", PASSWORD)
     for name in ("乙筛选", "甲筛选"):
         save(client, name, shared=True)
@@ -94,7 +93,7 @@ def test_the_lists_choices_read_in_one_statement_are_those_each_read_alone(world
     user = db.session.scalar(select(Account).where(Account.username == "county_xg"))
     with client.application.test_request_context("/admin/application/"):
         login_user(user)
-        found = list_choices(user, base_option_condition)
+        found = list_choices(user)
         assert [(r.id, r.name) for r in found[BATCHES]] == [
             tuple(r) for r in db.session.execute(select(Batch.id, Batch.name).order_by(Batch.id.desc()))]
         assigned = select(Application.base_id).where(scope_condition(Application, user), Application.base_id.is_not(None))

@@ -7,13 +7,11 @@ from flask import g
 from flask_admin.contrib.sqla import filters
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from app.domain.access import (
-    application_condition,
     city_choice_condition,
     county_choice_condition,
-    scope_condition,
 )
 from app.domain.review.list_choices import BASES, BATCHES, SAVED_FILTERS, list_choices
 from app.domain.review.listing import (
@@ -26,7 +24,7 @@ from app.domain.review.listing import (
     waited_longer_than,
 )
 from app.extensions import db
-from models import ApplicationCount, Region, Role, Status, TrainingBase
+from models import Region, Role, Status
 from models.clock import now
 from models.enums import Program, RegionLevel
 from views.admin.base import request_options, scope_options
@@ -72,7 +70,7 @@ def application_list_choices() -> dict[int, list]:
     if found is None:
         user = current_user
         empty = {BATCHES: [], BASES: [], SAVED_FILTERS: []}
-        found = list_choices(user, base_option_condition) if user.is_authenticated else empty
+        found = list_choices(user) if user.is_authenticated else empty
         g.application_list_choices = found
     return found
 
@@ -85,17 +83,8 @@ def application_batch_options():
 
 @request_options
 def application_base_options():
-    """The bases the application list's filter offers (``base_option_condition``), by name."""
+    """The bases the application list's filter offers (``list_choices.base_option_condition``), by name."""
     return [(str(row.id), row.name) for row in application_list_choices()[BASES]]
-
-
-def base_option_condition(user):
-    """The bases in ``user``'s scope, and those an in-scope application is assigned to, read from the
-    maintained counts (a few hundred grouped rows, not the applications: ``models.application_count``)."""
-    assigned = (select(ApplicationCount.base_id)
-                .where(ApplicationCount.base_id.is_not(None), application_condition(user, ApplicationCount))
-                .group_by(ApplicationCount.base_id).having(func.sum(ApplicationCount.n) > 0))
-    return or_(scope_condition(TrainingBase, user), TrainingBase.id.in_(assigned))
 
 
 class DayBetweenFilter(filters.DateBetweenFilter):
